@@ -1,0 +1,42 @@
+import type { Tensor } from '../tensor.js';
+import { runBackward } from './engine.js';
+
+export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+export type { BackwardContext, BackwardFn, GradHook } from './node.js';
+
+export interface GradOptions {
+  /** Gradients of the outputs (vector-Jacobian product); required for non-scalar outputs. */
+  gradOutputs?: Tensor | (Tensor | null)[] | null;
+  retainGraph?: boolean;
+  /** Record the backward pass so the returned gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/**
+ * Gradients of `outputs` with respect to `inputs` (torch.autograd.grad). Leaves' .grad are left
+ * untouched.
+ */
+function grad(
+  outputs: Tensor | Tensor[],
+  inputs: Tensor | Tensor[],
+  opts: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  const go = opts.gradOutputs;
+  const gradOutputs = go == null ? null : Array.isArray(go) ? go : [go];
+  if (gradOutputs && gradOutputs.length !== outs.length) {
+    throw new RangeError(`autograd.grad: got ${gradOutputs.length} gradOutputs for ${outs.length} outputs`);
+  }
+  return runBackward(outs, gradOutputs as Tensor[] | null, {
+    retainGraph: opts.retainGraph,
+    createGraph: opts.createGraph,
+    accumulate: false,
+    inputs: ins,
+    allowUnused: opts.allowUnused ?? false,
+  });
+}
+
+export const autograd = { grad };

@@ -1,0 +1,58 @@
+/**
+ * The small interface every backend implements: allocate, free, read, write, run kernels.
+ * Everything else (shapes, autograd, op semantics) lives above this file.
+ */
+
+/** Storage element types. Floats are differentiable; int32 carries LAPACK-style info and pivots. */
+export type StorageDType = 'float32' | 'float64' | 'int32';
+export type Device = 'cpu' | 'webgpu';
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+export interface CpuStorage {
+  readonly device: 'cpu';
+  readonly dtype: StorageDType;
+  data: TypedArray;
+}
+
+export interface GpuStorage {
+  readonly device: 'webgpu';
+  readonly dtype: 'float32' | 'int32';
+  /** Number of elements (not bytes). */
+  readonly length: number;
+  buffer: GPUBuffer;
+  /**
+   * A numerical failure found on the device (LinAlgError) that must be raised when this storage
+   * is first read; set by linear-algebra kernels, checked by `read`.
+   */
+  pendingError?: () => Promise<Error | null>;
+}
+
+export type Storage = CpuStorage | GpuStorage;
+
+/** What a CPU kernel sees of one tensor: its contiguous row-major data and its shape. */
+export interface CpuView {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: StorageDType;
+}
+
+/** What a WebGPU kernel sees of one tensor. */
+export interface GpuView {
+  readonly storage: GpuStorage;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+}
+
+/**
+ * One WGSL dispatch. The module's entry point is `main`. Bindings in @group(0), in order:
+ * `inputs` as read-only storage buffers (0..i-1), `outputs` as read_write storage buffers
+ * (i..i+o-1), then, when `params` is given, one uniform buffer at binding i+o declared with
+ * `WGSL_PARAMS` (up to 256 u32 values; floats are passed with bitcast).
+ */
+export interface WgslDispatch {
+  code: string;
+  inputs: GpuStorage[];
+  outputs: GpuStorage[];
+  params?: Uint32Array;
+  workgroups: readonly [number, number?, number?];
+}

@@ -1,0 +1,96 @@
+/** linagrad: differentiable linear algebra with reverse-mode autograd on CPU and WebGPU. */
+import { tidy as tidyImpl } from './memory.js';
+import { isTensor, type Tensor } from './tensor.js';
+
+export type { BackwardContext, BackwardFn, GradHook } from './autograd/index.js';
+export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
+export type { Device, StorageDType } from './backends/backend.js';
+export {
+  getWebGPUInfo,
+  initWebGPU,
+  isWebGPUAvailable,
+  resetWebGPU,
+  type WebGPUInfo,
+} from './backends/webgpu/device.js';
+export { type DType, eps, type FloatDType, getDefaultDtype, setDefaultDtype } from './dtype.js';
+export { AutogradError, LinAlgError } from './errors.js';
+export { keep } from './memory.js';
+export {
+  arange,
+  eye,
+  full,
+  getDefaultDevice,
+  manualSeed,
+  ones,
+  onesLike,
+  rand,
+  randn,
+  setDefaultDevice,
+  type TensorOptions,
+  tensor,
+  zeros,
+  zerosLike,
+} from './ops/creation.js';
+export {
+  abs,
+  add,
+  cos,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  reciprocal,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+} from './ops/elementwise.js';
+export { matmul } from './ops/matmul.js';
+export { cast, clone, detach, toCpu } from './ops/misc.js';
+export { mean, sum } from './ops/reduce.js';
+export { applyOp, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
+export {
+  cat,
+  diagEmbed,
+  diagonal,
+  expand,
+  mT,
+  narrow,
+  permute,
+  reshape,
+  squeeze,
+  stack,
+  sumTo,
+  transpose,
+  tril,
+  triu,
+  unsqueeze,
+} from './ops/shape.js';
+export { isTensor, type NestedArray, Tensor } from './tensor.js';
+
+/**
+ * Runs `fn` and disposes every tensor created inside it except those it returns (and what their
+ * autograd graph still needs). Use it around training steps on WebGPU to keep GPU memory flat.
+ */
+export function tidy<T>(fn: () => T): T {
+  return tidyImpl(fn, isTensor);
+}
+
+/** Disposes tensors now (also works on arrays and records of tensors). */
+export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
+  const list = isTensor(x) ? [x] : Array.isArray(x) ? x : Object.values(x);
+  for (const t of list) (t as Tensor).dispose();
+}

@@ -1,0 +1,219 @@
+import type { Device, Storage, StorageDType, TypedArray } from '../backends/backend.js';
+import { getGpu } from '../backends/webgpu/device.js';
+import { allocArray, checkDtype, type DType, dtypeOfArray } from '../dtype.js';
+import { numelOf, shapeStr } from '../shape.js';
+import { type NestedArray, Tensor } from '../tensor.js';
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: Device;
+  requiresGrad?: boolean;
+}
+
+let defaultDevice: Device = 'cpu';
+
+export function setDefaultDevice(device: Device): void {
+  if (device !== 'cpu' && device !== 'webgpu')
+    throw new TypeError(`setDefaultDevice: unknown device ${String(device)}`);
+  if (device === 'webgpu') getGpu(); // throws with instructions when initWebGPU() has not succeeded
+  defaultDevice = device;
+}
+
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}
+
+/** Puts host values on a device as a new leaf tensor. */
+export function fromHost(
+  data: TypedArray,
+  shape: readonly number[],
+  device: Device,
+  requiresGrad = false,
+): Tensor {
+  const dtype = dtypeOfArray(data);
+  let storage: Storage;
+  if (device === 'cpu') {
+    storage = { device: 'cpu', dtype, data };
+  } else {
+    if (dtype === 'float64') {
+      throw new TypeError(
+        'float64 is not supported on WebGPU (WGSL has no f64); create the tensor with { dtype: "float32" } ' +
+          "or convert it with .to('float32') before moving it to webgpu",
+      );
+    }
+    storage = getGpu().upload(data as Float32Array | Int32Array, dtype as 'float32' | 'int32');
+  }
+  const t = Tensor.fromStorage(storage, shape);
+  if (requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let d: NestedArray = data;
+  while (Array.isArray(d)) {
+    shape.push(d.length);
+    if (d.length === 0) break;
+    d = d[0];
+  }
+  return shape;
+}
+
+function flatten(data: NestedArray, shape: number[], out: TypedArray): void {
+  let k = 0;
+  const rec = (d: NestedArray, depth: number) => {
+    if (depth === shape.length) {
+      if (typeof d !== 'number')
+        throw new TypeError(`tensor: expected a number at depth ${depth}, got ${typeof d}`);
+      out[k++] = d;
+      return;
+    }
+    if (!Array.isArray(d) || d.length !== shape[depth]) {
+      throw new RangeError(
+        `tensor: ragged nested array: expected length ${shape[depth]} at depth ${depth}, got ${Array.isArray(d) ? d.length : typeof d}`,
+      );
+    }
+    for (const x of d) rec(x, depth + 1);
+  };
+  rec(data, 0);
+}
+
+/** Makes a tensor from a number, nested arrays or a typed array (copied). */
+export function tensor(
+  data: NestedArray | Float32Array | Float64Array | Int32Array,
+  opts: TensorOptions & { shape?: number[] } = {},
+): Tensor {
+  let dtype: StorageDType;
+  let shape: number[];
+  let flat: TypedArray;
+  if (ArrayBuffer.isView(data)) {
+    dtype = opts.dtype ? checkDtype(opts.dtype, 'tensor') : dtypeOfArray(data);
+    shape = opts.shape ?? [data.length];
+    if (numelOf(shape) !== data.length) {
+      throw new RangeError(
+        `tensor: shape ${shapeStr(shape)} needs ${numelOf(shape)} values but the array has ${data.length}`,
+      );
+    }
+    flat = allocArray(dtype, data.length);
+    flat.set(data);
+  } else {
+    dtype = checkDtype(opts.dtype, 'tensor');
+    const inferred = inferShape(data);
+    flat = allocArray(dtype, numelOf(inferred));
+    flatten(data, inferred, flat);
+    shape = opts.shape ?? inferred;
+    if (numelOf(shape) !== flat.length) {
+      throw new RangeError(`tensor: shape ${shapeStr(shape)} does not match the ${flat.length} values given`);
+    }
+  }
+  return fromHost(flat, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+function checkShape(op: string, shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0)
+      throw new RangeError(`${op}: invalid shape ${shapeStr(shape)}; sizes must be integers >= 0`);
+  }
+}
+
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  checkShape('full', shape);
+  const data = allocArray(checkDtype(opts.dtype, 'full'), numelOf(shape));
+  data.fill(value);
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+/** n×m identity (m defaults to n). */
+export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
+  if (typeof m === 'object') {
+    opts = m;
+    m = n;
+  }
+  checkShape('eye', [n, m]);
+  const data = allocArray(checkDtype(opts.dtype, 'eye'), n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return fromHost(data, [n, m], opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+/** arange(end), arange(start, end), arange(start, end, step), as torch.arange. */
+export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  if (step === 0) throw new RangeError('arange: step must be nonzero');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const data = allocArray(checkDtype(opts.dtype, 'arange'), n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return fromHost(data, [n], opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+/** A deterministic generator (splitmix32) so seeded tensors are reproducible across platforms. */
+export function makeRng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z = (z ^ (z >>> 16)) >>> 0;
+    return (z + 0.5) / 4294967296;
+  };
+}
+
+let globalRng = makeRng(0x5eed);
+
+/** Reseeds the generator used by randn/rand when no seed is given (torch.manual_seed). */
+export function manualSeed(seed: number): void {
+  globalRng = makeRng(seed);
+}
+
+export function rand(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
+  checkShape('rand', shape);
+  const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
+  const data = allocArray(checkDtype(opts.dtype, 'rand'), numelOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = rng();
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+/** Standard normal samples (Box–Muller). */
+export function randn(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
+  checkShape('randn', shape);
+  const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
+  const data = allocArray(checkDtype(opts.dtype, 'randn'), numelOf(shape));
+  for (let i = 0; i < data.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(rng()));
+    const th = 2 * Math.PI * rng();
+    data[i] = r * Math.cos(th);
+    if (i + 1 < data.length) data[i + 1] = r * Math.sin(th);
+  }
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+}
+
+/** A constant with `like`'s dtype and device. */
+export function fullLike(like: Tensor, value: number, shape: readonly number[] = like.shape): Tensor {
+  const data = allocArray(like.dtype, numelOf(shape));
+  data.fill(value);
+  return fromHost(data, shape, like.device);
+}
+
+export function onesLike(like: Tensor): Tensor {
+  return fullLike(like, 1);
+}
+
+export function zerosLike(like: Tensor): Tensor {
+  return fullLike(like, 0);
+}
+
+/** A 0-d constant for mixing JS numbers into tensor ops (it takes the tensor's dtype, like PyTorch). */
+export function scalarLike(like: Tensor, value: number): Tensor {
+  return fullLike(like, value, []);
+}

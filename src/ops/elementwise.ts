@@ -1,0 +1,219 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import type { BackwardFn } from '../autograd/node.js';
+import type { StorageDType } from '../backends/backend.js';
+import { isFloat, promoteTypes } from '../dtype.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { scalarLike, zerosLike } from './creation.js';
+import { elementwiseCpu, elementwiseGpu } from './elementwise-kernels.js';
+import { apply1, defineOp, type OpDef, type TensorMeta } from './registry.js';
+
+/**
+ * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
+ * expression (WebGPU) and its backward formula. Operands are named a, b, c; kernels are generated
+ * from the expressions in elementwise-kernels.ts.
+ */
+interface Entry {
+  js: string;
+  wgsl: string;
+  backward: BackwardFn<undefined> | 'not-differentiable';
+  /** WGSL helper functions the expression calls. */
+  prelude?: string;
+  /** Comparisons keep the promoted float dtype and produce 0/1 (there is no bool dtype yet). */
+}
+
+const WGSL_POW = `fn powf(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (a == 0.0) { return select(1.0 / 0.0 * sign(b) * sign(b), 0.0, b > 0.0); }
+  if (a > 0.0) { return pow(a, b); }
+  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u); }
+  let r = pow(-a, b);
+  return select(r, -r, abs(b % 2.0) == 1.0);
+}`;
+
+const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
+
+const unaryTable = {
+  neg: { js: '-a', wgsl: '-a', backward: (_c, gs) => [g0(gs).neg()] },
+  exp: { js: 'Math.exp(a)', wgsl: 'exp(a)', backward: (c, gs) => [g0(gs).mul(c.outputs[0])] },
+  log: { js: 'Math.log(a)', wgsl: 'log(a)', backward: (c, gs) => [g0(gs).div(c.inputs[0])] },
+  sqrt: { js: 'Math.sqrt(a)', wgsl: 'sqrt(a)', backward: (c, gs) => [g0(gs).div(c.outputs[0].mul(2))] },
+  abs: { js: 'Math.abs(a)', wgsl: 'abs(a)', backward: (c, gs) => [g0(gs).mul(c.inputs[0].sign())] },
+  square: { js: 'a * a', wgsl: 'a * a', backward: (c, gs) => [g0(gs).mul(c.inputs[0].mul(2))] },
+  sign: { js: 'Math.sign(a)', wgsl: 'sign(a)', backward: (c) => [zerosLike(c.inputs[0])] },
+  tanh: {
+    js: 'Math.tanh(a)',
+    wgsl: 'tanh(a)',
+    backward: (c, gs) => [g0(gs).mul(scalarLike(c.outputs[0], 1).sub(c.outputs[0].square()))],
+  },
+  sin: { js: 'Math.sin(a)', wgsl: 'sin(a)', backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]))] },
+  cos: { js: 'Math.cos(a)', wgsl: 'cos(a)', backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0])).neg()] },
+  reciprocal: {
+    js: '1 / a',
+    wgsl: '1.0 / a',
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0].square()).neg()],
+  },
+} satisfies Record<string, Entry>;
+
+const binaryTable = {
+  add: { js: 'a + b', wgsl: 'a + b', backward: (_c, gs) => [g0(gs), g0(gs)] },
+  sub: { js: 'a - b', wgsl: 'a - b', backward: (_c, gs) => [g0(gs), g0(gs).neg()] },
+  mul: {
+    js: 'a * b',
+    wgsl: 'a * b',
+    backward: (c, gs) => [
+      c.needsInputGrad[0] ? g0(gs).mul(c.inputs[1]) : null,
+      c.needsInputGrad[1] ? g0(gs).mul(c.inputs[0]) : null,
+    ],
+  },
+  div: {
+    js: 'a / b',
+    wgsl: 'a / b',
+    backward: (c, gs) => {
+      const [a, b] = c.inputs;
+      const ga = g0(gs).div(b);
+      return [ga, c.needsInputGrad[1] ? ga.mul(a).div(b).neg() : null];
+    },
+  },
+  pow: {
+    js: 'Math.pow(a, b)',
+    wgsl: 'powf(a, b)',
+    prelude: WGSL_POW,
+    backward: (c, gs) => {
+      const [a, b] = c.inputs;
+      const g = g0(gs);
+      // d/da a^b = b a^(b-1) (0 where b == 0); d/db a^b = a^b log a (0 where a == 0 and b >= 0), as PyTorch.
+      const ga = c.needsInputGrad[0] ? where(eq(b, 0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+      const gb = c.needsInputGrad[1]
+        ? where(eq(a, 0).mul(ge(b, 0)), 0, g.mul(c.outputs[0]).mul(a.log()))
+        : null;
+      return [ga, gb];
+    },
+  },
+  maximum: {
+    js: 'Math.max(a, b)',
+    wgsl: 'max(a, b)',
+    // The gradient is split evenly between equal operands, as PyTorch does.
+    backward: (c, gs) => extremumBackward(c.inputs[0], c.inputs[1], g0(gs), gt),
+  },
+  minimum: {
+    js: 'Math.min(a, b)',
+    wgsl: 'min(a, b)',
+    backward: (c, gs) => extremumBackward(c.inputs[0], c.inputs[1], g0(gs), lt),
+  },
+  gt: { js: 'a > b ? 1 : 0', wgsl: 'select(0.0, 1.0, a > b)', backward: 'not-differentiable' },
+  lt: { js: 'a < b ? 1 : 0', wgsl: 'select(0.0, 1.0, a < b)', backward: 'not-differentiable' },
+  ge: { js: 'a >= b ? 1 : 0', wgsl: 'select(0.0, 1.0, a >= b)', backward: 'not-differentiable' },
+  le: { js: 'a <= b ? 1 : 0', wgsl: 'select(0.0, 1.0, a <= b)', backward: 'not-differentiable' },
+  eq: { js: 'a === b ? 1 : 0', wgsl: 'select(0.0, 1.0, a == b)', backward: 'not-differentiable' },
+  ne: { js: 'a !== b ? 1 : 0', wgsl: 'select(0.0, 1.0, a != b)', backward: 'not-differentiable' },
+} satisfies Record<string, Entry>;
+
+function extremumBackward(a: Tensor, b: Tensor, g: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): Tensor[] {
+  const half = g.mul(0.5);
+  const gEq = where(eq(a, b), half, 0);
+  return [where(wins(a, b), g, gEq), where(wins(b, a), g, gEq)];
+}
+
+function floatResult(op: string, ins: readonly TensorMeta[]): StorageDType {
+  let dt = ins[0].dtype;
+  for (const t of ins.slice(1)) dt = promoteTypes(dt, t.dtype);
+  if (!isFloat(dt))
+    throw new TypeError(`${op}: expected floating-point tensors, got ${ins.map((t) => t.dtype).join(', ')}`);
+  return dt;
+}
+
+function makeOp(name: string, e: Entry): OpDef<undefined> {
+  return defineOp<undefined>({
+    name,
+    infer: (ins) => {
+      let shape = ins[0].shape as number[];
+      for (const t of ins.slice(1)) shape = broadcastShapes(name, shape, t.shape);
+      return [{ shape, dtype: floatResult(name, ins) }];
+    },
+    cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out),
+    webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude),
+    backward: e.backward,
+  });
+}
+
+const build = <T extends Record<string, Entry>>(table: T) =>
+  Object.fromEntries(Object.entries(table).map(([k, e]) => [k, makeOp(k, e)])) as {
+    [K in keyof T]: OpDef<undefined>;
+  };
+
+export const unaryOps = build(unaryTable);
+export const binaryOps = build(binaryTable);
+
+/** where(cond, a, b): a where cond != 0, else b. No gradient flows to cond. */
+export const whereOp = defineOp<undefined>({
+  name: 'where',
+  infer: (ins) => {
+    const shape = broadcastShapes(
+      'where',
+      broadcastShapes('where', ins[0].shape, ins[1].shape),
+      ins[2].shape,
+    );
+    return [{ shape, dtype: floatResult('where', ins.slice(1)) }];
+  },
+  cpu: (ins, [out]) => elementwiseCpu('a !== 0 ? b : c', ins, out),
+  webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, 'select(c, b, a != 0.0)', ins, out),
+  backward: (c, gs) => {
+    const cond = c.inputs[0];
+    const g = g0(gs);
+    return [
+      null,
+      c.needsInputGrad[1] ? where(cond, g, 0) : null,
+      c.needsInputGrad[2] ? where(cond, 0, g) : null,
+    ];
+  },
+});
+
+type Operand = Tensor | number;
+/** Turns a JS number into a 0-d tensor matching the other operand (numbers never promote, as in PyTorch). */
+function pair(a: Operand, b: Operand): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number')
+    throw new TypeError('expected at least one tensor operand');
+  const ta = typeof a === 'number' ? scalarLike(b as Tensor, a) : a;
+  const tb = typeof b === 'number' ? scalarLike(ta, b) : b;
+  return [ta, tb];
+}
+const bin = (op: OpDef<undefined>) => (a: Operand, b: Operand) => apply1(op, pair(a, b), undefined);
+const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
+
+export const add = bin(binaryOps.add);
+export const sub = bin(binaryOps.sub);
+export const mul = bin(binaryOps.mul);
+export const div = bin(binaryOps.div);
+export const pow = bin(binaryOps.pow);
+export const maximum = bin(binaryOps.maximum);
+export const minimum = bin(binaryOps.minimum);
+export const gt = bin(binaryOps.gt);
+export const lt = bin(binaryOps.lt);
+export const ge = bin(binaryOps.ge);
+export const le = bin(binaryOps.le);
+export const eq = bin(binaryOps.eq);
+export const ne = bin(binaryOps.ne);
+export const neg = un(unaryOps.neg);
+export const exp = un(unaryOps.exp);
+export const log = un(unaryOps.log);
+export const sqrt = un(unaryOps.sqrt);
+export const abs = un(unaryOps.abs);
+export const square = un(unaryOps.square);
+export const sign = un(unaryOps.sign);
+export const tanh = un(unaryOps.tanh);
+export const sin = un(unaryOps.sin);
+export const cos = un(unaryOps.cos);
+export const reciprocal = un(unaryOps.reciprocal);
+
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  const like = typeof a !== 'number' ? a : typeof b !== 'number' ? b : cond;
+  const ta = typeof a === 'number' ? scalarLike(like, a) : a;
+  const tb = typeof b === 'number' ? scalarLike(like, b) : b;
+  return apply1(whereOp, [cond, ta, tb], undefined);
+}
+
+/** a + b without recording (gradient accumulation in the engine). */
+export function noGradAdd(a: Tensor, b: Tensor): Tensor {
+  return noGrad(() => add(a, b));
+}

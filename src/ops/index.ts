@@ -1,0 +1,7 @@
+/** Every op function, for the Tensor methods and the public index. */
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './matmul.js';
+export * from './misc.js';
+export * from './reduce.js';
+export * from './shape.js';

@@ -1,0 +1,100 @@
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { Node } from '../autograd/node.js';
+import type { Device, StorageDType } from '../backends/backend.js';
+import { getGpu } from '../backends/webgpu/device.js';
+import { checkDtype, isFloat } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { fromHost } from './creation.js';
+import { elementwiseGpu } from './elementwise-kernels.js';
+import { apply1, defineOp } from './registry.js';
+
+/** Converts between dtypes; the gradient is converted back. */
+const castOp = defineOp<{ dtype: StorageDType }>({
+  name: 'cast',
+  infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+  cpu: ([x], [out]) => out.data.set(x.data),
+  webgpu: (gpu, [x], [out]) => elementwiseGpu(gpu, 'a', [x], out),
+  backward: (c, [g]) => [cast(g!, c.inputs[0].dtype)],
+});
+
+/** A differentiable copy. */
+const cloneOp = defineOp<undefined>({
+  name: 'clone',
+  infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+  cpu: ([x], [out]) => out.data.set(x.data),
+  webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
+  backward: (_c, [g]) => [g],
+});
+
+export const miscOps = { cast: castOp, clone: cloneOp };
+
+export function cast(x: Tensor, dtype: StorageDType): Tensor {
+  const dt = checkDtype(dtype, 'to');
+  if (dt === x.dtype) return x;
+  return apply1(castOp, [x], { dtype: dt });
+}
+
+export function clone(x: Tensor): Tensor {
+  return apply1(cloneOp, [x], undefined);
+}
+
+/** Same values, no history, requiresGrad false (a copy: tensors never share storage). */
+export function detach(x: Tensor): Tensor {
+  return noGrad(() => clone(x));
+}
+
+/**
+ * Moves a tensor between devices (differentiable: the gradient moves back). Moving float64 to
+ * webgpu is an error that says to convert to float32 first.
+ */
+export function toDevice(x: Tensor, device: Device): Tensor {
+  x.assertAlive('to');
+  if (device === x.device) return x;
+  if (device === 'webgpu' && x.dtype === 'float64') {
+    throw new TypeError(
+      "to('webgpu'): float64 is not supported on WebGPU (WGSL has no f64); convert first with .to('float32')",
+    );
+  }
+  if (device === 'webgpu') {
+    getGpu();
+    if (x.requiresGrad && isGradEnabled()) {
+      throw new Error(
+        "to('webgpu'): this cpu tensor requires grad, but a gradient cannot flow back from webgpu to the cpu " +
+          'synchronously during backward(). Create the leaf on webgpu instead: ' +
+          "x.detach().to('webgpu').requiresGrad_(), or tensor(data, { device: 'webgpu', requiresGrad: true })",
+      );
+    }
+  }
+  const out = x.device === 'cpu' ? fromHost(x.cpuView().data.slice(), x.shape, device) : null;
+  if (!out) {
+    throw new Error(
+      "to('cpu'): reading a webgpu tensor is asynchronous; use `await toCpu(t)` (or `await t.data()`)",
+    );
+  }
+  recordTransfer(x, out);
+  return out;
+}
+
+/** Copies a webgpu tensor to the cpu (async, since GPU reads are); differentiable like toDevice. */
+export async function toCpu(x: Tensor): Promise<Tensor> {
+  if (x.device === 'cpu') return x;
+  const out = fromHost(await x.data(), x.shape, 'cpu');
+  recordTransfer(x, out);
+  return out;
+}
+
+function recordTransfer(x: Tensor, out: Tensor): void {
+  if (!isGradEnabled() || !x.requiresGrad || !isFloat(x.dtype)) return;
+  const src = x.device;
+  const gn = x.gradNode;
+  const node = new Node(
+    'to',
+    [gn ? { node: gn, index: x.outputIndex } : { leaf: x }],
+    { inputs: [x], outputs: [out], attrs: undefined, needsInputGrad: [true] },
+    (_c, [g]) => [toDevice(g!, src)],
+    [x.shape],
+    [x.dtype],
+    [out.shape],
+  );
+  out.attachNode(node, 0);
+}

@@ -1,0 +1,126 @@
+import { dispatch1D, wgslParams } from '../backends/webgpu/runtime.js';
+import { normDim, numelOf, stridesOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { apply1, defineOp, requireFloat } from './registry.js';
+import { expand, reshape } from './shape.js';
+
+/** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */
+type SumAttrs = { dims: readonly number[]; keepdim: boolean };
+
+/** Splits a shape into the kept (output) part and the reduced part, each with input strides. */
+function split(shape: readonly number[], dims: readonly number[]) {
+  const st = stridesOf(shape);
+  const kept = { shape: [] as number[], strides: [] as number[] };
+  const red = { shape: [] as number[], strides: [] as number[] };
+  shape.forEach((d, i) => {
+    const part = dims.includes(i) ? red : kept;
+    part.shape.push(d);
+    part.strides.push(st[i]);
+  });
+  return { kept, red };
+}
+
+/** Buffer offsets of every element of a (shape, strides) index space, row-major. */
+function offsets(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const n = numelOf(shape);
+  const out = new Int32Array(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  let p = 0;
+  for (let k = 0; k < n; k++) {
+    out[k] = p;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      p += strides[d];
+      if (++idx[d] < shape[d]) break;
+      p -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+const WG = 64;
+
+const sumOp = defineOp<SumAttrs>({
+  name: 'sum',
+  infer: ([x], { dims, keepdim }) => {
+    requireFloat('sum', [x]);
+    const shape = keepdim
+      ? x.shape.map((d, i) => (dims.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !dims.includes(i));
+    return [{ shape, dtype: x.dtype }];
+  },
+  cpu: ([x], [out], { dims }) => {
+    const { kept, red } = split(x.shape, dims);
+    const base = offsets(kept.shape, kept.strides);
+    const roff = offsets(red.shape, red.strides);
+    const src = x.data;
+    for (let o = 0; o < base.length; o++) {
+      let acc = 0; // accumulate in double precision even for float32
+      const b = base[o];
+      for (let r = 0; r < roff.length; r++) acc += src[b + roff[r]];
+      out.data[o] = acc;
+    }
+  },
+  webgpu: (gpu, [x], [out], { dims }) => {
+    const { kept, red } = split(x.shape, dims);
+    const nOut = numelOf(kept.shape);
+    const params = [nOut, numelOf(red.shape), kept.shape.length, red.shape.length];
+    params.push(...kept.shape, ...kept.strides, ...red.shape, ...red.strides);
+    gpu.run({
+      code: `@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+${wgslParams(2)}
+fn offsetOf(k: u32, nd: u32, at: u32) -> u32 {
+  var rem = k;
+  var p = 0u;
+  for (var d = i32(nd) - 1; d >= 0; d--) {
+    let size = pu(at + u32(d));
+    p += (rem % size) * pu(at + nd + u32(d));
+    rem = rem / size;
+  }
+  return p;
+}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * ${WG}u;
+  if (o >= pu(0u)) { return; }
+  let nr = pu(1u);
+  let nk = pu(2u);
+  let nd = pu(3u);
+  let base = offsetOf(o, nk, 4u);
+  var acc = 0.0;
+  for (var r = 0u; r < nr; r++) { acc += src[base + offsetOf(r, nd, 4u + 2u * nk)]; }
+  dst[o] = acc;
+}`,
+      inputs: [x.storage],
+      outputs: [out.storage],
+      params: Uint32Array.from(params),
+      workgroups: dispatch1D(nOut, WG),
+    });
+  },
+  backward: (c, [g]) => {
+    const x = c.inputs[0];
+    const kshape = x.shape.map((d, i) => (c.attrs.dims.includes(i) ? 1 : d));
+    return [expand(reshape(g!, kshape), x.shape)];
+  },
+});
+
+export const reduceOps = { sum: sumOp };
+
+function normDims(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
+  if (dim === undefined) return [...Array(x.ndim).keys()];
+  const ds = (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(op, d, x.ndim));
+  if (new Set(ds).size !== ds.length)
+    throw new RangeError(`${op}: dim ${JSON.stringify(dim)} appears multiple times in the list of dims`);
+  return ds.sort((a, b) => a - b);
+}
+
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return apply1(sumOp, [x], { dims: normDims('sum', x, dim), keepdim });
+}
+
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const dims = normDims('mean', x, dim);
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  return sum(x, dims, keepdim).div(count);
+}

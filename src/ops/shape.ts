@@ -1,0 +1,356 @@
+import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { elementwiseGpu } from './elementwise-kernels.js';
+import { sum } from './reduce.js';
+import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
+import {
+  gatherCpu,
+  gatherGpu,
+  scatterCpu,
+  scatterGpu,
+  scatterNoFillGpu,
+  type View,
+} from './strided-kernels.js';
+
+/**
+ * Shape ops. Tensors are always contiguous, so every view op materialises its result with one
+ * strided gather; its backward scatters the gradient back through the same view.
+ */
+
+/** An injective view of the input (permute, transpose, narrow, diagonal): gather forward, scatter backward. */
+function viewOp(name: string): OpDef<View> {
+  return defineOp<View>({
+    name,
+    infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
+    cpu: ([x], [out], v) => gatherCpu(x, out, v),
+    webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
+    backward: (c, [g]) => [embed(g!, c.inputs[0].shape, c.attrs)],
+  });
+}
+
+const permuteOp = viewOp('permute');
+const narrowOp = viewOp('narrow');
+const diagonalOp = viewOp('diagonal');
+
+/** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
+const embedOp = defineOp<View & { outShape: readonly number[] }>({
+  name: 'embed',
+  infer: ([x], a) => [{ shape: a.outShape, dtype: x.dtype }],
+  cpu: ([x], [out], v) => scatterCpu(x, out, v),
+  webgpu: (gpu, [x], [out], v) => scatterGpu(gpu, x, out, v),
+  backward: (c, [g]) => [apply1(diagonalOp, [g!], c.attrs)],
+});
+
+function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
+  return apply1(embedOp, [x], { ...v, outShape });
+}
+
+const expandOp = defineOp<View>({
+  name: 'expand',
+  infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
+  cpu: ([x], [out], v) => gatherCpu(x, out, v),
+  webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
+  backward: (c, [g]) => [sumTo(g!, c.inputs[0].shape)],
+});
+
+const reshapeOp = defineOp<{ shape: readonly number[] }>({
+  name: 'reshape',
+  infer: ([x], a) => [{ shape: a.shape, dtype: x.dtype }],
+  cpu: ([x], [out]) => out.data.set(x.data),
+  webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
+  backward: (c, [g]) => [reshape(g!, c.inputs[0].shape)],
+});
+
+type TriAttrs = { k: number; upper: boolean };
+/** tril/triu over the last two dims; the gradient is masked the same way. */
+const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
+  name: 'tril',
+  infer: ([x]) => {
+    if (x.shape.length < 2)
+      throw new RangeError(
+        `tril/triu: input tensor must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`,
+      );
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
+  cpu: ([x], [out], { k, upper }) => {
+    const [r, c] = x.shape.slice(-2);
+    const n = x.data.length;
+    for (let p = 0; p < n; p++) {
+      const j = p % c;
+      const i = Math.floor(p / c) % r;
+      const keep = upper ? j - i >= k : j - i <= k;
+      out.data[p] = keep ? x.data[p] : 0;
+    }
+  },
+  webgpu: (gpu, [x], [out], { k, upper }) => {
+    const [r, c] = x.shape.slice(-2);
+    // Column and row of element i come from i itself; r, c and k are inlined into the expression.
+    const cond = upper
+      ? `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) >= ${k}`
+      : `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) <= ${k}`;
+    elementwiseGpu(gpu, `select(0.0, a, ${cond})`, [x], out);
+  },
+  backward: (c, [g]) => [apply1(triOp, [g!], c.attrs)],
+});
+
+const catOp = defineOp<{ dim: number }>({
+  name: 'cat',
+  infer: (ins, { dim }) => {
+    const ref = ins[0].shape;
+    let total = 0;
+    ins.forEach((t, i) => {
+      if (t.shape.length !== ref.length || t.shape.some((d, j) => j !== dim && d !== ref[j])) {
+        throw new RangeError(
+          `cat: sizes of tensors must match except in dimension ${dim}; tensor 0 has shape ${shapeStr(ref)} and tensor ${i} has shape ${shapeStr(t.shape)}`,
+        );
+      }
+      if (t.dtype !== ins[0].dtype)
+        throw new TypeError(`cat: all tensors must have one dtype, got ${ins[0].dtype} and ${t.dtype}`);
+      total += t.shape[dim];
+    });
+    const shape = [...ref];
+    shape[dim] = total;
+    return [{ shape, dtype: ins[0].dtype }];
+  },
+  cpu: (ins, [out], { dim }) => {
+    const inner = numelOf(out.shape.slice(dim + 1));
+    const outChunk = out.shape[dim] * inner;
+    let off = 0;
+    for (const x of ins) {
+      const chunk = x.shape[dim] * inner;
+      const outer = chunk === 0 ? 0 : x.data.length / chunk;
+      for (let o = 0; o < outer; o++)
+        out.data.set(x.data.subarray(o * chunk, (o + 1) * chunk), o * outChunk + off);
+      off += chunk;
+    }
+  },
+  webgpu: (gpu, ins, [out], { dim }) => {
+    const inner = numelOf(out.shape.slice(dim + 1));
+    const outChunk = out.shape[dim] * inner;
+    let off = 0;
+    for (const x of ins) {
+      const chunk = x.shape[dim] * inner;
+      if (chunk > 0) {
+        const outer = numelOf(x.shape) / chunk;
+        // Input x is the view [outer, chunk] of the output with strides [outChunk, 1] at offset `off`.
+        scatterNoFillGpu(gpu, x, out, { shape: [outer, chunk], strides: [outChunk, 1], offset: off });
+      }
+      off += chunk;
+    }
+  },
+  backward: (c, gs) => {
+    let off = 0;
+    return c.inputs.map((x) => {
+      const g = narrow(gs[0]!, c.attrs.dim, off, x.shape[c.attrs.dim]);
+      off += x.shape[c.attrs.dim];
+      return g;
+    });
+  },
+});
+
+export const shapeOps = {
+  permute: permuteOp,
+  narrow: narrowOp,
+  diagonal: diagonalOp,
+  embed: embedOp,
+  expand: expandOp,
+  reshape: reshapeOp,
+  tril: triOp,
+  cat: catOp,
+};
+
+// ---- public functions -------------------------------------------------------------------------
+
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const n = x.numel;
+  const infer = shape.indexOf(-1);
+  const out = [...shape];
+  if (infer >= 0) {
+    const rest = numelOf(shape.filter((_, i) => i !== infer));
+    if (rest === 0 || n % rest !== 0)
+      throw new RangeError(`reshape: shape ${shapeStr(shape)} is invalid for input of size ${n}`);
+    out[infer] = n / rest;
+  }
+  if (numelOf(out) !== n || out.some((d) => d < 0 || !Number.isInteger(d))) {
+    throw new RangeError(
+      `reshape: shape ${shapeStr(shape)} is invalid for input of size ${n} (shape ${shapeStr(x.shape)})`,
+    );
+  }
+  if (sameShape(out, x.shape)) return x;
+  return apply1(reshapeOp, [x], { shape: out });
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  const nd = x.ndim;
+  if (dims.length !== nd) {
+    throw new RangeError(
+      `permute: number of dims don't match: got ${dims.length} dims for a tensor of shape ${shapeStr(x.shape)}`,
+    );
+  }
+  const d = dims.map((k) => normDim('permute', k, nd));
+  if (new Set(d).size !== nd) throw new RangeError(`permute: repeated dim in ${shapeStr(dims)}`);
+  if (d.every((k, i) => k === i)) return x;
+  const st = stridesOf(x.shape);
+  return apply1(permuteOp, [x], { shape: d.map((k) => x.shape[k]), strides: d.map((k) => st[k]), offset: 0 });
+}
+
+export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  const nd = x.ndim;
+  const a = normDim('transpose', d0, nd);
+  const b = normDim('transpose', d1, nd);
+  const dims = [...Array(nd).keys()];
+  dims[a] = b;
+  dims[b] = a;
+  return permute(x, dims);
+}
+
+/** Transpose of the last two dims. */
+export function mT(x: Tensor): Tensor {
+  if (x.ndim < 2)
+    throw new RangeError(`mT: tensor must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`);
+  return transpose(x, -2, -1);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normDim('unsqueeze', dim, x.ndim + 1);
+  const s = [...x.shape];
+  s.splice(d, 0, 1);
+  return reshape(x, s);
+}
+
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
+  const d = normDim('squeeze', dim, x.ndim);
+  if (x.ndim === 0 || x.shape[d] !== 1) return x;
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== d),
+  );
+}
+
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const nd = shape.length;
+  if (nd < x.ndim)
+    throw new RangeError(
+      `expand: the number of sizes provided (${nd}) must be >= the number of dims (${x.ndim})`,
+    );
+  const off = nd - x.ndim;
+  const st = stridesOf(x.shape);
+  const target: number[] = [];
+  const strides: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const src = i >= off ? x.shape[i - off] : 1;
+    const want = shape[i] === -1 ? src : shape[i];
+    if (src !== want && src !== 1) {
+      throw new RangeError(
+        `expand: the expanded size of the tensor (${want}) must match the existing size (${src}) at non-singleton dimension ${i}; target sizes ${shapeStr(shape)}, tensor shape ${shapeStr(x.shape)}`,
+      );
+    }
+    target.push(want);
+    strides.push(i >= off && src !== 1 ? st[i - off] : 0);
+  }
+  if (sameShape(target, x.shape)) return x;
+  return apply1(expandOp, [x], { shape: target, strides, offset: 0 });
+}
+
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim('narrow', dim, x.ndim);
+  const size = x.shape[d];
+  if (start < 0) start += size;
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(length) ||
+    start < 0 ||
+    length < 0 ||
+    start + length > size
+  ) {
+    throw new RangeError(
+      `narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of shape ${shapeStr(x.shape)}`,
+    );
+  }
+  if (start === 0 && length === size) return x;
+  const st = stridesOf(x.shape);
+  const shape = [...x.shape];
+  shape[d] = length;
+  return apply1(narrowOp, [x], { shape, strides: st, offset: start * st[d] });
+}
+
+/** The view of diagonal `offset` over dims (dim1, dim2), appended as the last dim (torch.diagonal). */
+function diagonalView(shape: readonly number[], offset: number, dim1: number, dim2: number): View {
+  const nd = shape.length;
+  const a = normDim('diagonal', dim1, nd);
+  const b = normDim('diagonal', dim2, nd);
+  if (a === b) throw new RangeError(`diagonal: diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
+  const st = stridesOf(shape);
+  const len = Math.max(
+    0,
+    offset >= 0 ? Math.min(shape[a], shape[b] - offset) : Math.min(shape[a] + offset, shape[b]),
+  );
+  const start = len === 0 ? 0 : offset >= 0 ? offset * st[b] : -offset * st[a];
+  const keep = [...Array(nd).keys()].filter((i) => i !== a && i !== b);
+  return {
+    shape: [...keep.map((i) => shape[i]), len],
+    strides: [...keep.map((i) => st[i]), st[a] + st[b]],
+    offset: start,
+  };
+}
+
+export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+  if (x.ndim < 2)
+    throw new RangeError(`diagonal: input must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`);
+  return apply1(diagonalOp, [x], diagonalView(x.shape, offset, dim1, dim2));
+}
+
+/** Matrices with x's last dim on diagonal `offset` (torch.diag_embed with dim1=-2, dim2=-1). */
+export function diagEmbed(x: Tensor, offset = 0): Tensor {
+  if (x.ndim < 1) throw new RangeError('diagEmbed: input must have at least 1 dimension');
+  const n = x.shape[x.ndim - 1] + Math.abs(offset);
+  const outShape = [...x.shape.slice(0, -1), n, n];
+  return embed(x, outShape, diagonalView(outShape, offset, -2, -1));
+}
+
+export function tril(x: Tensor, k = 0): Tensor {
+  return apply1(triOp, [x], { k, upper: false });
+}
+
+export function triu(x: Tensor, k = 0): Tensor {
+  return apply1(triOp, [x], { k, upper: true });
+}
+
+export function cat(xs: readonly Tensor[], dim = 0): Tensor {
+  if (xs.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
+  const d = normDim('cat', dim, xs[0].ndim);
+  if (xs.length === 1) return xs[0];
+  return applyOp(catOp, xs, { dim: d })[0];
+}
+
+export function stack(xs: readonly Tensor[], dim = 0): Tensor {
+  if (xs.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
+  for (const t of xs) {
+    if (!sameShape(t.shape, xs[0].shape)) {
+      throw new RangeError(
+        `stack: expects each tensor to be equal size, but got ${shapeStr(xs[0].shape)} and ${shapeStr(t.shape)}`,
+      );
+    }
+  }
+  const d = normDim('stack', dim, xs[0].ndim + 1);
+  return cat(
+    xs.map((t) => unsqueeze(t, d)),
+    d,
+  );
+}
+
+/** Sums a broadcast gradient back to `shape` (the engine's one place that undoes broadcasting). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  return reshape(sum(g, dims, true), shape);
+}

@@ -1,0 +1,143 @@
+import type { CpuView, GpuView } from '../backends/backend.js';
+import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
+import { dispatch1D, wgslParams } from '../backends/webgpu/runtime.js';
+import { numelOf } from '../shape.js';
+
+/**
+ * A strided view of a contiguous buffer: element idx (a multi-index over `shape`) lives at
+ * `offset + Σ idx[d]·strides[d]`. Transpose, permute, narrow, diagonal and expand are all views.
+ */
+export interface View {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+/** Calls f(k, p) for the k-th element of the view (row-major order) at buffer position p. */
+function forEachOffset(v: View, f: (k: number, p: number) => void): void {
+  const n = numelOf(v.shape);
+  const nd = v.shape.length;
+  if (n === 0) return;
+  if (nd === 0) {
+    f(0, v.offset);
+    return;
+  }
+  const idx = new Array<number>(nd).fill(0);
+  const inner = v.shape[nd - 1];
+  const s = v.strides[nd - 1];
+  let base = v.offset;
+  for (let k = 0; k < n; k += inner) {
+    for (let j = 0, p = base; j < inner; j++, p += s) f(k + j, p);
+    for (let d = nd - 2; d >= 0; d--) {
+      base += v.strides[d];
+      if (++idx[d] < v.shape[d]) break;
+      base -= v.strides[d] * v.shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** out (contiguous, shape v.shape) = input read through the view. */
+export function gatherCpu(input: CpuView, out: CpuView, v: View): void {
+  const src = input.data;
+  const dst = out.data;
+  forEachOffset(v, (k, p) => {
+    dst[k] = src[p];
+  });
+}
+
+/** out (zeros of its shape) receives input (contiguous, shape v.shape) at the view's positions. */
+export function scatterCpu(input: CpuView, out: CpuView, v: View): void {
+  const src = input.data;
+  const dst = out.data;
+  forEachOffset(v, (k, p) => {
+    dst[p] = src[k];
+  });
+}
+
+const WG = 256;
+
+function viewWgsl(t: string, scatter: boolean): string {
+  return `@group(0) @binding(0) var<storage, read> src: array<${t}>;
+@group(0) @binding(1) var<storage, read_write> dst: array<${t}>;
+${wgslParams(2)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let k = gid.x + gid.y * nwg.x * ${WG}u;
+  let n = pu(0u);
+  if (k >= n) { return; }
+  let nd = pu(1u);
+  var rem = k;
+  var p = pu(2u);
+  for (var d = i32(nd) - 1; d >= 0; d--) {
+    let size = pu(3u + u32(d));
+    p += (rem % size) * pu(3u + nd + u32(d));
+    rem = rem / size;
+  }
+  ${scatter ? 'dst[p] = src[k];' : 'dst[k] = src[p];'}
+}`;
+}
+
+function viewParams(v: View): Uint32Array {
+  return Uint32Array.from([numelOf(v.shape), v.shape.length, v.offset, ...v.shape, ...v.strides]);
+}
+
+function wgslType(dtype: 'float32' | 'int32'): string {
+  return dtype === 'float32' ? 'f32' : 'i32';
+}
+
+export function gatherGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
+  gpu.run({
+    code: viewWgsl(wgslType(out.dtype), false),
+    inputs: [input.storage],
+    outputs: [out.storage],
+    params: viewParams(v),
+    workgroups: dispatch1D(numelOf(v.shape), WG),
+  });
+}
+
+/** Fills a GPU buffer with a constant. */
+export function fillGpu(gpu: WebGPURuntime, out: GpuView, value: number): void {
+  const t = wgslType(out.dtype);
+  const n = numelOf(out.shape);
+  gpu.run({
+    code: `@group(0) @binding(0) var<storage, read_write> dst: array<${t}>;
+${wgslParams(1)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let k = gid.x + gid.y * nwg.x * ${WG}u;
+  if (k >= pu(0u)) { return; }
+  dst[k] = ${t === 'f32' ? 'pf(1u)' : 'pi(1u)'};
+}`,
+    inputs: [],
+    outputs: [out.storage],
+    params: Uint32Array.from([n, out.dtype === 'float32' ? f32Bits(value) : value | 0]),
+    workgroups: dispatch1D(n, WG),
+  });
+}
+
+const f32buf = new Float32Array(1);
+const u32view = new Uint32Array(f32buf.buffer);
+/** The bit pattern of a float32, for passing floats through u32 params. */
+export function f32Bits(x: number): number {
+  f32buf[0] = x;
+  return u32view[0];
+}
+
+/** out = zeros, then input written at the view's positions (the view must be injective). */
+export function scatterGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
+  fillGpu(gpu, out, 0);
+  scatterNoFillGpu(gpu, input, out, v);
+}
+
+/** Writes input at the view's positions of out, leaving out's other elements as they are. */
+export function scatterNoFillGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
+  if (numelOf(v.shape) === 0) return;
+  gpu.run({
+    code: viewWgsl(wgslType(out.dtype), true),
+    inputs: [input.storage],
+    outputs: [out.storage],
+    params: viewParams(v),
+    workgroups: dispatch1D(numelOf(v.shape), WG),
+  });
+}
