@@ -272,6 +272,33 @@ export class Tensor {
   minimum(o: Operand): Tensor {
     return ops.minimum(this, o);
   }
+  gt(o: Operand): Tensor {
+    return ops.gt(this, o);
+  }
+  lt(o: Operand): Tensor {
+    return ops.lt(this, o);
+  }
+  ge(o: Operand): Tensor {
+    return ops.ge(this, o);
+  }
+  le(o: Operand): Tensor {
+    return ops.le(this, o);
+  }
+  eq(o: Operand): Tensor {
+    return ops.eq(this, o);
+  }
+  ne(o: Operand): Tensor {
+    return ops.ne(this, o);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
   neg(): Tensor {
     return ops.neg(this);
   }

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import type { GpuStorage } from '../src/backends/backend.js';
+import {
+  bucketBytes,
+  dispatch1D,
+  getGpu,
+  initWebGPU,
+  isWebGPUAvailable,
+  resetWebGPU,
+  WebGPUError,
+  wgslFlatIndex,
+  wgslParams,
+} from '../src/backends/webgpu/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
+
+const f32bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+
+// y = a * x + b over n elements; params: [n, bits(a), bits(b)].
+const AXPB = `// test_axpb
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+${wgslParams(2)}
+${wgslFlatIndex(64)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= pu(0u)) { return; }
+  y[i] = pf(1u) * x[i] + pf(2u);
+}
+`;
+
+// out = in + k (int32), no params struct: the length comes from arrayLength.
+const ADD_INT = `// test_add_int
+@group(0) @binding(0) var<storage, read> a: array<i32>;
+@group(0) @binding(1) var<storage, read_write> b: array<i32>;
+${wgslParams(2)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= arrayLength(&b)) { return; }
+  b[gid.x] = a[gid.x] + pi(0u);
+}
+`;
+
+describe('dispatch1D and buffer size classes (no device needed)', () => {
+  it('keeps one dimension when it fits and covers n otherwise', () => {
+    expect(dispatch1D(0, 64)).toEqual([0, 1, 1]);
+    expect(dispatch1D(1, 64)).toEqual([1, 1, 1]);
+    expect(dispatch1D(65535 * 64, 64)).toEqual([65535, 1, 1]);
+    for (const n of [65535 * 64 + 1, 10_000_000, 2 ** 31]) {
+      const [x, y, z] = dispatch1D(n, 64);
+      expect(Math.max(x, y, z)).toBeLessThanOrEqual(65535);
+      expect(x * y * z * 64).toBeGreaterThanOrEqual(n);
+      expect(x * y * z * 64 - n).toBeLessThan(y * z * 64);
+    }
+    const [x, y, z] = dispatch1D(65535 * 65535 * 4, 1);
+    expect(z).toBeGreaterThan(1);
+    expect(x * y * z).toBeGreaterThanOrEqual(65535 * 65535 * 4);
+  });
+
+  it('rounds sizes to classes that waste less than 12.5% above 4 KiB', () => {
+    expect(bucketBytes(0)).toBe(256);
+    expect(bucketBytes(257)).toBe(512);
+    for (const b of [4097, 5000, 70_000, 1e6, 123_456_789]) {
+      const c = bucketBytes(b);
+      expect(c).toBeGreaterThanOrEqual(b);
+      expect(c % 256).toBe(0);
+      expect((c - b) / c).toBeLessThan(0.125);
+    }
+  });
+});
+
+describeWebGPU('WebGPU runtime', () => {
+  const gpu = () => getGpu();
+  const axpb = (x: GpuStorage, y: GpuStorage, a: number, b: number) =>
+    gpu().run({
+      code: AXPB,
+      inputs: [x],
+      outputs: [y],
+      params: new Uint32Array([x.length, f32bits(a), f32bits(b)]),
+      workgroups: dispatch1D(x.length, 64),
+    });
+
+  it('reports an initialised device', async () => {
+    const info = await initWebGPU();
+    expect(isWebGPUAvailable()).toBe(true);
+    expect(info.adapter.length).toBeGreaterThan(0);
+    expect(['core', 'compatibility']).toContain(info.featureLevel);
+    expect(info.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
+  });
+
+  it('round-trips float32 and int32 data, including zero-length and offset views', async () => {
+    const f = new Float32Array([1.5, -2, 3.25, Number.POSITIVE_INFINITY, -0, 1e-30]);
+    const i = new Int32Array([0, -1, 2 ** 31 - 1, -(2 ** 31), 42]);
+    const big = new Float32Array(10_000).map((_, k) => Math.sin(k));
+    const view = new Int32Array([9, 8, 7, 6, 5]).subarray(1, 4);
+    const cases: [Float32Array | Int32Array, 'float32' | 'int32'][] = [
+      [f, 'float32'],
+      [i, 'int32'],
+      [new Float32Array(0), 'float32'],
+      [new Int32Array(0), 'int32'],
+      [big, 'float32'],
+      [view, 'int32'],
+    ];
+    for (const [data, dtype] of cases) {
+      const s = gpu().upload(data, dtype);
+      expect(s.length).toBe(data.length);
+      expect(s.buffer.size).toBeGreaterThanOrEqual(16);
+      const back = await gpu().read(s);
+      expect(back).toBeInstanceOf(dtype === 'int32' ? Int32Array : Float32Array);
+      expect(Array.from(back)).toEqual(Array.from(data));
+      gpu().free(s);
+    }
+    expect(() => gpu().upload(new Float32Array(1), 'int32')).toThrow(/cannot hold int32/);
+  });
+
+  it('runs a kernel over more than 65535*64 elements with a 2-D dispatch', async () => {
+    const n = 65535 * 64 + 1234;
+    expect(dispatch1D(n, 64)[1]).toBeGreaterThan(1);
+    const data = new Float32Array(n).map((_, k) => k % 1000);
+    const x = gpu().upload(data);
+    const y = gpu().alloc('float32', n);
+    axpb(x, y, 2, 0.5);
+    const out = await gpu().read(y);
+    let bad = -1;
+    for (let k = 0; k < n && bad < 0; k++) if (out[k] !== 2 * (k % 1000) + 0.5) bad = k;
+    expect(bad).toBe(-1);
+    gpu().free(x);
+    gpu().free(y);
+  });
+
+  it('runs int32 kernels and reuses one pipeline per code string', async () => {
+    const before = gpu().pipelineCount();
+    const a = gpu().upload(new Int32Array([1, 2, 3]));
+    const b = gpu().alloc('int32', 3);
+    for (const k of [10, 20, 30]) {
+      gpu().run({ code: ADD_INT, inputs: [a], outputs: [b], params: new Uint32Array([k]), workgroups: [1] });
+      expect(Array.from(await gpu().read(b))).toEqual([1 + k, 2 + k, 3 + k]);
+    }
+    expect(gpu().pipelineCount()).toBe(before + 1);
+    gpu().free(a);
+    gpu().free(b);
+  });
+
+  it('returns the live buffer count to its baseline after 1,000 alloc/free cycles', async () => {
+    const base = gpu().liveBuffers();
+    const created = gpu().stats().pool.created;
+    for (let k = 0; k < 1000; k++) {
+      const s = gpu().alloc(k % 2 ? 'int32' : 'float32', k % 37);
+      if (k % 10 === 0) {
+        const t = gpu().alloc('float32', k % 37);
+        axpb(s.dtype === 'float32' ? s : t, s.dtype === 'float32' ? t : s, 1, 0);
+        gpu().free(t);
+      }
+      gpu().free(s);
+      gpu().free(s); // idempotent
+    }
+    expect(gpu().liveBuffers()).toBe(base);
+    const s = gpu().upload(new Float32Array([1]));
+    expect(gpu().liveBuffers()).toBe(base + 1);
+    await gpu().read(s);
+    gpu().free(s);
+    expect(gpu().liveBuffers()).toBe(base);
+    expect(gpu().stats().pool.created - created).toBeLessThan(20);
+    expect(() => gpu().alloc('float32', -1)).toThrow(RangeError);
+  });
+
+  it('rejects reads of freed storage and input/output aliasing', async () => {
+    const s = gpu().upload(new Float32Array([1, 2]));
+    expect(() => axpb(s, s, 1, 0)).toThrow(/both an input and an output/);
+    gpu().free(s);
+    await expect(gpu().read(s)).rejects.toThrow(/already freed/);
+  });
+
+  it('makes read reject with the pendingError and resolve when it returns null', async () => {
+    const x = gpu().upload(new Float32Array([1, 2, 3]));
+    const y = gpu().alloc('float32', 3);
+    axpb(x, y, 1, 1);
+    y.pendingError = async () => new Error('linalg.inv: (Batch element 0): singular');
+    await expect(gpu().read(y)).rejects.toThrow('linalg.inv: (Batch element 0): singular');
+    y.pendingError = async () => null;
+    expect(Array.from(await gpu().read(y))).toEqual([2, 3, 4]);
+    gpu().free(x);
+    gpu().free(y);
+  });
+
+  it('reports invalid WGSL as a WebGPUError on read', async () => {
+    const x = gpu().upload(new Float32Array([1]));
+    const y = gpu().alloc('float32', 1);
+    const code = AXPB.replace('// test_axpb', '// test_broken').replace('pf(1u) * x[i]', 'nope');
+    const warn = console.warn;
+    console.warn = () => undefined;
+    try {
+      gpu().run({ code, inputs: [x], outputs: [y], params: new Uint32Array([1]), workgroups: [1] });
+      const err = await gpu()
+        .read(y)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(WebGPUError);
+      expect(String(err)).toMatch(/test_broken[\s\S]*nope/);
+    } finally {
+      console.warn = warn;
+    }
+    // The device still works afterwards.
+    axpb(x, y, 3, 0);
+    expect(Array.from(await gpu().read(y))).toEqual([3]);
+    gpu().free(x);
+    gpu().free(y);
+  });
+
+  it('keeps order across many queued dispatches, copies and reads', async () => {
+    const n = 1000;
+    const init = new Float32Array(n).map((_, k) => k);
+    const a = gpu().upload(init);
+    const b = gpu().alloc('float32', n);
+    const snapshots: Promise<Float32Array | Int32Array>[] = [];
+    const copies: GpuStorage[] = [];
+    // 300 dispatches (several batches): step k adds k, ping-ponging between a and b.
+    for (let k = 1; k <= 300; k++) {
+      const [src, dst] = k % 2 ? [a, b] : [b, a];
+      axpb(src, dst, 1, k);
+      if (k % 50 === 0) {
+        const c = gpu().alloc('float32', n);
+        gpu().copy(dst, c);
+        copies.push(c);
+        snapshots.push(gpu().read(dst));
+      }
+    }
+    const results = await Promise.all(snapshots);
+    results.forEach((r, j) => {
+      const k = 50 * (j + 1);
+      const sum = (k * (k + 1)) / 2;
+      expect(r[0]).toBe(sum);
+      expect(r[n - 1]).toBe(n - 1 + sum);
+    });
+    for (let j = 0; j < copies.length; j++) {
+      expect(Array.from(await gpu().read(copies[j]!))).toEqual(Array.from(results[j]!));
+      gpu().free(copies[j]!);
+    }
+    const part = gpu().alloc('float32', 4, { zero: true });
+    gpu().copy(a, part, { srcOffset: 10, dstOffset: 1, length: 2 });
+    expect(Array.from(await gpu().read(part))).toEqual([0, 10 + 45150, 11 + 45150, 0]);
+    gpu().write(part, new Float32Array([7]), 3);
+    expect(Array.from(await gpu().read(part))).toEqual([0, 10 + 45150, 11 + 45150, 7]);
+    for (const s of [a, b, part]) gpu().free(s);
+  });
+
+  it('can be reset and initialised again', async () => {
+    await resetWebGPU();
+    expect(isWebGPUAvailable()).toBe(false);
+    expect(() => getGpu()).toThrow('WebGPU is not initialised: call await initWebGPU() first');
+    await initWebGPU();
+    const s = gpu().upload(new Int32Array([5]));
+    expect(Array.from(await gpu().read(s))).toEqual([5]);
+    gpu().free(s);
+  });
+});
