@@ -94,3 +94,4 @@ export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>):
   const list = isTensor(x) ? [x] : Array.isArray(x) ? x : Object.values(x);
   for (const t of list) (t as Tensor).dispose();
 }
+export { Adam, optim, SGD } from './optim.js';

@@ -24,6 +24,12 @@ export function track(t: Tensor, gpu: GpuStorage | null): void {
   if (gpu) finalizer.register(t, gpu, t);
 }
 
+/** Points the GPU safety net at a tensor's new storage (after an in-place update), scope unchanged. */
+export function retarget(t: Tensor, gpu: GpuStorage | null): void {
+  finalizer.unregister(t);
+  if (gpu) finalizer.register(t, gpu, t);
+}
+
 /** Removes a tensor from tidy bookkeeping (disposed, or adopted as a leaf's .grad). */
 export function untrack(t: Tensor): void {
   scopeOf.get(t)?.delete(t);

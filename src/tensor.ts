@@ -4,7 +4,7 @@ import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from
 import { getGpu } from './backends/webgpu/device.js';
 import { isFloat } from './dtype.js';
 import { AutogradError } from './errors.js';
-import { track, untrack } from './memory.js';
+import { retarget, track, untrack } from './memory.js';
 import * as ops from './ops/index.js';
 import { numelOf, shapeStr } from './shape.js';
 
@@ -175,10 +175,8 @@ export class Tensor {
     src.storage = null;
     untrack(src);
     if (old.device === 'webgpu') getGpu().free(old);
-    if (this.storage!.device === 'webgpu') {
-      untrack(this);
-      track(this, this.storage as never);
-    }
+    const s = this.storage!;
+    retarget(this, s.device === 'webgpu' ? s : null);
   }
 
   /** The values as a flat typed array (synchronous; cpu only). */

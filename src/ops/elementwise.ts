@@ -5,7 +5,7 @@ import { isFloat, promoteTypes } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
-import { elementwiseCpu, elementwiseGpu } from './elementwise-kernels.js';
+import { elementwiseCpu, elementwiseGpu, WGSL_NONFINITE } from './elementwise-kernels.js';
 import { apply1, defineOp, type OpDef, type TensorMeta } from './registry.js';
 
 /**
@@ -22,11 +22,12 @@ interface Entry {
   /** Comparisons keep the promoted float dtype and produce 0/1 (there is no bool dtype yet). */
 }
 
-const WGSL_POW = `fn powf(a: f32, b: f32) -> f32 {
+const WGSL_POW = `${WGSL_NONFINITE}
+fn powf(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
-  if (a == 0.0) { return select(1.0 / 0.0 * sign(b) * sign(b), 0.0, b > 0.0); }
+  if (a == 0.0) { return select(f32Inf(), 0.0, b > 0.0); }
   if (a > 0.0) { return pow(a, b); }
-  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u); }
+  if (floor(b) != b) { return f32NaN(); }
   let r = pow(-a, b);
   return select(r, -r, abs(b % 2.0) == 1.0);
 }`;

@@ -1,0 +1,97 @@
+import { noGrad } from './autograd/grad-mode.js';
+import { keep } from './memory.js';
+import { zerosLike } from './ops/creation.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Optimizers in the style of torch.optim. They update parameters in place (the only in-place
+ * change linagrad makes to a tensor's values) so references held by the user stay valid, and free
+ * the replaced storage at once, which keeps GPU memory flat across steps.
+ */
+abstract class Optimizer {
+  constructor(readonly params: Tensor[]) {
+    for (const p of params) {
+      if (!p.isLeaf || !p.requiresGrad) {
+        throw new TypeError(
+          'optimizer: every parameter must be a leaf tensor with requiresGrad (use requiresGrad_())',
+        );
+      }
+    }
+  }
+
+  /** Sets every parameter's .grad to null (freeing it), as zero_grad(set_to_none=True). */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** One update from the current .grad of each parameter (parameters without a gradient are skipped). */
+  step(): void {
+    noGrad(() => {
+      this.params.forEach((p, i) => {
+        if (p.grad) p.assignFrom(this.update(p, p.grad, i));
+      });
+    });
+  }
+
+  protected abstract update(p: Tensor, g: Tensor, i: number): Tensor;
+}
+
+export class SGD extends Optimizer {
+  private velocity: (Tensor | null)[];
+  constructor(
+    params: Tensor[],
+    readonly opts: { lr: number; momentum?: number; weightDecay?: number },
+  ) {
+    super(params);
+    this.velocity = params.map(() => null);
+  }
+
+  protected update(p: Tensor, g: Tensor, i: number): Tensor {
+    const { lr, momentum = 0, weightDecay = 0 } = this.opts;
+    let d = weightDecay ? g.add(p.mul(weightDecay)) : g;
+    if (momentum) {
+      const v = this.velocity[i] ? this.velocity[i]!.mul(momentum).add(d) : d.clone();
+      this.velocity[i]?.dispose();
+      this.velocity[i] = keep(v);
+      d = v;
+    }
+    return p.sub(d.mul(lr));
+  }
+}
+
+export class Adam extends Optimizer {
+  private m: Tensor[];
+  private v: Tensor[];
+  private t = 0;
+  constructor(
+    params: Tensor[],
+    readonly opts: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number } = {},
+  ) {
+    super(params);
+    this.m = params.map((p) => keep(zerosLike(p)));
+    this.v = params.map((p) => keep(zerosLike(p)));
+  }
+
+  override step(): void {
+    this.t++;
+    super.step();
+  }
+
+  protected update(p: Tensor, g: Tensor, i: number): Tensor {
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = this.opts;
+    const [b1, b2] = betas;
+    if (weightDecay) g = g.add(p.mul(weightDecay));
+    const m = this.m[i].mul(b1).add(g.mul(1 - b1));
+    const v = this.v[i].mul(b2).add(g.square().mul(1 - b2));
+    this.m[i].assignFrom(m);
+    this.v[i].assignFrom(v);
+    const mHat = this.m[i].div(1 - b1 ** this.t);
+    const vHat = this.v[i].div(1 - b2 ** this.t);
+    return p.sub(mHat.mul(lr).div(vHat.sqrt().add(eps)));
+  }
+}
+
+export const optim = { SGD, Adam };
