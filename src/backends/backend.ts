@@ -25,6 +25,8 @@ export interface GpuStorage {
    * is first read; set by linear-algebra kernels, checked by `read`.
    */
   pendingError?: () => Promise<Error | null>;
+  /** Called once when the storage is freed (releases buffers that only this storage's check needs). */
+  onFree?: () => void;
 }
 
 export type Storage = CpuStorage | GpuStorage;

@@ -5,7 +5,7 @@
  * - no adapter: the suite is skipped, the reason is in its name and printed once;
  * - no adapter and LINAGRAD_REQUIRE_WEBGPU=1 (CI): the suite fails with the reason.
  */
-import { describe, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { getWebGPUInfo, initWebGPU } from '../../src/backends/webgpu/index.js';
 
 export interface WebGPUStatus {
@@ -32,7 +32,13 @@ let announced = false;
 /** `describe` for suites that need a WebGPU device (see the module comment). */
 export function describeWebGPU(name: string, fn: () => void): void {
   if (initial.available && getWebGPUInfo()) {
-    describe(name, fn);
+    describe(name, () => {
+      // Re-initialise if an earlier suite in the file called resetWebGPU().
+      beforeAll(async () => {
+        await initWebGPU();
+      });
+      fn();
+    });
     return;
   }
   const reason = initial.available ? 'the WebGPU device was lost or reset' : initial.reason;
