@@ -1,0 +1,310 @@
+/**
+ * LU factorization with partial pivoting (LAPACK getrf semantics) and what is computed from it:
+ * solves, inverse, determinant. Batched, row-major, n×n matrices stored back to back.
+ */
+import { copyInto, type FloatArray, gemm, lowerInverse, splitHalf, trsmLeft } from './triangular.js';
+
+/** Panels at most this wide are factored column by column; wider ones recursively. */
+const LU_BASE = 16;
+/** Inverses up to this order use the fused unblocked path. */
+const SMALL_INV = 8;
+
+/**
+ * Factors P·A = L·U in place on w[o..o+n²) (float64, row-major, leading dim n); columns
+ * [k0, k0+kw), rows [k0, n), with previous columns' updates already applied. Rows are swapped
+ * across their full width. Writes 1-based pivots to piv[po+k]; returns the 1-based index of the
+ * first exactly-zero pivot in this column range, or 0.
+ */
+function getrfCols(
+  w: Float64Array,
+  o: number,
+  n: number,
+  k0: number,
+  kw: number,
+  piv: Int32Array,
+  po: number,
+): number {
+  if (kw <= LU_BASE) return getrfPanel(w, o, n, k0, kw, piv, po);
+  const h = splitHalf(kw);
+  const r = kw - h;
+  const info1 = getrfCols(w, o, n, k0, h, piv, po);
+  const d = o + k0 * n + k0;
+  // U12 := L11⁻¹ A12, then A22 -= L21 U12.
+  trsmLeft(false, true, w, d, n, w, d + h, n, h, r);
+  gemm(-1, w, d + h * n, n, 1, w, d + h, n, w, d + h * n + h, n, n - k0 - h, r, h);
+  const info2 = getrfCols(w, o, n, k0 + h, r, piv, po);
+  return info1 !== 0 ? info1 : info2;
+}
+
+/** Unblocked right-looking LU of a narrow column panel (see getrfCols). */
+function getrfPanel(
+  w: Float64Array,
+  o: number,
+  n: number,
+  k0: number,
+  kw: number,
+  piv: Int32Array,
+  po: number,
+): number {
+  let info = 0;
+  const kEnd = k0 + kw;
+  for (let k = k0; k < kEnd; k++) {
+    const rk = o + k * n;
+    let p = k;
+    let best = Math.abs(w[rk + k]!);
+    for (let i = k + 1, q = rk + n + k; i < n; i++, q += n) {
+      const v = Math.abs(w[q]!);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    piv[po + k] = p + 1;
+    const rp = o + p * n;
+    if (w[rp + k] !== 0) {
+      if (p !== k) {
+        for (let j = 0; j < n; j++) {
+          const t = w[rk + j]!;
+          w[rk + j] = w[rp + j]!;
+          w[rp + j] = t;
+        }
+      }
+      const pivot = w[rk + k]!;
+      for (let q = rk + n + k, end = o + n * n; q < end; q += n) w[q] /= pivot;
+    } else if (info === 0) {
+      info = k + 1;
+    }
+    for (let ri = rk + n; ri < o + n * n; ri += n) {
+      const l = w[ri + k]!;
+      for (let j = k + 1; j < kEnd; j++) w[ri + j] -= l * w[rk + j]!;
+    }
+  }
+  return info;
+}
+
+/**
+ * LU factorization with partial pivoting, LAPACK getrf semantics, batched.
+ * - `a`: batch × n × n row-major input. `lu` (same layout; may be the same array as `a`) receives
+ *   L\U packed: U on and above the diagonal, the unit-lower L strictly below.
+ * - `piv` (batch × n) receives 1-based pivot rows: row k was swapped with row piv[k] - 1, in
+ *   order k = 0..n-1 (so P·A = L·U with P = swaps applied in that order).
+ * - `info[b]` = 0, or the 1-based index k of the first exactly-zero pivot U[k-1, k-1]; the
+ *   factorization still completes (as LAPACK), only solves with it divide by zero.
+ * Float32 arrays are factored in float64 and rounded once into `lu`.
+ */
+export function luFactor(
+  a: FloatArray,
+  batch: number,
+  n: number,
+  lu: FloatArray,
+  piv: Int32Array,
+  info: Int32Array,
+): void {
+  if (batch <= 0) return;
+  const nn = n * n;
+  if (lu instanceof Float64Array) {
+    if ((a as FloatArray) !== lu) copyInto(lu, 0, a, 0, batch * nn);
+    for (let e = 0; e < batch; e++) info[e] = getrfCols(lu, e * nn, n, 0, n, piv, e * n);
+    return;
+  }
+  const w = new Float64Array(nn);
+  for (let e = 0; e < batch; e++) {
+    copyInto(w, 0, a, e * nn, nn);
+    info[e] = getrfCols(w, 0, n, 0, n, piv, e * n);
+    copyInto(lu, e * nn, w, 0, nn);
+  }
+}
+
+/** Applies the row interchanges k ↔ piv[k]-1 (k ascending) to an n×m row-major block. */
+function applyRowSwaps(x: Float64Array, xo: number, n: number, m: number, piv: Int32Array, po: number): void {
+  for (let k = 0; k < n; k++) {
+    const p = piv[po + k]! - 1;
+    if (p === k) continue;
+    const rk = xo + k * m;
+    const rp = xo + p * m;
+    for (let j = 0; j < m; j++) {
+      const t = x[rk + j]!;
+      x[rk + j] = x[rp + j]!;
+      x[rp + j] = t;
+    }
+  }
+}
+
+/**
+ * Solves A X = B from `luFactor`'s output, batched.
+ * - `lu`, `piv` as produced by {@link luFactor}; `b`, `x`: batch × n × nrhs row-major. `x` may be
+ *   the same array as `b`; it must not overlap `lu`.
+ * - No singularity check: a zero pivot gives ±inf/NaN (callers check `info` first).
+ */
+export function luSolve(
+  lu: FloatArray,
+  piv: Int32Array,
+  batch: number,
+  n: number,
+  b: FloatArray,
+  nrhs: number,
+  x: FloatArray,
+): void {
+  const nn = n * n;
+  const nb = n * nrhs;
+  if (batch <= 0 || nb === 0) return;
+  const lu64 = lu instanceof Float64Array ? lu : null;
+  const x64 = x instanceof Float64Array ? x : null;
+  const lw = lu64 ? null : new Float64Array(nn);
+  const xw = x64 ? null : new Float64Array(nb);
+  if (x64 && (x as FloatArray) !== b) copyInto(x64, 0, b, 0, batch * nb);
+  for (let e = 0; e < batch; e++) {
+    let f: Float64Array;
+    let fo = 0;
+    if (lu64) {
+      f = lu64;
+      fo = e * nn;
+    } else {
+      f = lw!;
+      copyInto(f, 0, lu, e * nn, nn);
+    }
+    let xs: Float64Array;
+    let xo = 0;
+    if (x64) {
+      xs = x64;
+      xo = e * nb;
+    } else {
+      xs = xw!;
+      copyInto(xs, 0, b, e * nb, nb);
+    }
+    applyRowSwaps(xs, xo, n, nrhs, piv, e * n);
+    trsmLeft(false, true, f, fo, n, xs, xo, nrhs, n, nrhs);
+    trsmLeft(true, false, f, fo, n, xs, xo, nrhs, n, nrhs);
+    if (!x64) copyInto(x, e * nb, xs, 0, nb);
+  }
+}
+
+/** X := U⁻¹L⁻¹ for a small packed LU (no blocking, no calls): the batched-tiny-matrix path. */
+function smallInverse(f: Float64Array, fo: number, n: number, x: Float64Array, xo: number): void {
+  for (let i = 0; i < n; i++) {
+    const xi = xo + i * n;
+    const fi = fo + i * n;
+    for (let c = 0; c < n; c++) x[xi + c] = 0;
+    x[xi + i] = 1;
+    for (let s = 0; s < i; s++) {
+      const l = f[fi + s]!;
+      const xs = xo + s * n;
+      for (let c = 0; c <= s; c++) x[xi + c] -= l * x[xs + c]!;
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const xi = xo + i * n;
+    const fi = fo + i * n;
+    for (let s = i + 1; s < n; s++) {
+      const u = f[fi + s]!;
+      const xs = xo + s * n;
+      for (let c = 0; c < n; c++) x[xi + c] -= u * x[xs + c]!;
+    }
+    const d = f[fi + i]!;
+    for (let c = 0; c < n; c++) x[xi + c] /= d;
+  }
+}
+
+/**
+ * Inverse from `luFactor`'s output (what linalg.inv computes), batched: out = U⁻¹ L⁻¹ Pᵀ.
+ * - `out`: batch × n × n row-major. It may share a buffer with `lu` (the factor is then copied
+ *   to scratch first).
+ * - Cost 4n³/3 flops (L⁻¹ exploiting its zeros, then a blocked U solve); no singularity check:
+ *   a zero pivot gives ±inf/NaN (callers check `info` first).
+ */
+export function luInverse(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
+  const nn = n * n;
+  if (batch <= 0 || nn === 0) return;
+  const lu64 = lu instanceof Float64Array && lu.buffer !== out.buffer ? lu : null;
+  const out64 = out instanceof Float64Array ? out : null;
+  const lw = lu64 ? null : new Float64Array(nn);
+  const xw = out64 ? null : new Float64Array(nn);
+  const perm = new Int32Array(n);
+  const row = new Float64Array(n);
+  for (let e = 0; e < batch; e++) {
+    let f: Float64Array;
+    let fo = 0;
+    if (lu64) {
+      f = lu64;
+      fo = e * nn;
+    } else {
+      f = lw!;
+      copyInto(f, 0, lu, e * nn, nn);
+    }
+    const xs = out64 ?? xw!;
+    const xo = out64 ? e * nn : 0;
+    if (n <= SMALL_INV) {
+      smallInverse(f, fo, n, xs, xo);
+    } else {
+      lowerInverse(f, fo, n, true, xs, xo);
+      trsmLeft(true, false, f, fo, n, xs, xo, n, n, n);
+    }
+    // Right-multiply by Pᵀ = S_{n-1}···S_0: column swaps k ↔ piv[k]-1 for k descending,
+    // composed into one gather per row.
+    let swapped = false;
+    for (let j = 0; j < n; j++) perm[j] = j;
+    for (let k = n - 1; k >= 0; k--) {
+      const p = piv[e * n + k]! - 1;
+      if (p === k) continue;
+      swapped = true;
+      const t = perm[k]!;
+      perm[k] = perm[p]!;
+      perm[p] = t;
+    }
+    if (swapped) {
+      for (let i = 0; i < n; i++) {
+        const ri = xo + i * n;
+        for (let j = 0; j < n; j++) row[j] = xs[ri + perm[j]!]!;
+        for (let j = 0; j < n; j++) xs[ri + j] = row[j]!;
+      }
+    }
+    if (!out64) copyInto(out, e * nn, xs, 0, nn);
+  }
+}
+
+/** Number of actual row interchanges in piv[po..po+n), mod 2 → ±1. */
+function pivotSign(piv: Int32Array, po: number, n: number): number {
+  let s = 1;
+  for (let k = 0; k < n; k++) if (piv[po + k] !== k + 1) s = -s;
+  return s;
+}
+
+/**
+ * Determinant from `luFactor`'s output: out[b] = ±∏ U[k,k] (sign from the pivots), batched.
+ * A 0×0 matrix has determinant 1.
+ */
+export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
+  const nn = n * n;
+  for (let e = 0; e < batch; e++) {
+    let d = pivotSign(piv, e * n, n);
+    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) d *= lu[q]!;
+    out[e] = d === 0 ? 0 : d;
+  }
+}
+
+/**
+ * Sign and log|det| from `luFactor`'s output, batched (torch.linalg.slogdet): sign[b] ∈ {-1, 0, 1}
+ * (0 with logabsdet = -inf for an exactly singular U; NaN when U has a NaN), logabsdet[b] =
+ * Σ log|U[k,k]|. A 0×0 matrix gives (1, 0).
+ */
+export function luSlogdet(
+  lu: FloatArray,
+  piv: Int32Array,
+  batch: number,
+  n: number,
+  sign: FloatArray,
+  logabsdet: FloatArray,
+): void {
+  const nn = n * n;
+  for (let e = 0; e < batch; e++) {
+    let s = pivotSign(piv, e * n, n);
+    let acc = 0;
+    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) {
+      const u = lu[q]!;
+      s *= u > 0 ? 1 : u < 0 ? -1 : u === 0 ? 0 : Number.NaN;
+      acc += Math.log(Math.abs(u));
+    }
+    sign[e] = s === 0 ? 0 : s;
+    logabsdet[e] = acc;
+  }
+}
