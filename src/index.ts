@@ -58,6 +58,7 @@ export {
   tanh,
   where,
 } from './ops/elementwise.js';
+export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
 export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';

@@ -179,6 +179,15 @@ export class Tensor {
     retarget(this, s.device === 'webgpu' ? s : null);
   }
 
+  /** @internal Hands this tensor's storage to the caller, who frees it; the tensor counts as disposed. */
+  takeStorage(): Storage {
+    this.assertAlive('takeStorage');
+    const s = this.storage!;
+    this.storage = null;
+    untrack(this);
+    return s;
+  }
+
   /** The values as a flat typed array (synchronous; cpu only). */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
@@ -359,6 +368,10 @@ export class Tensor {
   }
   triu(k = 0): Tensor {
     return ops.triu(this, k);
+  }
+  /** linalg.inv(this). */
+  inverse(): Tensor {
+    return ops.linalg.inv(this);
   }
   /** Transpose of the last two dims. */
   get mT(): Tensor {

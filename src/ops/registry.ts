@@ -90,6 +90,21 @@ export function applyOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): T
       for (const v of outViews) gpu.free(v.storage);
       throw e;
     }
+    // A numerical failure found on the device surfaces when any result computed from it is read.
+    const pending = inViews.map((v) => v.storage.pendingError).filter((p) => p !== undefined);
+    if (pending.length > 0) {
+      const inherited = async () => {
+        for (const p of pending) {
+          const e = await p();
+          if (e) return e;
+        }
+        return null;
+      };
+      for (const v of outViews) {
+        const own = v.storage.pendingError;
+        v.storage.pendingError = own ? async () => (await own()) ?? (await inherited()) : inherited;
+      }
+    }
     outputs = outViews.map((v) => Tensor.fromStorage(v.storage, v.shape));
   }
   if (op.backward !== 'not-differentiable' && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {

@@ -1,0 +1,391 @@
+/**
+ * WGSL LU factorization with partial pivoting (LAPACK getrf semantics) and what is computed from
+ * it: solves, inverse, determinant, slogdet. Batched row-major float32 n×n matrices stored back to
+ * back, the same layout and info semantics as the CPU kernels in `backends/cpu/linalg/lu.ts`.
+ * Everything, including info, is computed on the device: nothing here reads back.
+ */
+import type { GpuStorage } from '../../backend.js';
+import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
+import {
+  factorLayout,
+  need,
+  needSizes,
+  SOLVE_WG,
+  WGSL_F32,
+  WGSL_SUBST,
+  wgslBarrier,
+  wgslSlotPrologue,
+  wgslVectorPrologue,
+} from './triangular.js';
+
+function factorWgsl(t: number, s: number, inPlace: boolean): string {
+  const o = inPlace ? 0 : 1;
+  const bar = wgslBarrier(t);
+  return `// linalg_lu_factor_t${t}${inPlace ? '_inplace' : ''}
+${inPlace ? '' : '@group(0) @binding(0) var<storage, read> A: array<f32>;'}
+@group(0) @binding(${o}) var<storage, read_write> LU: array<f32>;
+@group(0) @binding(${o + 1}) var<storage, read_write> PIV: array<i32>;
+@group(0) @binding(${o + 2}) var<storage, read_write> INFO: array<i32>;
+${wgslParams(o + 3)}
+${WGSL_F32}
+// True when |x| (key v) replaces the best so far (key best) in LAPACK's sequential pivot scan:
+// strictly larger, and NaN never wins nor is beaten (a NaN on the diagonal keeps its row).
+fn beats(v: u32, best: u32) -> bool { return v > best && v <= F32_INF_KEY && best <= F32_INF_KEY; }
+${wgslSlotPrologue(t, s)}
+  let pb = m * n;
+  ${inPlace ? '' : `if (live) { for (var e = lane; e < n * n; e += ${t}u) { LU[base + e] = A[base + e]; } }`}
+  ${bar}
+  if (live && lane == 0u && n > 0u) {
+    var p = 0u;
+    var best = f32Key(LU[base]);
+    for (var i = 1u; i < n; i++) {
+      let v = f32Key(LU[base + i * n]);
+      if (beats(v, best)) { best = v; p = i; }
+    }
+    PIV[pb] = i32(p + 1u);
+  }
+  ${bar}
+  var info = 0u;
+  for (var k = 0u; k < n; k++) {
+    let rk = base + k * n;
+    // Finish column k - 1 of L (divide by its pivot unless zero, as LAPACK), then swap rows k and
+    // piv[k] - 1 across the full width; one column per invocation.
+    if (live) {
+      let p = u32(PIV[pb + k] - 1);
+      for (var j = lane; j < n; j += ${t}u) {
+        if (j + 1u == k) {
+          let d = LU[rk - n + j];
+          if (!f32IsZero(d)) {
+            for (var i = k; i < n; i++) { LU[base + i * n + j] = LU[base + i * n + j] / d; }
+          }
+        }
+        if (p != k && p < n) {
+          let rp = base + p * n;
+          let tmp = LU[rk + j];
+          LU[rk + j] = LU[rp + j];
+          LU[rp + j] = tmp;
+        }
+      }
+    }
+    ${bar}
+    // Trailing update A22 -= a21 (u12 / pivot), one column per invocation (column k itself is
+    // scaled in the next step); column k + 1's owner also finds the next pivot.
+    if (live) {
+      let pivot = LU[rk + k];
+      let zero = f32IsZero(pivot);
+      if (zero && info == 0u) { info = k + 1u; }
+      for (var j = k + 1u + lane; j < n; j += ${t}u) {
+        let ukj = select(LU[rk + j] / pivot, LU[rk + j], zero);
+        let scan = j == k + 1u;
+        var p = j;
+        var best = 0u;
+        for (var i = k + 1u; i < n; i++) {
+          let q = base + i * n + j;
+          let v = LU[q] - LU[base + i * n + k] * ukj;
+          LU[q] = v;
+          if (scan) {
+            let key = f32Key(v);
+            if (i == j) { best = key; } else if (beats(key, best)) { best = key; p = i; }
+          }
+        }
+        if (scan) { PIV[pb + j] = i32(p + 1u); }
+      }
+    }
+    ${bar}
+  }
+  if (live && lane == 0u) { INFO[m] = i32(info); }
+}`;
+}
+
+/**
+ * LU factorization with partial pivoting, LAPACK getrf semantics, batched, float32, on the device.
+ * - `a`: batch × n × n row-major. `lu` (same layout; may be `a` itself) receives L\U packed: U on
+ *   and above the diagonal, the unit-lower L strictly below.
+ * - `piv` (int32, batch × n) receives 1-based pivot rows: row k was swapped with row piv[k] - 1,
+ *   in order k = 0..n-1 (P·A = L·U). Ties pick the first row; NaN entries are never chosen.
+ * - `info` (int32, batch) = 0, or the 1-based index k of the first exactly-zero pivot U[k-1, k-1];
+ *   the factorization still completes, as LAPACK's.
+ * Right-looking elimination in global memory; n ≤ 16: one invocation per matrix, 64 matrices per
+ * workgroup; larger n: several invocations per matrix (see `factorLayout`), 2 barriers per column.
+ */
+export function luFactorGpu(
+  gpu: WebGPURuntime,
+  a: GpuStorage,
+  batch: number,
+  n: number,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  info: GpuStorage,
+): void {
+  const op = 'luFactorGpu';
+  needSizes(op, { batch, n });
+  need(op, 'a', a, 'float32', batch * n * n);
+  need(op, 'lu', lu, 'float32', batch * n * n);
+  need(op, 'piv', piv, 'int32', batch * n);
+  need(op, 'info', info, 'int32', batch);
+  if (batch === 0) return;
+  const { t, s } = factorLayout(n);
+  const inPlace = a.buffer === lu.buffer;
+  gpu.run({
+    code: factorWgsl(t, s, inPlace),
+    inputs: inPlace ? [] : [a],
+    outputs: [lu, piv, info],
+    params: Uint32Array.from([n, batch]),
+    workgroups: dispatch1D(batch, s),
+  });
+}
+
+function solveWgsl(inPlace: boolean): string {
+  const o = inPlace ? 2 : 3;
+  return `// linalg_lu_solve${inPlace ? '_inplace' : ''}
+@group(0) @binding(0) var<storage, read> T: array<f32>;
+@group(0) @binding(1) var<storage, read> PIV: array<i32>;
+${inPlace ? '' : '@group(0) @binding(2) var<storage, read> B: array<f32>;'}
+@group(0) @binding(${o}) var<storage, read_write> X: array<f32>;
+${wgslParams(o + 1)}
+${WGSL_SUBST}
+${wgslVectorPrologue('pu(2u)')}
+  let n = pu(0u);
+  let nrhs = pu(1u);
+  let m = t / nrhs;
+  let xb = m * n * nrhs + t % nrhs;
+  let tb = m * n * n;
+  ${inPlace ? '' : 'for (var i = 0u; i < n; i++) { X[xb + i * nrhs] = B[xb + i * nrhs]; }'}
+  for (var k = 0u; k < n; k++) {
+    let p = u32(PIV[m * n + k] - 1);
+    if (p != k && p < n) {
+      let tmp = X[xb + k * nrhs];
+      X[xb + k * nrhs] = X[xb + p * nrhs];
+      X[xb + p * nrhs] = tmp;
+    }
+  }
+  fsub(tb, n, 1u, xb, nrhs, 0u, n, true);
+  bsub(tb, n, 1u, xb, nrhs, 0u, n, false);
+}`;
+}
+
+/**
+ * Solves A X = B from {@link luFactorGpu}'s output, batched, float32.
+ * - `lu`, `piv` as produced by `luFactorGpu`; `b`, `x`: batch × n × nrhs row-major. `x` may be `b`
+ *   (in place); it must not share a buffer with `lu` or `piv`.
+ * - No singularity check: a zero pivot gives ±inf/NaN (callers check `info` first).
+ * One invocation per (matrix, column of B): row swaps, then two substitutions (2n² flops).
+ */
+export function luSolveGpu(
+  gpu: WebGPURuntime,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  batch: number,
+  n: number,
+  b: GpuStorage,
+  nrhs: number,
+  x: GpuStorage,
+): void {
+  const op = 'luSolveGpu';
+  needSizes(op, { batch, n, nrhs });
+  need(op, 'lu', lu, 'float32', batch * n * n);
+  need(op, 'piv', piv, 'int32', batch * n);
+  need(op, 'b', b, 'float32', batch * n * nrhs);
+  need(op, 'x', x, 'float32', batch * n * nrhs);
+  const total = batch * nrhs;
+  if (total === 0 || n === 0) return;
+  const inPlace = b.buffer === x.buffer;
+  gpu.run({
+    code: solveWgsl(inPlace),
+    inputs: inPlace ? [lu, piv] : [lu, piv, b],
+    outputs: [x],
+    params: Uint32Array.from([n, nrhs, total]),
+    workgroups: dispatch1D(total, SOLVE_WG),
+  });
+}
+
+const INVERSE_WGSL = `// linalg_lu_inverse
+@group(0) @binding(0) var<storage, read> T: array<f32>;
+@group(0) @binding(1) var<storage, read> PIV: array<i32>;
+@group(0) @binding(2) var<storage, read_write> X: array<f32>;
+${wgslParams(3)}
+${WGSL_SUBST}
+${wgslVectorPrologue('pu(1u)')}
+  let n = pu(0u);
+  let m = t / n;
+  let c = t % n;
+  let tb = m * n * n;
+  let xb = tb + c;
+  // P·e_c = e_r: follow where the swaps k <-> piv[k] - 1 (k ascending) move the 1.
+  var r = c;
+  for (var k = 0u; k < n; k++) {
+    let p = u32(PIV[m * n + k] - 1);
+    if (p < n) {
+      if (r == k) { r = p; } else if (r == p) { r = k; }
+    }
+  }
+  for (var i = 0u; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == r); }
+  fsub(tb, n, 1u, xb, n, r, n, true);
+  bsub(tb, n, 1u, xb, n, 0u, n, false);
+}`;
+
+/**
+ * Inverse from {@link luFactorGpu}'s output (what linalg.inv computes), batched, float32:
+ * out = A⁻¹ = U⁻¹ L⁻¹ P.
+ * - `out`: batch × n × n row-major; it must not share a buffer with `lu` or `piv`.
+ * - No singularity check: a zero pivot gives ±inf/NaN (callers check `info` first).
+ * One invocation per (matrix, column): column c solves A x = e_c, skipping the known zeros of
+ * L⁻¹ P e_c (5n³/3 flops per matrix in all).
+ */
+export function luInverseGpu(
+  gpu: WebGPURuntime,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  batch: number,
+  n: number,
+  out: GpuStorage,
+): void {
+  const op = 'luInverseGpu';
+  needSizes(op, { batch, n });
+  need(op, 'lu', lu, 'float32', batch * n * n);
+  need(op, 'piv', piv, 'int32', batch * n);
+  need(op, 'out', out, 'float32', batch * n * n);
+  const total = batch * n;
+  if (total === 0) return;
+  gpu.run({
+    code: INVERSE_WGSL,
+    inputs: [lu, piv],
+    outputs: [out],
+    params: Uint32Array.from([n, total]),
+    workgroups: dispatch1D(total, SOLVE_WG),
+  });
+}
+
+/**
+ * `fn detParts(m, n) -> DetParts`: the sign (pivot parity × diagonal signs), and
+ * |det| = mant·2^ex (mant in [0.5, 1)) accumulated with frexp so that no partial product
+ * overflows or underflows; `flags` bit 0: a NaN, bit 1: a zero, bit 2: an infinity on the diagonal.
+ */
+const WGSL_DET_PARTS = `struct DetParts { sign: f32, mant: f32, ex: i32, flags: u32 }
+fn detParts(m: u32, n: u32) -> DetParts {
+  var d = DetParts(1.0, 1.0, 0, 0u);
+  for (var k = 0u; k < n; k++) {
+    if (PIV[m * n + k] != i32(k + 1u)) { d.sign = -d.sign; }
+    let u = LU[m * n * n + k * (n + 1u)];
+    let key = f32Key(u);
+    if (key > F32_INF_KEY) { d.flags |= 1u; continue; }
+    if (key == 0u) { d.flags |= 2u; continue; }
+    if ((bitcast<u32>(u) & 0x80000000u) != 0u) { d.sign = -d.sign; }
+    if (key == F32_INF_KEY) { d.flags |= 4u; continue; }
+    let f = frexp(abs(u));
+    let g = frexp(d.mant * f.fract);
+    d.mant = g.fract;
+    d.ex += f.exp + g.exp;
+  }
+  return d;
+}
+`;
+
+const DET_WGSL = `// linalg_lu_det
+@group(0) @binding(0) var<storage, read> LU: array<f32>;
+@group(0) @binding(1) var<storage, read> PIV: array<i32>;
+@group(0) @binding(2) var<storage, read_write> DET: array<f32>;
+${wgslParams(3)}
+${WGSL_F32}
+${WGSL_DET_PARTS}
+${wgslVectorPrologue('pu(1u)')}
+  let d = detParts(t, pu(0u));
+  var v: f32;
+  if ((d.flags & 1u) != 0u || d.flags == 6u) {
+    v = f32NaN();
+  } else if (d.flags == 2u) {
+    v = 0.0;
+  } else if (d.flags == 4u || d.ex > 128) {
+    v = d.sign * f32Inf();
+  } else if (d.ex < -125) {
+    v = 0.0; // below the normal range
+  } else {
+    v = d.sign * ldexp(d.mant, d.ex);
+  }
+  DET[t] = v;
+}`;
+
+/**
+ * Determinant from {@link luFactorGpu}'s output: det[b] = ±∏ U[k,k], batched, float32. The product
+ * is scaled as it goes, so only a determinant outside the float32 range overflows (to ±inf) or
+ * underflows (to 0, also for subnormal results). A NaN on the diagonal, or both a zero and an
+ * infinity, give NaN; a 0×0 matrix has determinant 1. `det`: float32, length batch.
+ */
+export function luDetGpu(
+  gpu: WebGPURuntime,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  batch: number,
+  n: number,
+  det: GpuStorage,
+): void {
+  const op = 'luDetGpu';
+  needSizes(op, { batch, n });
+  need(op, 'lu', lu, 'float32', batch * n * n);
+  need(op, 'piv', piv, 'int32', batch * n);
+  need(op, 'det', det, 'float32', batch);
+  if (batch === 0) return;
+  gpu.run({
+    code: DET_WGSL,
+    inputs: [lu, piv],
+    outputs: [det],
+    params: Uint32Array.from([n, batch]),
+    workgroups: dispatch1D(batch, SOLVE_WG),
+  });
+}
+
+const SLOGDET_WGSL = `// linalg_lu_slogdet
+@group(0) @binding(0) var<storage, read> LU: array<f32>;
+@group(0) @binding(1) var<storage, read> PIV: array<i32>;
+@group(0) @binding(2) var<storage, read_write> SIGN: array<f32>;
+@group(0) @binding(3) var<storage, read_write> LOGABS: array<f32>;
+${wgslParams(4)}
+${WGSL_F32}
+${WGSL_DET_PARTS}
+${wgslVectorPrologue('pu(1u)')}
+  let d = detParts(t, pu(0u));
+  if ((d.flags & 1u) != 0u) {
+    SIGN[t] = f32NaN();
+    LOGABS[t] = f32NaN();
+  } else if ((d.flags & 2u) != 0u) {
+    SIGN[t] = 0.0;
+    LOGABS[t] = select(-f32Inf(), f32NaN(), (d.flags & 4u) != 0u);
+  } else {
+    SIGN[t] = d.sign;
+    // ln 2 split so that ex·LN2_HI is exact for |ex| < 2^15.
+    let ex = f32(d.ex);
+    LOGABS[t] = select(log(d.mant) + ex * 1.428606765330187e-6 + ex * 0.693145751953125, f32Inf(), d.flags == 4u);
+  }
+}`;
+
+/**
+ * Sign and log|det| from {@link luFactorGpu}'s output, batched, float32 (torch.linalg.slogdet):
+ * sign[b] ∈ {-1, 0, 1}, logabsdet[b] = log ∏|U[k,k]| (computed from a scaled product, so it is
+ * finite whenever the diagonal is). An exactly zero U[k,k] gives (0, -inf); a NaN gives (NaN, NaN);
+ * an infinity (+inf, or NaN with a zero as well); a 0×0 matrix gives (1, 0).
+ * `sign`, `logabsdet`: float32, length batch.
+ */
+export function luSlogdetGpu(
+  gpu: WebGPURuntime,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  batch: number,
+  n: number,
+  sign: GpuStorage,
+  logabsdet: GpuStorage,
+): void {
+  const op = 'luSlogdetGpu';
+  needSizes(op, { batch, n });
+  need(op, 'lu', lu, 'float32', batch * n * n);
+  need(op, 'piv', piv, 'int32', batch * n);
+  need(op, 'sign', sign, 'float32', batch);
+  need(op, 'logabsdet', logabsdet, 'float32', batch);
+  if (batch === 0) return;
+  gpu.run({
+    code: SLOGDET_WGSL,
+    inputs: [lu, piv],
+    outputs: [sign, logabsdet],
+    params: Uint32Array.from([n, batch]),
+    workgroups: dispatch1D(batch, SOLVE_WG),
+  });
+}

@@ -1,0 +1,285 @@
+/**
+ * WGSL triangular solves on batches of row-major float32 matrices, plus the pieces shared by the
+ * LU and Cholesky kernels: f32 bit tests, forward/back substitution, the workgroup layout of the
+ * factorization kernels and argument checks.
+ *
+ * Solves run one invocation per (matrix, right-hand side): no barriers, parallel over batch × nrhs.
+ *
+ * Long loops are split over several dispatches so that no invocation runs more than
+ * `LOOP_BUDGET` loop iterations in one dispatch: Mesa's llvmpipe silently stops every loop of an
+ * invocation after 65,535 iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS), and real GPUs have
+ * watchdogs for long dispatches. State between the pieces lives in the output buffers.
+ */
+import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+import type { GpuStorage, WgslDispatch } from '../../backend.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
+
+/** Options of {@link solveTriangularGpu}, as in `torch.linalg.solve_triangular`. */
+export interface TriangularGpuOptions {
+  upper: boolean;
+  left: boolean;
+  unitriangular: boolean;
+}
+
+/** Invocations per workgroup of the one-invocation-per-vector kernels. @internal */
+export const SOLVE_WG = 64;
+
+/**
+ * f32 tests on bit patterns, so they hold even where a compiler assumes no NaN/inf:
+ * `f32Key(x)` is |x| as an ordered u32 (NaN keys are above `F32_INF_KEY`). @internal
+ */
+export const WGSL_F32 = `${WGSL_NONFINITE}
+const F32_INF_KEY: u32 = 0x7f800000u;
+fn f32Key(x: f32) -> u32 { return bitcast<u32>(x) & 0x7fffffffu; }
+fn f32IsNan(x: f32) -> bool { return f32Key(x) > F32_INF_KEY; }
+fn f32IsZero(x: f32) -> bool { return f32Key(x) == 0u; }
+fn f32IsPositive(x: f32) -> bool { let b = bitcast<u32>(x); return b != 0u && b <= F32_INF_KEY; }
+`;
+
+/**
+ * In-place substitution on the global arrays `T` (triangle, read) and `X` (vector, read_write):
+ * x_i = X[xb + i·xs], T(i, s) = T[tb + i·rs + s·cs]. `fsub` solves rows [max(lo, r0), r1) of a
+ * lower triangle assuming x_s = 0 for s < lo; `bsub` solves rows r1-1 down to r0 of an upper one
+ * (rows ≥ r1 already solved). Only the strict triangle on the side of the solve is read, plus the
+ * diagonal unless `unit`. @internal
+ */
+export const WGSL_SUBST = `fn fsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, lo: u32, r0: u32, r1: u32, unit: bool) {
+  for (var i = max(lo, r0); i < r1; i++) {
+    var acc = X[xb + i * xs];
+    for (var s = lo; s < i; s++) { acc -= T[tb + i * rs + s * cs] * X[xb + s * xs]; }
+    if (!unit) { acc = acc / T[tb + i * (rs + cs)]; }
+    X[xb + i * xs] = acc;
+  }
+}
+fn bsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, r0: u32, r1: u32, n: u32, unit: bool) {
+  for (var i = r1; i > r0; i--) {
+    let r = i - 1u;
+    var acc = X[xb + r * xs];
+    for (var s = i; s < n; s++) { acc -= T[tb + r * rs + s * cs] * X[xb + s * xs]; }
+    if (!unit) { acc = acc / T[tb + r * (rs + cs)]; }
+    X[xb + r * xs] = acc;
+  }
+}
+`;
+
+/** Most loop iterations one invocation runs in one dispatch (llvmpipe stops loops at 65,535). @internal */
+export const LOOP_BUDGET = 1 << 14;
+
+/**
+ * Splits steps 0..count-1, costing cost(k) loop iterations each (plus `first` before step 0),
+ * into consecutive ranges [k0, k1) of at most LOOP_BUDGET iterations (a single step may exceed
+ * it). Always returns at least one range ([[0, 0]] when count = 0). @internal
+ */
+export function splitSteps(count: number, cost: (k: number) => number, first = 0): [number, number][] {
+  const out: [number, number][] = [];
+  let k0 = 0;
+  let acc = first;
+  for (let k = 0; k < count; k++) {
+    const c = cost(k);
+    if (k > k0 && acc + c > LOOP_BUDGET) {
+      out.push([k0, k]);
+      k0 = k;
+      acc = 0;
+    }
+    acc += c;
+  }
+  out.push([k0, count]);
+  return out;
+}
+
+/**
+ * One dispatch of a substitution kernel: forward rows [f0, f1), then backward rows [b0, b1)
+ * (either may be empty); `init` runs the set-up loops first, `fin` the finishing ones last.
+ * @internal
+ */
+export interface Sweep {
+  f0: number;
+  f1: number;
+  b0: number;
+  b1: number;
+  init: boolean;
+  fin: boolean;
+}
+
+/**
+ * The dispatches of a forward and/or backward substitution over n rows (a row costs at most its
+ * dot-product length + 1 iterations), with `extra` iterations of set-up/finishing loops: one
+ * dispatch when everything fits in LOOP_BUDGET, else row ranges in execution order. @internal
+ */
+export function planSweeps(n: number, fwd: boolean, bwd: boolean, extra: number): Sweep[] {
+  const sweep = (n * (n + 1)) / 2;
+  if (extra + (+fwd + +bwd) * sweep <= LOOP_BUDGET) {
+    return [{ f0: 0, f1: fwd ? n : 0, b0: 0, b1: bwd ? n : 0, init: true, fin: true }];
+  }
+  const out: Sweep[] = [];
+  const none = { f0: 0, f1: 0, b0: 0, b1: 0, init: false, fin: false };
+  if (fwd) for (const [f0, f1] of splitSteps(n, (i) => i + 1, extra)) out.push({ ...none, f0, f1 });
+  // Backward: step q is row n-1-q.
+  if (bwd) for (const [q0, q1] of splitSteps(n, (q) => q + 1, extra)) out.push({ ...none, b0: n - q1, b1: n - q0 });
+  out[0]!.init = true;
+  out[out.length - 1]!.fin = true;
+  return out;
+}
+
+/**
+ * Runs a one-invocation-per-vector kernel (see {@link wgslVectorPrologue}) once per sweep piece,
+ * with params [n, k, total, f0, f1, b0, b1, init, fin, ...extra]. @internal
+ */
+export function runSweeps(
+  gpu: WebGPURuntime,
+  d: Omit<WgslDispatch, 'params' | 'workgroups'>,
+  n: number,
+  k: number,
+  total: number,
+  plan: readonly Sweep[],
+  extra: readonly number[] = [],
+): void {
+  for (const p of plan) {
+    gpu.run({
+      ...d,
+      params: Uint32Array.from([n, k, total, p.f0, p.f1, p.b0, p.b1, +p.init, +p.fin, ...extra]),
+      workgroups: dispatch1D(total, SOLVE_WG),
+    });
+  }
+}
+
+/**
+ * Workgroup layout of the factorization kernels: `t` invocations share one matrix (parallel over
+ * its rows/columns, `storageBarrier` between elimination steps), `s` matrices per workgroup. Small
+ * matrices get one invocation each (t = 1: the generated code has no barriers at all). @internal
+ */
+export function factorLayout(n: number): { t: number; s: number } {
+  const o = (globalThis as { __lay?: { t: number; s: number } }).__lay;
+  if (o) return o;
+  if (n <= 16) return { t: 1, s: 64 };
+  if (n <= 64) return { t: 8, s: 8 };
+  return { t: 64, s: 1 };
+}
+
+/**
+ * WGSL prologue of a factorization kernel with layout (t, s): declares `main`'s builtins and
+ * defines `slot`, `lane` (index within the matrix's invocations), `m` (matrix index) and `live`
+ * (m < batch, batch = params[1]). Every invocation must reach every barrier, so nothing returns
+ * early. @internal
+ */
+export function wgslSlotPrologue(t: number, s: number): string {
+  return `@compute @workgroup_size(${t * s})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let n = pu(0u);
+  let slot = lid / ${t}u;
+  let lane = lid % ${t}u;
+  let m = (wid.x + (wid.y + wid.z * nwg.y) * nwg.x) * ${s}u + slot;
+  let live = m < pu(1u);
+  let base = select(0u, m * n * n, live);`;
+}
+
+/** `storageBarrier();` when several invocations share a matrix, else nothing. @internal */
+export function wgslBarrier(t: number): string {
+  return t > 1 ? 'storageBarrier();' : '';
+}
+
+/** Throws a RangeError unless `st` is a `dtype` storage with at least `len` elements. @internal */
+export function need(
+  op: string,
+  name: string,
+  st: GpuStorage,
+  dtype: 'float32' | 'int32',
+  len: number,
+): void {
+  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype}, got ${st.dtype}`);
+  if (st.length < len) {
+    throw new RangeError(`${op}: ${name} has ${st.length} elements, needs at least ${len}`);
+  }
+}
+
+/** Throws unless every size is a non-negative integer. @internal */
+export function needSizes(op: string, sizes: Record<string, number>): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/**
+ * Prologue of a one-invocation-per-vector kernel run by {@link runSweeps}: defines `t` (the
+ * invocation index; returns when t ≥ total), `n`, `k` (params[1]) and the sweep piece `f0, f1, b0,
+ * b1, init, fin`; kernel-specific params start at index 9. @internal
+ */
+export function wgslVectorPrologue(): string {
+  return `${wgslFlatIndex(SOLVE_WG)}
+@compute @workgroup_size(${SOLVE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = flat_index(gid, nwg);
+  if (t >= pu(2u)) { return; }
+  let n = pu(0u);
+  let k = pu(1u);
+  let f0 = pu(3u);
+  let f1 = pu(4u);
+  let b0 = pu(5u);
+  let b1 = pu(6u);
+  let init = pu(7u) != 0u;
+  let fin = pu(8u) != 0u;`;
+}
+
+function trsmWgsl(inPlace: boolean): string {
+  const o = inPlace ? 1 : 2;
+  return `// linalg_solve_triangular${inPlace ? '_inplace' : ''}
+@group(0) @binding(0) var<storage, read> T: array<f32>;
+${inPlace ? '' : '@group(0) @binding(1) var<storage, read> B: array<f32>;'}
+@group(0) @binding(${o}) var<storage, read_write> X: array<f32>;
+${wgslParams(o + 1)}
+${WGSL_SUBST}
+${wgslVectorPrologue()}
+  let left = pu(9u) != 0u;
+  let unit = pu(10u) != 0u;
+  let m = t / k;
+  let c = t % k;
+  let tb = m * n * n;
+  // left: column c of X (n×k), T = A; right: row c of X (k×n), T = Aᵀ.
+  let xb = m * n * k + select(c * n, c, left);
+  let xs = select(1u, k, left);
+  let rs = select(1u, n, left);
+  let cs = select(n, 1u, left);
+  ${inPlace ? '' : 'if (init) { for (var i = 0u; i < n; i++) { X[xb + i * xs] = B[xb + i * xs]; } }'}
+  fsub(tb, rs, cs, xb, xs, 0u, f0, f1, unit);
+  bsub(tb, rs, cs, xb, xs, b0, b1, n, unit);
+}`;
+}
+
+/**
+ * Solves A X = B (`left`) or X A = B (`!left`) for triangular A, batched, float32, on the device
+ * (`torch.linalg.solve_triangular`; same semantics as the CPU `solveTriangular`).
+ * - `a`: batch × n × n row-major; only the `upper` (or lower) triangle is read, and with
+ *   `unitriangular` the diagonal is not read either (taken as 1).
+ * - `b`, `x`: batch × n × nrhs when `left`, batch × nrhs × n when not. `x` may be `b` (in place);
+ *   `x` must not share a buffer with `a`.
+ * - A zero on the diagonal yields ±inf/NaN like LAPACK trsm; nothing is checked or reported.
+ * One invocation per (matrix, right-hand side), substitution in float32: n² flops each (split
+ * over several dispatches when n²/2 > LOOP_BUDGET).
+ */
+export function solveTriangularGpu(
+  gpu: WebGPURuntime,
+  a: GpuStorage,
+  batch: number,
+  n: number,
+  b: GpuStorage,
+  nrhs: number,
+  x: GpuStorage,
+  opts: TriangularGpuOptions,
+): void {
+  const op = 'solveTriangularGpu';
+  needSizes(op, { batch, n, nrhs });
+  need(op, 'a', a, 'float32', batch * n * n);
+  need(op, 'b', b, 'float32', batch * n * nrhs);
+  need(op, 'x', x, 'float32', batch * n * nrhs);
+  const total = batch * nrhs;
+  if (total === 0 || n === 0) return;
+  const inPlace = b.buffer === x.buffer;
+  const { upper, left, unitriangular } = opts;
+  // Lower triangle (left) or Aᵀ lower (right, upper A): forward substitution; else backward.
+  const fwd = left !== upper;
+  const plan = planSweeps(n, fwd, !fwd, inPlace ? 0 : n);
+  const d = { code: trsmWgsl(inPlace), inputs: inPlace ? [a] : [a, b], outputs: [x] };
+  runSweeps(gpu, d, n, nrhs, total, plan, [+left, +unitriangular]);
+}

@@ -1,0 +1,56 @@
+import {
+  type FloatArray,
+  solveTriangular as solveTriangularCpu,
+  type TriangularOptions,
+} from '../../backends/cpu/linalg/index.js';
+import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
+import type { Tensor } from '../../tensor.js';
+import { apply1, defineOp, type OpDef } from '../registry.js';
+import { checkFloat, checkSquare } from './common.js';
+
+/**
+ * Triangular solves A X = B (left) or X A = B (right) for A [b, n, n] and B [b, n, k] / [b, k, n];
+ * the public wrapper broadcasts and reshapes. Only the `upper` (or lower) triangle of A is read.
+ */
+export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOptions>({
+  name: 'solveTriangular',
+  infer: ([a, b]) => {
+    checkSquare('linalg.solveTriangular', a);
+    checkFloat('linalg.solveTriangular', b.dtype, 'B');
+    return [{ shape: b.shape, dtype: a.dtype }];
+  },
+  cpu: ([a, b], [x], o) => {
+    const n = a.shape[1];
+    const nrhs = o.left ? b.shape[2] : b.shape[1];
+    solveTriangularCpu(
+      a.data as FloatArray,
+      a.shape[0],
+      n,
+      b.data as FloatArray,
+      nrhs,
+      x.data as FloatArray,
+      o,
+    );
+  },
+  webgpu: (gpu, [a, b], [x], o) => {
+    const n = a.shape[1];
+    const nrhs = o.left ? b.shape[2] : b.shape[1];
+    solveTriangularGpu(gpu, a.storage, a.shape[0], n, b.storage, nrhs, x.storage, o);
+  },
+  // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
+  // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB.
+  backward: (c, [g]) => {
+    const [a] = c.inputs;
+    const x = c.outputs[0];
+    const o = c.attrs;
+    const gB = solveTriangularCore(a.mT, g!, { ...o, upper: !o.upper });
+    if (!c.needsInputGrad[0]) return [null, gB];
+    const full = o.left ? gB.matmul(x.mT).neg() : x.mT.matmul(gB).neg();
+    const k = o.unitriangular ? 1 : 0;
+    return [o.upper ? full.triu(k) : full.tril(-k), gB];
+  },
+});
+
+export function solveTriangularCore(a: Tensor, b: Tensor, o: TriangularOptions): Tensor {
+  return apply1(solveTriangularOp, [a, b], o);
+}
