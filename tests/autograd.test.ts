@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AutogradError, autograd, enableGrad, isGradEnabled, noGrad, ones, tensor } from '../src/index.js';
 
-const close = (a: number, b: number, tol = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+const close = (a: number, b: number, tol = 1e-12) =>
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
 describe('backward engine', () => {
   it('sums both paths of a diamond graph (one value used twice)', () => {

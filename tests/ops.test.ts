@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  arange,
-  cat,
-  diagEmbed,
-  matmul,
-  maximum,
-  ones,
-  stack,
-  tensor,
-  where,
-  zeros,
-} from '../src/index.js';
+import { arange, cat, diagEmbed, matmul, maximum, ones, stack, tensor, where, zeros } from '../src/index.js';
 
 const r = (n: number, shape: number[]) => arange(n).reshape(shape);
 
@@ -23,7 +12,11 @@ describe('elementwise forward values and broadcasting', () => {
       [12, 22, 32],
     ]);
     expect(r(24, [2, 3, 4]).sub(r(4, [4])).shape).toEqual([2, 3, 4]);
-    expect(tensor(2).mul(r(3, [3])).toArray()).toEqual([0, 2, 4]);
+    expect(
+      tensor(2)
+        .mul(r(3, [3]))
+        .toArray(),
+    ).toEqual([0, 2, 4]);
   });
 
   it('names the op and both shapes when broadcasting fails', () => {
@@ -31,7 +24,11 @@ describe('elementwise forward values and broadcasting', () => {
   });
 
   it('pow follows Math.pow, including negative bases with integer exponents', () => {
-    expect(tensor([-2, 4, 0]).pow(tensor([3, 0.5, 0])).toArray()).toEqual([-8, 2, 1]);
+    expect(
+      tensor([-2, 4, 0])
+        .pow(tensor([3, 0.5, 0]))
+        .toArray(),
+    ).toEqual([-8, 2, 1]);
     expect(Number.isNaN(tensor(-2).pow(0.5).item())).toBe(true);
   });
 
@@ -70,7 +67,9 @@ describe('shape ops', () => {
       [2, 5],
     ]);
     expect(r(24, [2, 3, 4]).permute(2, 0, 1).shape).toEqual([4, 2, 3]);
-    expect(r(24, [2, 3, 4]).permute(2, 0, 1).reshape(-1).toArray().slice(0, 6)).toEqual([0, 4, 8, 12, 16, 20]);
+    expect((r(24, [2, 3, 4]).permute(2, 0, 1).reshape(-1).toArray() as number[]).slice(0, 6)).toEqual([
+      0, 4, 8, 12, 16, 20,
+    ]);
     expect(x.mT.toArray()).toEqual(x.transpose(-1, -2).toArray());
     expect(() => x.reshape(4)).toThrow(/invalid for input of size 6/);
   });
@@ -156,7 +155,9 @@ describe('matmul follows torch.matmul', () => {
     ]);
   });
   it('names the shapes on an inner-dimension mismatch', () => {
-    expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow(/\[2, 3\] and \[4, 5\] cannot be multiplied \(2x3 and 4x5\)/);
+    expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow(
+      /\[2, 3\] and \[4, 5\] cannot be multiplied \(2x3 and 4x5\)/,
+    );
     expect(() => matmul(tensor(1), ones([2]))).toThrow(/at least 1 dimension/);
   });
 });

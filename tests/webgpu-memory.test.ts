@@ -45,7 +45,9 @@ describeWebGPU('WebGPU memory', () => {
     expect(() => t.dataSync()).toThrow(/await t\.data\(\)/);
     expect(() => t.toArray()).toThrow(/await t\.array\(\)/);
     expect(() => t.item()).toThrow(/await/);
-    expect(() => tensor([1], { dtype: 'float64', device: 'webgpu' })).toThrow(/float64 is not supported on WebGPU.*float32/);
+    expect(() => tensor([1], { dtype: 'float64', device: 'webgpu' })).toThrow(
+      /float64 is not supported on WebGPU.*float32/,
+    );
     expect(() => tensor([1]).to('webgpu')).toThrow(/float32/);
     expect(() => t.add(tensor([1], { dtype: 'float32' }))).toThrow(/same device.*webgpu and cpu/);
   });

@@ -25,8 +25,6 @@ export interface GpuStorage {
    * is first read; set by linear-algebra kernels, checked by `read`.
    */
   pendingError?: () => Promise<Error | null>;
-  /** Called once when the storage is freed (releases buffers that only this storage's check needs). */
-  onFree?: () => void;
 }
 
 export type Storage = CpuStorage | GpuStorage;

@@ -108,7 +108,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export const reduceOps = { sum: sumOp };
 
 function normDims(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
-  if (dim === undefined) return [...Array(x.ndim).keys()];
+  // No dim, or an empty list, reduces every dim (PyTorch's behaviour for dim=[]).
+  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return [...Array(x.ndim).keys()];
   const ds = (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(op, d, x.ndim));
   if (new Set(ds).size !== ds.length)
     throw new RangeError(`${op}: dim ${JSON.stringify(dim)} appears multiple times in the list of dims`);
@@ -120,7 +121,10 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  requireFloat('mean', [x]);
   const dims = normDims('mean', x, dim);
-  const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  return sum(x, dims, keepdim).div(count);
+  const count = dims.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
+  const total = sum(x, dims, keepdim);
+  // The mean over nothing is NaN (as in PyTorch); its gradient is structurally zero, not 0·∞.
+  return count === 0 ? total.mul(0).add(Number.NaN) : total.div(count);
 }

@@ -155,9 +155,6 @@ export class WebGPURuntime {
   free(s: GpuStorage): void {
     if (this.freed.has(s)) return;
     this.freed.add(s);
-    const onFree = s.onFree;
-    s.onFree = undefined;
-    onFree?.();
     this.batchErrors.delete(s);
     if (this.encoder && this.pool.isLive(s.buffer)) this.releasedInBatch.add(s.buffer);
     this.pool.release(s.buffer);

@@ -17,6 +17,27 @@ export function checkSquare(op: string, a: TensorMeta, name = 'A'): [number, num
   return [numelOf(a.shape.slice(0, -2)), n];
 }
 
+/** Internal ops take operands with equal batch dims (public wrappers broadcast first). */
+export function checkSameBatch(op: string, a: readonly number[], b: readonly number[]): void {
+  const ba = a.slice(0, -2);
+  const bb = b.slice(0, -2);
+  if (ba.length !== bb.length || ba.some((d, i) => d !== bb[i])) {
+    throw new RangeError(
+      `${op}: A and B must have the same batch dimensions here, got ${shapeStr(a)} and ${shapeStr(b)}`,
+    );
+  }
+}
+
+/** [batch, n, nrhs] of A [..., n, n] and B ([..., n, k] when left, [..., k, n] when not). */
+export function matrixDims(
+  a: readonly number[],
+  b: readonly number[],
+  left: boolean,
+): [number, number, number] {
+  const n = a[a.length - 1];
+  return [numelOf(a.slice(0, -2)), n, left ? b[b.length - 1] : b[b.length - 2]];
+}
+
 /** Validates a floating-point batch of matrices (…, m, n). */
 export function checkMatrix(op: string, a: TensorMeta, name = 'A'): void {
   if (a.shape.length < 2) {
@@ -72,9 +93,9 @@ export function raiseOnInfo(op: string, info: Int32Array, batched: boolean, kind
 }
 
 /**
- * On WebGPU the info array stays on the device: the outputs carry a check that reads it when one of
- * them is first read, and raises the same LinAlgError there. The info buffer is freed after the
- * check, or with the last output that could still need it.
+ * On WebGPU the info array is computed on the device. Its read starts at once (asynchronously:
+ * nothing waits for it here) and the buffer is freed when it completes; the outputs, and every
+ * tensor later computed from them, raise the resulting LinAlgError when they are first read.
  */
 export function deferInfoCheck(
   gpu: WebGPURuntime,
@@ -84,19 +105,11 @@ export function deferInfoCheck(
   batched: boolean,
   kind: Failure,
 ): void {
-  let result: Promise<Error | null> | null = null;
-  let live = outputs.length;
-  const check = () => {
-    result ??= gpu.read(info).then((data) => {
-      gpu.free(info);
-      return infoError(op, data as Int32Array, batched, kind);
-    });
-    return result;
-  };
-  for (const s of outputs) {
-    s.pendingError = check;
-    s.onFree = () => {
-      if (--live === 0 && !result) gpu.free(info);
-    };
-  }
+  const result: Promise<Error | null> = gpu.read(info).then(
+    (data) => infoError(op, data as Int32Array, batched, kind),
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  void result.finally(() => gpu.free(info));
+  const check = () => result;
+  for (const s of outputs) s.pendingError = check;
 }

@@ -9,6 +9,7 @@ import { expand, reshape, squeeze, unsqueeze } from '../shape.js';
 import { choleskyInverseOp, choleskyOp } from './cholesky.js';
 import { checkFloat, checkMatrix, checkSquare, deferInfoCheck, type Failure, raiseOnInfo } from './common.js';
 import { detOp, invOp, luFactorOp, slogdetOp, solveOp } from './lu.js';
+import { spectralLinalg } from './spectral.js';
 import { solveTriangularOp } from './triangular.js';
 
 /**
@@ -166,6 +167,7 @@ export function choleskyInverse(L: Tensor, opts: { upper?: boolean } = {}): Tens
 }
 
 export const linalg = {
+  ...spectralLinalg,
   inv,
   invEx,
   luFactor,

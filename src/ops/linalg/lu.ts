@@ -19,7 +19,7 @@ import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
-import { checkFloat, checkSquare } from './common.js';
+import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 import { solveTriangularCore } from './triangular.js';
 
 /**
@@ -134,25 +134,26 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
 
 // ---- solve ------------------------------------------------------------------------------------
 
-/** AX = B for A [b, n, n] and B [b, n, k] (the public wrapper broadcasts and reshapes). */
+/** AX = B for A [..., n, n] and B [..., n, k] with equal batch dims (the public wrapper broadcasts). */
 export const solveOp: OpDef<undefined> = defineOp<undefined>({
   name: 'solve',
   infer: ([a, b]) => {
     checkSquare('linalg.solve', a);
     checkFloat('linalg.solve', b.dtype, 'B');
+    checkSameBatch('linalg.solve', a.shape, b.shape);
     return [
       { shape: b.shape, dtype: a.dtype },
-      { shape: [a.shape[0]], dtype: 'int32' },
+      { shape: batchOf(a.shape), dtype: 'int32' },
     ];
   },
   cpu: ([a, b], [x, info]) => {
-    const [batch, n, k] = b.shape;
+    const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luSolve(f.lu, f.piv, batch, n, b.data as FloatArray, k, x.data as FloatArray);
   },
   webgpu: (gpu, [a, b], [x, info]) => {
-    const [batch, n, k] = b.shape;
+    const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorGpu(gpu, a, batch, n, info);
     luSolveGpu(gpu, f.lu, f.piv, batch, n, b.storage, k, x.storage);
     f.free();

@@ -6,36 +6,27 @@ import {
 import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
 import { apply1, defineOp, type OpDef } from '../registry.js';
-import { checkFloat, checkSquare } from './common.js';
+import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 
 /**
- * Triangular solves A X = B (left) or X A = B (right) for A [b, n, n] and B [b, n, k] / [b, k, n];
- * the public wrapper broadcasts and reshapes. Only the `upper` (or lower) triangle of A is read.
+ * Triangular solves A X = B (left) or X A = B (right) for A [..., n, n] and B [..., n, k] / [..., k, n]
+ * with equal batch dims; the public wrapper broadcasts. Only the `upper` (or lower) triangle of A is read.
  */
 export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOptions>({
   name: 'solveTriangular',
   infer: ([a, b]) => {
     checkSquare('linalg.solveTriangular', a);
     checkFloat('linalg.solveTriangular', b.dtype, 'B');
+    checkSameBatch('linalg.solveTriangular', a.shape, b.shape);
     return [{ shape: b.shape, dtype: a.dtype }];
   },
   cpu: ([a, b], [x], o) => {
-    const n = a.shape[1];
-    const nrhs = o.left ? b.shape[2] : b.shape[1];
-    solveTriangularCpu(
-      a.data as FloatArray,
-      a.shape[0],
-      n,
-      b.data as FloatArray,
-      nrhs,
-      x.data as FloatArray,
-      o,
-    );
+    const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
+    solveTriangularCpu(a.data as FloatArray, batch, n, b.data as FloatArray, nrhs, x.data as FloatArray, o);
   },
   webgpu: (gpu, [a, b], [x], o) => {
-    const n = a.shape[1];
-    const nrhs = o.left ? b.shape[2] : b.shape[1];
-    solveTriangularGpu(gpu, a.storage, a.shape[0], n, b.storage, nrhs, x.storage, o);
+    const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
+    solveTriangularGpu(gpu, a.storage, batch, n, b.storage, nrhs, x.storage, o);
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
   // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB.

@@ -9,7 +9,10 @@ import {
   factorLayout,
   need,
   needSizes,
+  planSweeps,
+  runSweeps,
   SOLVE_WG,
+  splitSteps,
   WGSL_F32,
   WGSL_SUBST,
   wgslBarrier,
@@ -33,11 +36,14 @@ fn finish(base: u32, n: u32, k: u32, rs: u32, cs: u32) {
 }
 ${wgslSlotPrologue(t, s)}
   let upper = pu(2u) != 0u;
+  // This dispatch runs elimination steps [k0, k1); the first one also copies the input.
+  let k0 = pu(3u);
+  let k1 = pu(4u);
   // Element (i, j) of L lives at base + at(i, j): transposed when the output is U = Lᵀ.
   let rs = select(n, 1u, upper);
   let cs = select(1u, n, upper);
   // Copy the lower triangle of A into L's triangle and zero the other one.
-  if (live) {
+  if (live && k0 == 0u) {
     for (var e = lane; e < n * n; e += ${t}u) {
       let i = e / n;
       let j = e % n;
@@ -50,7 +56,8 @@ ${wgslSlotPrologue(t, s)}
   }
   ${bar}
   var failed = 0u;
-  for (var k = 0u; k < n; k++) {
+  if (live && k0 > 0u) { failed = u32(INFO[m]); }
+  for (var k = k0; k < k1; k++) {
     let before = failed;
     let d = L[base + k * (n + 1u)];
     if (live && failed == 0u && !f32IsPositive(d)) { failed = k + 1u; }
@@ -70,7 +77,7 @@ ${wgslSlotPrologue(t, s)}
     }
     ${bar}
   }
-  if (live && failed == 0u && n > 0u && lane == (n - 1u) % ${t}u) { finish(base, n, n - 1u, rs, cs); }
+  if (live && failed == 0u && k1 == n && n > 0u && lane == (n - 1u) % ${t}u) { finish(base, n, n - 1u, rs, cs); }
   if (live && lane == 0u) { INFO[m] = i32(failed); }
 }`;
 }
@@ -87,7 +94,7 @@ ${wgslSlotPrologue(t, s)}
  *   k hold L, the pivot holds the failing value; the trailing block is partially updated, so it
  *   differs from the CPU's partial result).
  * Right-looking elimination in global memory, same workgroup layout as `luFactorGpu`, one barrier
- * per column.
+ * per column; large n is split over several dispatches of consecutive columns.
  */
 export function choleskyGpu(
   gpu: WebGPURuntime,
@@ -106,13 +113,18 @@ export function choleskyGpu(
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
   const inPlace = a.buffer === l.buffer;
-  gpu.run({
-    code: choleskyWgsl(t, s, inPlace),
-    inputs: inPlace ? [] : [a],
-    outputs: [l, info],
-    params: Uint32Array.from([n, batch, +upper]),
-    workgroups: dispatch1D(batch, s),
-  });
+  const code = choleskyWgsl(t, s, inPlace);
+  // Loop iterations of one invocation in step k: finishing column k - 1, the update.
+  const cost = (k: number) => n - k + Math.ceil((n - k - 1) / t) * (n - k + 1) + 2;
+  for (const [k0, k1] of splitSteps(n, cost, Math.ceil((n * n) / t) + n)) {
+    gpu.run({
+      code,
+      inputs: inPlace ? [] : [a],
+      outputs: [l, info],
+      params: Uint32Array.from([n, batch, +upper, k0, k1]),
+      workgroups: dispatch1D(batch, s),
+    });
+  }
 }
 
 const INVERSE_WGSL = `// linalg_cholesky_inverse
@@ -122,9 +134,8 @@ const INVERSE_WGSL = `// linalg_cholesky_inverse
 ${wgslParams(3)}
 ${WGSL_F32}
 ${WGSL_SUBST}
-${wgslVectorPrologue('pu(1u)')}
-  let n = pu(0u);
-  let upper = pu(2u) != 0u;
+${wgslVectorPrologue()}
+  let upper = pu(9u) != 0u;
   let m = t / n;
   let c = t % n;
   let tb = m * n * n;
@@ -134,16 +145,18 @@ ${wgslVectorPrologue('pu(1u)')}
   let cs = select(1u, n, upper);
   // Rows c.. of column c of A⁻¹: L y = e_c (y is zero above c), then Lᵀ x = y from the bottom up
   // to row c; the rest of the column is row c of the result by symmetry.
-  for (var i = c; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == c); }
-  fsub(tb, rs, cs, xb, n, c, n, false);
-  bsub(tb, cs, rs, xb, n, c, n, false);
-  for (var i = c + 1u; i < n; i++) { X[tb + c * n + i] = X[xb + i * n]; }
-  if (c == 0u) {
-    var bad = 0u;
-    for (var k = 0u; k < n; k++) {
-      if (f32IsZero(T[tb + k * (n + 1u)])) { bad = k + 1u; break; }
+  if (init) { for (var i = c; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == c); } }
+  fsub(tb, rs, cs, xb, n, c, f0, f1, false);
+  bsub(tb, cs, rs, xb, n, max(b0, c), b1, n, false);
+  if (fin) {
+    for (var i = c + 1u; i < n; i++) { X[tb + c * n + i] = X[xb + i * n]; }
+    if (c == 0u) {
+      var bad = 0u;
+      for (var q = 0u; q < n; q++) {
+        if (f32IsZero(T[tb + q * (n + 1u)])) { bad = q + 1u; break; }
+      }
+      INFO[m] = i32(bad);
     }
-    INFO[m] = i32(bad);
   }
 }`;
 
@@ -156,7 +169,7 @@ ${wgslVectorPrologue('pu(1u)')}
  * - `info` (int32, batch) = 0, or the 1-based index k of the first exactly-zero diagonal element
  *   of the factor (singular; the output then holds ±inf/NaN).
  * One invocation per (matrix, column): two substitutions restricted to rows ≥ column
- * (2n³/3 flops per matrix in all).
+ * (2n³/3 flops per matrix in all), split over several dispatches for large n.
  */
 export function choleskyInverseGpu(
   gpu: WebGPURuntime,
@@ -178,24 +191,19 @@ export function choleskyInverseGpu(
       code: ZERO_INFO_WGSL,
       inputs: [],
       outputs: [info],
-      params: Uint32Array.from([batch]),
+      params: Uint32Array.from([0, 0, batch]),
       workgroups: dispatch1D(batch, SOLVE_WG),
     });
     return;
   }
-  gpu.run({
-    code: INVERSE_WGSL,
-    inputs: [factor],
-    outputs: [out, info],
-    params: Uint32Array.from([n, batch * n, +upper]),
-    workgroups: dispatch1D(batch * n, SOLVE_WG),
-  });
+  const d = { code: INVERSE_WGSL, inputs: [factor], outputs: [out, info] };
+  runSweeps(gpu, d, n, n, batch * n, planSweeps(n, true, true, 3 * n), [+upper]);
 }
 
 /** info[0..batch) = 0 (the inverse of 0×0 matrices). */
 const ZERO_INFO_WGSL = `// linalg_zero_info
 @group(0) @binding(0) var<storage, read_write> INFO: array<i32>;
 ${wgslParams(1)}
-${wgslVectorPrologue('pu(0u)')}
+${wgslVectorPrologue()}
   INFO[t] = 0;
 }`;

@@ -10,7 +10,10 @@ import {
   factorLayout,
   need,
   needSizes,
+  planSweeps,
+  runSweeps,
   SOLVE_WG,
+  splitSteps,
   WGSL_F32,
   WGSL_SUBST,
   wgslBarrier,
@@ -33,9 +36,12 @@ ${WGSL_F32}
 fn beats(v: u32, best: u32) -> bool { return v > best && v <= F32_INF_KEY && best <= F32_INF_KEY; }
 ${wgslSlotPrologue(t, s)}
   let pb = m * n;
-  ${inPlace ? '' : `if (live) { for (var e = lane; e < n * n; e += ${t}u) { LU[base + e] = A[base + e]; } }`}
+  // This dispatch runs elimination steps [k0, k1); the first one also copies A and finds piv[0].
+  let k0 = pu(2u);
+  let k1 = pu(3u);
+  ${inPlace ? '' : `if (live && k0 == 0u) { for (var e = lane; e < n * n; e += ${t}u) { LU[base + e] = A[base + e]; } }`}
   ${bar}
-  if (live && lane == 0u && n > 0u) {
+  if (live && lane == 0u && n > 0u && k0 == 0u) {
     var p = 0u;
     var best = f32Key(LU[base]);
     for (var i = 1u; i < n; i++) {
@@ -46,7 +52,8 @@ ${wgslSlotPrologue(t, s)}
   }
   ${bar}
   var info = 0u;
-  for (var k = 0u; k < n; k++) {
+  if (live && k0 > 0u) { info = u32(INFO[m]); }
+  for (var k = k0; k < k1; k++) {
     let rk = base + k * n;
     // Finish column k - 1 of L (divide by its pivot unless zero, as LAPACK), then swap rows k and
     // piv[k] - 1 across the full width; one column per invocation.
@@ -106,7 +113,8 @@ ${wgslSlotPrologue(t, s)}
  * - `info` (int32, batch) = 0, or the 1-based index k of the first exactly-zero pivot U[k-1, k-1];
  *   the factorization still completes, as LAPACK's.
  * Right-looking elimination in global memory; n ≤ 16: one invocation per matrix, 64 matrices per
- * workgroup; larger n: several invocations per matrix (see `factorLayout`), 2 barriers per column.
+ * workgroup; larger n: several invocations per matrix (see `factorLayout`), 2 barriers per column;
+ * large n is split over several dispatches of consecutive columns (see `LOOP_BUDGET`).
  */
 export function luFactorGpu(
   gpu: WebGPURuntime,
@@ -126,13 +134,18 @@ export function luFactorGpu(
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
   const inPlace = a.buffer === lu.buffer;
-  gpu.run({
-    code: factorWgsl(t, s, inPlace),
-    inputs: inPlace ? [] : [a],
-    outputs: [lu, piv, info],
-    params: Uint32Array.from([n, batch]),
-    workgroups: dispatch1D(batch, s),
-  });
+  const code = factorWgsl(t, s, inPlace);
+  // Loop iterations of one invocation in step k: swaps, finishing column k - 1, the update.
+  const cost = (k: number) => Math.ceil(n / t) + (n - k) + Math.ceil((n - k - 1) / t) * (n - k + 1) + 2;
+  for (const [k0, k1] of splitSteps(n, cost, Math.ceil((n * n) / t) + n)) {
+    gpu.run({
+      code,
+      inputs: inPlace ? [] : [a],
+      outputs: [lu, piv, info],
+      params: Uint32Array.from([n, batch, k0, k1]),
+      workgroups: dispatch1D(batch, s),
+    });
+  }
 }
 
 function solveWgsl(inPlace: boolean): string {
@@ -144,23 +157,23 @@ ${inPlace ? '' : '@group(0) @binding(2) var<storage, read> B: array<f32>;'}
 @group(0) @binding(${o}) var<storage, read_write> X: array<f32>;
 ${wgslParams(o + 1)}
 ${WGSL_SUBST}
-${wgslVectorPrologue('pu(2u)')}
-  let n = pu(0u);
-  let nrhs = pu(1u);
-  let m = t / nrhs;
-  let xb = m * n * nrhs + t % nrhs;
+${wgslVectorPrologue()}
+  let m = t / k;
+  let xb = m * n * k + t % k;
   let tb = m * n * n;
-  ${inPlace ? '' : 'for (var i = 0u; i < n; i++) { X[xb + i * nrhs] = B[xb + i * nrhs]; }'}
-  for (var k = 0u; k < n; k++) {
-    let p = u32(PIV[m * n + k] - 1);
-    if (p != k && p < n) {
-      let tmp = X[xb + k * nrhs];
-      X[xb + k * nrhs] = X[xb + p * nrhs];
-      X[xb + p * nrhs] = tmp;
+  if (init) {
+    ${inPlace ? '' : 'for (var i = 0u; i < n; i++) { X[xb + i * k] = B[xb + i * k]; }'}
+    for (var q = 0u; q < n; q++) {
+      let p = u32(PIV[m * n + q] - 1);
+      if (p != q && p < n) {
+        let tmp = X[xb + q * k];
+        X[xb + q * k] = X[xb + p * k];
+        X[xb + p * k] = tmp;
+      }
     }
   }
-  fsub(tb, n, 1u, xb, nrhs, 0u, n, true);
-  bsub(tb, n, 1u, xb, nrhs, 0u, n, false);
+  fsub(tb, n, 1u, xb, k, 0u, f0, f1, true);
+  bsub(tb, n, 1u, xb, k, b0, b1, n, false);
 }`;
 }
 
@@ -169,7 +182,8 @@ ${wgslVectorPrologue('pu(2u)')}
  * - `lu`, `piv` as produced by `luFactorGpu`; `b`, `x`: batch × n × nrhs row-major. `x` may be `b`
  *   (in place); it must not share a buffer with `lu` or `piv`.
  * - No singularity check: a zero pivot gives ±inf/NaN (callers check `info` first).
- * One invocation per (matrix, column of B): row swaps, then two substitutions (2n² flops).
+ * One invocation per (matrix, column of B): row swaps, then two substitutions (2n² flops), split
+ * over several dispatches for large n (see `LOOP_BUDGET`).
  */
 export function luSolveGpu(
   gpu: WebGPURuntime,
@@ -190,13 +204,8 @@ export function luSolveGpu(
   const total = batch * nrhs;
   if (total === 0 || n === 0) return;
   const inPlace = b.buffer === x.buffer;
-  gpu.run({
-    code: solveWgsl(inPlace),
-    inputs: inPlace ? [lu, piv] : [lu, piv, b],
-    outputs: [x],
-    params: Uint32Array.from([n, nrhs, total]),
-    workgroups: dispatch1D(total, SOLVE_WG),
-  });
+  const d = { code: solveWgsl(inPlace), inputs: inPlace ? [lu, piv] : [lu, piv, b], outputs: [x] };
+  runSweeps(gpu, d, n, nrhs, total, planSweeps(n, true, true, 2 * n));
 }
 
 const INVERSE_WGSL = `// linalg_lu_inverse
@@ -205,23 +214,22 @@ const INVERSE_WGSL = `// linalg_lu_inverse
 @group(0) @binding(2) var<storage, read_write> X: array<f32>;
 ${wgslParams(3)}
 ${WGSL_SUBST}
-${wgslVectorPrologue('pu(1u)')}
-  let n = pu(0u);
+${wgslVectorPrologue()}
   let m = t / n;
   let c = t % n;
   let tb = m * n * n;
   let xb = tb + c;
-  // P·e_c = e_r: follow where the swaps k <-> piv[k] - 1 (k ascending) move the 1.
+  // P·e_c = e_r: follow where the swaps q <-> piv[q] - 1 (q ascending) move the 1.
   var r = c;
-  for (var k = 0u; k < n; k++) {
-    let p = u32(PIV[m * n + k] - 1);
+  for (var q = 0u; q < n; q++) {
+    let p = u32(PIV[m * n + q] - 1);
     if (p < n) {
-      if (r == k) { r = p; } else if (r == p) { r = k; }
+      if (r == q) { r = p; } else if (r == p) { r = q; }
     }
   }
-  for (var i = 0u; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == r); }
-  fsub(tb, n, 1u, xb, n, r, n, true);
-  bsub(tb, n, 1u, xb, n, 0u, n, false);
+  if (init) { for (var i = 0u; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == r); } }
+  fsub(tb, n, 1u, xb, n, r, f0, f1, true);
+  bsub(tb, n, 1u, xb, n, b0, b1, n, false);
 }`;
 
 /**
@@ -247,13 +255,8 @@ export function luInverseGpu(
   need(op, 'out', out, 'float32', batch * n * n);
   const total = batch * n;
   if (total === 0) return;
-  gpu.run({
-    code: INVERSE_WGSL,
-    inputs: [lu, piv],
-    outputs: [out],
-    params: Uint32Array.from([n, total]),
-    workgroups: dispatch1D(total, SOLVE_WG),
-  });
+  const d = { code: INVERSE_WGSL, inputs: [lu, piv], outputs: [out] };
+  runSweeps(gpu, d, n, n, total, planSweeps(n, true, true, 2 * n));
 }
 
 /**
@@ -288,8 +291,8 @@ const DET_WGSL = `// linalg_lu_det
 ${wgslParams(3)}
 ${WGSL_F32}
 ${WGSL_DET_PARTS}
-${wgslVectorPrologue('pu(1u)')}
-  let d = detParts(t, pu(0u));
+${wgslVectorPrologue()}
+  let d = detParts(t, n);
   var v: f32;
   if ((d.flags & 1u) != 0u || d.flags == 6u) {
     v = f32NaN();
@@ -329,7 +332,7 @@ export function luDetGpu(
     code: DET_WGSL,
     inputs: [lu, piv],
     outputs: [det],
-    params: Uint32Array.from([n, batch]),
+    params: Uint32Array.from([n, 0, batch]),
     workgroups: dispatch1D(batch, SOLVE_WG),
   });
 }
@@ -342,8 +345,8 @@ const SLOGDET_WGSL = `// linalg_lu_slogdet
 ${wgslParams(4)}
 ${WGSL_F32}
 ${WGSL_DET_PARTS}
-${wgslVectorPrologue('pu(1u)')}
-  let d = detParts(t, pu(0u));
+${wgslVectorPrologue()}
+  let d = detParts(t, n);
   if ((d.flags & 1u) != 0u) {
     SIGN[t] = f32NaN();
     LOGABS[t] = f32NaN();
@@ -385,7 +388,7 @@ export function luSlogdetGpu(
     code: SLOGDET_WGSL,
     inputs: [lu, piv],
     outputs: [sign, logabsdet],
-    params: Uint32Array.from([n, batch]),
+    params: Uint32Array.from([n, 0, batch]),
     workgroups: dispatch1D(batch, SOLVE_WG),
   });
 }

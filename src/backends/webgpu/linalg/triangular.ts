@@ -62,7 +62,11 @@ fn bsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, r0: u32, r1: u32, n: u32, u
 }
 `;
 
-/** Most loop iterations one invocation runs in one dispatch (llvmpipe stops loops at 65,535). @internal */
+/**
+ * Loop iterations one invocation may run in one dispatch: a quarter of llvmpipe's 65,535, so the
+ * host-side cost estimates need not be exact. A single elimination step or substitution row is
+ * never split, so on llvmpipe n is limited to about 2,000 (one step costs about n²/64). @internal
+ */
 export const LOOP_BUDGET = 1 << 14;
 
 /**
@@ -115,7 +119,8 @@ export function planSweeps(n: number, fwd: boolean, bwd: boolean, extra: number)
   const none = { f0: 0, f1: 0, b0: 0, b1: 0, init: false, fin: false };
   if (fwd) for (const [f0, f1] of splitSteps(n, (i) => i + 1, extra)) out.push({ ...none, f0, f1 });
   // Backward: step q is row n-1-q.
-  if (bwd) for (const [q0, q1] of splitSteps(n, (q) => q + 1, extra)) out.push({ ...none, b0: n - q1, b1: n - q0 });
+  if (bwd)
+    for (const [q0, q1] of splitSteps(n, (q) => q + 1, extra)) out.push({ ...none, b0: n - q1, b1: n - q0 });
   out[0]!.init = true;
   out[out.length - 1]!.fin = true;
   return out;
@@ -149,8 +154,6 @@ export function runSweeps(
  * matrices get one invocation each (t = 1: the generated code has no barriers at all). @internal
  */
 export function factorLayout(n: number): { t: number; s: number } {
-  const o = (globalThis as { __lay?: { t: number; s: number } }).__lay;
-  if (o) return o;
   if (n <= 16) return { t: 1, s: 64 };
   if (n <= 64) return { t: 8, s: 8 };
   return { t: 64, s: 1 };

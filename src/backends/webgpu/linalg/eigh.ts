@@ -1,0 +1,273 @@
+/**
+ * WGSL symmetric eigendecomposition by the two-sided (classical) Jacobi method with the parallel
+ * round-robin ordering: each round rotates n/2 disjoint index pairs at once, A ← JᵀAJ, V ← VJ,
+ * and every pair is visited once per sweep (n−1 rounds). Golub & Van Loan, Matrix Computations,
+ * §8.5 (parallel ordering §8.5.4); the rotation is Rutishauser's.
+ */
+import type { GpuStorage } from '../../backend.js';
+import { type WebGPURuntime, wgslParams } from '../runtime.js';
+import {
+  f32Bits,
+  needSizes,
+  needStorage,
+  runChunked,
+  type SpectralThreads,
+  spectralThreads,
+  WGSL_SPECTRAL,
+  wgslBar,
+  wgslSpectralMain,
+} from './qr.js';
+
+/** Sweeps before giving up (each sweep visits all n(n−1)/2 pairs; 5–10 are typical in float32). */
+export const EIGH_MAX_SWEEPS = 30;
+const EPS32 = 2 ** -23;
+/**
+ * Relative band for the sign rule: components within it of the largest |component| count as
+ * tied, the lowest index wins. Wider than the CPU's 1e-8 because float32 cannot resolve that; it
+ * makes exact ties such as (1, −1)/√2 come out as on the CPU.
+ */
+const SIGN_BAND = 1e-5;
+
+// Scratch per matrix: A (n×n, full and exactly symmetric working copy), V (n×n, if wanted), then per pair of
+// a round (τ, s, a'_pp, a'_qq) with τ = s/(1 + c), τ = 2 meaning "no rotation". Rotations are
+// applied in Rutishauser's form x' = x − s(y + τx), y' = y + s(x − τy): each update is a small
+// correction when the angle is small, which keeps the hundreds of late, tiny rotations from
+// accumulating rounding errors (at n = 64 in the tests, against c·x − s·y updates: V
+// orthogonality 90 → 5 eps; SVD values 40 → 2 eps·‖A‖).
+function eighWgsl(t: number, vec: boolean): string {
+  const bar = wgslBar(t);
+  const o = vec ? 3 : 2;
+  return `// linalg_eigh_t${t}${vec ? '' : '_novec'}
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read_write> W: array<f32>;
+${vec ? '@group(0) @binding(2) var<storage, read_write> V: array<f32>;' : ''}
+@group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
+@group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
+${wgslParams(o + 2)}
+${WGSL_SPECTRAL}
+${wgslSpectralMain(t)}
+  let n = pu(2u);
+  let upper = pu(3u) != 0u;
+  let tol = pf(5u);
+  let flr = pf(6u);
+  let nn = n * n;
+  let N = n + (n & 1u);
+  let half = N / 2u;
+  let rounds = select(0u, N - 1u, N >= 2u);
+  let ab = mat * nn;
+  let sa = loc * pu(4u);
+  let sv = sa + nn;
+  let sr = sa + ${vec ? '2u' : '1u'} * nn;
+  // Largest |a_ij| of the triangle that is read (its key; non-finite keys are the largest).
+  var key = 0u;
+  for (var e = lane; e < nn; e += ${t}u) {
+    let i = e / n;
+    let j = e % n;
+    if (select(j <= i, j >= i, upper)) { key = max(key, f32Key(A[ab + e])); }
+  }
+  let kmax = groupMax(key, lane);
+  if (kmax >= F32_INF_KEY) {
+    for (var e = lane; e < n; e += ${t}u) { W[mat * n + e] = f32NaN(); }
+    ${vec ? `for (var e = lane; e < nn; e += ${t}u) { V[ab + e] = f32NaN(); }` : ''}
+    if (lane == 0u) { INFO[mat] = -1; }
+    return;
+  }
+  let ex = scaleExp(kmax);
+  for (var e = lane; e < nn; e += ${t}u) {
+    let i = e / n;
+    let j = e % n;
+    let x = select(A[ab + j * n + i], A[ab + e], select(j <= i, j >= i, upper));
+    S[sa + e] = scaled(x, ex);
+    ${vec ? 'S[sv + e] = select(0.0, 1.0, i == j);' : ''}
+  }
+  ${bar}
+  var sweeps = 0u;
+  var info = 0u;
+  loop {
+    var nrot = 0u;
+    for (var r = 0u; r < rounds; r++) {
+      // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
+      // floor far below rounding level so that near-null blocks terminate.
+      for (var k = lane; k < half; k += ${t}u) {
+        let pq = pairOf(r, k, N);
+        var rot = vec4<f32>(2.0, 0.0, 0.0, 0.0);
+        if (pq.y < n) {
+          let app = S[sa + pq.x * (n + 1u)];
+          let aqq = S[sa + pq.y * (n + 1u)];
+          let apq = S[sa + pq.x * n + pq.y];
+          if (abs(apq) > max(tol * sqrt(abs(app)) * sqrt(abs(aqq)), flr)) {
+            let tt = jacobiT((aqq - app) / (2.0 * apq));
+            let c = 1.0 / sqrt(1.0 + tt * tt);
+            let s = tt * c;
+            rot = vec4<f32>(s / (1.0 + c), s, app - tt * apq, aqq + tt * apq);
+            nrot++;
+          }
+        }
+        let ro = sr + 4u * k;
+        S[ro] = rot.x;
+        S[ro + 1u] = rot.y;
+        S[ro + 2u] = rot.z;
+        S[ro + 3u] = rot.w;
+      }
+      ${bar}
+      // A[P, Q] ← J_Pᵀ·A[P, Q]·J_Q on the 2×2 blocks of pairs k ≤ l, mirrored so that A stays exactly
+      // symmetric (a diagonal block gets its exact values), and columns p, q of V ← V·J_P.
+      let nb = half * half;
+      for (var e = lane; e < nb + ${vec ? 'half * n' : '0u'}; e += ${t}u) {
+        if (e >= nb) {
+          ${
+            vec
+              ? `let k = (e - nb) / n;
+          let ro = sr + 4u * k;
+          if (S[ro] <= 1.0) {
+            let pq = pairOf(r, k, N);
+            let vp = sv + ((e - nb) % n) * n;
+            let x = rot2(vec2<f32>(S[vp + pq.x], S[vp + pq.y]), S[ro], S[ro + 1u]);
+            S[vp + pq.x] = x.x;
+            S[vp + pq.y] = x.y;
+          }`
+              : ''
+          }
+          continue;
+        }
+        let k = e / half;
+        let l = e % half;
+        let rk = vec4<f32>(S[sr + 4u * k], S[sr + 4u * k + 1u], S[sr + 4u * k + 2u], S[sr + 4u * k + 3u]);
+        let rl = vec2<f32>(S[sr + 4u * l], S[sr + 4u * l + 1u]);
+        if (k > l || (rk.x > 1.0 && rl.x > 1.0)) { continue; }
+        let P = pairOf(r, k, N);
+        if (k == l) {
+          S[sa + P.x * (n + 1u)] = rk.z;
+          S[sa + P.y * (n + 1u)] = rk.w;
+          S[sa + P.x * n + P.y] = 0.0;
+          S[sa + P.y * n + P.x] = 0.0;
+          continue;
+        }
+        let Q = pairOf(r, l, N);
+        let p1 = P.y < n;
+        let q1 = Q.y < n;
+        // Columns Q.x, Q.y of rows P.x, P.y (a row or column at the dummy index n is 0 and unused).
+        var c0 = vec2<f32>(S[sa + P.x * n + Q.x], 0.0);
+        var c1 = vec2<f32>(0.0, 0.0);
+        if (p1) { c0.y = S[sa + P.y * n + Q.x]; }
+        if (q1) { c1.x = S[sa + P.x * n + Q.y]; }
+        if (p1 && q1) { c1.y = S[sa + P.y * n + Q.y]; }
+        if (rk.x <= 1.0) {
+          c0 = rot2(c0, rk.x, rk.y);
+          c1 = rot2(c1, rk.x, rk.y);
+        }
+        if (rl.x <= 1.0) {
+          let r0 = rot2(vec2<f32>(c0.x, c1.x), rl.x, rl.y);
+          let r1 = rot2(vec2<f32>(c0.y, c1.y), rl.x, rl.y);
+          c0 = vec2<f32>(r0.x, r1.x);
+          c1 = vec2<f32>(r0.y, r1.y);
+        }
+        S[sa + P.x * n + Q.x] = c0.x;
+        S[sa + Q.x * n + P.x] = c0.x;
+        if (p1) {
+          S[sa + P.y * n + Q.x] = c0.y;
+          S[sa + Q.x * n + P.y] = c0.y;
+        }
+        if (q1) {
+          S[sa + P.x * n + Q.y] = c1.x;
+          S[sa + Q.y * n + P.x] = c1.x;
+        }
+        if (p1 && q1) {
+          S[sa + P.y * n + Q.y] = c1.y;
+          S[sa + Q.y * n + P.y] = c1.y;
+        }
+      }
+      ${bar}
+    }
+    sweeps++;
+    let total = groupSum(nrot, lane);
+    if (total == 0u) { break; }
+    if (sweeps >= pu(7u)) {
+      info = total;
+      break;
+    }
+  }
+  // Sort ascending by rank (ties by index), undo the scaling, fix each eigenvector's sign.
+  for (var j = lane; j < n; j += ${t}u) {
+    let wj = S[sa + j * (n + 1u)];
+    var rank = 0u;
+    for (var i = 0u; i < n; i++) {
+      let wi = S[sa + i * (n + 1u)];
+      if (wi < wj || (wi == wj && i < j)) { rank++; }
+    }
+    W[mat * n + rank] = unscaled(wj, ex);
+    ${
+      vec
+        ? `var big = 0.0;
+    for (var i = 0u; i < n; i++) { big = max(big, abs(S[sv + i * n + j])); }
+    var sgn = 1.0;
+    for (var i = 0u; i < n; i++) {
+      let x = S[sv + i * n + j];
+      if (abs(x) >= big * (1.0 - ${SIGN_BAND})) {
+        sgn = select(1.0, -1.0, x < 0.0);
+        break;
+      }
+    }
+    for (var i = 0u; i < n; i++) { V[ab + i * n + rank] = sgn * S[sv + i * n + j]; }`
+        : ''
+    }
+  }
+  if (lane == 0u) { INFO[mat] = i32(info); }
+}`;
+}
+
+/**
+ * Batched symmetric eigendecomposition A = V·diag(w)·Vᵀ of float32 matrices on the device, with
+ * the layout, order, signs and info semantics of the CPU kernel `backends/cpu/linalg/eigh.ts`:
+ * - `a`: `batch` row-major n×n matrices back to back; only the triangle chosen by `upper` (UPLO
+ *   'U': a[i][j] with j ≥ i; 'L': j ≤ i) is read, the other may hold anything (even NaN).
+ * - `w`: batch×n eigenvalues, ascending. `v`: batch×n×n eigenvectors as COLUMNS (v[i*n + j] is
+ *   component i of the eigenvector of w[j]), or null for eigenvalues only (eigvalsh).
+ * - Signs: each eigenvector's largest-|component| is made positive; components within a relative
+ *   1e-5 of the largest count as tied and the lowest index wins. For repeated eigenvalues the
+ *   basis of the eigenspace is whatever the iteration produces (orthonormal).
+ * - `info[b]`: 0 on success; > 0 (the number of rotations still needed in the last sweep) when
+ *   the iteration has not converged after `EIGH_MAX_SWEEPS` sweeps (w, v then hold the current
+ *   approximation, v orthonormal); −1 when the read triangle holds NaN/±Inf, and then all of that
+ *   element's w and v are NaN. Always terminates.
+ * Algorithm: parallel-ordered two-sided Jacobi on a copy scaled by a power of two (max |a_ij| ∈
+ * [1, 2)); a pair is rotated while |a_pq| > max(eps·√|a_pp·a_qq|, eps²) (scaled units), so small
+ * eigenvalues get high relative accuracy and |ŵ − w| ≲ p(n)·eps·‖A‖ in general. Cost per sweep
+ * ≈ 8n³ flops (4n³ without vectors) in n−1 rounds of two barrier-separated steps (the rotation
+ * parameters, then the 2×2 blocks of A and the columns of V). `threads`
+ * forces a layout (tests, benchmarks; see `spectralThreads` for the default). Encodes work only.
+ */
+export function eighGpu(
+  gpu: WebGPURuntime,
+  a: GpuStorage,
+  batch: number,
+  n: number,
+  upper: boolean,
+  w: GpuStorage,
+  v: GpuStorage | null,
+  info: GpuStorage,
+  threads?: SpectralThreads,
+): void {
+  const op = 'eighGpu';
+  needSizes(op, { batch, n });
+  needStorage(op, 'a', a, 'float32', batch * n * n);
+  needStorage(op, 'w', w, 'float32', batch * n);
+  if (v !== null) needStorage(op, 'v', v, 'float32', batch * n * n);
+  needStorage(op, 'info', info, 'int32', batch);
+  if (batch === 0) return;
+  const vec = v !== null;
+  const half = Math.ceil(n / 2);
+  const t = threads ?? spectralThreads(half * n, batch);
+  const stride = (vec ? 2 : 1) * n * n + 4 * half;
+  const code = eighWgsl(t, vec);
+  runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
+    const rest = [n, upper ? 1 : 0, stride, f32Bits(EPS32), f32Bits(EPS32 * EPS32), EIGH_MAX_SWEEPS];
+    gpu.run({
+      code,
+      inputs: [a],
+      outputs: v !== null ? [w, v, info, scratch] : [w, info, scratch],
+      params: params(rest),
+      workgroups,
+    });
+  });
+}

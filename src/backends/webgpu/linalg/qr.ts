@@ -1,0 +1,338 @@
+/**
+ * WGSL Householder QR on batches of row-major float32 matrices, plus the pieces the spectral
+ * kernels (`eigh.ts`, `svd.ts`) share: the workgroup layout, f32 bit tests, exact power-of-two
+ * scaling, the round-robin pairing of parallel Jacobi methods and argument checks.
+ *
+ * Layout: `t` invocations work on one matrix (parallel over its rows/columns/rotation pairs, with
+ * `storageBarrier()` between dependent steps), or, when t = 1, each invocation owns one matrix and
+ * a workgroup holds 64 of them (no barriers at all). Working copies live in a scratch storage
+ * buffer allocated per call and freed right after encoding. The WGSL depends only on (t, outputs
+ * wanted), never on sizes or batch, so pipelines are cached.
+ */
+import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+import type { GpuStorage } from '../../backend.js';
+import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
+
+/**
+ * Invocations per matrix: 1 (each invocation owns a matrix, 64 per workgroup) or a power of two
+ * ≤ 256 (one matrix per workgroup). `spectralThreads` picks it; tests may force one.
+ */
+export type SpectralThreads = 1 | 32 | 64 | 128 | 256;
+
+/** Matrices per workgroup when each invocation owns one. @internal */
+export const SLOTS = 64;
+
+/**
+ * Default layout from the parallel work items per step of one matrix and the batch size: one
+ * invocation per matrix when the matrices are small or numerous enough to occupy the device by
+ * themselves (no barriers, best on software adapters too), else 32 or 64 invocations per matrix
+ * (measured on SwiftShader: 64 beats 128 and 256 for n = 64, barriers dominate beyond). @internal
+ */
+export function spectralThreads(items: number, batch: number): SpectralThreads {
+  if (items <= 32 || batch >= 64) return 1;
+  return items < 512 ? 32 : 64;
+}
+
+/**
+ * Common WGSL: `f32Key(x)` = |x| as an ordered u32 (non-finite iff ≥ F32_INF_KEY; bit tests hold
+ * even where a compiler assumes no NaN), `scaleExp(key)` = e with amax·2^e ∈ [1, 2) for the key
+ * of amax (0 for 0 or non-finite; amax may be subnormal), `scaled(x, e)` = x·2^e read from the bits
+ * (exact for subnormal x too, which devices may flush to zero in arithmetic), `unscaled(x, e)` =
+ * x·2^−e, a subnormal result written from its bits (rounded to nearest), `pairOf(r, k, N)` = pair k of round r of the round-robin
+ * (circle) ordering of N (even) indices: every pair occurs once in rounds 0..N−2, the pairs of a
+ * round are disjoint. `jacobiT(zeta)` = the smaller root t of t² + 2ζt − 1 = 0 (sign(0) = +1).
+ * `rot2(v, τ, s)` = the plane rotation [c −s; s c]·v in Rutishauser's form (τ = s/(1 + c)):
+ * (x − s(y + τx), y + s(x − τy)), a small correction when the angle is small.
+ * @internal
+ */
+export const WGSL_SPECTRAL = `${WGSL_NONFINITE}
+const F32_INF_KEY: u32 = 0x7f800000u;
+fn f32Key(x: f32) -> u32 { return bitcast<u32>(x) & 0x7fffffffu; }
+fn scaleExp(key: u32) -> i32 {
+  if (key == 0u || key >= F32_INF_KEY) { return 0; }
+  if (key < 0x00800000u) { return 149 - i32(firstLeadingBit(key)); }
+  return clamp(127 - i32(key >> 23u), -126, 126);
+}
+fn scaled(x: f32, e: i32) -> f32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7f800000u) != 0u) { return ldexp(x, e); }
+  let v = ldexp(f32(b & 0x7fffffu), e - 149);
+  return select(v, -v, (b >> 31u) != 0u);
+}
+fn unscaled(x: f32, e: i32) -> f32 {
+  let b = bitcast<u32>(x);
+  let xe = i32((b >> 23u) & 0xffu);
+  if (xe == 0 || xe == 255 || xe - e > 0) { return ldexp(x, -e); }
+  let mant = u32(round(ldexp(abs(x), 149 - e)));
+  return bitcast<f32>(mant | (b & 0x80000000u));
+}
+fn pairOf(r: u32, k: u32, N: u32) -> vec2<u32> {
+  let M = N - 1u;
+  var a = M;
+  var b = r;
+  if (k != 0u) {
+    a = (r + k) % M;
+    b = (r + M - k) % M;
+  }
+  return vec2<u32>(min(a, b), max(a, b));
+}
+fn rot2(v: vec2<f32>, tau: f32, s: f32) -> vec2<f32> {
+  return vec2<f32>(v.x - s * (v.y + tau * v.x), v.y + s * (v.x - tau * v.y));
+}
+fn jacobiT(zeta: f32) -> f32 {
+  let z = abs(zeta);
+  var t = 0.5 / z;
+  if (z < 1e10) { t = 1.0 / (z + sqrt(1.0 + z * z)); }
+  return select(t, -t, zeta < 0.0);
+}
+`;
+
+/**
+ * WGSL of `main`'s head for layout t: defines `lane` (index within the matrix's invocations),
+ * `mat` (global matrix index, first = params[1]) and `loc` (index within this dispatch, for the
+ * scratch), and returns when `loc` ≥ params[0]. For t > 1 everything it defines except `lane` is
+ * uniform, so barriers may follow. Also defines `groupMax`/`groupSum` (u32 reductions over the
+ * matrix's invocations; uniform results) and nothing else. @internal
+ */
+export function wgslSpectralMain(t: number): string {
+  const group =
+    t === 1
+      ? `fn groupMax(x: u32, lane: u32) -> u32 { return x; }
+fn groupSum(x: u32, lane: u32) -> u32 { return x; }`
+      : `var<workgroup> wgAtomic: atomic<u32>;
+var<workgroup> wgValue: u32;
+fn groupMax(x: u32, lane: u32) -> u32 {
+  atomicMax(&wgAtomic, x);
+  workgroupBarrier();
+  if (lane == 0u) { wgValue = atomicExchange(&wgAtomic, 0u); }
+  return workgroupUniformLoad(&wgValue);
+}
+fn groupSum(x: u32, lane: u32) -> u32 {
+  atomicAdd(&wgAtomic, x);
+  workgroupBarrier();
+  if (lane == 0u) { wgValue = atomicExchange(&wgAtomic, 0u); }
+  return workgroupUniformLoad(&wgValue);
+}`;
+  const wg = 'wid.x + (wid.y + wid.z * nwg.y) * nwg.x';
+  return `${group}
+@compute @workgroup_size(${t === 1 ? SLOTS : t})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let lane = ${t === 1 ? '0u' : 'lid'};
+  let loc = ${t === 1 ? `(${wg}) * ${SLOTS}u + lid` : wg};
+  if (loc >= pu(0u)) { return; }
+  let mat = pu(1u) + loc;`;
+}
+
+/** `storageBarrier();` when several invocations share a matrix, else nothing. @internal */
+export function wgslBar(t: number): string {
+  return t > 1 ? 'storageBarrier();' : '';
+}
+
+/** Throws unless `st` is a `dtype` storage with at least `len` elements. @internal */
+export function needStorage(
+  op: string,
+  name: string,
+  st: GpuStorage,
+  dtype: 'float32' | 'int32',
+  len: number,
+) {
+  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype}, got ${st.dtype}`);
+  if (st.length < len) throw new RangeError(`${op}: ${name} has ${st.length} elements, needs ${len}`);
+}
+
+/** Throws unless every size is a non-negative integer. @internal */
+export function needSizes(op: string, sizes: Record<string, number>): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/** The bits of `x` as float32, for `pf(i)` params. @internal */
+export function f32Bits(x: number): number {
+  return new Uint32Array(new Float32Array([x]).buffer)[0]!;
+}
+
+/**
+ * Encodes `kernel` over `batch` matrices in chunks whose scratch (`stride` floats per matrix) stays
+ * under 64 MiB; params[0] = matrices in the chunk, params[1] = first matrix, then `rest`.
+ * @internal
+ */
+export function runChunked(
+  gpu: WebGPURuntime,
+  t: number,
+  batch: number,
+  stride: number,
+  run: (scratch: GpuStorage, params: (rest: number[]) => Uint32Array, wg: [number, number, number]) => void,
+): void {
+  const limit = Math.min(64 * 2 ** 20, gpu.limits.maxStorageBufferBindingSize) / 4;
+  const chunk = Math.max(1, Math.min(batch, Math.floor(limit / Math.max(stride, 1))));
+  const scratch = gpu.alloc('float32', Math.max(1, chunk * stride));
+  for (let first = 0; first < batch; first += chunk) {
+    const count = Math.min(chunk, batch - first);
+    const wg = t === 1 ? dispatch1D(count, SLOTS) : dispatch1D(count, 1);
+    run(scratch, (rest) => Uint32Array.from([count, first, ...rest]), wg);
+  }
+  gpu.free(scratch);
+}
+
+/** Output modes of `qrGpu`, as in torch.linalg.qr. */
+export type QrGpuMode = 'reduced' | 'complete' | 'r';
+
+// Scratch per matrix: the scaled working copy W (m×n, row-major), then (β, τ, 1/u0) per reflector.
+// Reflector j: u = [1, W[j+1..m−1][j]/u0], H_j = I − τ u uᵀ, β = R[j][j]; column j keeps x.
+function qrWgsl(t: number, wantQ: boolean): string {
+  const bar = wgslBar(t);
+  return `// linalg_qr_t${t}${wantQ ? '' : '_r'}
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read_write> R: array<f32>;
+@group(0) @binding(2) var<storage, read_write> S: array<f32>;
+${wantQ ? '@group(0) @binding(3) var<storage, read_write> Q: array<f32>;' : ''}
+${wgslParams(wantQ ? 4 : 3)}
+${WGSL_SPECTRAL}
+fn reflector(wb: u32, hb: u32, m: u32, n: u32, j: u32) {
+  let x0 = S[wb + j * n + j];
+  var key = 0u;
+  for (var i = j + 1u; i < m; i++) { key = max(key, f32Key(S[wb + i * n + j])); }
+  var beta = x0;
+  var tau = 0.0;
+  var rinv = 0.0;
+  if (key >= F32_INF_KEY || f32Key(x0) >= F32_INF_KEY) {
+    beta = f32NaN();
+    tau = f32NaN();
+    rinv = f32NaN();
+  } else if (key != 0u) {
+    let sc = max(bitcast<f32>(key), abs(x0));
+    var ss = (x0 / sc) * (x0 / sc);
+    for (var i = j + 1u; i < m; i++) { let y = S[wb + i * n + j] / sc; ss += y * y; }
+    let nrm = sc * sqrt(ss);
+    beta = select(nrm, -nrm, x0 >= 0.0);
+    let u0 = x0 - beta;
+    tau = -u0 / beta;
+    rinv = 1.0 / u0;
+  }
+  S[hb + 3u * j] = beta;
+  S[hb + 3u * j + 1u] = tau;
+  S[hb + 3u * j + 2u] = rinv;
+}
+${wgslSpectralMain(t)}
+  let m = pu(2u);
+  let n = pu(3u);
+  let rRows = pu(4u);
+  let qCols = pu(5u);
+  let k = min(m, n);
+  let ab = mat * m * n;
+  let wb = loc * pu(6u);
+  let hb = wb + m * n;
+  var key = 0u;
+  for (var e = lane; e < m * n; e += ${t}u) { key = max(key, f32Key(A[ab + e])); }
+  let ex = scaleExp(groupMax(key, lane));
+  for (var e = lane; e < m * n; e += ${t}u) { S[wb + e] = scaled(A[ab + e], ex); }
+  ${bar}
+  if (lane == 0u && k > 0u) { reflector(wb, hb, m, n, 0u); }
+  ${bar}
+  for (var j = 0u; j < k; j++) {
+    let tau = S[hb + 3u * j + 1u];
+    let rinv = S[hb + 3u * j + 2u];
+    for (var c = j + 1u + lane; c < n; c += ${t}u) {
+      if (f32Key(tau) != 0u) {
+        var dot = S[wb + j * n + c];
+        for (var i = j + 1u; i < m; i++) { dot += S[wb + i * n + j] * rinv * S[wb + i * n + c]; }
+        dot *= tau;
+        S[wb + j * n + c] -= dot;
+        for (var i = j + 1u; i < m; i++) { S[wb + i * n + c] -= dot * (S[wb + i * n + j] * rinv); }
+      }
+      if (c == j + 1u && c < k) { reflector(wb, hb, m, n, c); }
+    }
+    ${bar}
+  }
+  let rb = mat * rRows * n;
+  for (var e = lane; e < rRows * n; e += ${t}u) {
+    let i = e / n;
+    let c = e % n;
+    var x = 0.0;
+    if (i < k && c > i) { x = S[wb + e]; }
+    if (i < k && c == i) { x = S[hb + 3u * i]; }
+    R[rb + e] = unscaled(x, ex);
+  }
+${
+  wantQ
+    ? `  let qb = mat * m * qCols;
+  for (var e = lane; e < m * qCols; e += ${t}u) { Q[qb + e] = select(0.0, 1.0, e / qCols == e % qCols); }
+  ${bar}
+  for (var jj = 0u; jj < k; jj++) {
+    let j = k - 1u - jj;
+    let tau = S[hb + 3u * j + 1u];
+    let rinv = S[hb + 3u * j + 2u];
+    for (var c = j + lane; c < qCols; c += ${t}u) {
+      if (f32Key(tau) != 0u) {
+        var dot = Q[qb + j * qCols + c];
+        for (var i = j + 1u; i < m; i++) { dot += S[wb + i * n + j] * rinv * Q[qb + i * qCols + c]; }
+        dot *= tau;
+        Q[qb + j * qCols + c] -= dot;
+        for (var i = j + 1u; i < m; i++) { Q[qb + i * qCols + c] -= dot * (S[wb + i * n + j] * rinv); }
+      }
+    }
+    ${bar}
+  }`
+    : ''
+}
+}`;
+}
+
+/**
+ * Batched Householder QR on the device, like torch.linalg.qr and the CPU kernel
+ * `backends/cpu/linalg/qr.ts`: A = Q·R for `batch` row-major float32 m×n matrices stored back to
+ * back in `a`; k = min(m, n).
+ * - 'reduced': `q` batch×m×k with orthonormal columns, `r` batch×k×n upper triangular.
+ * - 'complete': `q` batch×m×m orthogonal, `r` batch×m×n (rows k.. zero).
+ * - 'r': only `r` (batch×k×n); `q` may be null and is not touched.
+ * Sign convention exactly as LAPACK geqrf/orgqr and the CPU kernel: H_j = I − τ u uᵀ with
+ * β = −sign(a_jj)·‖x‖ (sign(0) = +1), so R's diagonal may be negative; a column already zero below
+ * the diagonal gets τ = 0 (H = I) and keeps its diagonal entry. Q = H_0 ⋯ H_{k−1} (first columns),
+ * orthonormal to rounding even for rank-deficient A. A is first scaled by an exact power of two
+ * (max |a_ij| ∈ [1, 2)) so that norms neither overflow nor underflow; R is scaled back.
+ * NaN/±Inf: a reflector built from a non-finite column is NaN, so NaN reaches the rows of R and
+ * the columns of Q that it touches (as on the CPU, possibly a slightly different set). No
+ * iteration: always terminates. `threads` forces a layout (tests, benchmarks); by default one
+ * invocation per matrix for small or many matrices, else one workgroup per matrix, parallel over
+ * columns (a barrier per reflector). Encodes work only; nothing is read back.
+ */
+export function qrGpu(
+  gpu: WebGPURuntime,
+  a: GpuStorage,
+  batch: number,
+  m: number,
+  n: number,
+  q: GpuStorage | null,
+  r: GpuStorage,
+  mode: QrGpuMode,
+  threads?: SpectralThreads,
+): void {
+  const op = 'qrGpu';
+  needSizes(op, { batch, m, n });
+  const k = Math.min(m, n);
+  const rRows = mode === 'complete' ? m : k;
+  const qCols = mode === 'complete' ? m : k;
+  const wantQ = mode !== 'r';
+  needStorage(op, 'a', a, 'float32', batch * m * n);
+  needStorage(op, 'r', r, 'float32', batch * rRows * n);
+  if (wantQ) {
+    if (q === null) throw new Error(`${op}: mode '${mode}' needs an output for Q`);
+    needStorage(op, 'q', q, 'float32', batch * m * qCols);
+  }
+  if (batch === 0) return;
+  const t = threads ?? spectralThreads(Math.max(n, qCols), batch);
+  const stride = m * n + 3 * k;
+  const code = qrWgsl(t, wantQ);
+  runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
+    gpu.run({
+      code,
+      inputs: [a],
+      outputs: wantQ && q ? [r, scratch, q] : [r, scratch],
+      params: params([m, n, rRows, qCols, stride]),
+      workgroups,
+    });
+  });
+}

@@ -1,0 +1,245 @@
+import { noGrad } from '../../autograd/grad-mode.js';
+import type { StorageDType } from '../../backends/backend.js';
+import { dispatch1D, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
+import { normDim, numelOf, shapeStr } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import { where } from '../elementwise.js';
+import { apply1, applyOp, defineOp } from '../registry.js';
+import { permute, unsqueeze } from '../shape.js';
+import { checkFloat, checkMatrix, checkSquare } from './common.js';
+import { eigvalsh } from './eigh.js';
+import { invOp } from './lu.js';
+import { resolveTolerances } from './pinv.js';
+import { svdvals } from './svd.js';
+
+/**
+ * Matrix norms, condition numbers and numerical rank, built from svdvals/eigvalsh/inv and
+ * elementwise ops, so their gradients come from those ops' rules. Two small ops live here: the
+ * max/min over the last dim (for the 1- and ∞-norms) and two non-differentiable int32 helpers.
+ */
+
+const reduceWgsl = (label: string, body: string, inType: string, outType: string) => `// ${label}
+@group(0) @binding(0) var<storage, read> X: array<${inType}>;
+@group(0) @binding(1) var<storage, read_write> OUT: array<${outType}>;
+${wgslParams(2)}
+${wgslFlatIndex(64)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = flat_index(gid, nwg);
+  if (b >= pu(0u)) { return; }
+  let k = pu(1u);
+  ${body}
+}`;
+
+/** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
+const extremumOp = defineOp<{ min: boolean }>({
+  name: 'amax',
+  infer: ([x]) => [{ shape: x.shape.slice(0, -1), dtype: x.dtype }],
+  cpu: ([x], [out], { min }) => {
+    const k = x.shape[x.shape.length - 1];
+    for (let b = 0; b < out.data.length; b++) {
+      let best = x.data[b * k];
+      for (let l = 1; l < k; l++) {
+        const v = x.data[b * k + l];
+        if (Number.isNaN(v) || (min ? v < best : v > best)) best = v;
+        if (Number.isNaN(best)) break;
+      }
+      out.data[b] = best;
+    }
+  },
+  webgpu: (gpu, [x], [out], { min }) => {
+    const k = x.shape[x.shape.length - 1];
+    const batch = numelOf(out.shape);
+    gpu.run({
+      code: reduceWgsl(
+        min ? 'amin last dim' : 'amax last dim',
+        `var best = X[b * k];
+  for (var l = 1u; l < k; l++) { best = ${min ? 'min' : 'max'}(best, X[b * k + l]); }
+  OUT[b] = best;`,
+        'f32',
+        'f32',
+      ),
+      inputs: [x.storage],
+      outputs: [out.storage],
+      params: Uint32Array.from([batch, k]),
+      workgroups: dispatch1D(batch, 64),
+    });
+  },
+  // d max(x) = Σ_{i tied} dx_i / (number tied).
+  backward: (c, [g]) => {
+    const x = c.inputs[0];
+    const mask = noGrad(() => x.eq(c.outputs[0].unsqueeze(-1)));
+    const count = noGrad(() => mask.sum(-1, true));
+    return [mask.mul(g!.unsqueeze(-1).div(count))];
+  },
+});
+
+/** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */
+const countAboveOp = defineOp<{ atol: number; rtol: number }>({
+  name: 'matrixRankCount',
+  infer: ([s]) => [{ shape: s.shape.slice(0, -1), dtype: 'int32' }],
+  cpu: ([s], [out], { atol, rtol }) => {
+    const k = s.shape[s.shape.length - 1];
+    for (let b = 0; b < out.data.length; b++) {
+      let smax = 0;
+      for (let l = 0; l < k; l++) smax = Math.max(smax, Math.abs(s.data[b * k + l]));
+      const cut = Math.max(atol, rtol * smax);
+      let r = 0;
+      for (let l = 0; l < k; l++) if (Math.abs(s.data[b * k + l]) > cut) r++;
+      out.data[b] = r;
+    }
+  },
+  webgpu: (gpu, [s], [out], { atol, rtol }) => {
+    const k = s.shape[s.shape.length - 1];
+    const batch = numelOf(out.shape);
+    const bits = new Uint32Array(new Float32Array([atol, rtol]).buffer);
+    gpu.run({
+      code: reduceWgsl(
+        'matrix rank count',
+        `var smax = 0.0;
+  for (var l = 0u; l < k; l++) { smax = max(smax, abs(X[b * k + l])); }
+  let cut = max(pf(2u), pf(3u) * smax);
+  var r = 0;
+  for (var l = 0u; l < k; l++) { if (abs(X[b * k + l]) > cut) { r++; } }
+  OUT[b] = r;`,
+        'f32',
+        'i32',
+      ),
+      inputs: [s.storage],
+      outputs: [out.storage],
+      params: Uint32Array.from([batch, k, bits[0], bits[1]]),
+      workgroups: dispatch1D(batch, 64),
+    });
+  },
+  backward: 'not-differentiable',
+});
+
+/** 1 where an int32 info is nonzero, else 0, in a float dtype. */
+const nonzeroOp = defineOp<{ dtype: StorageDType }>({
+  name: 'infoNonzero',
+  infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+  cpu: ([x], [out]) => {
+    for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i] !== 0 ? 1 : 0;
+  },
+  webgpu: (gpu, [x], [out]) => {
+    const n = x.storage.length;
+    gpu.run({
+      code: reduceWgsl('info nonzero', 'OUT[b] = select(0.0, 1.0, X[b] != 0);', 'i32', 'f32'),
+      inputs: [x.storage],
+      outputs: [out.storage],
+      params: Uint32Array.from([n, 1]),
+      workgroups: dispatch1D(n, 64),
+    });
+  },
+  backward: 'not-differentiable',
+});
+
+export type MatrixNormOrd = 'fro' | 'nuc' | number;
+const ORDS: readonly MatrixNormOrd[] = ['fro', 'nuc', 2, -2, 1, -1, Infinity, -Infinity];
+
+/** sqrt(Σ x²) over the last two dims with a zero (sub)gradient at 0 instead of NaN, as PyTorch. */
+function frobenius(x: Tensor): Tensor {
+  const sq = x.square().sum([-2, -1]);
+  const zero = noGrad(() => sq.eq(0));
+  return where(zero, 0, where(zero, 1, sq).sqrt());
+}
+
+/** The norm of the (…, m, n) matrices in the last two dims of A. */
+function lastTwoNorm(A: Tensor, ord: MatrixNormOrd): Tensor {
+  const [m, n] = A.shape.slice(-2);
+  if (ord === 'fro') return frobenius(A);
+  if (ord === 'nuc') return svdvals(A).sum(-1);
+  if (Math.min(m, n) === 0) {
+    throw new RangeError(
+      `linalg.matrixNorm: ord=${ord} is not defined for empty matrices (got ${m} by ${n} matrices); 'fro' and 'nuc' give 0`,
+    );
+  }
+  if (ord === 2 || ord === -2) {
+    const s = svdvals(A);
+    return s.narrow(-1, ord === 2 ? 0 : s.shape[s.ndim - 1] - 1, 1).squeeze(-1);
+  }
+  const sums = A.abs().sum(Math.abs(ord) === 1 ? -2 : -1);
+  return apply1(extremumOp, [sums], { min: ord < 0 });
+}
+
+/**
+ * Matrix norm over the two dims `dim` (default the last two), as torch.linalg.matrix_norm:
+ * 'fro' (default), 'nuc' (sum of singular values), 2 / −2 (largest / smallest singular value),
+ * 1 / −1 (max / min absolute column sum), Infinity / −Infinity (max / min absolute row sum).
+ */
+export function matrixNorm(
+  A: Tensor,
+  ord: MatrixNormOrd = 'fro',
+  dim: readonly [number, number] = [-2, -1],
+  keepdim = false,
+): Tensor {
+  const op = 'linalg.matrixNorm';
+  if (!ORDS.includes(ord)) {
+    throw new RangeError(
+      `${op}: Order ${String(ord)} not supported; expected 'fro', 'nuc', 2, -2, 1, -1, Infinity or -Infinity`,
+    );
+  }
+  checkMatrix(op, A);
+  if (!Array.isArray(dim) || dim.length !== 2)
+    throw new RangeError(`${op}: dim must be a pair of dims, got ${String(dim)}`);
+  const d0 = normDim(op, dim[0], A.ndim);
+  const d1 = normDim(op, dim[1], A.ndim);
+  if (d0 === d1)
+    throw new RangeError(
+      `${op}: dims must be different, got (${dim[0]}, ${dim[1]}) for shape ${shapeStr(A.shape)}`,
+    );
+  const rest = [...Array(A.ndim).keys()].filter((d) => d !== d0 && d !== d1);
+  const out = lastTwoNorm(permute(A, [...rest, d0, d1]), ord);
+  if (!keepdim) return out;
+  return unsqueeze(unsqueeze(out, Math.min(d0, d1)), Math.max(d0, d1));
+}
+
+/**
+ * Condition number, as torch.linalg.cond: σ_max/σ_min for p = 2 (default; any shape) and
+ * σ_min/σ_max for −2, otherwise ‖A‖_p·‖A⁻¹‖_p for square A ('fro', 'nuc', ±1, ±Infinity), which
+ * is Infinity for singular matrices.
+ */
+export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
+  const op = 'linalg.cond';
+  checkMatrix(op, A);
+  if (p !== undefined && !ORDS.includes(p)) {
+    throw new RangeError(
+      `${op}: Order ${String(p)} not supported; expected 'fro', 'nuc', 2, -2, 1, -1, Infinity or -Infinity`,
+    );
+  }
+  if (p === undefined || p === 2 || p === -2) {
+    const s = svdvals(A);
+    const k = s.shape[s.ndim - 1];
+    if (k === 0) return s.sum(-1);
+    const big = s.narrow(-1, 0, 1);
+    const small = s.narrow(-1, k - 1, 1);
+    return (p === -2 ? small.div(big) : big.div(small)).squeeze(-1);
+  }
+  checkSquare(`${op}(p=${String(p)})`, A);
+  checkFloat(op, A.dtype);
+  const [x, info] = applyOp(invOp, [A], undefined);
+  const r = lastTwoNorm(A, p).mul(lastTwoNorm(x, p));
+  const singular = apply1(nonzeroOp, [info], { dtype: A.dtype });
+  info.dispose();
+  return where(singular, Infinity, r);
+}
+
+/**
+ * Numerical rank, as torch.linalg.matrix_rank: the number of singular values (|eigenvalues| when
+ * `hermitian`) greater than max(atol, rtol·σ_max), with pinv's defaults for atol and rtol.
+ * Returns int32 (PyTorch: int64); an integer has no gradient.
+ */
+export function matrixRank(
+  A: Tensor,
+  opts: { atol?: number; rtol?: number; hermitian?: boolean } = {},
+): Tensor {
+  const op = 'linalg.matrixRank';
+  const { atol, rtol } = resolveTolerances(op, A, opts.atol, opts.rtol);
+  if (opts.hermitian) checkSquare(op, A);
+  return noGrad(() => {
+    const s = opts.hermitian ? eigvalsh(A) : svdvals(A);
+    const r = apply1(countAboveOp, [s], { atol, rtol });
+    s.dispose();
+    return r;
+  });
+}

@@ -1,0 +1,190 @@
+import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
+import type { FloatArray } from '../../backends/cpu/linalg/index.js';
+import { svd as svdCpu } from '../../backends/cpu/linalg/spectral.js';
+import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
+import type { FloatDType } from '../../dtype.js';
+import { numelOf } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import { eye, zerosLike } from '../creation.js';
+import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { diagEmbed, expand } from '../shape.js';
+import { checkMatrix } from './common.js';
+import {
+  checkConvergence,
+  diagnosticActive,
+  frobScale,
+  gapTolerance,
+  gaugeViolations,
+  guardedReciprocal,
+  reportIllDefined,
+} from './guards.js';
+
+/**
+ * Singular value decomposition A = U diag(S) Vh, as torch.linalg.svd: S descending, U m×m and
+ * Vh n×n with `fullMatrices`, else m×k and k×n (k = min(m, n)). Outputs U, S, Vh (U and Vh have
+ * shape [0] without `computeUV`, for svdvals without gradient) and info (0; k' > 0 no
+ * convergence; −1 NaN/Inf input, whose outputs are NaN).
+ */
+export interface SvdAttrs {
+  readonly fullMatrices: boolean;
+  readonly computeUV: boolean;
+  /** The public name, for error messages. */
+  readonly op: string;
+}
+
+function dims(shape: readonly number[]) {
+  const [m, n] = shape.slice(-2);
+  return { batch: numelOf(shape.slice(0, -2)), m, n, k: Math.min(m, n) };
+}
+
+export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
+  name: 'svd',
+  infer: ([a], { fullMatrices, computeUV, op }) => {
+    checkMatrix(op, a);
+    const { m, n, k } = dims(a.shape);
+    const batch = a.shape.slice(0, -2);
+    return [
+      { shape: computeUV ? [...batch, m, fullMatrices ? m : k] : [0], dtype: a.dtype },
+      { shape: [...batch, k], dtype: a.dtype },
+      { shape: computeUV ? [...batch, fullMatrices ? n : k, n] : [0], dtype: a.dtype },
+      { shape: batch, dtype: 'int32' },
+    ];
+  },
+  cpu: ([a], [u, s, vh, info], { fullMatrices, computeUV }) => {
+    const { batch, m, n } = dims(a.shape);
+    const U = computeUV ? (u.data as FloatArray) : null;
+    const V = computeUV ? (vh.data as FloatArray) : null;
+    svdCpu(
+      a.data as FloatArray,
+      batch,
+      m,
+      n,
+      U,
+      s.data as FloatArray,
+      V,
+      { fullMatrices, computeUV },
+      info.data as Int32Array,
+    );
+  },
+  webgpu: (gpu, [a], [u, s, vh, info], { fullMatrices, computeUV }) => {
+    const { batch, m, n } = dims(a.shape);
+    const U = computeUV ? u.storage : null;
+    const V = computeUV ? vh.storage : null;
+    svdGpu(gpu, a.storage, batch, m, n, U, s.storage, V, { fullMatrices, computeUV }, info.storage);
+  },
+  backward: svdBackward,
+});
+
+// With J = UᴴgU − (UᴴgU)ᴴ, K = Vh gVhᴴ − (Vh gVhᴴ)ᴴ: inner = ½[(J+K) ⊘ (s_j − s_i) + (J−K) ⊘ (s_j + s_i)]
+// + diag(gS), which is (JS + SK) ⊘ E of DESIGN.md §3 split so each factor can be guarded alone;
+// gA = U inner Vh + (I − UUᴴ) gU S⁻¹ Vh (m > n) + U S⁻¹ gVh (I − VVᴴ) (m < n) (Townsend 2016).
+function svdBackward(
+  c: { inputs: readonly Tensor[]; outputs: readonly Tensor[]; attrs: SvdAttrs },
+  [gU, gS, gVh]: readonly (Tensor | null)[],
+): (Tensor | null)[] {
+  const a = c.inputs[0];
+  const [U, S, Vh] = c.outputs;
+  const { m, n, k } = dims(a.shape);
+  if (k === 0 || a.numel === 0) return [zerosLike(a)];
+  if (!c.attrs.computeUV) throw new Error('internal: svd backward needs U and Vh');
+  // Only the first k columns of U and rows of Vh are determined by A; the rest is ignored, as in PyTorch.
+  const Uk = U.shape[U.ndim - 1] > k ? U.narrow(-1, 0, k) : U;
+  const Vk = Vh.shape[Vh.ndim - 2] > k ? Vh.narrow(-2, 0, k) : Vh;
+  const gUk = gU && gU.shape[gU.ndim - 1] > k ? gU.narrow(-1, 0, k) : gU;
+  const gVk = gVh && gVh.shape[gVh.ndim - 2] > k ? gVh.narrow(-2, 0, k) : gVh;
+  if (!gUk && !gVk) return [Uk.mul(gS!.unsqueeze(-2)).matmul(Vk)];
+
+  const dtype = a.dtype as FloatDType;
+  const tol = noGrad(() =>
+    S.narrow(-1, 0, 1)
+      .unsqueeze(-1)
+      .mul(gapTolerance(dtype, Math.max(m, n))),
+  );
+  const uGu = gUk ? Uk.mT.matmul(gUk) : null;
+  const vGv = gVk ? Vk.matmul(gVk.mT) : null;
+  const J = uGu ? uGu.sub(uGu.mT) : null;
+  const K = vGv ? vGv.sub(vGv.mT) : null;
+  const P = J && K ? J.add(K) : (J ?? K)!;
+  const Q = J && K ? J.sub(K) : (J ?? K!.neg());
+  const si = S.unsqueeze(-1);
+  const sj = S.unsqueeze(-2);
+  const minus = guardedReciprocal(sj.sub(si), tol);
+  const plus = guardedReciprocal(sj.add(si), tol);
+  let inner = P.mul(minus.inv).add(Q.mul(plus.inv)).mul(0.5);
+  if (gS) inner = inner.add(diagEmbed(gS));
+  let gA = Uk.matmul(inner).matmul(Vk);
+
+  const check = diagnosticActive('linalg.svd');
+  const counts: Tensor[] = [];
+  if (check) {
+    // The scale of the terms P and Q are differences of (a gauge-invariant loss cancels them to rounding).
+    const scale = noGrad(() => (uGu && vGv ? frobScale(uGu).add(frobScale(vGv)) : frobScale((uGu ?? vGv)!)));
+    counts.push(gaugeViolations(minus.degenerate, P, scale), gaugeViolations(plus.degenerate, Q, scale));
+  }
+  const tall = m > k && uGu !== null;
+  const wide = n > k && vGv !== null;
+  if (tall || wide) {
+    const sInv = guardedReciprocal(S, tol.squeeze(-1));
+    const scaleCols = sInv.inv.unsqueeze(-2);
+    if (tall) {
+      const proj = gUk!.sub(Uk.matmul(uGu!)); // (I − UUᴴ) gU
+      gA = gA.add(proj.mul(scaleCols).matmul(Vk));
+      if (check) counts.push(columnViolations(sInv.degenerate, proj, gUk!));
+    }
+    if (wide) {
+      const proj = gVk!.sub(vGv!.mT.matmul(Vk)); // gVh (I − VVᴴ)
+      gA = gA.add(Uk.mul(scaleCols).matmul(proj));
+      if (check) counts.push(columnViolations(sInv.degenerate, proj.mT, gVk!.mT));
+    }
+  }
+  if (check) {
+    const total = noGrad(() => counts.reduce((x, y) => x.add(y)));
+    reportIllDefined(
+      'linalg.svd',
+      total,
+      'the singular values are (numerically) repeated or zero, so the singular vectors are not unique, ' +
+        'and the loss depends on which singular vectors are chosen (functions of S, of U·Vh for nonzero ' +
+        'S, or of projectors onto whole singular subspaces have a gradient there)',
+      [gA],
+    );
+  }
+  return [gA];
+}
+
+/** Columns of the projection `x` (…, r, k) of `g` with a non-negligible norm where `degenerate` (…, k) is 1. */
+function columnViolations(degenerate: Tensor, x: Tensor, g: Tensor): Tensor {
+  return noGrad(() => gaugeViolations(degenerate, x.square().sum(-2).sqrt(), frobScale(g).squeeze(-1)));
+}
+
+function run(A: Tensor, op: string, fullMatrices: boolean, computeUV: boolean): [Tensor, Tensor, Tensor] {
+  const [u, s, vh, info] = applyOp(svdOp, [A], { fullMatrices, computeUV, op });
+  checkConvergence(op, info, A.ndim > 2, 'singular values', computeUV ? [u, s, vh] : [s]);
+  return [u, s, vh];
+}
+
+/** An identity of n×n for every batch element of A (the singular vectors of an empty matrix). */
+function batchedEye(A: Tensor, n: number): Tensor {
+  const I = eye(n, { dtype: A.dtype, device: A.device });
+  return expand(I, [...A.shape.slice(0, -2), n, n]).clone();
+}
+
+/**
+ * Singular value decomposition, as torch.linalg.svd: { U, S, Vh } with S descending. With
+ * `fullMatrices` (default true) U is m×m and Vh n×n; otherwise m×k and k×n, k = min(m, n).
+ * The gradient ignores the last m − k columns of U and n − k rows of Vh (an arbitrary basis).
+ */
+export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+  const fullMatrices = opts.fullMatrices ?? true;
+  let [U, S, Vh] = run(A, 'linalg.svd', fullMatrices, true);
+  if (A.ndim >= 2 && Math.min(A.shape[A.ndim - 2], A.shape[A.ndim - 1]) === 0 && fullMatrices) {
+    // No singular values: the full bases are identities, as in PyTorch.
+    U = batchedEye(A, A.shape[A.ndim - 2]);
+    Vh = batchedEye(A, A.shape[A.ndim - 1]);
+  }
+  return { U, S, Vh };
+}
+
+/** Singular values, descending (singular vectors are computed only for the gradient). */
+export function svdvals(A: Tensor): Tensor {
+  return run(A, 'linalg.svdvals', false, A.requiresGrad && isGradEnabled())[1];
+}
