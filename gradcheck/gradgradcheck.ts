@@ -1,0 +1,122 @@
+/**
+ * gradgradcheck: gradcheck of the first derivative, as torch.autograd.gradgradcheck.
+ * @module
+ */
+import { autograd, enableGrad, isTensor, type Tensor, tensor } from '../src/index.js';
+import {
+  checkInputs,
+  type FlatOutputs,
+  flattenOutputs,
+  GradcheckError,
+  type GradcheckFn,
+  type GradcheckOptions,
+  inputName,
+  resolveOptions,
+} from './common.js';
+import { differentiable, runGradcheck } from './gradcheck.js';
+import { makeRng } from './linalg-rand.js';
+
+/** gradOutputs as gradgradcheck accepts them. */
+export type GradOutputsArg = Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>;
+
+/**
+ * Checks second derivatives, like torch.autograd.gradgradcheck: runs {@link gradcheck} on
+ * (inputs…, gradOutputs…) ↦ autograd.grad(fn(inputs), inputs, { gradOutputs, createGraph: true }).
+ * Without `gradOutputs`, random ones (uniform in [−1, 1), seeded by `opts.seed`, requiring grad)
+ * are made for every output of fn that requires grad; given ones are matched to those outputs in
+ * order (by key for a record) and are differentiated only if they require grad.
+ */
+export function gradgradcheck(
+  fn: GradcheckFn,
+  inputs: readonly Tensor[],
+  gradOutputs?: GradOutputsArg | null,
+  opts: GradcheckOptions = {},
+): boolean {
+  const where = 'gradgradcheck';
+  const o = resolveOptions(where, opts);
+  try {
+    enableGrad(() => {
+      const diff = checkInputs(where, inputs, o.inputNames, false);
+      const labels = inputs.map((_, i) => inputName(o.inputNames, i));
+      const out = flattenOutputs(where, fn(...inputs));
+      const diffOut = differentiable(out);
+      if (diffOut.length === 0) {
+        throw new Error(`${where}: no output of fn requires grad, so there is no first derivative to check`);
+      }
+      const gos = resolveGradOutputs(where, gradOutputs, out, diffOut, o.seed);
+      const n = inputs.length;
+      const firstDerivative = (...args: Tensor[]) => {
+        const xs = args.slice(0, n);
+        const r = flattenOutputs(where, fn(...xs));
+        const ys = diffOut.map((j) => r.tensors[j]);
+        const grads = autograd.grad(
+          ys,
+          diff.map((i) => xs[i]),
+          { gradOutputs: args.slice(n), createGraph: true, allowUnused: true },
+        );
+        const rec: Record<string, Tensor> = {};
+        grads.forEach((g, ii) => {
+          if (g) rec[`grad of ${labels[diff[ii]]}`] = g;
+        });
+        if (Object.keys(rec).length === 0) {
+          throw new Error(
+            `${where}: autograd.grad returned no gradient for any input that requires grad (the outputs ` +
+              'do not depend on them), so there is no first derivative to check',
+          );
+        }
+        return rec;
+      };
+      const names = [...labels, ...diffOut.map((j, k) => `gradOutputs[${k}] (of ${out.labels[j]})`)];
+      runGradcheck(where, firstDerivative, [...inputs, ...gos], { ...o, inputNames: names });
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof GradcheckError && !o.raiseException) return false;
+    throw e;
+  }
+}
+
+function resolveGradOutputs(
+  where: string,
+  given: GradOutputsArg | null | undefined,
+  out: FlatOutputs,
+  diffOut: readonly number[],
+  seed: number,
+): Tensor[] {
+  const ys = diffOut.map((j) => out.tensors[j]);
+  if (given == null) {
+    const rng = makeRng(seed ^ 0x5f3759df);
+    return ys.map((y) => {
+      const d = Float64Array.from({ length: y.numel }, () => rng.range(-1, 1));
+      return tensor(d, { shape: [...y.shape], dtype: y.dtype }).requiresGrad_();
+    });
+  }
+  let list: unknown[];
+  if (isTensor(given)) list = [given];
+  else if (Array.isArray(given)) list = [...given];
+  else {
+    const rec = given as Record<string, unknown>;
+    list = diffOut.map((j) => {
+      const key = out.keys[j];
+      return key === null ? undefined : rec[key];
+    });
+  }
+  if (list.length !== ys.length) {
+    throw new RangeError(
+      `${where}: got ${list.length} gradOutputs for the ${ys.length} outputs of fn that require grad ` +
+        `(${diffOut.map((j) => out.labels[j]).join(', ')})`,
+    );
+  }
+  return list.map((g, k) => {
+    const y = ys[k];
+    const label = out.labels[diffOut[k]];
+    if (!isTensor(g)) throw new TypeError(`${where}: the gradOutput for ${label} is missing or not a Tensor`);
+    if (g.dtype !== y.dtype || g.device !== y.device || g.shape.join() !== y.shape.join()) {
+      throw new TypeError(
+        `${where}: the gradOutput for ${label} is [${g.shape.join(', ')}] ${g.dtype} on ${g.device}, but the ` +
+          `output is [${y.shape.join(', ')}] ${y.dtype} on ${y.device}`,
+      );
+    }
+    return g;
+  });
+}

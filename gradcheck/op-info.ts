@@ -1,0 +1,240 @@
+/**
+ * OpInfo-style test tables (PyTorch's OpInfo idea): the types of an op entry — the call under
+ * test, its cases (a fast-check arbitrary plus fixed edge cases), error inputs with expected
+ * messages, gradcheck settings, WebGPU tolerances and skips with reasons — and builders for
+ * cases. linagrad's own table is tests/op-table.ts; the same types serve user-defined ops.
+ * @module
+ */
+import fc from 'fast-check';
+import type { Device, Tensor } from '../src/index.js';
+import { tensor } from '../src/index.js';
+import type { GradcheckOptions, GradcheckOutput } from './common.js';
+import {
+  broadcastShapesArb,
+  type Sampler,
+  samplesArb,
+  samplesFromSeed,
+  shapeArb,
+  type TensorSample,
+  uniform,
+} from './tensor-arbitraries.js';
+import type { Tolerance } from './tolerance.js';
+
+/** One input of a case; differentiated unless `grad: false`. */
+export interface InputSpec extends TensorSample {
+  grad?: boolean;
+  /** dtype on the cpu (default float64); on webgpu every float input is float32. */
+  dtype?: 'float32' | 'float64';
+}
+
+/** One test case: inputs plus the op's other arguments (dims, offsets, …). */
+export interface OpCase<A = unknown> {
+  inputs: InputSpec[];
+  args: A;
+  /** Condition number of the problem (default 1), for the WebGPU agreement tolerance. */
+  cond?: number;
+  /** Name of a fixed sample in test titles. */
+  label?: string;
+  /**
+   * A fixed sample that exposes a known bug: it runs as an expected failure (vitest `it.fails`)
+   * titled with this text, so the suite fails once the bug is fixed and the mark can go.
+   */
+  knownBug?: string;
+  /** The checks the known bug breaks (default all); the others run normally. */
+  knownBugIn?: CheckKind[];
+}
+
+/** Makes a tensor on the device under test: 'float' is float64 on cpu and float32 on webgpu. */
+export type MakeTensor = (shape: number[], dtype?: 'float' | 'int32') => Tensor;
+
+/** A call that must throw `type` (default any Error) with a message matching `message`. */
+export interface ErrorCase {
+  desc: string;
+  call: (mk: MakeTensor) => unknown;
+  message: RegExp;
+  type?: new (...args: never[]) => Error;
+  /** A known bug makes this case fail: it runs as an expected failure titled with this text. */
+  knownBug?: string;
+}
+
+/** gradcheck options plus the number of fast-check runs (the fixed samples always run). */
+export interface CheckSettings extends GradcheckOptions {
+  numRuns?: number;
+}
+
+export interface WebGPUSettings {
+  /** Tolerance against the cpu float64 result `ref` (default: agreementTolerance, see the test). */
+  tolerance?: (c: OpCase, kind: 'forward' | 'backward', ref: Float64Array) => Tolerance;
+  /** Multiplier on the default tolerance's η, for chains of kernels. */
+  factor?: number;
+  numRuns?: number;
+}
+
+export type CheckKind = 'gradcheck' | 'fastMode' | 'gradgradcheck' | 'webgpuBackward';
+
+export interface OpEntry<A = unknown> {
+  name: string;
+  /** The call under test. */
+  fn: (xs: Tensor[], args: A) => GradcheckOutput;
+  arbitrary: fc.Arbitrary<OpCase<A>>;
+  samples?: OpCase<A>[];
+  errors?: ErrorCase[];
+  gradcheck?: CheckSettings;
+  gradgradcheck?: CheckSettings;
+  webgpu?: WebGPUSettings | { skip: string };
+  /** Checks that do not apply, with the reason. */
+  skips?: Partial<Record<CheckKind, string>>;
+}
+
+/** Erases the args type so entries with different args live in one array. */
+export function entry<A>(e: OpEntry<A>): OpEntry<unknown> {
+  return e as unknown as OpEntry<unknown>;
+}
+
+export const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
+
+/** A fixed case: the given shapes filled from `samplers` with a fixed seed. */
+export function fixed<A>(
+  label: string,
+  shapes: number[][],
+  samplers: Sampler[],
+  args: A,
+  seed = 1,
+): OpCase<A> {
+  return { label, inputs: samplesFromSeed(shapes, samplers, seed), args };
+}
+
+/** Cases whose shapes and args are drawn together by `gen`, valued by `samplers`. */
+export function casesOf<A>(
+  gen: fc.Arbitrary<{ shapes: number[][]; args: A }>,
+  samplers: Sampler[],
+): fc.Arbitrary<OpCase<A>> {
+  return fc
+    .tuple(gen, seedArb)
+    .map(([g, seed]) => ({ inputs: samplesFromSeed(g.shapes, samplers, seed), args: g.args }));
+}
+
+/** One-input cases whose args depend on the input shape (shape ops). */
+export function shaped<A>(
+  shape: fc.Arbitrary<number[]>,
+  args: (s: number[]) => fc.Arbitrary<A>,
+  sampler: Sampler = uniform(-1.5, 1.5),
+): fc.Arbitrary<OpCase<A>> {
+  return casesOf(
+    shape.chain((s) => args(s).map((a) => ({ shapes: [s], args: a }))),
+    [sampler],
+  );
+}
+
+/** A dim of an `nd`-dim tensor, negative or not. */
+export function dimIn(nd: number): fc.Arbitrary<number> {
+  return fc.integer({ min: -nd, max: nd - 1 });
+}
+
+/** undefined (all dims), one dim, or a list of distinct dims in any order; each possibly negative. */
+export function dimsArb(nd: number): fc.Arbitrary<number | number[] | undefined> {
+  const all = [...Array(nd).keys()];
+  const neg = (d: number, flip: boolean) => (flip ? d - nd : d);
+  const options: fc.Arbitrary<number | number[] | undefined>[] = [fc.constant(undefined)];
+  if (nd > 0) {
+    options.push(fc.tuple(fc.integer({ min: 0, max: nd - 1 }), fc.boolean()).map(([d, f]) => neg(d, f)));
+    options.push(
+      fc
+        .tuple(fc.shuffledSubarray(all), fc.array(fc.boolean(), { minLength: nd, maxLength: nd }))
+        .map(([ds, fl]) => ds.map((d, i) => neg(d, fl[i]))),
+    );
+  }
+  return fc.oneof(...options);
+}
+
+/**
+ * The tensors of a case on a device: cpu inputs in their spec dtype (default float64), webgpu
+ * inputs in float32 (made on the cpu, converted, then moved); differentiable ones require grad.
+ */
+export function caseTensors(c: OpCase, device: Device = 'cpu'): Tensor[] {
+  return c.inputs.map((s) => {
+    const cpu = tensor(s.data, { shape: [...s.shape], dtype: s.dtype ?? 'float64' });
+    const t = device === 'cpu' ? cpu : cpu.to('float32').to(device);
+    return s.grad === false ? t : t.requiresGrad_();
+  });
+}
+
+/** A short description of a case for messages. */
+export function describeCase(c: OpCase): string {
+  const ins = c.inputs.map((s) => `[${s.shape.join(', ')}]${s.grad === false ? ' (const)' : ''}`).join(', ');
+  return `${c.label ? `${c.label}: ` : ''}inputs ${ins}; args ${JSON.stringify(c.args)}`;
+}
+
+// ---- elementwise entries (error messages as linagrad's elementwise ops word them) ----------------
+
+/** The error case of an op given int32 tensors. */
+export const floatOnly = (name: string, call: (mk: MakeTensor) => unknown): ErrorCase => ({
+  desc: 'int32 input',
+  call,
+  message: new RegExp(`${name}: expected (a )?floating-point tensors?`),
+  type: TypeError,
+});
+
+/** An elementwise unary entry: random shapes (0-d and empty included) valued by `sampler`. */
+export function unary(
+  name: string,
+  call: (x: Tensor) => Tensor,
+  sampler: Sampler,
+  extra: Partial<OpEntry> = {},
+) {
+  return entry<undefined>({
+    name,
+    fn: ([x]) => call(x),
+    arbitrary: samplesArb(
+      shapeArb().map((s) => [s]),
+      [sampler],
+    ).map((inputs) => ({ inputs, args: undefined })),
+    samples: [
+      fixed('0-d', [[]], [sampler], undefined),
+      fixed('empty', [[0, 2]], [sampler], undefined),
+      fixed('2x3', [[2, 3]], [sampler], undefined),
+    ],
+    errors: [floatOnly(name, (mk) => call(mk([2], 'int32')))],
+    ...(extra as Partial<OpEntry<undefined>>),
+  });
+}
+
+const BROADCAST_SAMPLES: [string, number[][]][] = [
+  ['0-d with 0-d', [[], []]],
+  ['[2, 3] with 0-d', [[2, 3], []]],
+  ['0-d with [3]', [[], [3]]],
+  [
+    '[2, 1] with [1, 3] (outer)',
+    [
+      [2, 1],
+      [1, 3],
+    ],
+  ],
+  [
+    '[2, 3, 1] with [3, 4]',
+    [
+      [2, 3, 1],
+      [3, 4],
+    ],
+  ],
+  ['empty [0, 3] with [3]', [[0, 3], [3]]],
+];
+
+/** An elementwise binary entry: broadcasting shapes, plus fixed 0-d, outer and empty cases. */
+export function binary(name: string, call: (a: Tensor, b: Tensor) => Tensor, samplers: [Sampler, Sampler]) {
+  return entry<undefined>({
+    name,
+    fn: ([a, b]) => call(a, b),
+    arbitrary: samplesArb(broadcastShapesArb(2), samplers).map((inputs) => ({ inputs, args: undefined })),
+    samples: BROADCAST_SAMPLES.map(([label, shapes]) => fixed(label, shapes, samplers, undefined)),
+    errors: [
+      {
+        desc: 'shapes that do not broadcast',
+        call: (mk) => call(mk([2, 3]), mk([4])),
+        message: new RegExp(`${name}: shapes \\[2, 3\\] and \\[4\\] cannot be broadcast together`),
+        type: RangeError,
+      },
+      floatOnly(name, (mk) => call(mk([2], 'int32'), mk([2], 'int32'))),
+    ],
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * Tests generated from the op table (tests/op-table.ts), for every entry:
+ * - gradcheck (slow and fast mode) and gradgradcheck in float64 on the cpu, on the fixed samples
+ *   and on `numRuns` fast-check cases;
+ * - the error inputs, with their expected message and type (on the cpu, and on WebGPU below);
+ * - WebGPU (float32) agreement with the cpu float64 result: forward, and backward through
+ *   autograd.grad with a random gradOutput.
+ * fast-check runs with a fixed seed (set LINAGRAD_FC_SEED to explore other cases).
+ */
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { flattenOutputs } from '../gradcheck/common.js';
+import {
+  agreementTolerance,
+  allClose,
+  type CheckKind,
+  caseTensors,
+  describeCase,
+  type ErrorCase,
+  gradcheck,
+  gradgradcheck,
+  type MakeTensor,
+  maxRelError,
+  type OpCase,
+  type OpEntry,
+  samplesFromSeed,
+  type Tolerance,
+  uniform,
+} from '../gradcheck/index.js';
+import { autograd, type Device, full, type Tensor, tensor } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
+import { opTable } from './op-table.js';
+
+const SEED = Number(process.env.LINAGRAD_FC_SEED ?? 1234);
+const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25 };
+
+type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
+
+/** Runs one gradient check of one case; a float32-input case expects gradcheck's warning. */
+function runCheck(e: OpEntry, kind: GradKind, c: OpCase): void {
+  const xs = caseTensors(c);
+  if (!xs.some((x) => x.requiresGrad)) return; // every input held constant: nothing to differentiate
+  const fn = (...ts: Tensor[]) => e.fn(ts, c.args);
+  const { numRuns: _, ...opts } = (kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck) ?? {};
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    const ok =
+      kind === 'gradgradcheck'
+        ? gradgradcheck(fn, xs, null, opts)
+        : gradcheck(fn, xs, { ...opts, fastMode: kind === 'fastMode' });
+    expect(ok).toBe(true);
+    // gradcheck warns exactly for float32 inputs that require grad (gradgradcheck also for
+    // float32 gradOutputs of float32 outputs, so only the first direction is checked there).
+    const float32 = c.inputs.some((s) => s.dtype === 'float32' && s.grad !== false);
+    const warned = warn.mock.calls.some((a) => /requires gradient and is not a double/.test(String(a[0])));
+    if (kind === 'gradgradcheck') expect(warned || !float32).toBe(true);
+    else expect(warned).toBe(float32);
+  } catch (err) {
+    if (err instanceof Error) err.message = `${e.name} (${describeCase(c)}):\n${err.message}`;
+    throw err;
+  } finally {
+    warn.mockRestore();
+  }
+}
+
+function expectError(err: ErrorCase, mk: MakeTensor): void {
+  expect(() => err.call(mk)).toThrow(err.message);
+  if (err.type) expect(() => err.call(mk)).toThrow(err.type);
+}
+
+/** Whether a fixed case is marked as breaking this check by a known bug. */
+function buggy(c: OpCase, kind: CheckKind | 'webgpu'): boolean {
+  if (!c.knownBug) return false;
+  if (!c.knownBugIn) return true;
+  return kind === 'webgpu' ? c.knownBugIn.includes('webgpuBackward') : c.knownBugIn.includes(kind);
+}
+
+const cpuMaker: MakeTensor = (shape, dtype = 'float') =>
+  full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float64' });
+
+describe('op table: gradients in float64 on the cpu', () => {
+  for (const e of opTable) {
+    describe(e.name, () => {
+      for (const kind of ['gradcheck', 'fastMode', 'gradgradcheck'] as const) {
+        const reason = e.skips?.[kind];
+        if (reason) {
+          it.skip(`${kind} [skipped: ${reason}]`, () => {});
+          continue;
+        }
+        const settings = kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck;
+        const numRuns = settings?.numRuns ?? RUNS[kind];
+        const samples = (e.samples ?? []).filter((c) => !buggy(c, kind));
+        it(`${kind} (${samples.length} fixed cases + ${numRuns} random)`, () => {
+          for (const c of samples) runCheck(e, kind, c);
+          fc.assert(
+            fc.property(e.arbitrary, (c) => runCheck(e, kind, c)),
+            { numRuns, seed: SEED },
+          );
+        });
+      }
+      for (const c of (e.samples ?? []).filter((c) => c.knownBug)) {
+        const kinds = (['gradcheck', 'fastMode', 'gradgradcheck'] as const).filter((k) => buggy(c, k));
+        it.fails(`${c.label}: ${kinds.join(', ')} [known bug, expected to fail: ${c.knownBug}]`, () => {
+          for (const kind of kinds) runCheck(e, kind, c);
+        });
+      }
+      for (const err of e.errors ?? []) {
+        const title = `throws on ${err.desc}`;
+        if (err.knownBug)
+          it.fails(`${title} [known bug, expected to fail: ${err.knownBug}]`, () =>
+            expectError(err, cpuMaker));
+        else it(title, () => expectError(err, cpuMaker));
+      }
+    });
+  }
+
+  it('every entry has a name of its own', () => {
+    const names = opTable.map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+// ---- WebGPU agreement -----------------------------------------------------------------------------
+
+/**
+ * Default agreement tolerance: agreementTolerance (float32 vs float64, η growing with the case's
+ * size n = largest input numel and its condition number) with atol = rtol·scale, where scale is
+ * the largest magnitude among the inputs, the gradOutputs and the reference. The bound is
+ * normwise on purpose: a − b or log(x) near x = 1 lose relative accuracy in the result through
+ * cancellation of the float32-rounded inputs, not through the kernel, so the error is judged
+ * against the size of the data.
+ */
+function defaultTolerance(
+  e: OpEntry,
+  c: OpCase,
+  kind: 'forward' | 'backward',
+  ref: Float64Array,
+  extra: readonly Float64Array[],
+): Tolerance {
+  const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : {};
+  const n = Math.max(1, ...c.inputs.map((s) => s.data.length));
+  let scale = 0;
+  for (const a of [ref, ...c.inputs.map((s) => s.data), ...extra]) {
+    for (const v of a) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  }
+  const factor = (settings.factor ?? 1) * (kind === 'backward' ? 2 : 1);
+  return agreementTolerance({ cond: c.cond ?? 1, n, factor, scale });
+}
+
+function compare(
+  e: OpEntry,
+  c: OpCase,
+  kind: 'forward' | 'backward',
+  what: string,
+  got: ArrayLike<number>,
+  ref: Float64Array,
+  extra: readonly Float64Array[] = [],
+): void {
+  const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : {};
+  const tol = settings.tolerance?.(c, kind, ref) ?? defaultTolerance(e, c, kind, ref, extra);
+  if (allClose(got, ref, { ...tol, equalNaN: true })) return;
+  const worst = maxRelError(got, ref);
+  throw new Error(
+    `${e.name} (${describeCase(c)}): webgpu ${what} differs from cpu float64 beyond atol=${tol.atol}, ` +
+      `rtol=${tol.rtol}: at flat index ${worst.index} webgpu ${worst.actual}, cpu ${worst.expected}`,
+  );
+}
+
+const host = async (t: Tensor) => Float64Array.from(await t.data());
+
+async function agree(e: OpEntry, c: OpCase): Promise<void> {
+  const cpuX = caseTensors(c);
+  const gpuX = caseTensors(c, 'webgpu');
+  const cpuOut = flattenOutputs(e.name, e.fn(cpuX, c.args));
+  const gpuOut = flattenOutputs(e.name, e.fn(gpuX, c.args));
+  const made: Tensor[] = [...gpuX, ...gpuOut.tensors];
+  try {
+    for (const [j, ref] of cpuOut.tensors.entries()) {
+      const got = gpuOut.tensors[j];
+      expect(got.device).toBe('webgpu');
+      expect(got.shape).toEqual(ref.shape);
+      compare(e, c, 'forward', cpuOut.labels[j], await got.data(), await host(ref));
+    }
+    if (e.skips?.webgpuBackward) return;
+    const outs = cpuOut.tensors.flatMap((t, j) => (t.requiresGrad ? [j] : []));
+    const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+    if (outs.length === 0 || ins.length === 0) return;
+    const g = samplesFromSeed(
+      outs.map((j) => [...cpuOut.tensors[j].shape]),
+      [uniform(-1, 1)],
+      SEED,
+    );
+    const gCpu = g.map((s) => tensor(s.data, { shape: s.shape }));
+    const gGpu = g.map((s) => tensor(s.data, { shape: s.shape, dtype: 'float32' }).to('webgpu'));
+    made.push(...gGpu);
+    const opts = { allowUnused: true };
+    const ref = autograd.grad(
+      outs.map((j) => cpuOut.tensors[j]),
+      ins.map((i) => cpuX[i]),
+      { ...opts, gradOutputs: gCpu },
+    );
+    const got = autograd.grad(
+      outs.map((j) => gpuOut.tensors[j]),
+      ins.map((i) => gpuX[i]),
+      { ...opts, gradOutputs: gGpu },
+    );
+    for (const [k, r] of ref.entries()) {
+      const x = cpuX[ins[k]];
+      const gk = got[k];
+      if (gk) made.push(gk);
+      const refV = r ? await host(r) : new Float64Array(x.numel);
+      const gotV = gk ? await host(gk) : new Float64Array(x.numel);
+      if (gk) expect(gk.shape).toEqual(x.shape);
+      compare(
+        e,
+        c,
+        'backward',
+        `gradient of input #${ins[k]}`,
+        gotV,
+        refV,
+        g.map((s) => s.data),
+      );
+    }
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
+const gpuMaker: MakeTensor = (shape, dtype = 'float') =>
+  full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float32', device: 'webgpu' as Device });
+
+describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
+  for (const e of opTable) {
+    describe(e.name, () => {
+      if (e.webgpu && 'skip' in e.webgpu) {
+        it.skip(`agreement [skipped: ${e.webgpu.skip}]`, () => {});
+        return;
+      }
+      const numRuns = e.webgpu?.numRuns ?? RUNS.webgpu;
+      const backward: CheckKind = 'webgpuBackward';
+      const what = e.skips?.[backward] ? 'forward' : 'forward and backward';
+      const samples = (e.samples ?? []).filter((c) => !buggy(c, 'webgpu'));
+      it(`${what} (${samples.length} fixed cases + ${numRuns} random)`, async () => {
+        for (const c of samples) await agree(e, c);
+        await fc.assert(
+          fc.asyncProperty(e.arbitrary, (c) => agree(e, c)),
+          { numRuns, seed: SEED },
+        );
+      });
+      for (const err of e.errors ?? []) {
+        const title = `throws on ${err.desc} (webgpu)`;
+        if (err.knownBug)
+          it.fails(`${title} [known bug, expected to fail: ${err.knownBug}]`, () =>
+            expectError(err, gpuMaker));
+        else it(title, () => expectError(err, gpuMaker));
+      }
+    });
+  }
+});

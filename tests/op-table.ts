@@ -1,0 +1,539 @@
+/**
+ * The op table (PyTorch's OpInfo idea): one entry per op with the call under test, its input
+ * cases (a fast-check arbitrary plus fixed edge cases: broadcasting, empty and 0-d tensors),
+ * error inputs with the expected messages, gradcheck settings, WebGPU tolerances and skips with
+ * reasons. tests/op-table.test.ts turns every entry into gradcheck, gradgradcheck, error-message
+ * and CPU-vs-WebGPU agreement tests.
+ *
+ * Adding an op: push `entry({...})` onto `opTable` (e.g. linalg entries built from the matrix
+ * arbitraries: `wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined, cond: s.cond }))`).
+ */
+import fc from 'fast-check';
+import {
+  binary,
+  broadcastShapesArb,
+  casesOf,
+  dimIn,
+  dimsArb,
+  entry,
+  fixed,
+  floatOnly,
+  grid,
+  type OpEntry,
+  oneOf,
+  samplesArb,
+  samplesFromSeed,
+  seedArb,
+  shapeArb,
+  shaped,
+  signed,
+  unary,
+  uniform,
+} from '../gradcheck/index.js';
+import {
+  type CatArgs,
+  catArb,
+  type DiagArgs,
+  diagonalArb,
+  type ExpandArgs,
+  expandArb,
+  matmulArb,
+  type NarrowArgs,
+  narrowArb,
+  type ReshapeArgs,
+  reshapeArb,
+  stackArb,
+} from '../gradcheck/op-cases.js';
+import {
+  abs,
+  add,
+  cast,
+  cat,
+  clone,
+  cos,
+  diagEmbed,
+  diagonal,
+  div,
+  exp,
+  expand,
+  log,
+  matmul,
+  maximum,
+  mean,
+  minimum,
+  mT,
+  mul,
+  narrow,
+  neg,
+  permute,
+  pow,
+  reciprocal,
+  reshape,
+  sign,
+  sin,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  sub,
+  sum,
+  type Tensor,
+  tanh,
+  transpose,
+  tril,
+  triu,
+  unsqueeze,
+  where,
+} from '../src/index.js';
+
+const wide = uniform(-1.5, 1.5);
+
+// maximum/minimum: operands on grids offset by half a step, so they are never within 0.065 (no ties).
+const gridA = grid({ lo: -1, hi: 1, step: 0.25, jitter: 0.03 });
+const gridB = grid({ lo: -1, hi: 1, step: 0.25, offset: 0.125, jitter: 0.03 });
+const positive = uniform(0.3, 2);
+
+const elementwise = [
+  unary('neg', neg, wide),
+  unary('sqrt', sqrt, positive),
+  unary('exp', exp, uniform(-2, 2)),
+  unary('log', log, positive),
+  unary('abs', abs, signed(0.1, 1.5)),
+  unary('square', square, wide),
+  unary('sign', sign, signed(0.1, 1.5)),
+  unary('tanh', tanh, uniform(-2, 2)),
+  unary('sin', sin, uniform(-3, 3), {
+    // WGSL guarantees sin/cos only to an absolute error of 2^-11 on [-π, π] (spec, "Floating Point Accuracy").
+    webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
+  }),
+  unary('cos', cos, uniform(-3, 3), { webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) } }),
+  unary('reciprocal', reciprocal, signed(0.3, 1.5)),
+  binary('add', add, [wide, wide]),
+  binary('sub', sub, [wide, wide]),
+  binary('mul', mul, [wide, wide]),
+  binary('div', div, [wide, signed(0.3, 1.5)]),
+  binary('pow', pow, [positive, uniform(-2, 2)]),
+  binary('maximum', maximum, [gridA, gridB]),
+  binary('minimum', minimum, [gridA, gridB]),
+  entry<{ exponent: number }>({
+    name: 'pow (number exponent)',
+    fn: ([x], { exponent }) => pow(x, exponent),
+    // Integer exponents on a base of either sign, fractional ones on a positive base.
+    arbitrary: fc
+      .tuple(shapeArb(), fc.constantFrom(2, 3, -1, 0.5, -1.5, 0), seedArb)
+      .map(([shape, exponent, seed]) => ({
+        inputs: samplesFromSeed([shape], [Number.isInteger(exponent) ? signed(0.3, 1.5) : positive], seed),
+        args: { exponent },
+      })),
+  }),
+  entry<undefined>({
+    name: 'where',
+    fn: ([c, a, b]) => where(c, a, b),
+    arbitrary: samplesArb(broadcastShapesArb(3), [oneOf([0, 1]), wide, wide]).map((inputs) => ({
+      inputs: [{ ...inputs[0], grad: false }, inputs[1], inputs[2]],
+      args: undefined,
+    })),
+    samples: [
+      { label: '0-d condition, [2] and 0-d values', cond: [[], [1]], values: [[2], []] },
+      {
+        label: '[2, 1] condition, [3] and 0-d values',
+        cond: [
+          [2, 1],
+          [0, 1],
+        ],
+        values: [[3], []],
+      },
+    ].map(({ label, cond: [shape, data], values }) => ({
+      label,
+      inputs: [{ shape, data: Float64Array.from(data), grad: false }, ...samplesFromSeed(values, [wide], 7)],
+      args: undefined,
+    })),
+    errors: [
+      {
+        desc: 'shapes that do not broadcast',
+        call: (mk) => where(mk([2]), mk([3]), mk([3])),
+        message: /where: shapes \[2\] and \[3\] cannot be broadcast together/,
+        type: RangeError,
+      },
+    ],
+  }),
+];
+
+// ---- reductions -------------------------------------------------------------------------------------
+
+type ReduceArgs = { dim?: number | number[]; keepdim: boolean };
+
+/** `bugs`: known src bugs, marked on the case that shows them (see OpCase.knownBug). */
+function reduction(
+  name: string,
+  call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor,
+  bugs: { zeroDimWithDim?: string; emptyDimGradgrad?: string; intMessage?: string } = {},
+) {
+  return entry<ReduceArgs>({
+    name,
+    fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
+    arbitrary: casesOf(
+      // With the empty-dim bug, random cases avoid size-0 dims; the fixed samples still cover them.
+      shapeArb({ maxDims: 3, minSize: bugs.emptyDimGradgrad ? 1 : 0 }).chain((shape) =>
+        fc.record({
+          shapes: fc.constant([shape]),
+          args: fc.record({ dim: dimsArb(shape.length), keepdim: fc.boolean() }),
+        }),
+      ),
+      [wide],
+    ),
+    samples: [
+      fixed('0-d, all dims', [[]], [wide], { keepdim: false }),
+      { ...fixed('0-d, dim 0', [[]], [wide], { dim: 0, keepdim: true }), knownBug: bugs.zeroDimWithDim },
+      fixed('[2, 3], dim -1, keepdim', [[2, 3]], [wide], { dim: -1, keepdim: true }),
+      fixed('[2, 3, 2], dims [2, 0]', [[2, 3, 2]], [wide], { dim: [2, 0], keepdim: false }),
+      fixed('empty [0, 3], dim 1', [[0, 3]], [wide], { dim: 1, keepdim: false }),
+      {
+        ...fixed('empty [0, 3], dim 0', [[0, 3]], [wide], { dim: 0, keepdim: false }),
+        knownBug: bugs.emptyDimGradgrad,
+        knownBugIn: ['gradgradcheck'],
+      },
+    ],
+    errors: [
+      {
+        desc: 'dim out of range',
+        call: (mk) => call(mk([2, 3]), 2, false),
+        message: new RegExp(
+          `${name}: dimension out of range \\(expected to be in range of \\[-2, 1\\], but got 2\\)`,
+        ),
+        type: RangeError,
+      },
+      {
+        desc: 'repeated dim',
+        call: (mk) => call(mk([2, 3]), [1, -1], false),
+        message: new RegExp(`${name}: dim \\[1,-1\\] appears multiple times`),
+        type: RangeError,
+      },
+      { ...floatOnly(name, (mk) => call(mk([2], 'int32'), undefined, false)), knownBug: bugs.intMessage },
+    ],
+  });
+}
+
+const reductions = [
+  reduction('sum', (x, d, k) => sum(x, d, k)),
+  reduction('mean', (x, d, k) => mean(x, d, k)),
+];
+
+// ---- shape ops --------------------------------------------------------------------------------------
+
+const dimErr = (op: string, lo: number, hi: number, got: number) =>
+  new RegExp(
+    `${op}: dimension out of range \\(expected to be in range of \\[${lo}, ${hi}\\], but got ${got}\\)`,
+  );
+
+const shapeOps = [
+  entry<ReshapeArgs>({
+    name: 'reshape',
+    fn: ([x], { shape }) => reshape(x, shape),
+    arbitrary: reshapeArb,
+    samples: [
+      fixed('0-d to [1, 1]', [[]], [wide], { shape: [1, 1] }),
+      fixed('[1] to 0-d', [[1]], [wide], { shape: [] }),
+      fixed('empty [0, 3] to [3, 0]', [[0, 3]], [wide], { shape: [3, 0] }),
+    ],
+    errors: [
+      {
+        desc: 'wrong number of elements',
+        call: (mk) => reshape(mk([2, 3]), [4]),
+        message: /reshape: shape \[4\] is invalid for input of size 6/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<{ d0: number; d1: number }>({
+    name: 'transpose',
+    fn: ([x], { d0, d1 }) => transpose(x, d0, d1),
+    arbitrary: shaped(shapeArb({ minDims: 1, maxDims: 4 }), (s) =>
+      fc.record({ d0: dimIn(s.length), d1: dimIn(s.length) }),
+    ),
+    errors: [
+      {
+        desc: 'dim out of range',
+        call: (mk) => transpose(mk([2, 3]), 0, 2),
+        message: dimErr('transpose', -2, 1, 2),
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<{ dims: number[] }>({
+    name: 'permute',
+    fn: ([x], { dims }) => permute(x, dims),
+    arbitrary: shaped(shapeArb({ maxDims: 4 }), (s) =>
+      fc
+        .shuffledSubarray([...Array(s.length).keys()], { minLength: s.length, maxLength: s.length })
+        .map((dims) => ({ dims })),
+    ),
+    errors: [
+      {
+        desc: 'wrong number of dims',
+        call: (mk) => permute(mk([2, 3]), [0]),
+        message: /permute: number of dims don't match/,
+        type: RangeError,
+      },
+      {
+        desc: 'repeated dim',
+        call: (mk) => permute(mk([2, 3]), [1, -1]),
+        message: /permute: repeated dim/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<{ dim: number }>({
+    name: 'unsqueeze',
+    fn: ([x], { dim }) => unsqueeze(x, dim),
+    arbitrary: shaped(shapeArb(), (s) =>
+      fc.record({ dim: fc.integer({ min: -(s.length + 1), max: s.length }) }),
+    ),
+    errors: [
+      {
+        desc: 'dim out of range',
+        call: (mk) => unsqueeze(mk([2]), 2),
+        message: dimErr('unsqueeze', -2, 1, 2),
+      },
+    ],
+  }),
+  entry<{ dim?: number }>({
+    name: 'squeeze',
+    fn: ([x], { dim }) => squeeze(x, dim),
+    arbitrary: shaped(shapeArb({ maxDims: 4, maxSize: 2 }), (s) =>
+      fc.record({
+        dim: s.length > 0 ? fc.option(dimIn(s.length), { nil: undefined }) : fc.constant(undefined),
+      }),
+    ),
+    errors: [
+      {
+        desc: 'dim out of range',
+        call: (mk) => squeeze(mk([1, 2]), -3),
+        message: dimErr('squeeze', -2, 1, -3),
+      },
+    ],
+  }),
+  entry<ExpandArgs>({
+    name: 'expand',
+    fn: ([x], { shape }) => expand(x, shape),
+    arbitrary: expandArb,
+    samples: [fixed('0-d to [2, 3]', [[]], [wide], { shape: [2, 3] })],
+    errors: [
+      {
+        desc: 'non-singleton dim changed',
+        call: (mk) => expand(mk([2, 3]), [2, 4]),
+        message: /expand: the expanded size of the tensor \(4\) must match the existing size \(3\)/,
+        type: RangeError,
+      },
+      {
+        desc: 'fewer dims than the input',
+        call: (mk) => expand(mk([2, 3]), [3]),
+        message: /expand: the number of sizes provided \(1\) must be >= the number of dims \(2\)/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<NarrowArgs>({
+    name: 'narrow',
+    fn: ([x], { dim, start, length }) => narrow(x, dim, start, length),
+    arbitrary: narrowArb,
+    errors: [
+      {
+        desc: 'out of bounds',
+        call: (mk) => narrow(mk([2, 3]), 1, 2, 2),
+        message: /narrow: start \(2\) \+ length \(2\) exceeds dimension size \(3\)/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<DiagArgs>({
+    name: 'diagonal',
+    fn: ([x], { offset, dim1, dim2 }) => diagonal(x, offset, dim1, dim2),
+    arbitrary: diagonalArb,
+    errors: [
+      {
+        desc: 'identical dims',
+        call: (mk) => diagonal(mk([2, 2]), 0, 1, -1),
+        message: /diagonal: diagonal dimensions cannot be identical 1, -1/,
+        type: RangeError,
+      },
+      {
+        desc: '1-D input',
+        call: (mk) => diagonal(mk([2])),
+        message: /diagonal: input must have at least 2 dimensions/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<{ offset: number }>({
+    name: 'diagEmbed',
+    fn: ([x], { offset }) => diagEmbed(x, offset),
+    arbitrary: shaped(shapeArb({ minDims: 1 }), () => fc.record({ offset: fc.integer({ min: -2, max: 2 }) })),
+    errors: [
+      {
+        desc: '0-d input',
+        call: (mk) => diagEmbed(mk([])),
+        message: /diagEmbed: input must have at least 1 dimension/,
+      },
+    ],
+  }),
+  ...(['tril', 'triu'] as const).map((name) =>
+    entry<{ k: number }>({
+      name,
+      fn: ([x], { k }) => (name === 'tril' ? tril(x, k) : triu(x, k)),
+      arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () =>
+        fc.record({ k: fc.integer({ min: -3, max: 3 }) }),
+      ),
+      errors: [
+        {
+          desc: '1-D input',
+          call: (mk) => (name === 'tril' ? tril(mk([3])) : triu(mk([3]))),
+          message: /tril\/triu: input tensor must have at least 2 dimensions, got shape \[3\]/,
+          type: RangeError,
+        },
+      ],
+    }),
+  ),
+  entry<undefined>({
+    name: 'mT',
+    fn: ([x]) => mT(x),
+    arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () => fc.constant(undefined)),
+    errors: [
+      { desc: '1-D input', call: (mk) => mT(mk([3])), message: /mT: tensor must have at least 2 dimensions/ },
+    ],
+  }),
+  entry<CatArgs>({
+    name: 'cat',
+    fn: (xs, { dim }) => cat(xs, dim),
+    arbitrary: catArb,
+    errors: [
+      {
+        desc: 'sizes differ outside dim',
+        call: (mk) => cat([mk([2, 3]), mk([2, 4])], 0),
+        message: /cat: sizes of tensors must match except in dimension 0/,
+        type: RangeError,
+      },
+      { desc: 'empty list', call: () => cat([]), message: /cat: expected a non-empty list of tensors/ },
+      {
+        desc: 'mixed dtypes',
+        call: (mk) => cat([mk([2]), mk([2], 'int32')]),
+        message: /cat: all tensors must have one dtype/,
+        type: TypeError,
+      },
+    ],
+  }),
+  entry<CatArgs>({
+    name: 'stack',
+    fn: (xs, { dim }) => stack(xs, dim),
+    arbitrary: stackArb,
+    errors: [
+      {
+        desc: 'unequal shapes',
+        call: (mk) => stack([mk([2, 3]), mk([3, 2])]),
+        message: /stack: expects each tensor to be equal size, but got \[2, 3\] and \[3, 2\]/,
+        type: RangeError,
+      },
+    ],
+  }),
+];
+
+// ---- matmul, cast, clone -------------------------------------------------------------------------------
+
+const misc = [
+  entry<undefined>({
+    name: 'matmul',
+    fn: ([a, b]) => matmul(a, b),
+    arbitrary: matmulArb,
+    samples: [
+      fixed('dot [3]·[3]', [[3], [3]], [wide], undefined),
+      fixed('[3]·[3, 2]', [[3], [3, 2]], [wide], undefined),
+      fixed('[2, 3]·[3]', [[2, 3], [3]], [wide], undefined),
+      fixed(
+        '[2, 1, 2, 3]·[3, 3, 2] (broadcast batch)',
+        [
+          [2, 1, 2, 3],
+          [3, 3, 2],
+        ],
+        [wide],
+        undefined,
+      ),
+      fixed('[3]·[2, 3, 2] (vector and batch)', [[3], [2, 3, 2]], [wide], undefined),
+      fixed('[2, 2, 3]·[3]', [[2, 2, 3], [3]], [wide], undefined),
+      fixed(
+        'k = 0: [2, 0]·[0, 3]',
+        [
+          [2, 0],
+          [0, 3],
+        ],
+        [wide],
+        undefined,
+      ),
+    ],
+    errors: [
+      {
+        desc: '0-d operand',
+        call: (mk) => matmul(mk([]), mk([2])),
+        message: /matmul: both arguments need at least 1 dimension/,
+        type: RangeError,
+      },
+      {
+        desc: 'inner sizes differ',
+        call: (mk) => matmul(mk([2, 3]), mk([4, 2])),
+        message: /matmul: shapes \[2, 3\] and \[4, 2\] cannot be multiplied \(2x3 and 4x2\)/,
+        type: RangeError,
+      },
+      {
+        desc: 'batch dims do not broadcast',
+        call: (mk) => matmul(mk([2, 2, 3]), mk([3, 3, 2])),
+        message: /matmul: shapes \[2\] and \[3\] cannot be broadcast together/,
+        type: RangeError,
+      },
+      floatOnly('matmul', (mk) => matmul(mk([2, 2], 'int32'), mk([2, 2], 'int32'))),
+    ],
+  }),
+  entry<undefined>({
+    name: 'cast float32 -> float64',
+    fn: ([x]) => cast(x, 'float64'),
+    arbitrary: samplesArb(
+      shapeArb().map((s) => [s]),
+      [wide],
+    ).map(([s]) => ({ inputs: [{ ...s, dtype: 'float32' as const }], args: undefined })),
+    // The numerical side divides by the float32-rounded step, exact for this linear map. The
+    // double backward's output is float32 (cast of a float64 gradOutput): eps 1e-3 keeps its
+    // float32 rounding (~6e-8 / 2e-3 relative) well inside rtol, and a linear map has no
+    // truncation error at any eps.
+    gradgradcheck: { eps: 1e-3 },
+    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+    errors: [
+      {
+        desc: 'complex dtype',
+        call: (mk) => cast(mk([2]), 'complex64' as never),
+        message: /to: dtype complex64 is not supported yet/,
+        type: TypeError,
+      },
+    ],
+  }),
+  entry<undefined>({
+    name: 'cast float64 -> float32',
+    fn: ([x]) => cast(x, 'float32'),
+    arbitrary: samplesArb(
+      shapeArb().map((s) => [s]),
+      [wide],
+    ).map((inputs) => ({ inputs, args: undefined })),
+    // The output is float32: eps 1e-3 keeps its rounding inside rtol (see above; the map is linear).
+    gradcheck: { eps: 1e-3 },
+    gradgradcheck: { eps: 1e-3 },
+    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+  }),
+  entry<undefined>({
+    name: 'clone',
+    fn: ([x]) => clone(x),
+    arbitrary: samplesArb(
+      shapeArb().map((s) => [s]),
+      [wide],
+    ).map((inputs) => ({ inputs, args: undefined })),
+  }),
+];
+
+/** Every op that exists now. Linalg entries are added here as the ops land. */
+export const opTable: OpEntry[] = [...elementwise, ...reductions, ...shapeOps, ...misc];
