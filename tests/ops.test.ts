@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { arange, cat, diagEmbed, matmul, maximum, ones, stack, tensor, where, zeros } from '../src/index.js';
+import {
+  arange,
+  cat,
+  diagEmbed,
+  matmul,
+  maximum,
+  ones,
+  randn,
+  stack,
+  tensor,
+  where,
+  zeros,
+} from '../src/index.js';
 
 const r = (n: number, shape: number[]) => arange(n).reshape(shape);
 
@@ -154,6 +166,34 @@ describe('matmul follows torch.matmul', () => {
       [6, 9],
     ]);
   });
+  it('large products (the blocked kernel) agree with a direct sum, in float64 and float32', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const A = randn([2, 37, 70], { seed: 1, dtype });
+      const B = randn([2, 70, 45], { seed: 2, dtype });
+      const C = matmul(A, B).dataSync();
+      const a = A.dataSync();
+      const b = B.dataSync();
+      let worst = 0;
+      for (let z = 0; z < 2; z++) {
+        for (let i = 0; i < 37; i++) {
+          for (let j = 0; j < 45; j++) {
+            let s = 0;
+            let mag = 0;
+            for (let p = 0; p < 70; p++) {
+              s += a[z * 37 * 70 + i * 70 + p] * b[z * 70 * 45 + p * 45 + j];
+              mag += Math.abs(a[z * 37 * 70 + i * 70 + p] * b[z * 70 * 45 + p * 45 + j]);
+            }
+            worst = Math.max(worst, Math.abs(C[z * 37 * 45 + i * 45 + j] - s) / mag);
+          }
+        }
+      }
+      // Error of a k-term dot product: k·eps·Σ|aᵢbᵢ| (plus one rounding for float32 storage).
+      const eps = dtype === 'float64' ? 2 ** -52 : 2 ** -23;
+      expect(worst).toBeLessThan(71 * eps);
+    }
+    expect(Number.isNaN(matmul(tensor([[0, 0]]), tensor([[Number.NaN], [1]])).item())).toBe(true);
+  });
+
   it('names the shapes on an inner-dimension mismatch', () => {
     expect(() => matmul(ones([2, 3]), ones([4, 5]))).toThrow(
       /\[2, 3\] and \[4, 5\] cannot be multiplied \(2x3 and 4x5\)/,

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { getGpu } from '../src/backends/webgpu/device.js';
-import { optim, randn, tensor, tidy } from '../src/index.js';
+import { eye, linalg, optim, randn, tensor, tidy } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 describeWebGPU('WebGPU memory', () => {
@@ -24,6 +24,29 @@ describeWebGPU('WebGPU memory', () => {
     for (let i = 0; i < 1000; i++) step();
     await W.data();
     expect(gpu.liveBuffers()).toBe(baseline);
+  });
+
+  it('results of linalg ops made inside tidy stay readable, errors and all', async () => {
+    const A = randn([8, 8], { seed: 4, dtype: 'float32' })
+      .add(eye(8, { dtype: 'float32' }).mul(8))
+      .to('webgpu');
+    const X = tidy(() => linalg.solve(A, A));
+    const x = await X.data();
+    for (let i = 0; i < 8; i++) expect(x[i * 9]).toBeCloseTo(1, 5);
+    const Ag = A.detach().requiresGrad_();
+    tidy(() => {
+      linalg.inv(Ag).sum().backward();
+    });
+    expect((await Ag.grad!.data()).every(Number.isFinite)).toBe(true);
+    const S = tensor(
+      [
+        [1, 2],
+        [2, 4],
+      ],
+      { dtype: 'float32', device: 'webgpu' },
+    );
+    const y = tidy(() => linalg.inv(S).sum());
+    await expect(y.data()).rejects.toThrow(/linalg\.inv: The diagonal element 2 is zero/);
   });
 
   it('dispose and using give buffers back at once', async () => {
