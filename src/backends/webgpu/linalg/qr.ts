@@ -19,6 +19,14 @@ import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
  */
 export type SpectralThreads = 1 | 32 | 64 | 128 | 256;
 
+/** Optional knobs of the spectral kernels, for tests and benchmarks. */
+export interface SpectralTuning {
+  /** Invocations per matrix (default: `spectralThreads`). */
+  threads?: SpectralThreads;
+  /** Sweep limit of the Jacobi iterations (default 30; eighGpu and svdGpu only). */
+  maxSweeps?: number;
+}
+
 /** Matrices per workgroup when each invocation owns one. @internal */
 export const SLOTS = 64;
 
@@ -34,15 +42,17 @@ export function spectralThreads(items: number, batch: number): SpectralThreads {
 }
 
 /**
- * Common WGSL: `f32Key(x)` = |x| as an ordered u32 (non-finite iff ≥ F32_INF_KEY; bit tests hold
- * even where a compiler assumes no NaN), `scaleExp(key)` = e with amax·2^e ∈ [1, 2) for the key
- * of amax (0 for 0 or non-finite; amax may be subnormal), `scaled(x, e)` = x·2^e read from the bits
- * (exact for subnormal x too, which devices may flush to zero in arithmetic), `unscaled(x, e)` =
- * x·2^−e, a subnormal result written from its bits (rounded to nearest), `pairOf(r, k, N)` = pair k of round r of the round-robin
- * (circle) ordering of N (even) indices: every pair occurs once in rounds 0..N−2, the pairs of a
- * round are disjoint. `jacobiT(zeta)` = the smaller root t of t² + 2ζt − 1 = 0 (sign(0) = +1).
- * `rot2(v, τ, s)` = the plane rotation [c −s; s c]·v in Rutishauser's form (τ = s/(1 + c)):
- * (x − s(y + τx), y + s(x − τy)), a small correction when the angle is small.
+ * Common WGSL of the spectral kernels:
+ * - `f32Key(x)`: |x| as an ordered u32; x is non-finite iff the key is ≥ F32_INF_KEY (bit tests
+ *   hold even where a compiler assumes no NaN).
+ * - `scaleExp(key)`: e with amax·2^e ∈ [1, 2) for the key of amax (which may be subnormal); 0 for
+ *   0 or non-finite. `scaled(x, e)` = x·2^e and `unscaled(x, e)` = x·2^−e, going through the bits
+ *   where x or the result is subnormal (devices may flush subnormals to zero in arithmetic).
+ * - `pairOf(r, k, N)`: pair k of round r of the round-robin (circle) ordering of N (even) indices:
+ *   each pair occurs once in rounds 0..N−2, and the N/2 pairs of a round are disjoint.
+ * - `jacobiT(ζ)`: the smaller root t of t² + 2ζt − 1 = 0 (sign(0) = +1), i.e. tan θ.
+ * - `rot2(v, τ, s)`: the plane rotation [c −s; s c]·v in Rutishauser's form with τ = s/(1 + c),
+ *   (x − s(y + τx), y + s(x − τy)): a small correction when the angle is small.
  * @internal
  */
 export const WGSL_SPECTRAL = `${WGSL_NONFINITE}
@@ -63,7 +73,7 @@ fn unscaled(x: f32, e: i32) -> f32 {
   let b = bitcast<u32>(x);
   let xe = i32((b >> 23u) & 0xffu);
   if (xe == 0 || xe == 255 || xe - e > 0) { return ldexp(x, -e); }
-  let mant = u32(round(ldexp(abs(x), 149 - e)));
+  let mant = u32(round(ldexp(ldexp(abs(x), 64), 85 - e)));
   return bitcast<f32>(mant | (b & 0x80000000u));
 }
 fn pairOf(r: u32, k: u32, N: u32) -> vec2<u32> {
@@ -155,8 +165,9 @@ export function f32Bits(x: number): number {
 }
 
 /**
- * Encodes `kernel` over `batch` matrices in chunks whose scratch (`stride` floats per matrix) stays
- * under 64 MiB; params[0] = matrices in the chunk, params[1] = first matrix, then `rest`.
+ * Calls `run` (which encodes one dispatch) per chunk of the batch, the chunks sized so that the
+ * scratch (`stride` floats per matrix, shared by the chunks) stays under 64 MiB; the params it
+ * builds are [matrices in the chunk, first matrix, ...rest]. Frees the scratch after encoding.
  * @internal
  */
 export function runChunked(
@@ -202,7 +213,8 @@ fn reflector(wb: u32, hb: u32, m: u32, n: u32, j: u32) {
     beta = f32NaN();
     tau = f32NaN();
     rinv = f32NaN();
-  } else if (key != 0u) {
+  } else if (key >= 0x00800000u) {
+    // (A subnormal rest, below 2^-126 relative to max |a_ij| ∈ [1, 2), counts as zero.)
     let sc = max(bitcast<f32>(key), abs(x0));
     var ss = (x0 / sc) * (x0 / sc);
     for (var i = j + 1u; i < m; i++) { let y = S[wb + i * n + j] / sc; ss += y * y; }
@@ -295,7 +307,7 @@ ${
  * (max |a_ij| ∈ [1, 2)) so that norms neither overflow nor underflow; R is scaled back.
  * NaN/±Inf: a reflector built from a non-finite column is NaN, so NaN reaches the rows of R and
  * the columns of Q that it touches (as on the CPU, possibly a slightly different set). No
- * iteration: always terminates. `threads` forces a layout (tests, benchmarks); by default one
+ * iteration: always terminates. `tune.threads` forces a layout (tests, benchmarks); by default one
  * invocation per matrix for small or many matrices, else one workgroup per matrix, parallel over
  * columns (a barrier per reflector). Encodes work only; nothing is read back.
  */
@@ -308,7 +320,7 @@ export function qrGpu(
   q: GpuStorage | null,
   r: GpuStorage,
   mode: QrGpuMode,
-  threads?: SpectralThreads,
+  tune: SpectralTuning = {},
 ): void {
   const op = 'qrGpu';
   needSizes(op, { batch, m, n });
@@ -323,7 +335,7 @@ export function qrGpu(
     needStorage(op, 'q', q, 'float32', batch * m * qCols);
   }
   if (batch === 0) return;
-  const t = threads ?? spectralThreads(Math.max(n, qCols), batch);
+  const t = tune.threads ?? spectralThreads(Math.max(n, qCols), batch);
   const stride = m * n + 3 * k;
   const code = qrWgsl(t, wantQ);
   runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {

@@ -5,5 +5,5 @@
  * and nothing is read back.
  */
 export { EIGH_MAX_SWEEPS, eighGpu } from './eigh.js';
-export { type QrGpuMode, qrGpu, type SpectralThreads } from './qr.js';
+export { type QrGpuMode, qrGpu, type SpectralThreads, type SpectralTuning } from './qr.js';
 export { SVD_MAX_SWEEPS, type SvdGpuOptions, svdGpu } from './svd.js';

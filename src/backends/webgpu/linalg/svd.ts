@@ -12,7 +12,7 @@ import {
   needSizes,
   needStorage,
   runChunked,
-  type SpectralThreads,
+  type SpectralTuning,
   spectralThreads,
   WGSL_SPECTRAL,
   wgslBar,
@@ -85,7 +85,8 @@ function svdWgsl(t: number, uv: boolean): string {
   return `// linalg_svd_t${t}${uv ? '' : '_novec'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read_write> SV: array<f32>;
-${uv ? '@group(0) @binding(2) var<storage, read_write> U: array<f32>;\n@group(0) @binding(3) var<storage, read_write> VH: array<f32>;' : ''}
+${uv ? '@group(0) @binding(2) var<storage, read_write> U: array<f32>;' : ''}
+${uv ? '@group(0) @binding(3) var<storage, read_write> VH: array<f32>;' : ''}
 @group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
 @group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
 ${wgslParams(o + 2)}
@@ -261,13 +262,16 @@ ${wgslSpectralMain(t)}
  * - Signs: as the iteration leaves them (like the CPU kernel, no normalisation; each pair
  *   (u_j, vh_j) is consistent). Repeated singular values: some orthonormal basis of the subspace.
  * - `info[b]`: 0 on success; > 0 (rotations still needed in the last sweep) when not converged
- *   after `SVD_MAX_SWEEPS` sweeps (outputs hold the current approximation, still orthonormal);
+ *   after `SVD_MAX_SWEEPS` sweeps (outputs hold the current approximation: the vectors made of
+ *   rotations, V when m ≥ n and U when m < n, are orthonormal, the others only roughly);
  *   −1 when A holds NaN/±Inf, and then all of that element's S, U and Vh are NaN.
  * Algorithm: one-sided Jacobi on M = A (m ≥ n) or Aᵀ (m < n), scaled by a power of two (max |a_ij|
- * ∈ [1, 2)); a column pair is rotated while |m_iᵀm_j| > √p·eps·‖m_i‖·‖m_j‖ (as sgesvj), so
- * singular values have high relative accuracy and |σ̂ − σ| ≲ p(n)·eps·‖A‖ in general. Per sweep
- * ≈ 7pq² (+ 4q³ for V) flops in q−1 rounds of two barrier-separated steps. `threads` forces a
- * layout (tests, benchmarks; see `spectralThreads`). Encodes work only; nothing is read back.
+ * ∈ [1, 2)); a column pair is rotated while |m_iᵀm_j| > √p·eps·‖m_i‖·‖m_j‖ (as sgesvj), so small
+ * singular values are accurate relative to column scaling (Demmel & Veselić) and in general
+ * |σ̂ − σ| ≲ p(n)·eps·‖A‖. Per sweep ≈ 7pq² (+ 4q³ for V) flops in q−1 rounds of two
+ * barrier-separated steps. `tune` forces a layout or another sweep limit (tests, benchmarks; see
+ * `spectralThreads`). Subnormal inputs and outputs are handled through their bits. Encodes work
+ * only; nothing is read back.
  */
 export function svdGpu(
   gpu: WebGPURuntime,
@@ -280,7 +284,7 @@ export function svdGpu(
   vh: GpuStorage | null,
   opts: SvdGpuOptions,
   info: GpuStorage,
-  threads?: SpectralThreads,
+  tune: SpectralTuning = {},
 ): void {
   const op = 'svdGpu';
   needSizes(op, { batch, m, n });
@@ -297,14 +301,15 @@ export function svdGpu(
   }
   if (batch === 0) return;
   const half = Math.ceil(q / 2);
-  const t = threads ?? spectralThreads(half * (p + (computeUV ? q : 0)), batch);
+  const t = tune.threads ?? spectralThreads(half * (p + (computeUV ? q : 0)), batch);
   const stride = q * p + (computeUV ? q * q : 0) + 2 * half + q + 2 * p;
   const code = svdWgsl(t, computeUV);
+  const sweeps = tune.maxSweeps ?? SVD_MAX_SWEEPS;
   runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
     // Rotation threshold √p·eps as LAPACK's sgesvj: above the rounding noise of the float32 dot
     // products m_iᵀm_j, so that convergence is detected for tall matrices too.
     const tol = Math.max(1, Math.sqrt(p)) * EPS32;
-    const rest = [m, n, fullMatrices ? 1 : 0, stride, f32Bits(tol), f32Bits(SIGMA_FLOOR), SVD_MAX_SWEEPS];
+    const rest = [m, n, fullMatrices ? 1 : 0, stride, f32Bits(tol), f32Bits(SIGMA_FLOOR), sweeps];
     gpu.run({
       code,
       inputs: [a],
