@@ -1,12 +1,15 @@
-import type { StorageDType } from '../../backends/backend.js';
+import type { GpuStorage, StorageDType } from '../../backends/backend.js';
 import { type FloatArray, luDet, luFactor, luInverse } from '../../backends/cpu/linalg/index.js';
 import { svd } from '../../backends/cpu/linalg/svd.js';
 import { luDetGpu, luFactorGpu, luInverseGpu } from '../../backends/webgpu/linalg/index.js';
+import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
+import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { dispatch1D, wgslParams } from '../../backends/webgpu/runtime.js';
 import { eps } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
 import { apply1, applyOp, defineOp, type OpDef } from '../registry.js';
+import { f32Bits } from '../strided-kernels.js';
 import { checkSquare } from './common.js';
 import { detOp, invOp } from './lu.js';
 
@@ -52,40 +55,9 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
     }
   },
   webgpu: (gpu, [a], [out]) => {
-    // LU route on the device: det(A)·A⁻ᵀ. A singular element gives non-finite values here.
     const n = a.shape[a.shape.length - 1];
     const batch = n === 0 ? 0 : a.storage.length / (n * n);
-    const lu = gpu.alloc('float32', batch * n * n);
-    const piv = gpu.alloc('int32', batch * n);
-    const info = gpu.alloc('int32', batch);
-    const inv = gpu.alloc('float32', batch * n * n);
-    const det = gpu.alloc('float32', batch);
-    luFactorGpu(gpu, a.storage, batch, n, lu, piv, info);
-    luInverseGpu(gpu, lu, piv, batch, n, inv);
-    luDetGpu(gpu, lu, piv, batch, n, det);
-    gpu.run({
-      code: `// cofactor from det and inverse
-@group(0) @binding(0) var<storage, read> inv: array<f32>;
-@group(0) @binding(1) var<storage, read> det: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-${wgslParams(3)}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let k = gid.x + gid.y * nwg.x * 64u;
-  let n = pu(0u);
-  if (k >= pu(1u)) { return; }
-  let e = k / (n * n);
-  let r = k % (n * n);
-  let i = r / n;
-  let j = r % n;
-  out[k] = det[e] * inv[e * n * n + j * n + i];
-}`,
-      inputs: [inv, det],
-      outputs: [out.storage],
-      params: Uint32Array.from([n, batch * n * n]),
-      workgroups: dispatch1D(batch * n * n, 64),
-    });
-    for (const s of [lu, piv, info, inv, det]) gpu.free(s);
+    cofactorGpu(gpu, a.storage, batch, n, out.storage);
   },
   // For invertible A with X = A⁻ᵀ: d⟨G, det·X⟩ gives gA = det·(⟨G, X⟩·X − X Gᵀ X).
   backward: (c, [g]) => {
@@ -96,6 +68,81 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return [d.mul(inner.mul(x).sub(x.matmul(g!.mT).matmul(x)))];
   },
 });
+
+/**
+ * cof(A) on the device, per batch element by the same rule as the CPU: det·A⁻ᵀ from the LU
+ * factors when no pivot is tiny, otherwise det(U)·det(Vh)·U·diag(∏_{j≠i} s_j)·Vh from the SVD.
+ * Both routes are computed for the whole batch; a final kernel picks one per element.
+ */
+function cofactorGpu(gpu: WebGPURuntime, a: GpuStorage, batch: number, n: number, out: GpuStorage): void {
+  const nn = n * n;
+  const f32 = (len: number) => gpu.alloc('float32', len);
+  const i32 = (len: number) => gpu.alloc('int32', len);
+  const [lu, inv, det, u, s, vh, ulu, vlu, du, dv] = [nn, nn, 1, nn, n, nn, nn, nn, 1, 1].map((k) =>
+    f32(batch * k),
+  );
+  const [piv, upiv, vpiv] = [i32(batch * n), i32(batch * n), i32(batch * n)];
+  const [info, sinfo, uinfo, vinfo] = [i32(batch), i32(batch), i32(batch), i32(batch)];
+  luFactorGpu(gpu, a, batch, n, lu, piv, info);
+  luInverseGpu(gpu, lu, piv, batch, n, inv);
+  luDetGpu(gpu, lu, piv, batch, n, det);
+  svdGpu(gpu, a, batch, n, n, u, s, vh, { fullMatrices: true, computeUV: true }, sinfo);
+  luFactorGpu(gpu, u, batch, n, ulu, upiv, uinfo);
+  luDetGpu(gpu, ulu, upiv, batch, n, du);
+  luFactorGpu(gpu, vh, batch, n, vlu, vpiv, vinfo);
+  luDetGpu(gpu, vlu, vpiv, batch, n, dv);
+  gpu.run({
+    code: COFACTOR_WGSL,
+    inputs: [lu, inv, det, u, s, vh, du, dv],
+    outputs: [out],
+    params: Uint32Array.from([n, batch * nn, f32Bits(n * eps('float32'))]),
+    workgroups: dispatch1D(batch * nn, 64),
+  });
+  for (const t of [lu, inv, det, u, s, vh, ulu, vlu, du, dv, piv, upiv, vpiv, info, sinfo, uinfo, vinfo])
+    gpu.free(t);
+}
+
+const COFACTOR_WGSL = `// cofactor: LU route or SVD route per batch element
+@group(0) @binding(0) var<storage, read> LU: array<f32>;
+@group(0) @binding(1) var<storage, read> INV: array<f32>;
+@group(0) @binding(2) var<storage, read> DET: array<f32>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read> S: array<f32>;
+@group(0) @binding(5) var<storage, read> VH: array<f32>;
+@group(0) @binding(6) var<storage, read> DU: array<f32>;
+@group(0) @binding(7) var<storage, read> DV: array<f32>;
+@group(0) @binding(8) var<storage, read_write> OUT: array<f32>;
+${wgslParams(9)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let k = gid.x + gid.y * nwg.x * 64u;
+  let n = pu(0u);
+  if (k >= pu(1u)) { return; }
+  let nn = n * n;
+  let e = k / nn;
+  let i = (k % nn) / n;
+  let j = k % n;
+  let base = e * nn;
+  // The LU route is safe when no pivot is tiny relative to the largest entry of U.
+  var umax = 0.0;
+  var dmin = 3.4e38;
+  for (var r = 0u; r < n; r++) {
+    for (var c = r; c < n; c++) { umax = max(umax, abs(LU[base + r * n + c])); }
+    dmin = min(dmin, abs(LU[base + r * n + r]));
+  }
+  if (dmin > pf(2u) * umax) {
+    OUT[k] = DET[e] * INV[base + j * n + i];
+    return;
+  }
+  // SVD route: Σ_q U[i,q] · (∏_{l≠q} s_l) · Vh[q,j], times det(U)·det(Vh) = ±1.
+  var acc = 0.0;
+  for (var q = 0u; q < n; q++) {
+    var prod = 1.0;
+    for (var l = 0u; l < n; l++) { if (l != q) { prod *= S[e * n + l]; } }
+    acc += U[base + i * n + q] * prod * VH[base + q * n + j];
+  }
+  OUT[k] = select(acc, -acc, (DU[e] < 0.0) != (DV[e] < 0.0));
+}`;
 
 /** cof(A) through the SVD, for one n×n float64 matrix, written into out[o..]. */
 function svdCofactor(a: Float64Array, n: number, out: FloatArray, o: number): void {
