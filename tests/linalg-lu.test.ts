@@ -13,6 +13,7 @@ import {
   tensor,
   zeros,
 } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 /** A well-conditioned test matrix: Gaussian plus a multiple of the identity. */
 const wellConditioned = (shape: number[], seed: number) => {
@@ -446,5 +447,63 @@ describe('cholesky and choleskyInverse', () => {
     const Uf = L.mT.detach().requiresGrad_();
     expect(gradcheck((u) => choleskyInverse(u.triu(), { upper: true }), [Uf])).toBe(true);
     expect(gradgradcheck((u) => choleskyInverse(u.triu(), { upper: true }), [Uf])).toBe(true);
+  });
+});
+
+describeWebGPU('LU/Cholesky family on WebGPU', () => {
+  const gpu = (data: number[][] | number[][][]) => tensor(data, { dtype: 'float32', device: 'webgpu' });
+
+  it('raises the same LinAlgError when the result is first read', async () => {
+    await expect(
+      linalg
+        .inv(
+          gpu([
+            [1, 2],
+            [2, 4],
+          ]),
+        )
+        .data(),
+    ).rejects.toThrow(
+      'linalg.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular.',
+    );
+    const notPd = gpu([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [1, 0],
+        [0, -1],
+      ],
+    ]);
+    await expect(linalg.cholesky(notPd).data()).rejects.toThrow(
+      /linalg\.cholesky: \(Batch element 1\): .*leading minor of order 2/,
+    );
+    await expect(
+      linalg
+        .solve(
+          gpu([
+            [0, 0],
+            [0, 0],
+          ]),
+          gpu([[1], [1]]),
+        )
+        .data(),
+    ).rejects.toThrow(LinAlgError);
+    const { info } = linalg.choleskyEx(notPd);
+    expect(Array.from(await info.data())).toEqual([0, 2]);
+  });
+
+  it('det has the cofactor matrix as its gradient at singular matrices', async () => {
+    const A = gpu([
+      [1, -1, 2],
+      [2, -1, 4],
+      [3, -3, 6],
+    ]).requiresGrad_();
+    linalg.det(A).backward();
+    const want = [6, 0, -3, 0, 0, 0, -2, 0, 1];
+    const got = await A.grad!.data();
+    // cof entries are products of two entries of A (|.| ≤ 6); float32 SVD route: a few eps·‖A‖².
+    want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThan(100 * 2 ** -23 * 36));
   });
 });
