@@ -504,6 +504,6 @@ describeWebGPU('LU/Cholesky family on WebGPU', () => {
     const want = [6, 0, -3, 0, 0, 0, -2, 0, 1];
     const got = await A.grad!.data();
     // cof entries are products of two entries of A (|.| ≤ 6); float32 SVD route: a few eps·‖A‖².
-    want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThan(100 * 2 ** -23 * 36));
+    for (const [i, w] of want.entries()) expect(Math.abs(got[i] - w)).toBeLessThan(100 * 2 ** -23 * 36);
   });
 });

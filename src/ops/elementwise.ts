@@ -11,7 +11,8 @@ import { apply1, defineOp, type OpDef, type TensorMeta } from './registry.js';
 /**
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
  * expression (WebGPU) and its backward formula. Operands are named a, b, c; kernels are generated
- * from the expressions in elementwise-kernels.ts.
+ * from the expressions in elementwise-kernels.ts. Comparisons (gt, lt, …) produce 0/1 in the
+ * promoted float dtype: there is no bool dtype yet.
  */
 interface Entry {
   js: string;
@@ -19,7 +20,6 @@ interface Entry {
   backward: BackwardFn<undefined> | 'not-differentiable';
   /** WGSL helper functions the expression calls. */
   prelude?: string;
-  /** Comparisons keep the promoted float dtype and produce 0/1 (there is no bool dtype yet). */
 }
 
 const WGSL_POW = `${WGSL_NONFINITE}
