@@ -47,7 +47,11 @@ export interface OpCase<A = unknown> {
 /** Makes a tensor on the device under test: 'float' is float64 on cpu and float32 on webgpu. */
 export type MakeTensor = (shape: number[], dtype?: 'float' | 'int32') => Tensor;
 
-/** A call that must throw `type` (default any Error) with a message matching `message`. */
+/**
+ * A call that must throw `type` (default any Error) with a message matching `message`. The call
+ * may return a promise (e.g. `t.data()`), which must then reject: WebGPU raises numerical
+ * failures when a result is first read.
+ */
 export interface ErrorCase {
   desc: string;
   call: (mk: MakeTensor) => unknown;
@@ -55,6 +59,10 @@ export interface ErrorCase {
   type?: new (...args: never[]) => Error;
   /** A known bug makes this case fail: it runs as an expected failure titled with this text. */
   knownBug?: string;
+  /** The devices the known bug shows on (default all). */
+  knownBugOn?: Device[];
+  /** The devices the case applies to (default all), e.g. only 'cpu' for float64 operands. */
+  devices?: Device[];
 }
 
 /** gradcheck options plus the number of fast-check runs (the fixed samples always run). */
@@ -62,11 +70,15 @@ export interface CheckSettings extends GradcheckOptions {
   numRuns?: number;
 }
 
-export interface WebGPUSettings {
+export interface WebGPUSettings<A = unknown> {
   /** Tolerance against the cpu float64 result `ref` (default: agreementTolerance, see the test). */
-  tolerance?: (c: OpCase, kind: 'forward' | 'backward', ref: Float64Array) => Tolerance;
+  tolerance?: (c: OpCase<A>, kind: 'forward' | 'backward', ref: Float64Array) => Tolerance;
   /** Multiplier on the default tolerance's η, for chains of kernels. */
   factor?: number;
+  /** Problem size n of the default tolerance (default: the largest input numel), e.g. the matrix size. */
+  size?: (c: OpCase<A>) => number;
+  /** Extra fixed cases checked only here: sizes and batches too large for gradcheck. */
+  samples?: OpCase<A>[];
   numRuns?: number;
 }
 
@@ -81,7 +93,7 @@ export interface OpEntry<A = unknown> {
   errors?: ErrorCase[];
   gradcheck?: CheckSettings;
   gradgradcheck?: CheckSettings;
-  webgpu?: WebGPUSettings | { skip: string };
+  webgpu?: WebGPUSettings<A> | { skip: string };
   /** Checks that do not apply, with the reason. */
   skips?: Partial<Record<CheckKind, string>>;
 }

@@ -5,8 +5,9 @@
  * reasons. tests/op-table.test.ts turns every entry into gradcheck, gradgradcheck, error-message
  * and CPU-vs-WebGPU agreement tests.
  *
- * Adding an op: push `entry({...})` onto `opTable` (e.g. linalg entries built from the matrix
- * arbitraries: `wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined, cond: s.cond }))`).
+ * Adding an op: push `entry({...})` onto `opTable`. The linear-algebra entries, built from the
+ * matrix arbitraries (`wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined,
+ * cond: s.cond }))`), are in tests/op-table-linalg*.ts.
  */
 import fc from 'fast-check';
 import {
@@ -85,6 +86,7 @@ import {
   unsqueeze,
   where,
 } from '../src/index.js';
+import { linalgTable } from './op-table-linalg.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -535,5 +537,5 @@ const misc = [
   }),
 ];
 
-/** Every op that exists now. Linalg entries are added here as the ops land. */
-export const opTable: OpEntry[] = [...elementwise, ...reductions, ...shapeOps, ...misc];
+/** Every op that exists now; the linear-algebra entries are in tests/op-table-linalg*.ts. */
+export const opTable: OpEntry[] = [...elementwise, ...reductions, ...shapeOps, ...misc, ...linalgTable];
