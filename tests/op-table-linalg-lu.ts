@@ -69,17 +69,11 @@ const inv = inverseEntry('linalg.inv', (a) => linalg.inv(a), [
 
 // invEx names linalg.inv in its shape errors, as PyTorch's inv_ex does.
 const invEx = inverseEntry('linalg.invEx (inverse)', (a) => linalg.invEx(a).inverse, [
-  {
-    ...linalgError(
-      'a singular matrix with checkErrors',
-      (mk) => linalg.invEx(mk([2, 2]), { checkErrors: true }).inverse,
-      new RegExp(`^linalg\\.invEx: ${SINGULAR_INV}`),
-    ),
-    knownBug:
-      'on WebGPU linalg.invEx ignores checkErrors: true (no error at the call nor when the result is read; ' +
-      'the cpu raises the LinAlgError)',
-    knownBugOn: ['webgpu'],
-  },
+  linalgError(
+    'a singular matrix with checkErrors',
+    (mk) => linalg.invEx(mk([2, 2]), { checkErrors: true }).inverse,
+    new RegExp(`^linalg\\.invEx: ${SINGULAR_INV}`),
+  ),
 ]);
 
 // ---- luFactor -------------------------------------------------------------------------------------
@@ -191,12 +185,7 @@ const logdetEntry = entry<undefined>({
   // SPD inputs: det > 0 (logdet is NaN for det < 0).
   arbitrary: matrixCases((batch) => spd(batch), noArgs),
   samples: squareSamples((b, n) => spd(b, n), undefined),
-  errors: matrixErrors('logdet', (a) => logdet(a)).map((e) => ({
-    ...e,
-    knownBug:
-      'logdet’s errors name linalg.slogdet (e.g. "linalg.slogdet: A must be batches of square matrices"); ' +
-      'PyTorch’s torch.logdet checks its input itself and says "logdet: …"',
-  })),
+  errors: matrixErrors('logdet', (a) => logdet(a)),
   ...runs(),
   webgpu: {
     numRuns: gpuRuns(),

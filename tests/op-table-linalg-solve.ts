@@ -1,5 +1,5 @@
 /**
- * Op-table entries of the LU family, part 2: solve, solveTriangular, cholesky, choleskyInverse
+ * Op-table entries of the LU family, part 2: solve, solveTriangular, cholesky, choleskyEx, choleskyInverse
  * (inv, luFactor and det are in op-table-linalg-lu.ts; the shared pieces in
  * op-table-linalg-common.ts). Each entry's WebGPU agreement covers n = 1…8, 16, 64 and a batch of
  * 1,000 4×4 matrices besides the random cases.
@@ -14,7 +14,7 @@ import {
   uniform,
 } from '../gradcheck/index.js';
 import { makeRng } from '../gradcheck/linalg-rand.js';
-import { cat, choleskyInverse, diagEmbed, linalg } from '../src/index.js';
+import { cat, choleskyInverse, diagEmbed, linalg, type Tensor } from '../src/index.js';
 import {
   condOf,
   gpuRuns,
@@ -134,10 +134,6 @@ const solve = entry<SolveArgs>({
       message: /^linalg\.solve: Expected A and B to have the same dtype/,
       type: TypeError,
       devices: ['cpu'], // webgpu has float32 only
-      knownBug:
-        'linalg.solve accepts A and B of different dtypes (float64 A with float32 B gives float64, float32 A ' +
-        'with float64 B gives float32) where PyTorch, and linagrad’s own lstsq, raise "Expected A and B to ' +
-        'have the same dtype"',
     },
     linalgError(
       'a singular matrix',
@@ -260,9 +256,6 @@ const solveTriangular = entry<TriArgs>({
       call: (mk) => linalg.solveTriangular(mk([2, 2, 2]), mk([3, 2, 1]), { upper: true }),
       message: /^linalg\.solveTriangular: shapes \[2\] and \[3\] cannot be broadcast together/,
       type: RangeError,
-      knownBug:
-        'linalg.solveTriangular names linalg.solve in its batch-broadcast error ("linalg.solve: shapes [2] and ' +
-        '[3] cannot be broadcast together"): batched3 in src/ops/linalg/index.ts hard-codes the op name',
     },
     {
       desc: 'A and B of different dtypes',
@@ -270,9 +263,6 @@ const solveTriangular = entry<TriArgs>({
       message: /^linalg\.solveTriangular: Expected A and B to have the same dtype/,
       type: TypeError,
       devices: ['cpu'], // webgpu has float32 only
-      knownBug:
-        'linalg.solveTriangular accepts A and B of different dtypes (the result takes A’s dtype) where ' +
-        'PyTorch raises "Expected A and B to have the same dtype"',
     },
   ],
   ...runs(),
@@ -291,42 +281,67 @@ const solveTriangular = entry<TriArgs>({
 type UpperArgs = { upper: boolean };
 const upperArb = fc.record({ upper: fc.boolean() });
 
-/** The gradient of cholesky is the symmetric one (as PyTorch's): check it through A ↦ (A + Aᵀ)/2. */
-const cholesky = entry<UpperArgs>({
-  name: 'linalg.cholesky',
-  fn: ([a], { upper }) => linalg.cholesky(a.add(a.mT).mul(0.5), { upper }),
-  arbitrary: matrixCases((batch) => spd(batch), upperArb),
-  samples: [
-    ...squareSamples((b, n) => spd(b, n), { upper: false }),
-    ...squareSamples((b, n) => spd(b, n), { upper: true }).map((c) => ({ ...c, label: `${c.label}, upper` })),
-  ],
-  errors: [
-    ...matrixErrors('linalg.cholesky', (a) => linalg.cholesky(a)),
-    linalgError(
-      'a matrix that is not positive-definite',
-      // [[0.5, 1], [1, 0.5]]: its leading minor of order 2 is negative.
-      (mk) =>
-        linalg.cholesky(
-          mk([2, 2])
-            .add(mk([2, 2]))
-            .sub(diagEmbed(mk([2]))),
+/** [[0.5, 1], [1, 0.5]] as `mk` makes it: its leading minor of order 2 is negative. */
+const notPd2 = (mk: (s: number[]) => Tensor) =>
+  mk([2, 2])
+    .add(mk([2, 2]))
+    .sub(diagEmbed(mk([2])));
+const NOT_PD =
+  'The factorization could not be completed because the input is not positive-definite \\(the leading minor of order';
+
+/**
+ * cholesky and choleskyEx (its L). The gradient of cholesky is the symmetric one (as PyTorch's):
+ * check it through A ↦ (A + Aᵀ)/2. `raising` is the call that must raise for non-PD input.
+ */
+const choleskyEntry = (
+  name: string,
+  call: (a: Tensor, upper: boolean) => Tensor,
+  raising: { op: string; call: (a: Tensor, upper: boolean) => Tensor },
+) =>
+  entry<UpperArgs>({
+    name,
+    fn: ([a], { upper }) => call(a.add(a.mT).mul(0.5), upper),
+    arbitrary: matrixCases((batch) => spd(batch), upperArb),
+    samples: [
+      ...squareSamples((b, n) => spd(b, n), { upper: false }),
+      ...squareSamples((b, n) => spd(b, n), { upper: true }).map((c) => ({
+        ...c,
+        label: `${c.label}, upper`,
+      })),
+    ],
+    errors: [
+      ...matrixErrors('linalg.cholesky', (a) => call(a, false)),
+      linalgError(
+        'a matrix that is not positive-definite',
+        (mk) => raising.call(notPd2(mk), false),
+        new RegExp(`^${raising.op.replace('.', '\\.')}: ${NOT_PD} 2 is not positive-definite\\)\\.$`),
+      ),
+      linalgError(
+        'a batch element that is not positive-definite (upper)',
+        (mk) => raising.call(cat([diagEmbed(mk([1, 2])), mk([1, 2, 2]).neg()], 0), true),
+        new RegExp(
+          `^${raising.op.replace('.', '\\.')}: \\(Batch element 1\\): ${NOT_PD} 1 is not positive-definite\\)\\.$`,
         ),
-      /^linalg\.cholesky: The factorization could not be completed because the input is not positive-definite \(the leading minor of order 2 is not positive-definite\)\.$/,
-    ),
-    linalgError(
-      'a batch element that is not positive-definite (upper)',
-      (mk) => linalg.cholesky(cat([diagEmbed(mk([1, 2])), mk([1, 2, 2]).neg()], 0), { upper: true }),
-      /^linalg\.cholesky: \(Batch element 1\): The factorization could not be completed because the input is not positive-definite \(the leading minor of order 1 is not positive-definite\)\.$/,
-    ),
-  ],
-  ...runs(),
-  webgpu: {
-    numRuns: gpuRuns(),
-    size: matSize,
-    samples: gpuSizeCases((n, batch, seed) =>
-      matrixCase('', pick(spd(batch, n), seed), { upper: seed % 2 === 0 }),
-    ),
-  },
+      ),
+    ],
+    ...runs(),
+    webgpu: {
+      numRuns: gpuRuns(),
+      size: matSize,
+      samples: gpuSizeCases((n, batch, seed) =>
+        matrixCase('', pick(spd(batch, n), seed), { upper: seed % 2 === 0 }),
+      ),
+    },
+  });
+
+const cholesky = choleskyEntry('linalg.cholesky', (a, upper) => linalg.cholesky(a, { upper }), {
+  op: 'linalg.cholesky',
+  call: (a, upper) => linalg.cholesky(a, { upper }),
+});
+// choleskyEx never raises unless checkErrors: then as cholesky does (on WebGPU when L is read).
+const choleskyEx = choleskyEntry('linalg.choleskyEx (L)', (a, upper) => linalg.choleskyEx(a, { upper }).L, {
+  op: 'linalg.choleskyEx',
+  call: (a, upper) => linalg.choleskyEx(a, { upper, checkErrors: true }).L,
 });
 
 /**
@@ -372,4 +387,4 @@ const choleskyInverseEntry = entry<UpperArgs>({
   },
 });
 
-export const solveEntries = [solve, solveTriangular, cholesky, choleskyInverseEntry];
+export const solveEntries = [solve, solveTriangular, cholesky, choleskyEx, choleskyInverseEntry];

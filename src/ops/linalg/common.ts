@@ -56,6 +56,15 @@ export function checkFloat(op: string, dtype: StorageDType, name = 'A'): void {
   }
 }
 
+/** A and B of a solve-like op must share a dtype, as in PyTorch (no silent promotion). */
+export function checkSameDtype(op: string, a: TensorMeta, b: TensorMeta): void {
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(
+      `${op}: Expected A and B to have the same dtype, but got A with dtype ${a.dtype} and B with dtype ${b.dtype}; convert one with .to()`,
+    );
+  }
+}
+
 /** The kinds of numerical failure, each with PyTorch's wording. */
 export type Failure = 'singular-inverse' | 'singular-solve' | 'not-pd' | 'lu-singular';
 
@@ -94,7 +103,8 @@ export function raiseOnInfo(op: string, info: Int32Array, batched: boolean, kind
 
 /**
  * On WebGPU the info array is computed on the device. Its read starts at once (asynchronously:
- * nothing waits for it here) and the buffer is freed when it completes; the outputs, and every
+ * nothing waits for it here) and the buffer is freed when it completes (unless `freeInfo` is false:
+ * the *Ex ops return info to the caller, who owns it); the outputs, and every
  * tensor later computed from them, raise the resulting LinAlgError when they are first read.
  */
 export function deferInfoCheck(
@@ -104,12 +114,13 @@ export function deferInfoCheck(
   op: string,
   batched: boolean,
   kind: Failure,
+  freeInfo = true,
 ): void {
   const result: Promise<Error | null> = gpu.read(info).then(
     (data) => infoError(op, data as Int32Array, batched, kind),
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
-  void result.finally(() => gpu.free(info));
+  if (freeInfo) void result.finally(() => gpu.free(info));
   const check = () => result;
   for (const s of outputs) s.pendingError = check;
 }

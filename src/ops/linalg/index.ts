@@ -7,7 +7,15 @@ import { matmul } from '../matmul.js';
 import { applyOp } from '../registry.js';
 import { expand, reshape, squeeze, unsqueeze } from '../shape.js';
 import { choleskyInverseOp, choleskyOp } from './cholesky.js';
-import { checkFloat, checkMatrix, checkSquare, deferInfoCheck, type Failure, raiseOnInfo } from './common.js';
+import {
+  checkFloat,
+  checkMatrix,
+  checkSameDtype,
+  checkSquare,
+  deferInfoCheck,
+  type Failure,
+  raiseOnInfo,
+} from './common.js';
 import { detOp, invOp, luFactorOp, slogdetOp, solveOp } from './lu.js';
 import { spectralLinalg } from './spectral.js';
 import { solveTriangularOp } from './triangular.js';
@@ -18,16 +26,27 @@ import { solveTriangularOp } from './triangular.js';
  * the CPU, and when a result is first read on WebGPU.
  */
 
-/** Raises (CPU) or defers (WebGPU) the error for `info`, then releases the info tensor. */
-function check(op: string, a: Tensor, outputs: Tensor[], info: Tensor, kind: Failure): void {
+/**
+ * Raises (CPU) or defers (WebGPU) the error for `info`, then releases the info tensor, unless
+ * `keepInfo` (the *Ex ops with checkErrors, which return info): then the caller keeps it.
+ */
+function check(
+  op: string,
+  a: Tensor,
+  outputs: Tensor[],
+  info: Tensor,
+  kind: Failure,
+  keepInfo = false,
+): void {
   const batched = a.ndim > 2;
   if (info.device === 'cpu') {
     raiseOnInfo(op, info.dataSync() as Int32Array, batched, kind);
-    info.dispose();
+    if (!keepInfo) info.dispose();
     return;
   }
   const storages = outputs.map((o) => o.gpuView().storage);
-  deferInfoCheck(getGpu(), storages, info.takeStorage() as GpuStorage, op, batched, kind);
+  const infoStorage = (keepInfo ? info.gpuView().storage : info.takeStorage()) as GpuStorage;
+  deferInfoCheck(getGpu(), storages, infoStorage, op, batched, kind, !keepInfo);
 }
 
 function inv(A: Tensor): Tensor {
@@ -39,8 +58,7 @@ function inv(A: Tensor): Tensor {
 /** inverse and info (0, or the 1-based index of a zero pivot); never raises for singular input. */
 function invEx(A: Tensor, opts: { checkErrors?: boolean } = {}): { inverse: Tensor; info: Tensor } {
   const [inverse, info] = applyOp(invOp, [A], undefined);
-  if (opts.checkErrors && info.device === 'cpu')
-    raiseOnInfo('linalg.invEx', info.dataSync() as Int32Array, A.ndim > 2, 'singular-inverse');
+  if (opts.checkErrors) check('linalg.invEx', A, [inverse], info, 'singular-inverse', true);
   return { inverse, info };
 }
 
@@ -57,13 +75,14 @@ function luFactor(A: Tensor): { LU: Tensor; pivots: Tensor } {
 
 /** Batch-broadcasts A [..., n, n] against B [..., n, k] and flattens both to 3-D. */
 function batched3(
+  op: string,
   A: Tensor,
   B: Tensor,
   bRows: number,
   bCols: number,
 ): { a3: Tensor; b3: Tensor; batch: number[] } {
   const n = A.shape[A.ndim - 1];
-  const batch = broadcastShapes('linalg.solve', A.shape.slice(0, -2), B.shape.slice(0, -2));
+  const batch = broadcastShapes(op, A.shape.slice(0, -2), B.shape.slice(0, -2));
   const B3 = numelOf(batch);
   const a3 = reshape(expand(A, [...batch, n, n]), [B3, n, n]);
   const b3 = reshape(expand(B, [...batch, bRows, bCols]), [B3, bRows, bCols]);
@@ -80,6 +99,7 @@ function solve(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor {
   const op = 'linalg.solve';
   const [, n] = checkSquare(op, A);
   checkFloat(op, B.dtype, 'B');
+  checkSameDtype(op, A, B);
   if (!left) {
     if (B.ndim < 2)
       throw new RangeError(
@@ -95,7 +115,7 @@ function solve(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor {
       `${op}: Incompatible shapes of A and B for the equation AX = B (${n}x${n} and ${rows}x${k})`,
     );
   }
-  const { a3, b3, batch } = batched3(A, Bm, n, k);
+  const { a3, b3, batch } = batched3(op, A, Bm, n, k);
   const [x3, info] = applyOp(solveOp, [a3, b3], undefined);
   check(op, A.ndim > 2 || Bm.ndim > 2 ? a3 : A, [x3], info, 'singular-solve');
   const x = reshape(x3, [...batch, n, k]);
@@ -113,13 +133,14 @@ function solveTriangular(
   const left = opts.left ?? true;
   const [, n] = checkSquare(op, A);
   checkMatrix(op, B, 'B');
+  checkSameDtype(op, A, B);
   const [r, c] = B.shape.slice(-2);
   if ((left ? r : c) !== n) {
     throw new RangeError(
       `${op}: Incompatible shapes of A and B for the equation ${left ? 'AX = B' : 'XA = B'} (${n}x${n} and ${r}x${c})`,
     );
   }
-  const { a3, b3, batch } = batched3(A, B, r, c);
+  const { a3, b3, batch } = batched3(op, A, B, r, c);
   const x = applyOp(solveTriangularOp, [a3, b3], {
     upper: opts.upper,
     left,
@@ -139,6 +160,7 @@ function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
 
 /** log(det A): NaN where det < 0 and −inf where det = 0, as torch.logdet. */
 export function logdet(A: Tensor): Tensor {
+  checkSquare('logdet', A);
   const { sign, logabsdet } = slogdet(A);
   return where(sign.lt(0), Number.NaN, logabsdet);
 }
@@ -148,8 +170,7 @@ function choleskyEx(
   opts: { upper?: boolean; checkErrors?: boolean } = {},
 ): { L: Tensor; info: Tensor } {
   const [L, info] = applyOp(choleskyOp, [A], { upper: opts.upper ?? false });
-  if (opts.checkErrors && info.device === 'cpu')
-    raiseOnInfo('linalg.choleskyEx', info.dataSync() as Int32Array, A.ndim > 2, 'not-pd');
+  if (opts.checkErrors) check('linalg.choleskyEx', A, [L], info, 'not-pd', true);
   return { L, info };
 }
 

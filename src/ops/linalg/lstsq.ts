@@ -2,7 +2,7 @@ import { eps, type FloatDType } from '../../dtype.js';
 import { shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zeros } from '../creation.js';
-import { checkFloat, checkMatrix } from './common.js';
+import { checkFloat, checkMatrix, checkSameDtype } from './common.js';
 import { pinvParts } from './pinv.js';
 
 export interface LstsqResult {
@@ -31,11 +31,7 @@ export function lstsq(A: Tensor, B: Tensor, opts: { rcond?: number } = {}): Lsts
   const op = 'linalg.lstsq';
   checkMatrix(op, A);
   checkFloat(op, B.dtype, 'B');
-  if (A.dtype !== B.dtype) {
-    throw new TypeError(
-      `${op}: Expected A and B to have the same dtype, but got A with dtype ${A.dtype} and B with dtype ${B.dtype}`,
-    );
-  }
+  checkSameDtype(op, A, B);
   if (B.ndim > A.ndim || A.ndim - B.ndim > 1 || B.ndim < 1) {
     throw new RangeError(
       `${op}: A.dim() must be greater or equal to B.dim() and (A.dim() - B.dim()) <= 1, but A has shape ` +
