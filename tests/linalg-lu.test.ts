@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
 import { linalgTolerance } from '../gradcheck/tolerance.js';
 import {
+  autograd,
   choleskyInverse,
   diagEmbed,
   eye,
@@ -505,5 +506,46 @@ describeWebGPU('LU/Cholesky family on WebGPU', () => {
     const got = await A.grad!.data();
     // cof entries are products of two entries of A (|.| ≤ 6); float32 SVD route: a few eps·‖A‖².
     for (const [i, w] of want.entries()) expect(Math.abs(got[i] - w)).toBeLessThan(100 * 2 ** -23 * 36);
+  });
+
+  it('det has a finite second derivative at singular matrices, equal to the cpu float64 one', async () => {
+    const rows = [
+      [1, -1, 2],
+      [2, -1, 4],
+      [3, -3, 6],
+    ];
+    const W = [
+      [0.5, -1, 0.25],
+      [1, 2, -0.5],
+      [-1.5, 0.75, 1],
+    ];
+    // ⟨W, ∂det/∂A⟩ differentiated again: the Hessian of det applied to W.
+    const hessian = (A: Tensor, w: Tensor) => {
+      const [g] = autograd.grad(linalg.det(A), A, { createGraph: true });
+      return autograd.grad(g!.mul(w).sum(), A)[0]!;
+    };
+    // Exactly: ∂²det/∂a_pq∂a_rs = sgn(σ)·a_tu for p ≠ r, q ≠ s, with t, u the remaining row and
+    // column and σ the permutation p→q, r→s, t→u (0 otherwise).
+    const sgn = (p: number[]) => (p[0] < p[1] ? 1 : -1) * (p[0] < p[2] ? 1 : -1) * (p[1] < p[2] ? 1 : -1);
+    const want = new Float64Array(9);
+    for (let p = 0; p < 3; p++)
+      for (let q = 0; q < 3; q++)
+        for (let r = 0; r < 3; r++)
+          for (let c = 0; c < 3; c++) {
+            if (p === r || q === c) continue;
+            const [t, u] = [3 - p - r, 3 - q - c];
+            const sigma = [0, 0, 0];
+            [sigma[p], sigma[r], sigma[t]] = [q, c, u];
+            want[p * 3 + q] += sgn(sigma) * rows[t][u] * W[r][c];
+          }
+    const cpu = hessian(tensor(rows, { requiresGrad: true }), tensor(W)).dataSync();
+    const got = await hessian(gpu(rows).requiresGrad_(), gpu(W)).data();
+    // Each entry sums 4 products a·w (|a| ≤ 6, |w| ≤ 2): the float64 SVD route is exact to a few
+    // eps64·48, the float32 one to a few eps32·48.
+    for (let i = 0; i < 9; i++) {
+      expect(Math.abs(cpu[i] - want[i])).toBeLessThan(100 * 2 ** -52 * 48);
+      expect(Math.abs(got[i] - want[i])).toBeLessThan(100 * 2 ** -23 * 48);
+    }
+    expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(1);
   });
 });

@@ -234,7 +234,7 @@ const lstsq = entry<LstsqArgs>({
       desc: 'A and B of different dtypes',
       call: (mk) => linalg.lstsq(mk([3, 3]), mk([3, 1]).to('float32')),
       message:
-        /^linalg\.lstsq: Expected A and B to have the same dtype, but got A with dtype float64 and B with dtype float32$/,
+        /^linalg\.lstsq: Expected A and B to have the same dtype, but got A with dtype float64 and B with dtype float32; convert one with \.to\(\)$/,
       type: TypeError,
       devices: ['cpu'], // webgpu has float32 only
     },

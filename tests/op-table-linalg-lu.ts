@@ -127,9 +127,6 @@ const detGpuCases = gpuSizeCases((n, batch, seed) =>
   matrixCase('', pick(wc(batch, n, n > 8 ? 2 : 10), seed), undefined),
 );
 
-const DET_GRADGRAD =
-  'the gradient of det at a singular A is its cofactor matrix, finite (checked), but the cofactor op’s own ' +
-  'backward (src/ops/linalg/cofactor.ts) goes through inv(A), so the second derivative is NaN there';
 /** Singular samples: rank n − 1 (cofactor of rank 1), rank n − 2 (cofactor 0), and exact small-integer ones. */
 const detSingular: OpCase<undefined>[] = [
   ...(
@@ -140,22 +137,16 @@ const detSingular: OpCase<undefined>[] = [
     ] as [string, number, number[]][]
   ).map(([label, rank, batch]) => ({
     ...matrixCase(label, pick(rankDeficientMatrix({ rank, rows: 3, cols: 3, batch })), undefined),
-    knownBug: DET_GRADGRAD,
-    knownBugIn: ['gradgradcheck' as const],
   })),
   {
     label: 'singular [[1, 2], [2, 4]] / 4 (2-D)',
     inputs: [{ shape: [2, 2], data: Float64Array.from([0.25, 0.5, 0.5, 1]) }],
     args: undefined,
-    knownBug: DET_GRADGRAD,
-    knownBugIn: ['gradgradcheck'],
   },
   {
     label: 'singular [[1, 2, 0], [2, 4, 0], [1, 1, 1]] / 4 (2-D)',
     inputs: [{ shape: [3, 3], data: Float64Array.from([1, 2, 0, 2, 4, 0, 1, 1, 1].map((x) => x / 4)) }],
     args: undefined,
-    knownBug: DET_GRADGRAD,
-    knownBugIn: ['gradgradcheck'],
   },
 ];
 

@@ -1,6 +1,7 @@
+import { noGrad } from '../../autograd/grad-mode.js';
 import type { GpuStorage, StorageDType } from '../../backends/backend.js';
 import { type FloatArray, luDet, luFactor, luInverse } from '../../backends/cpu/linalg/index.js';
-import { svd } from '../../backends/cpu/linalg/svd.js';
+import { svd as svdCpu } from '../../backends/cpu/linalg/svd.js';
 import { luDetGpu, luFactorGpu, luInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
@@ -9,9 +10,11 @@ import { eps } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
 import { apply1, applyOp, defineOp, type OpDef } from '../registry.js';
+import { diagEmbed } from '../shape.js';
 import { f32Bits } from '../strided-kernels.js';
 import { checkSquare } from './common.js';
-import { detOp, invOp } from './lu.js';
+import { detOp } from './lu.js';
+import { svd } from './svd.js';
 
 /**
  * The cofactor matrix cof(A) = adj(A)ᵀ = det(A)·A⁻ᵀ, the gradient of det. Invertible, well-
@@ -59,15 +62,39 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
     const batch = n === 0 ? 0 : a.storage.length / (n * n);
     cofactorGpu(gpu, a.storage, batch, n, out.storage);
   },
-  // For invertible A with X = A⁻ᵀ: d⟨G, det·X⟩ gives gA = det·(⟨G, X⟩·X − X Gᵀ X).
-  backward: (c, [g]) => {
-    const a = c.inputs[0];
-    const x = invForCofactor(a).mT;
-    const d = detForCofactor(a).unsqueeze(-1).unsqueeze(-1);
-    const inner = g!.mul(x).sum([-2, -1], true);
-    return [d.mul(inner.mul(x).sub(x.matmul(g!.mT).matmul(x)))];
-  },
+  // The Hessian of det applied to G, from the SVD: exact and finite at singular A too.
+  backward: (c, [g]) => [detHessian(c.inputs[0], g!)],
 });
+
+/**
+ * gA = ∂⟨G, cof(A)⟩/∂A, the Hessian of det applied to G. With A = U S Vh, c = det(U)·det(Vh) = ±1,
+ * G̃ = Uᵀ G Vhᵀ and P_ij = ∏_{k∉{i,j}} s_k, the second-order term of det(S + Ẽ) gives
+ * d²det[E, G] = c Σ_{i≠j} P_ij (Ẽ_ii G̃_jj − Ẽ_ij G̃_ji); so in the SVD frame
+ * g̃_ii = Σ_{k≠i} P_ik G̃_kk, g̃_ij = −P_ij G̃_ji (i ≠ j), and gA = c U g̃ Vh. It holds for any SVD
+ * (repeated or zero singular values included) and never divides, unlike det·(⟨G, X⟩X − X Gᵀ X)
+ * with X = A⁻ᵀ, which is NaN at singular A.
+ */
+function detHessian(a: Tensor, g: Tensor): Tensor {
+  const n = a.shape[a.ndim - 1];
+  if (n === 0) return g.mul(0);
+  const { U, S, Vh } = svd(a);
+  const sign = noGrad(() => detForCofactor(U.detach()).mul(detForCofactor(Vh.detach())));
+  // P = ∏_k (s_k off row k and column k, 1 on them), built without division so zeros are exact.
+  let P: Tensor | null = null;
+  for (let k = 0; k < n; k++) {
+    const mask = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) mask[i * n + k] = mask[k * n + i] = 1;
+    const on = fromHost(a.dtype === 'float32' ? Float32Array.from(mask) : mask, [n, n], a.device);
+    const sk = S.narrow(-1, k, 1).unsqueeze(-1);
+    const factor = sk.mul(on.neg().add(1)).add(on);
+    P = P ? P.mul(factor) : factor;
+  }
+  const off = P!.mul(eyeLike(a).neg().add(1));
+  const gt = U.mT.matmul(g).matmul(Vh.mT);
+  const diag = off.matmul(gt.diagonal(0, -2, -1).unsqueeze(-1)).squeeze(-1);
+  const inner = diagEmbed(diag).sub(off.mul(gt.mT));
+  return U.matmul(inner).matmul(Vh).mul(sign.unsqueeze(-1).unsqueeze(-1));
+}
 
 /**
  * cof(A) on the device, per batch element by the same rule as the CPU: det·A⁻ᵀ from the LU
@@ -149,7 +176,7 @@ function svdCofactor(a: Float64Array, n: number, out: FloatArray, o: number): vo
   const u = new Float64Array(n * n);
   const s = new Float64Array(n);
   const vh = new Float64Array(n * n);
-  svd(a, 1, n, n, u, s, vh, { fullMatrices: true, computeUV: true }, new Int32Array(1));
+  svdCpu(a, 1, n, n, u, s, vh, { fullMatrices: true, computeUV: true }, new Int32Array(1));
   // ∏_{j≠i} s_j by prefix and suffix products (no division, exact when some s_j = 0).
   const p = new Float64Array(n);
   let acc = 1;
@@ -253,9 +280,6 @@ export function pivotsToPermutation(pivots: Tensor, dtype: StorageDType): Tensor
   return apply1(pivotsOp, [pivots], { dtype });
 }
 
-function invForCofactor(a: Tensor): Tensor {
-  return applyOp(invOp, [a], undefined)[0];
-}
 function detForCofactor(a: Tensor): Tensor {
   return applyOp(detOp, [a], undefined)[0];
 }
