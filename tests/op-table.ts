@@ -165,18 +165,12 @@ const elementwise = [
 
 type ReduceArgs = { dim?: number | number[]; keepdim: boolean };
 
-/** `bugs`: known src bugs, marked on the case that shows them (see OpCase.knownBug). */
-function reduction(
-  name: string,
-  call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor,
-  bugs: { zeroDimWithDim?: string; emptyDimGradgrad?: string; intMessage?: string } = {},
-) {
+function reduction(name: string, call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor) {
   return entry<ReduceArgs>({
     name,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
-      // With the empty-dim bug, random cases avoid size-0 dims; the fixed samples still cover them.
-      shapeArb({ maxDims: 3, minSize: bugs.emptyDimGradgrad ? 1 : 0 }).chain((shape) =>
+      shapeArb({ maxDims: 3, minSize: 0 }).chain((shape) =>
         fc.record({
           shapes: fc.constant([shape]),
           args: fc.record({ dim: dimsArb(shape.length), keepdim: fc.boolean() }),
@@ -186,15 +180,11 @@ function reduction(
     ),
     samples: [
       fixed('0-d, all dims', [[]], [wide], { keepdim: false }),
-      { ...fixed('0-d, dim 0', [[]], [wide], { dim: 0, keepdim: true }), knownBug: bugs.zeroDimWithDim },
+      fixed('0-d, dim 0', [[]], [wide], { dim: 0, keepdim: true }),
       fixed('[2, 3], dim -1, keepdim', [[2, 3]], [wide], { dim: -1, keepdim: true }),
       fixed('[2, 3, 2], dims [2, 0]', [[2, 3, 2]], [wide], { dim: [2, 0], keepdim: false }),
       fixed('empty [0, 3], dim 1', [[0, 3]], [wide], { dim: 1, keepdim: false }),
-      {
-        ...fixed('empty [0, 3], dim 0', [[0, 3]], [wide], { dim: 0, keepdim: false }),
-        knownBug: bugs.emptyDimGradgrad,
-        knownBugIn: ['gradgradcheck'],
-      },
+      fixed('empty [0, 3], dim 0', [[0, 3]], [wide], { dim: 0, keepdim: false }),
     ],
     errors: [
       {
@@ -211,7 +201,7 @@ function reduction(
         message: new RegExp(`${name}: dim \\[1,-1\\] appears multiple times`),
         type: RangeError,
       },
-      { ...floatOnly(name, (mk) => call(mk([2], 'int32'), undefined, false)), knownBug: bugs.intMessage },
+      floatOnly(name, (mk) => call(mk([2], 'int32'), undefined, false)),
     ],
   });
 }
