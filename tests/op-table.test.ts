@@ -6,9 +6,11 @@
  * - WebGPU (float32) agreement with the cpu float64 result: forward, and backward through
  *   autograd.grad with a random gradOutput.
  * fast-check runs with a fixed seed (set LINAGRAD_FC_SEED to explore other cases).
+ * LINAGRAD_AGREEMENT_REPORT=1 prints, per entry, the largest WebGPU error seen as a multiple of
+ * eps(float32)·cond and the largest fraction of the tolerance used.
  */
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { flattenOutputs } from '../gradcheck/common.js';
 import {
   agreementTolerance,
@@ -168,6 +170,7 @@ function compare(
 ): void {
   const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : {};
   const tol = settings.tolerance?.(c, kind, ref) ?? defaultTolerance(e, c, kind, ref, extra);
+  record(e.name, kind, c, got, ref, tol);
   if (allClose(got, ref, { ...tol, equalNaN: true })) return;
   const worst = maxRelError(got, ref);
   throw new Error(
@@ -175,6 +178,40 @@ function compare(
       `rtol=${tol.rtol}: at flat index ${worst.index} webgpu ${worst.actual}, cpu ${worst.expected}`,
   );
 }
+
+/** Per entry and kind: the largest normwise error in units of eps32·cond, and of the tolerance used. */
+const seen = new Map<string, { multiple: number; used: number }>();
+
+function record(
+  name: string,
+  kind: 'forward' | 'backward',
+  c: OpCase,
+  got: ArrayLike<number>,
+  ref: Float64Array,
+  tol: Tolerance,
+): void {
+  let diff = 0;
+  let size = 0;
+  let used = 0;
+  for (let i = 0; i < ref.length; i++) {
+    if (!Number.isFinite(ref[i]) || !Number.isFinite(got[i])) continue;
+    const d = Math.abs(got[i] - ref[i]);
+    diff = Math.max(diff, d);
+    size = Math.max(size, Math.abs(ref[i]));
+    const allowed = tol.atol + tol.rtol * Math.abs(ref[i]);
+    used = Math.max(used, allowed > 0 ? d / allowed : d > 0 ? Number.POSITIVE_INFINITY : 0);
+  }
+  const multiple = size > 0 ? diff / size / (2 ** -23 * (c.cond ?? 1)) : 0;
+  const key = `${name}\t${kind}`;
+  const old = seen.get(key) ?? { multiple: 0, used: 0 };
+  seen.set(key, { multiple: Math.max(old.multiple, multiple), used: Math.max(old.used, used) });
+}
+
+afterAll(() => {
+  if (!process.env.LINAGRAD_AGREEMENT_REPORT || seen.size === 0) return;
+  const rows = [...seen].map(([k, v]) => `${k}\t${v.multiple.toPrecision(3)}\t${v.used.toPrecision(2)}`);
+  console.log(['entry\tkind\tmax err / (eps32·cond)\tmax fraction of tolerance', ...rows].join('\n'));
+});
 
 const host = async (t: Tensor) => Float64Array.from(await t.data());
 
