@@ -30,7 +30,10 @@ export interface GradcheckOptions {
   nondetTol?: number;
   /** Check that backward formulas accept null (undefined) output gradients (default true). */
   checkUndefinedGrad?: boolean;
-  /** Not supported (linagrad has no vmap); true throws. Default false, as PyTorch. */
+  /**
+   * Check what a batched (vmapped) backward relies on: VJPs linear in the gradOutput
+   * (gradcheck/batched.ts; linagrad has no vmap). Default false, as PyTorch.
+   */
   checkBatchedGrad?: boolean;
   /** Not supported (linagrad has no forward-mode AD yet); true throws. Default false. */
   checkForwardAd?: boolean;
@@ -48,18 +51,12 @@ export interface ResolvedOptions {
   fastMode: boolean;
   nondetTol: number;
   checkUndefinedGrad: boolean;
+  checkBatchedGrad: boolean;
   seed: number;
   inputNames: readonly string[] | null;
 }
 
 export function resolveOptions(where: string, o: GradcheckOptions): ResolvedOptions {
-  if (o.checkBatchedGrad) {
-    throw new Error(
-      `${where}: checkBatchedGrad is not supported. PyTorch's check vmaps the backward pass over a batch of ` +
-        'gradOutputs and compares it with one backward per gradOutput; linagrad has no vmap, so there is ' +
-        'no batched backward to compare. Leave checkBatchedGrad false (the PyTorch default).',
-    );
-  }
   if (o.checkForwardAd) {
     throw new Error(`${where}: checkForwardAd is not supported: linagrad has no forward-mode AD yet`);
   }
@@ -71,6 +68,7 @@ export function resolveOptions(where: string, o: GradcheckOptions): ResolvedOpti
     fastMode: o.fastMode ?? false,
     nondetTol: o.nondetTol ?? 0,
     checkUndefinedGrad: o.checkUndefinedGrad ?? true,
+    checkBatchedGrad: o.checkBatchedGrad ?? false,
     seed: o.seed ?? 0,
     inputNames: o.inputNames ?? null,
   };

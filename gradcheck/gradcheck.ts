@@ -5,6 +5,7 @@
  */
 import { applyOp, autograd, defineOp, enableGrad, type Tensor, tensor, zerosLike } from '../src/index.js';
 import { analyticalJacobian, checkReentrant, vjp } from './analytical.js';
+import { checkBatchedGrad } from './batched.js';
 import {
   checkInputs,
   Evaluator,
@@ -34,7 +35,9 @@ import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report
  * 3. with several outputs, one backward with gradients for all of them must equal the sum of the
  *    per-output backwards (not in PyTorch: it catches formulas that go wrong only then);
  * 4. zero gradOutputs must give zero (or null) gradients;
- * 5. with `checkUndefinedGrad`, backward must accept null gradients for some or all outputs.
+ * 5. with `checkUndefinedGrad`, backward must accept null gradients for some or all outputs;
+ * 6. with `checkBatchedGrad`, backward must be linear in its gradOutputs, what a batched
+ *    (vmapped) backward relies on (gradcheck/batched.ts).
  * Returns true, or throws a GradcheckError (returns false with `raiseException: false`). Misuse
  * (no input requiring grad, non-tensor inputs or outputs, webgpu inputs) always throws.
  */
@@ -79,6 +82,17 @@ export function runGradcheck(
   else slowCheck(ctx);
   checkZeroGradOutputs(ctx);
   if (o.checkUndefinedGrad) checkUndefinedGrad(ctx);
+  if (o.checkBatchedGrad) {
+    checkBatchedGrad({
+      where,
+      outs: diffOut.map((j) => out.tensors[j]),
+      xs: diff.map((i) => inputs[i]),
+      labels: diff.map((i) => labels[i]),
+      atol: o.atol,
+      rtol: o.rtol,
+      seed: o.seed,
+    });
+  }
 }
 
 interface Ctx {

@@ -1,7 +1,7 @@
 /**
  * Tests generated from the op table (tests/op-table.ts), for every entry:
- * - gradcheck (slow and fast mode) and gradgradcheck in float64 on the cpu, on the fixed samples
- *   and on `numRuns` fast-check cases;
+ * - gradcheck (slow mode with checkBatchedGrad, and fast mode) and gradgradcheck in float64 on
+ *   the cpu, on the fixed samples and on `numRuns` fast-check cases;
  * - the error inputs, with their expected message and type (on the cpu, and on WebGPU below);
  * - WebGPU (float32) agreement with the cpu float64 result: forward, and backward through
  *   autograd.grad with a random gradOutput.
@@ -49,7 +49,11 @@ function runCheck(e: OpEntry, kind: GradKind, c: OpCase): void {
     const ok =
       kind === 'gradgradcheck'
         ? gradgradcheck(fn, xs, null, opts)
-        : gradcheck(fn, xs, { ...opts, fastMode: kind === 'fastMode' });
+        : gradcheck(fn, xs, {
+            checkBatchedGrad: kind === 'gradcheck',
+            ...opts,
+            fastMode: kind === 'fastMode',
+          });
     expect(ok).toBe(true);
     // gradcheck warns exactly for float32 inputs that require grad (gradgradcheck also for
     // float32 gradOutputs of float32 outputs, so only the first direction is checked there).
