@@ -271,6 +271,8 @@ describe('miss and false-alarm rates over random cases', () => {
     fn: (bug: boolean) => (...xs: Tensor[]) => Tensor;
     /** gradgradcheck (second-derivative bugs) instead of gradcheck. */
     second?: boolean;
+    /** Extra gradcheck options. */
+    opts?: { checkBatchedGrad?: boolean };
   };
   const f1 =
     (op: (bug: boolean) => OpDef<undefined>) =>
@@ -312,6 +314,19 @@ describe('miss and false-alarm rates over random cases', () => {
       fn: f1((bug) => squareOp(bug ? 2 * (1 + 1e-2) : 2)),
     },
     {
+      name: 'backward nonlinear in g: g²·2x (with checkBatchedGrad)',
+      cases: tensorSampleArb(shapeArb({ maxDims: 2, minSize: 1 }), away).map((s) => [leaf(s)]),
+      fn: f1((bug) =>
+        bug
+          ? defineOp<undefined>({
+              ...squareOp(2),
+              backward: (c, [g]) => [g!.square().mul(c.inputs[0]).mul(2)],
+            })
+          : squareOp(2),
+      ),
+      opts: { checkBatchedGrad: true },
+    },
+    {
       name: 'detached second-order term (gradgradcheck)',
       cases: tensorSampleArb(shapeArb({ maxDims: 2, minSize: 1 }), away).map((s) => [leaf(s)]),
       fn: (bug) => (t) => call(bug ? squareDetached : squareOp(2), [t], undefined),
@@ -333,7 +348,7 @@ describe('miss and false-alarm rates over random cases', () => {
       const samples = fc.sample(fam.cases, { numRuns: RUNS, seed: 7 });
       for (const xs of samples) {
         for (const fastMode of fam.second ? [false] : [false, true]) {
-          const opts = { ...quiet, fastMode };
+          const opts = { ...quiet, ...fam.opts, fastMode };
           const run = (bug: boolean) =>
             fam.second ? gradgradcheck(fam.fn(bug), xs, null, opts) : gradcheck(fam.fn(bug), xs, opts);
           total++;
