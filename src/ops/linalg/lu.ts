@@ -20,12 +20,16 @@ import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
+import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 /**
  * The LU family: lu_factor, inv, solve, det, slogdet. Each CPU kernel factors with partial
  * pivoting (src/backends/cpu/linalg/lu.ts); each WGSL kernel does the same on the device.
+ * A batch element whose A holds NaN or ±inf gets NaN outputs (nonfinite.ts).
  */
+
+const WHOLE: Region = {};
 
 const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
 
@@ -72,18 +76,21 @@ export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
   },
   cpu: ([a], [lu, piv, info]) => {
     const n = a.shape[a.shape.length - 1];
+    const batch = info.data.length;
     luFactor(
       a.data as FloatArray,
-      info.data.length,
+      batch,
       n,
       lu.data as FloatArray,
       piv.data as Int32Array,
       info.data as Int32Array,
     );
+    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: lu.data as FloatArray, size: n * n }]);
   },
   webgpu: (gpu, [a], [lu, piv, info]) => {
-    const n = a.shape[a.shape.length - 1];
-    luFactorGpu(gpu, a.storage, numel(info.shape), n, lu.storage, piv.storage, info.storage);
+    const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
+    luFactorGpu(gpu, a.storage, batch, n, lu.storage, piv.storage, info.storage);
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: lu.storage, size: n * n }]);
   },
   // A = P L U: with Φ = tril(Lᴴ gL, −1) + triu(gU Uᴴ), gA = P L⁻ᴴ Φ U⁻ᴴ (square case).
   backward: (c, [gLU]) => {
@@ -118,12 +125,14 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luInverse(f.lu, f.piv, batch, n, x.data as FloatArray);
+    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: x.data as FloatArray, size: n * n }]);
   },
   webgpu: (gpu, [a], [x, info]) => {
     const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n, info);
     luInverseGpu(gpu, f.lu, f.piv, batch, n, x.storage);
     f.free();
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: x.storage, size: n * n }]);
   },
   // X = A⁻¹: gA = −Xᴴ G Xᴴ.
   backward: (c, [g]) => {
@@ -151,12 +160,14 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luSolve(f.lu, f.piv, batch, n, b.data as FloatArray, k, x.data as FloatArray);
+    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: x.data as FloatArray, size: n * k }]);
   },
   webgpu: (gpu, [a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorGpu(gpu, a, batch, n, info);
     luSolveGpu(gpu, f.lu, f.piv, batch, n, b.storage, k, x.storage);
     f.free();
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: x.storage, size: n * k }]);
   },
   // AX = B: gB = A⁻ᴴ G (a solve with Aᴴ), gA = −gB Xᴴ.
   backward: (c, [g]) => {
@@ -183,12 +194,14 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
     luDet(f.lu, f.piv, batch, n, d.data as FloatArray);
+    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: d.data as FloatArray, size: 1 }]);
   },
   webgpu: (gpu, [a], [d]) => {
     const [batch, n] = [numel(d.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: d.storage, size: 1 }]);
   },
   // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A.
   backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]))],
@@ -208,12 +221,16 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     const [batch, n] = [sign.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
     luSlogdet(f.lu, f.piv, batch, n, sign.data as FloatArray, lad.data as FloatArray);
+    const outs = [sign, lad].map((t) => ({ data: t.data as FloatArray, size: 1 }));
+    poisonNonFiniteCpu(a.data, batch, n, WHOLE, outs);
   },
   webgpu: (gpu, [a], [sign, lad]) => {
     const [batch, n] = [numel(sign.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luSlogdetGpu(gpu, f.lu, f.piv, batch, n, sign.storage, lad.storage);
     f.free();
+    const outs = [sign, lad].map((t) => ({ storage: t.storage, size: 1 }));
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, outs);
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
   backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mT)] : [null]),

@@ -7,10 +7,12 @@ import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
 import { apply1, defineOp, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
+import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region } from './nonfinite.js';
 
 /**
  * Triangular solves A X = B (left) or X A = B (right) for A [..., n, n] and B [..., n, k] / [..., k, n]
- * with equal batch dims; the public wrapper broadcasts. Only the `upper` (or lower) triangle of A is read.
+ * with equal batch dims; the public wrapper broadcasts. Only the `upper` (or lower) triangle of A is read;
+ * NaN or ±inf there gives NaN for that batch element (nonfinite.ts).
  */
 export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOptions>({
   name: 'solveTriangular',
@@ -23,10 +25,12 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
   cpu: ([a, b], [x], o) => {
     const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
     solveTriangularCpu(a.data as FloatArray, batch, n, b.data as FloatArray, nrhs, x.data as FloatArray, o);
+    poisonNonFiniteCpu(a.data, batch, n, readRegion(o), [{ data: x.data as FloatArray, size: n * nrhs }]);
   },
   webgpu: (gpu, [a, b], [x], o) => {
     const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
     solveTriangularGpu(gpu, a.storage, batch, n, b.storage, nrhs, x.storage, o);
+    poisonNonFiniteGpu(gpu, a.storage, batch, n, readRegion(o), [{ storage: x.storage, size: n * nrhs }]);
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
   // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB.
@@ -41,6 +45,9 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
     return [o.upper ? full.triu(k) : full.tril(-k), gB];
   },
 });
+
+/** The part of A a triangular solve reads. */
+const readRegion = (o: TriangularOptions): Region => ({ upper: o.upper, skipDiagonal: o.unitriangular });
 
 export function solveTriangularCore(a: Tensor, b: Tensor, o: TriangularOptions): Tensor {
   return apply1(solveTriangularOp, [a, b], o);

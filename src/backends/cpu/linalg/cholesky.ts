@@ -20,8 +20,8 @@ const SYRK_BLOCK = 64;
 /**
  * In-place lower Cholesky of the n×n block at w[o] (leading dim ld), reading and producing only
  * the lower triangle (the strict upper triangle may be overwritten with garbage). Returns 0 or
- * the 1-based order of the first leading minor that is not positive-definite (a pivot ≤ 0 or
- * NaN), stopping there. `tmp` holds at least ⌈n/2⌉·⌊n/2⌋ + 4n doubles.
+ * the 1-based order of the first leading minor that is not positive-definite (a pivot ≤ 0, +inf
+ * or NaN), stopping there. `tmp` holds at least ⌈n/2⌉·⌊n/2⌋ + 4n doubles.
  */
 function potrf(w: Float64Array, o: number, ld: number, n: number, tmp: Float64Array): number {
   if (n <= CHOL_BASE) return potrfBase(w, o, ld, n);
@@ -56,7 +56,7 @@ function potrfBase(w: Float64Array, o: number, ld: number, n: number): number {
     }
     let d = w[ri + i]!;
     for (let t = 0; t < i; t++) d -= w[ri + t]! * w[ri + t]!;
-    if (!(d > 0)) {
+    if (!(d > 0 && d < Number.POSITIVE_INFINITY)) {
       w[ri + i] = d;
       return i + 1;
     }
@@ -73,7 +73,8 @@ function potrfBase(w: Float64Array, o: number, ld: number, n: number): number {
  * - `l`: batch × n × n; receives L (or U) with the other triangle zeroed. It may be the same
  *   array as `a`.
  * - `info[b]` = 0, or the 1-based order k of the first leading minor that is not positive-definite
- *   (a pivot ≤ 0 or NaN; so NaN input never yields a silently finite factor). The factorization
+ *   (a pivot ≤ 0, +inf or NaN; so NaN or ±inf in the read triangle never yields a silently finite
+ *   factor: an infinite entry makes its own or a later pivot infinite or NaN). The factorization
  *   of that batch element stops there, like LAPACK potrf: its output is then a partial result.
  * Float32 arrays are factored in float64 and rounded once into `l`.
  */

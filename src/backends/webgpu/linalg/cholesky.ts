@@ -60,7 +60,7 @@ ${wgslSlotPrologue(t, s)}
   for (var k = k0; k < k1; k++) {
     let before = failed;
     let d = L[base + k * (n + 1u)];
-    if (live && failed == 0u && !f32IsPositive(d)) { failed = k + 1u; }
+    if (live && failed == 0u && !f32IsFinitePositive(d)) { failed = k + 1u; }
     if (live && before == 0u) {
       // Finish column k - 1: L(k-1, k-1) = sqrt(pivot), the rest divided by it.
       if (k > 0u && lane == (k - 1u) % ${t}u) { finish(base, n, k - 1u, rs, cs); }
@@ -89,7 +89,7 @@ ${wgslSlotPrologue(t, s)}
  * - `l`: batch × n × n; receives L (or U = Lᵀ when `upper`) with the other triangle zeroed. It may
  *   be `a` itself (in place).
  * - `info` (int32, batch) = 0, or the 1-based order k of the first leading minor that is not
- *   positive-definite (a pivot ≤ 0 or NaN, so NaN input never gives a silently finite factor).
+ *   positive-definite (a pivot ≤ 0, +inf or NaN, so NaN or ±inf input never gives a silently finite factor).
  *   That matrix's factorization stops there: its output is then a partial result (columns before
  *   k hold L, the pivot holds the failing value; the trailing block is partially updated, so it
  *   differs from the CPU's partial result).

@@ -33,7 +33,7 @@ const F32_INF_KEY: u32 = 0x7f800000u;
 fn f32Key(x: f32) -> u32 { return bitcast<u32>(x) & 0x7fffffffu; }
 fn f32IsNan(x: f32) -> bool { return f32Key(x) > F32_INF_KEY; }
 fn f32IsZero(x: f32) -> bool { return f32Key(x) == 0u; }
-fn f32IsPositive(x: f32) -> bool { let b = bitcast<u32>(x); return b != 0u && b <= F32_INF_KEY; }
+fn f32IsFinitePositive(x: f32) -> bool { let b = bitcast<u32>(x); return b != 0u && b < F32_INF_KEY; }
 `;
 
 /**
