@@ -331,6 +331,37 @@ describe('linalg.pinv', () => {
     expect(() => pinv(eye(2), { rtol: -1 })).toThrow(/rtol must be a finite number >= 0/);
   });
 
+  it('atol and rtol may be tensors, one tolerance per matrix of the batch (as PyTorch)', () => {
+    const A = randn([2, 3, 4, 4], { seed: 31 });
+    const atol = tensor([[0.5], [1.5]]); // broadcasts over the batch [2, 3]
+    const rtol = tensor([0.1, 0.3, 0.6]);
+    const P = pinv(A, { atol, rtol });
+    const R = linalg.matrixRank(A, { atol, rtol });
+    expect(P.shape).toEqual([2, 3, 4, 4]);
+    expect(R.shape).toEqual([2, 3]);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const a = A.narrow(0, i, 1).narrow(1, j, 1).reshape([4, 4]);
+        const o = { atol: [0.5, 1.5][i], rtol: [0.1, 0.3, 0.6][j] };
+        const p = P.narrow(0, i, 1).narrow(1, j, 1).reshape([4, 4]);
+        expect(vals(p)).toEqual(vals(pinv(a, o)));
+        expect(R.narrow(0, i, 1).narrow(1, j, 1).item()).toBe(linalg.matrixRank(a, o).item());
+      }
+    }
+    // One-element tensors are numbers; PyTorch's OpInfo passes rtol = tensor(1.0): every s ≤ σ_max is cut.
+    expect(vals(pinv(A, { rtol: tensor(0.3) }))).toEqual(vals(pinv(A, { rtol: 0.3 })));
+    expect(vals(pinv(A, { rtol: tensor(1) })).every((x) => x === 0)).toBe(true);
+    expect(vals(linalg.matrixRank(A, { rtol: tensor([1]) }))).toEqual(Array(6).fill(0));
+    // The per-matrix path stays differentiable.
+    const X = randn([3, 3, 2], { seed: 32 }).requiresGrad_();
+    expect(gradcheck((x: Tensor) => pinv(x, { rtol: tensor([1e-3, 1e-2, 1e-1]) }), [X])).toBe(true);
+    expect(() => pinv(A, { atol: tensor([[[1]], [[2]]]) })).toThrow(
+      'linalg.pinv: atol of shape [2, 1, 1] does not broadcast to the batch shape [2, 3] of A (one tolerance per matrix)',
+    );
+    expect(() => pinv(A, { atol: tensor([1, 2, 3, 4, 5]) })).toThrow(/cannot be broadcast/);
+    expect(pinv(zeros([0, 3, 2]), { atol: tensor([1, 2, 3]).narrow(0, 0, 0) }).shape).toEqual([0, 2, 3]);
+  });
+
   it('gradcheck and gradgradcheck: full rank, rank-deficient a·bᵀ through its factors, hermitian', () => {
     for (const [m, n] of [
       [4, 3],

@@ -11,6 +11,7 @@ import { eigvalsh } from './eigh.js';
 import { invOp } from './lu.js';
 import { resolveTolerances } from './pinv.js';
 import { svdvals } from './svd.js';
+import { type ToleranceArg, withTolerances } from './tolerance-args.js';
 
 /**
  * Matrix norms, condition numbers and numerical rank, built from svdvals/eigvalsh/inv and
@@ -226,20 +227,23 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
 
 /**
  * Numerical rank, as torch.linalg.matrix_rank: the number of singular values (|eigenvalues| when
- * `hermitian`) greater than max(atol, rtol·σ_max), with pinv's defaults for atol and rtol.
+ * `hermitian`) greater than max(atol, rtol·σ_max), with pinv's defaults for atol and rtol (numbers,
+ * or tensors with one tolerance per matrix).
  * Returns int32 (PyTorch: int64); an integer has no gradient.
  */
 export function matrixRank(
   A: Tensor,
-  opts: { atol?: number; rtol?: number; hermitian?: boolean } = {},
+  opts: { atol?: ToleranceArg; rtol?: ToleranceArg; hermitian?: boolean } = {},
 ): Tensor {
   const op = 'linalg.matrixRank';
-  const { atol, rtol } = resolveTolerances(op, A, opts.atol, opts.rtol);
   if (opts.hermitian) checkSquare(op, A);
-  return noGrad(() => {
-    const s = opts.hermitian ? eigvalsh(A) : svdvals(A);
-    const r = apply1(countAboveOp, [s], { atol, rtol });
-    s.dispose();
-    return r;
+  return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
+    const tol = resolveTolerances(op, a, atol, rtol);
+    return noGrad(() => {
+      const s = opts.hermitian ? eigvalsh(a) : svdvals(a);
+      const r = apply1(countAboveOp, [s], tol);
+      s.dispose();
+      return r;
+    });
   });
 }

@@ -11,6 +11,7 @@ import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { checkFloat, checkMatrix, checkSquare } from './common.js';
 import { checkConvergence, diagnosticActive, reportIllDefined } from './guards.js';
+import { type ToleranceArg, withTolerances } from './tolerance-args.js';
 
 /**
  * The pseudoinverse P = A⁺ as one op: forward by the SVD A = U S Vh (or, with `hermitian`, by
@@ -266,10 +267,13 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
 });
 
 export interface PinvOptions {
-  /** Absolute cutoff for singular values (default 0). */
-  atol?: number;
-  /** Relative cutoff (times σ_max); default eps(dtype)·max(m, n), or 0 when atol > 0 is given. */
-  rtol?: number;
+  /** Absolute cutoff for singular values (default 0); a tensor gives one per matrix of the batch. */
+  atol?: ToleranceArg;
+  /**
+   * Relative cutoff (times σ_max); default eps(dtype)·max(m, n), or 0 when atol > 0 is given. A
+   * tensor gives one per matrix of the batch.
+   */
+  rtol?: ToleranceArg;
   /** A is symmetric: use eigh of its lower triangle (default false). */
   hermitian?: boolean;
 }
@@ -311,9 +315,12 @@ export function pinvParts(A: Tensor, op: string, attrs: PinvAttrs): { P: Tensor;
  * Golub–Pereyra formula where the numerical rank is locally constant.
  */
 export function pinv(A: Tensor, opts: PinvOptions = {}): Tensor {
-  const tol = resolveTolerances('linalg.pinv', A, opts.atol, opts.rtol);
-  const { P, S, rank } = pinvParts(A, 'linalg.pinv', { ...tol, hermitian: opts.hermitian ?? false });
-  if (!P.requiresGrad) S.dispose();
-  rank.dispose();
-  return P;
+  const op = 'linalg.pinv';
+  return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
+    const tol = resolveTolerances(op, a, atol, rtol);
+    const { P, S, rank } = pinvParts(a, op, { ...tol, hermitian: opts.hermitian ?? false });
+    if (!P.requiresGrad) S.dispose();
+    rank.dispose();
+    return P;
+  });
 }
