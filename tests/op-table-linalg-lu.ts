@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import {
   agreementTolerance,
+  distinctSingularValuesMatrix,
   type ErrorCase,
   entry,
   type OpCase,
@@ -78,22 +79,63 @@ const invEx = inverseEntry('linalg.invEx (inverse)', (a) => linalg.invEx(a).inve
 
 // ---- luFactor -------------------------------------------------------------------------------------
 
+/**
+ * luFactor takes rectangular matrices too (PyTorch's OpInfo samples (S + δ) × S, δ = −2…2):
+ * half the random cases are m×n with distinct singular values (κ = s_max/s_min known).
+ */
+const rect = (batch: number[], m?: number, n?: number) =>
+  distinctSingularValuesMatrix({ batch, rows: m, cols: n });
+const rectSamples = (): OpCase<undefined>[] => [
+  matrixCase('5x3 (2-D)', pick(rect([], 5, 3)), undefined),
+  matrixCase('3x5 (2-D)', pick(rect([], 3, 5)), undefined),
+  matrixCase('[2] batch of 4x1', pick(rect([2], 4, 1)), undefined),
+  matrixCase('[2, 1] batch of 2x6', pick(rect([2, 1], 2, 6)), undefined),
+  matrixCase('0x3', pick(rect([], 0, 3)), undefined),
+  matrixCase('empty batch [0] of 3x2', pick(rect([0], 3, 2)), undefined),
+];
+
 const luFactor = entry<undefined>({
   name: 'linalg.luFactor (LU)',
   fn: ([a]) => linalg.luFactor(a).LU,
   // Well-conditioned inputs: the pivots are locally constant, so LU is differentiable.
-  arbitrary: matrixCases((batch) => wc(batch), noArgs),
-  samples: squareSamples((b, n) => wc(b, n), undefined),
+  arbitrary: fc.oneof(
+    matrixCases((batch) => wc(batch), noArgs),
+    matrixCases((batch) => rect(batch), noArgs),
+  ),
+  samples: [...squareSamples((b, n) => wc(b, n), undefined), ...rectSamples()],
   errors: [
-    ...matrixErrors('linalg.luFactor', (a) => linalg.luFactor(a)),
+    ...matrixErrors('linalg.luFactor', (a) => linalg.luFactor(a), { square: false }),
     linalgError(
       'a singular matrix',
       (mk) => linalg.luFactor(mk([2, 2])).LU,
       /^linalg\.luFactor: U\[2,2\] is zero and using it on luSolve would result in a division by zero\./,
     ),
+    linalgError(
+      'a rank-deficient 3x2 matrix',
+      (mk) => linalg.luFactor(mk([3, 2])).LU,
+      /^linalg\.luFactor: U\[2,2\] is zero/,
+    ),
   ],
   ...runs(),
-  webgpu: { numRuns: gpuRuns(), size: matSize, samples: matrixGpuCases((b, n) => wc(b, n), undefined) },
+  webgpu: {
+    numRuns: gpuRuns(),
+    size: matSize,
+    samples: [
+      ...matrixGpuCases((b, n) => wc(b, n), undefined),
+      ...(
+        [
+          [16, 8, [], 1],
+          [8, 16, [], 2],
+          [64, 40, [], 3],
+          [40, 64, [], 4],
+          [4, 3, [1000], 5],
+        ] as [number, number, number[], number][]
+      ).map(([m, n, batch, seed]) => ({
+        ...matrixCase('', pick(rect(batch, m, n), seed), undefined),
+        label: `webgpu ${batch.length ? 'batch of 1,000 ' : ''}${m}x${n}`,
+      })),
+    ],
+  },
 });
 
 // ---- det, slogdet, logdet -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/in
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu } from './nonfinite.js';
+import { poisonNonFiniteCpu, poisonNonFiniteGpu, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 type Upper = { upper: boolean };
@@ -63,12 +63,12 @@ export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
   cpu: ([l], [x, info], { upper }) => {
     const [batch, n] = sizes(l.shape);
     choleskyInverseCpu(l.data as FloatArray, batch, n, upper, x.data as FloatArray, info.data as Int32Array);
-    poisonNonFiniteCpu(l.data, batch, n, { upper }, [{ data: x.data as FloatArray, size: n * n }]);
+    poisonNonFiniteCpu(l.data, squares(batch, n), { upper }, [{ data: x.data as FloatArray, size: n * n }]);
   },
   webgpu: (gpu, [l], [x, info], { upper }) => {
     const [batch, n] = sizes(l.shape);
     choleskyInverseGpu(gpu, l.storage, batch, n, upper, x.storage, info.storage);
-    poisonNonFiniteGpu(gpu, l.storage, batch, n, { upper }, [{ storage: x.storage, size: n * n }]);
+    poisonNonFiniteGpu(gpu, l.storage, squares(batch, n), { upper }, [{ storage: x.storage, size: n * n }]);
   },
   // X = (L Lᴴ)⁻¹: C = X (G + Gᴴ) X; gL = −C L (lower) or gU = −U C (upper). Not projected, as PyTorch.
   backward: (c, [g]) => {

@@ -7,6 +7,7 @@ import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { dispatch1D, wgslParams } from '../../backends/webgpu/runtime.js';
 import { eps } from '../../dtype.js';
+import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
 import { apply1, applyOp, defineOp, type OpDef } from '../registry.js';
@@ -213,37 +214,44 @@ export function cofactor(a: Tensor): Tensor {
   return apply1(cofactorOp, [a], undefined);
 }
 
-/** Identity of the trailing n×n shape of `like`, on its device and dtype (broadcasts over batches). */
-export function eyeLike(like: Tensor): Tensor {
+/**
+ * The rows × cols identity (default the trailing n×n of `like`), on `like`'s device and dtype
+ * (broadcasts over batches).
+ */
+export function eyeLike(like: Tensor, rows?: number, cols?: number): Tensor {
   const n = like.shape[like.ndim - 1];
-  const data = like.dtype === 'float32' ? new Float32Array(n * n) : new Float64Array(n * n);
-  for (let i = 0; i < n; i++) data[i * n + i] = 1;
-  return fromHost(data, [n, n], like.device);
+  const [r, c] = [rows ?? n, cols ?? n];
+  const data = like.dtype === 'float32' ? new Float32Array(r * c) : new Float64Array(r * c);
+  for (let i = 0; i < Math.min(r, c); i++) data[i * c + i] = 1;
+  return fromHost(data, [r, c], like.device);
 }
 
-/** The permutation matrix P of A = P L U from LAPACK pivots (applied in reverse to the identity). */
-const pivotsOp = defineOp<{ dtype: StorageDType }>({
+/**
+ * The m×m permutation matrix P of A = P L U (A m×n) from its k = min(m, n) LAPACK pivots (the
+ * swaps applied in reverse to the identity).
+ */
+const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
   name: 'luPivotsToPermutation',
-  infer: ([p], { dtype }) => [{ shape: [...p.shape, p.shape[p.shape.length - 1]], dtype }],
-  cpu: ([p], [out]) => {
-    const n = p.shape[p.shape.length - 1];
-    const batch = n === 0 ? 0 : p.data.length / n;
-    const perm = new Int32Array(n);
+  infer: ([p], { dtype, m }) => [{ shape: [...p.shape.slice(0, -1), m, m], dtype }],
+  cpu: ([p], [out], { m }) => {
+    const k = p.shape[p.shape.length - 1];
+    const batch = numelOf(p.shape.slice(0, -1));
+    const perm = new Int32Array(m);
     for (let e = 0; e < batch; e++) {
-      for (let i = 0; i < n; i++) perm[i] = i;
+      for (let i = 0; i < m; i++) perm[i] = i;
       // Row i of P·(LU) is row perm[i] of LU; swaps applied last-to-first build P from I.
-      for (let k = n - 1; k >= 0; k--) {
-        const q = p.data[e * n + k] - 1;
-        const t = perm[k];
-        perm[k] = perm[q];
-        perm[q] = t;
+      for (let q = k - 1; q >= 0; q--) {
+        const r = p.data[e * k + q] - 1;
+        const t = perm[q];
+        perm[q] = perm[r];
+        perm[r] = t;
       }
-      for (let i = 0; i < n; i++) out.data[e * n * n + i * n + perm[i]] = 1;
+      for (let i = 0; i < m; i++) out.data[e * m * m + i * m + perm[i]] = 1;
     }
   },
-  webgpu: (gpu, [p], [out]) => {
-    const n = p.shape[p.shape.length - 1];
-    const batch = n === 0 ? 0 : p.storage.length / n;
+  webgpu: (gpu, [p], [out], { m }) => {
+    const k = p.shape[p.shape.length - 1];
+    const batch = numelOf(p.shape.slice(0, -1));
     gpu.run({
       code: `// lu pivots to permutation
 @group(0) @binding(0) var<storage, read> piv: array<i32>;
@@ -254,10 +262,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let e = gid.x + gid.y * nwg.x * 64u;
   let n = pu(0u);
   if (e >= pu(1u)) { return; }
+  let kp = pu(2u);
   let base = e * n * n;
   for (var i = 0u; i < n * n; i++) { out[base + i] = select(0.0, 1.0, i % (n + 1u) == 0u); }
-  for (var k = i32(n) - 1; k >= 0; k--) {
-    let q = u32(piv[e * n + u32(k)] - 1);
+  for (var k = i32(kp) - 1; k >= 0; k--) {
+    let q = u32(piv[e * kp + u32(k)] - 1);
     if (q != u32(k)) {
       for (var j = 0u; j < n; j++) {
         let t = out[base + u32(k) * n + j];
@@ -269,15 +278,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`,
       inputs: [p.storage],
       outputs: [out.storage],
-      params: Uint32Array.from([n, batch]),
+      params: Uint32Array.from([m, batch, k]),
       workgroups: dispatch1D(batch, 64),
     });
   },
   backward: 'not-differentiable',
 });
 
-export function pivotsToPermutation(pivots: Tensor, dtype: StorageDType): Tensor {
-  return apply1(pivotsOp, [pivots], { dtype });
+/** P (…, m, m) from the pivots (…, k) of an m-row matrix. */
+export function pivotsToPermutation(pivots: Tensor, m: number, dtype: StorageDType): Tensor {
+  return apply1(pivotsOp, [pivots], { dtype, m });
 }
 
 function detForCofactor(a: Tensor): Tensor {

@@ -3,6 +3,7 @@ import {
   type FloatArray,
   luDet,
   luFactor,
+  luFactorRect,
   luInverse,
   luSlogdet,
   luSolve,
@@ -10,6 +11,7 @@ import {
 import {
   luDetGpu,
   luFactorGpu,
+  luFactorRectGpu,
   luInverseGpu,
   luSlogdetGpu,
   luSolveGpu,
@@ -18,9 +20,10 @@ import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
-import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region } from './nonfinite.js';
+import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
+import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 /**
@@ -62,47 +65,80 @@ function factorGpu(gpu: WebGPURuntime, a: GpuView, batch: number, n: number, inf
 
 // ---- lu_factor --------------------------------------------------------------------------------
 
-/** A = P L U packed as LU (unit L below the diagonal), pivots (1-based, LAPACK order), info. */
+/**
+ * A = P L U for A (…, m, n), packed as LU (…, m, n) with the unit lower-trapezoidal L (m×k)
+ * below the diagonal and the upper-trapezoidal U (k×n) on and above it, k = min(m, n); pivots
+ * (…, k; 1-based, LAPACK order) and info.
+ */
 export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
   name: 'luFactor',
   infer: ([a]) => {
-    checkSquare('linalg.luFactor', a);
+    checkMatrix('linalg.luFactor', a);
     const b = batchOf(a.shape);
+    const [m, n] = a.shape.slice(-2);
     return [
       { shape: a.shape, dtype: a.dtype },
-      { shape: [...b, a.shape[a.shape.length - 1]], dtype: 'int32' },
+      { shape: [...b, Math.min(m, n)], dtype: 'int32' },
       { shape: b, dtype: 'int32' },
     ];
   },
   cpu: ([a], [lu, piv, info]) => {
-    const n = a.shape[a.shape.length - 1];
+    const [m, n] = a.shape.slice(-2);
     const batch = info.data.length;
-    luFactor(
-      a.data as FloatArray,
-      batch,
-      n,
-      lu.data as FloatArray,
-      piv.data as Int32Array,
-      info.data as Int32Array,
-    );
-    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: lu.data as FloatArray, size: n * n }]);
+    const [l, p, i] = [lu.data as FloatArray, piv.data as Int32Array, info.data as Int32Array];
+    luFactorRect(a.data as FloatArray, batch, m, n, l, p, i);
+    poisonNonFiniteCpu(a.data, { batch, rows: m, cols: n }, WHOLE, [{ data: l, size: m * n }]);
   },
   webgpu: (gpu, [a], [lu, piv, info]) => {
-    const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
-    luFactorGpu(gpu, a.storage, batch, n, lu.storage, piv.storage, info.storage);
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: lu.storage, size: n * n }]);
+    const [m, n] = a.shape.slice(-2);
+    const batch = numel(info.shape);
+    luFactorRectGpu(gpu, a.storage, batch, m, n, lu.storage, piv.storage, info.storage);
+    poisonNonFiniteGpu(gpu, a.storage, { batch, rows: m, cols: n }, WHOLE, [
+      { storage: lu.storage, size: m * n },
+    ]);
   },
-  // A = P L U: with Φ = tril(Lᴴ gL, −1) + triu(gU Uᴴ), gA = P L⁻ᴴ Φ U⁻ᴴ (square case).
-  backward: (c, [gLU]) => {
-    const [LU, pivots] = c.outputs;
-    const L = LU.tril(-1).add(eyeLike(LU));
-    const U = LU.triu();
-    const phi = L.mT.matmul(gLU!.tril(-1)).tril(-1).add(gLU!.triu().matmul(U.mT).triu());
-    const left = solveTriangularCore(L.mT, phi, { upper: true, left: true, unitriangular: true });
-    const y = solveTriangularCore(U.mT, left, { upper: false, left: false, unitriangular: false });
-    return [pivotsToPermutation(pivots, c.inputs[0].dtype).matmul(y)];
-  },
+  backward: (c, [gLU]) => [luBackward(c.outputs[0], c.outputs[1], gLU!)],
 });
+
+/**
+ * gA of P·A = L·U from gLU (gL = its strict lower m×k part, gU its upper k×n part), by
+ * differentiating L⁻¹Pᵀ dA (wide) or Pᵀ dA U⁻¹ (tall, square) and splitting into the parts L and
+ * U can absorb (triangular solves only, no inverses):
+ * - m ≥ n, L = [L₁; L₂]: gY₁ = L₁⁻ᴴ (tril(L₁ᴴ gL₁, −1) + triu(gU Uᴴ − L₂ᴴ gL₂)), gY₂ = gL₂,
+ *   gA = P [gY₁; gY₂] U⁻ᴴ (square: P L⁻ᴴ (tril(Lᴴ gL, −1) + triu(gU Uᴴ)) U⁻ᴴ);
+ * - m < n, U = [U₁ U₂]: gX₁ = tril(Lᴴ gL − gU Uᴴ, −1) U₁⁻ᴴ + gU₁, gX₂ = gU₂, gA = P L⁻ᴴ [gX₁ gX₂].
+ */
+function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
+  const [m, n] = LU.shape.slice(-2);
+  const k = Math.min(m, n);
+  if (k === 0) return gLU.mul(0);
+  const L = LU.narrow(-1, 0, k)
+    .tril(-1)
+    .add(eyeLike(LU, m, k));
+  const U = LU.narrow(-2, 0, k).triu();
+  const gL = gLU.narrow(-1, 0, k).tril(-1);
+  const gU = gLU.narrow(-2, 0, k).triu();
+  const P = pivotsToPermutation(pivots, m, LU.dtype);
+  const solve = (a: Tensor, b: Tensor, upper: boolean, left: boolean, unitriangular: boolean) =>
+    solveTriangularCore(a, b, { upper, left, unitriangular });
+  if (m >= n) {
+    const [L1, gL1] = [L.narrow(-2, 0, n), gL.narrow(-2, 0, n)];
+    let inner = L1.mT.matmul(gL1).tril(-1).add(gU.matmul(U.mT).triu());
+    if (m > n)
+      inner = inner.sub(
+        L.narrow(-2, n, m - n)
+          .mT.matmul(gL.narrow(-2, n, m - n))
+          .triu(),
+      );
+    const gY1 = solve(L1.mT, inner, true, true, true);
+    const gY = m > n ? cat([gY1, gL.narrow(-2, n, m - n)], -2) : gY1;
+    return P.matmul(solve(U.mT, gY, false, false, false));
+  }
+  const phi = L.mT.matmul(gL).sub(gU.matmul(U.mT)).tril(-1);
+  const gX1 = solve(U.narrow(-1, 0, m).mT, phi, false, false, false).add(gU.narrow(-1, 0, m));
+  const gX = cat([gX1, gU.narrow(-1, m, n - m)], -1);
+  return P.matmul(solve(L.mT, gX, true, true, true));
+}
 
 function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -125,14 +161,14 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luInverse(f.lu, f.piv, batch, n, x.data as FloatArray);
-    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: x.data as FloatArray, size: n * n }]);
+    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: x.data as FloatArray, size: n * n }]);
   },
   webgpu: (gpu, [a], [x, info]) => {
     const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n, info);
     luInverseGpu(gpu, f.lu, f.piv, batch, n, x.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: x.storage, size: n * n }]);
+    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: x.storage, size: n * n }]);
   },
   // X = A⁻¹: gA = −Xᴴ G Xᴴ.
   backward: (c, [g]) => {
@@ -160,14 +196,14 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luSolve(f.lu, f.piv, batch, n, b.data as FloatArray, k, x.data as FloatArray);
-    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: x.data as FloatArray, size: n * k }]);
+    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: x.data as FloatArray, size: n * k }]);
   },
   webgpu: (gpu, [a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorGpu(gpu, a, batch, n, info);
     luSolveGpu(gpu, f.lu, f.piv, batch, n, b.storage, k, x.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: x.storage, size: n * k }]);
+    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: x.storage, size: n * k }]);
   },
   // AX = B: gB = A⁻ᴴ G (a solve with Aᴴ), gA = −gB Xᴴ.
   backward: (c, [g]) => {
@@ -194,14 +230,14 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
     luDet(f.lu, f.piv, batch, n, d.data as FloatArray);
-    poisonNonFiniteCpu(a.data, batch, n, WHOLE, [{ data: d.data as FloatArray, size: 1 }]);
+    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: d.data as FloatArray, size: 1 }]);
   },
   webgpu: (gpu, [a], [d]) => {
     const [batch, n] = [numel(d.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, [{ storage: d.storage, size: 1 }]);
+    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: d.storage, size: 1 }]);
   },
   // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A.
   backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]))],
@@ -222,7 +258,7 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     luSlogdet(f.lu, f.piv, batch, n, sign.data as FloatArray, lad.data as FloatArray);
     const outs = [sign, lad].map((t) => ({ data: t.data as FloatArray, size: 1 }));
-    poisonNonFiniteCpu(a.data, batch, n, WHOLE, outs);
+    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, outs);
   },
   webgpu: (gpu, [a], [sign, lad]) => {
     const [batch, n] = [numel(sign.shape), a.shape[a.shape.length - 1]];
@@ -230,7 +266,7 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     luSlogdetGpu(gpu, f.lu, f.piv, batch, n, sign.storage, lad.storage);
     f.free();
     const outs = [sign, lad].map((t) => ({ storage: t.storage, size: 1 }));
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, WHOLE, outs);
+    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, outs);
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
   backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mT)] : [null]),

@@ -29,27 +29,36 @@ function reads(c: number, i: number, j: number): boolean {
   return tri === 0 || (tri === 1 ? j > i : j < i);
 }
 
+/** A batch of rows × cols matrices (a triangular region needs rows = cols). */
+export interface Batch {
+  readonly batch: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A batch of n×n matrices. */
+export const squares = (batch: number, n: number): Batch => ({ batch, rows: n, cols: n });
+
 /**
- * CPU: fills with NaN, for each batch element of `a` (batch × n × n) with a non-finite entry in
- * `region`, that element's slice of each output (`size` entries per element).
+ * CPU: fills with NaN, for each matrix of `a` with a non-finite entry in `region`, that batch
+ * element's slice of each output (`size` entries per element).
  */
 export function poisonNonFiniteCpu(
   a: ArrayLike<number>,
-  batch: number,
-  n: number,
+  b: Batch,
   region: Region,
   outputs: readonly { data: FloatArray; size: number }[],
 ): void {
   const c = regionCode(region);
-  const nn = n * n;
-  for (let e = 0; e < batch; e++) {
-    if (!elementNonFinite(a, e * nn, n, c)) continue;
+  const mn = b.rows * b.cols;
+  for (let e = 0; e < b.batch; e++) {
+    if (!elementNonFinite(a, e * mn, b.rows, b.cols, c)) continue;
     for (const o of outputs) o.data.fill(Number.NaN, e * o.size, (e + 1) * o.size);
   }
 }
 
-function elementNonFinite(a: ArrayLike<number>, o: number, n: number, c: number): boolean {
-  for (let i = 0; i < n; i++) {
+function elementNonFinite(a: ArrayLike<number>, o: number, m: number, n: number, c: number): boolean {
+  for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const v = a[o + i * n + j];
       if (v - v !== 0 && reads(c, i, j)) return true; // v − v is NaN exactly for NaN and ±inf
@@ -62,18 +71,17 @@ function elementNonFinite(a: ArrayLike<number>, o: number, n: number, c: number)
 export function poisonNonFiniteGpu(
   gpu: WebGPURuntime,
   a: GpuStorage,
-  batch: number,
-  n: number,
+  { batch, rows, cols }: Batch,
   region: Region,
   outputs: readonly { storage: GpuStorage; size: number }[],
 ): void {
-  if (batch === 0 || n === 0) return;
+  if (batch === 0 || rows === 0 || cols === 0) return;
   const flags = gpu.alloc('int32', batch);
   gpu.run({
     code: FLAGS_WGSL,
     inputs: [a],
     outputs: [flags],
-    params: Uint32Array.from([n, batch, regionCode(region)]),
+    params: Uint32Array.from([rows, cols, batch, regionCode(region)]),
     workgroups: dispatch1D(batch, 64),
   });
   for (const o of outputs) {
@@ -98,13 +106,14 @@ ${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flat_index(gid, nwg);
-  let n = pu(0u);
-  if (e >= pu(1u)) { return; }
-  let c = pu(2u);
+  let m = pu(0u);
+  let n = pu(1u);
+  if (e >= pu(2u)) { return; }
+  let c = pu(3u);
   let tri = c & 3u;
-  let base = e * n * n;
+  let base = e * m * n;
   var bad = 0;
-  for (var i = 0u; i < n; i++) {
+  for (var i = 0u; i < m; i++) {
     for (var j = 0u; j < n; j++) {
       let read = select(tri == 0u || (tri == 1u && j > i) || (tri == 2u && j < i), (c & 4u) == 0u, i == j);
       if (read && f32Key(A[base + i * n + j]) >= F32_INF_KEY) { bad = 1; }

@@ -7,7 +7,7 @@ import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
 import { apply1, defineOp, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region } from './nonfinite.js';
+import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 
 /**
  * Triangular solves A X = B (left) or X A = B (right) for A [..., n, n] and B [..., n, k] / [..., k, n]
@@ -25,12 +25,16 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
   cpu: ([a, b], [x], o) => {
     const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
     solveTriangularCpu(a.data as FloatArray, batch, n, b.data as FloatArray, nrhs, x.data as FloatArray, o);
-    poisonNonFiniteCpu(a.data, batch, n, readRegion(o), [{ data: x.data as FloatArray, size: n * nrhs }]);
+    poisonNonFiniteCpu(a.data, squares(batch, n), readRegion(o), [
+      { data: x.data as FloatArray, size: n * nrhs },
+    ]);
   },
   webgpu: (gpu, [a, b], [x], o) => {
     const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
     solveTriangularGpu(gpu, a.storage, batch, n, b.storage, nrhs, x.storage, o);
-    poisonNonFiniteGpu(gpu, a.storage, batch, n, readRegion(o), [{ storage: x.storage, size: n * nrhs }]);
+    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), readRegion(o), [
+      { storage: x.storage, size: n * nrhs },
+    ]);
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
   // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB.

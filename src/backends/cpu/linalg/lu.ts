@@ -115,6 +115,43 @@ export function luFactor(
   }
 }
 
+/**
+ * LU factorization with partial pivoting of rectangular m×n matrices (LAPACK getrf), batched:
+ * P·A = L·U with L m×k unit lower trapezoidal and U k×n upper trapezoidal, k = min(m, n).
+ * - `a`: batch × m × n row-major; `lu` (same layout) receives L\U packed as getrf does.
+ * - `piv` (batch × k): 1-based pivot rows, as {@link luFactor}; `info[b]`: 0 or the 1-based index
+ *   of the first exactly-zero pivot among the k.
+ * Each matrix is factored in an s×s float64 scratch, s = max(m, n), padded with zeros: a tall one
+ * factors only its n columns (zero rows of a wide one never win a pivot search, ties keep the
+ * diagonal row), then a wide one's last n − m columns get U₂ = L⁻¹·(P·A)₂. Cost O(m·n·k).
+ */
+export function luFactorRect(
+  a: FloatArray,
+  batch: number,
+  m: number,
+  n: number,
+  lu: FloatArray,
+  piv: Int32Array,
+  info: Int32Array,
+): void {
+  if (m === n) {
+    luFactor(a, batch, n, lu, piv, info);
+    return;
+  }
+  const k = Math.min(m, n);
+  const s = Math.max(m, n);
+  const w = new Float64Array(s * s);
+  const p = new Int32Array(s);
+  for (let e = 0; e < batch; e++) {
+    w.fill(0);
+    for (let i = 0; i < m; i++) copyInto(w, i * s, a, e * m * n + i * n, n);
+    info[e] = getrfCols(w, 0, s, 0, k, p, 0);
+    if (m < n) trsmLeft(false, true, w, 0, s, w, m, s, m, n - m);
+    for (let i = 0; i < m; i++) copyInto(lu, e * m * n + i * n, w, i * s, n);
+    piv.set(p.subarray(0, k), e * k);
+  }
+}
+
 /** Applies the row interchanges k ↔ piv[k]-1 (k ascending) to an n×m row-major block. */
 function applyRowSwaps(x: Float64Array, xo: number, n: number, m: number, piv: Int32Array, po: number): void {
   for (let k = 0; k < n; k++) {

@@ -4,5 +4,5 @@
  * dispatches: info arrays are computed on the device and nothing is read back.
  */
 export { choleskyGpu, choleskyInverseGpu } from './cholesky.js';
-export { luDetGpu, luFactorGpu, luInverseGpu, luSlogdetGpu, luSolveGpu } from './lu.js';
+export { luDetGpu, luFactorGpu, luFactorRectGpu, luInverseGpu, luSlogdetGpu, luSolveGpu } from './lu.js';
 export { solveTriangularGpu, type TriangularGpuOptions } from './triangular.js';

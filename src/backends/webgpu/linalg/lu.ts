@@ -5,7 +5,7 @@
  * Everything, including info, is computed on the device: nothing here reads back.
  */
 import type { GpuStorage } from '../../backend.js';
-import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 import {
   factorLayout,
   need,
@@ -115,6 +115,7 @@ ${wgslSlotPrologue(t, s)}
  * Right-looking elimination in global memory; n ≤ 16: one invocation per matrix, 64 matrices per
  * workgroup; larger n: several invocations per matrix (see `factorLayout`), 2 barriers per column;
  * large n is split over several dispatches of consecutive columns (see `LOOP_BUDGET`).
+ * `steps` < n runs only the first elimination steps (for {@link luFactorRectGpu}).
  */
 export function luFactorGpu(
   gpu: WebGPURuntime,
@@ -124,6 +125,7 @@ export function luFactorGpu(
   lu: GpuStorage,
   piv: GpuStorage,
   info: GpuStorage,
+  steps = n,
 ): void {
   const op = 'luFactorGpu';
   needSizes(op, { batch, n });
@@ -137,7 +139,7 @@ export function luFactorGpu(
   const code = factorWgsl(t, s, inPlace);
   // Loop iterations of one invocation in step k: swaps, finishing column k - 1, the update.
   const cost = (k: number) => Math.ceil(n / t) + (n - k) + Math.ceil((n - k - 1) / t) * (n - k + 1) + 2;
-  for (const [k0, k1] of splitSteps(n, cost, Math.ceil((n * n) / t) + n)) {
+  for (const [k0, k1] of splitSteps(steps, cost, Math.ceil((n * n) / t) + n)) {
     gpu.run({
       code,
       inputs: inPlace ? [] : [a],
@@ -147,6 +149,94 @@ export function luFactorGpu(
     });
   }
 }
+
+/**
+ * {@link luFactorGpu} for rectangular m×n matrices (LAPACK getrf; the CPU's luFactorRect): each
+ * matrix is padded with zeros to s×s, s = max(m, n), and factored for k + 1 steps (k = min(m, n);
+ * step k only finishes column k − 1 of L: the padding's pivots are zero, so it swaps and updates
+ * nothing), then LU (m×n), the first k pivots and info (a zero pivot among the first k) are copied
+ * out. Padded zero rows never win a pivot search, and ties keep the diagonal row.
+ */
+export function luFactorRectGpu(
+  gpu: WebGPURuntime,
+  a: GpuStorage,
+  batch: number,
+  m: number,
+  n: number,
+  lu: GpuStorage,
+  piv: GpuStorage,
+  info: GpuStorage,
+): void {
+  if (m === n) {
+    luFactorGpu(gpu, a, batch, n, lu, piv, info);
+    return;
+  }
+  const op = 'luFactorRectGpu';
+  const [k, s] = [Math.min(m, n), Math.max(m, n)];
+  needSizes(op, { batch, m, n });
+  need(op, 'a', a, 'float32', batch * m * n);
+  need(op, 'lu', lu, 'float32', batch * m * n);
+  need(op, 'piv', piv, 'int32', batch * k);
+  need(op, 'info', info, 'int32', batch);
+  if (batch === 0) return;
+  const w = gpu.alloc('float32', batch * s * s);
+  const wpiv = gpu.alloc('int32', batch * s);
+  const winfo = gpu.alloc('int32', batch);
+  const params = Uint32Array.from([m, n, s, batch]);
+  gpu.run({ code: PAD_WGSL, inputs: [a], outputs: [w], params, workgroups: dispatch1D(batch * s * s, 64) });
+  luFactorGpu(gpu, w, batch, s, w, wpiv, winfo, Math.min(k + 1, s));
+  gpu.run({
+    code: UNPAD_WGSL,
+    inputs: [w, wpiv, winfo],
+    outputs: [lu, piv, info],
+    params,
+    workgroups: dispatch1D(Math.max(batch * m * n, batch), 64),
+  });
+  for (const t of [w, wpiv, winfo]) gpu.free(t);
+}
+
+const PAD_WGSL = `// linalg_lu_pad: m×n into zero-padded s×s
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read_write> W: array<f32>;
+${wgslParams(2)}
+${wgslFlatIndex(64)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = flat_index(gid, nwg);
+  let m = pu(0u);
+  let n = pu(1u);
+  let s = pu(2u);
+  if (t >= pu(3u) * s * s) { return; }
+  let e = t / (s * s);
+  let i = (t % (s * s)) / s;
+  let j = t % s;
+  W[t] = select(0.0, A[e * m * n + i * n + min(j, n - 1u)], i < m && j < n);
+}`;
+
+const UNPAD_WGSL = `// linalg_lu_unpad: LU, the first k pivots and info
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read> WPIV: array<i32>;
+@group(0) @binding(2) var<storage, read> WINFO: array<i32>;
+@group(0) @binding(3) var<storage, read_write> LU: array<f32>;
+@group(0) @binding(4) var<storage, read_write> PIV: array<i32>;
+@group(0) @binding(5) var<storage, read_write> INFO: array<i32>;
+${wgslParams(6)}
+${wgslFlatIndex(64)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = flat_index(gid, nwg);
+  let m = pu(0u);
+  let n = pu(1u);
+  let s = pu(2u);
+  let batch = pu(3u);
+  let k = min(m, n);
+  if (t < batch * m * n) {
+    let e = t / (m * n);
+    LU[t] = W[e * s * s + ((t % (m * n)) / n) * s + t % n];
+  }
+  if (t < batch * k) { PIV[t] = WPIV[(t / k) * s + t % k]; }
+  if (t < batch) { INFO[t] = select(0, WINFO[t], WINFO[t] <= i32(k)); }
+}`;
 
 function solveWgsl(inPlace: boolean): string {
   const o = inPlace ? 2 : 3;
