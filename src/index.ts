@@ -17,6 +17,7 @@ export { AutogradError, LinAlgError } from './errors.js';
 export { keep } from './memory.js';
 export {
   arange,
+  complex,
   eye,
   full,
   getDefaultDevice,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   arange,
+  complex,
   eye,
   full,
   keep,
@@ -62,6 +63,7 @@ describe('tensor creation', () => {
   it('rejects ragged arrays and unsupported dtypes', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged/);
     expect(() => tensor([1], { dtype: 'complex64' })).toThrow(/complex64 is not supported yet/);
+    expect(() => complex(tensor([1]), tensor([2]))).toThrow('complex: dtype complex128 is not supported yet');
   });
 
   it('zeros, ones, full, eye, arange', () => {

@@ -78,6 +78,15 @@ function flatten(data: NestedArray, shape: number[], out: TypedArray): void {
   rec(data, 0);
 }
 
+/**
+ * A complex tensor re + i·im (API.md). Complex dtypes are not supported yet: this names the
+ * missing dtype, as `tensor(…, { dtype: 'complex64' })` does, instead of being absent.
+ */
+export function complex(re: Tensor, im: Tensor): Tensor {
+  const dtype = re.dtype === 'float32' && im.dtype === 'float32' ? 'complex64' : 'complex128';
+  throw new TypeError(`complex: dtype ${dtype} is not supported yet; use float32 or float64 tensors`);
+}
+
 /** Makes a tensor from a number, nested arrays or a typed array (copied). */
 export function tensor(
   data: NestedArray | Float32Array | Float64Array | Int32Array,
