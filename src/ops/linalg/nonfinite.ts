@@ -51,20 +51,17 @@ export function poisonNonFiniteCpu(
 ): void {
   const c = regionCode(region);
   const mn = b.rows * b.cols;
-  for (let e = 0; e < b.batch; e++) {
-    if (!elementNonFinite(a, e * mn, b.rows, b.cols, c)) continue;
+  const end = b.batch * mn;
+  // One pass over the whole batch; only a non-finite value (v − v is NaN exactly then) costs more.
+  for (let q = 0; q < end; q++) {
+    const v = a[q];
+    if (v - v === 0) continue;
+    const e = Math.floor(q / mn);
+    const r = q - e * mn;
+    if (!reads(c, Math.floor(r / b.cols), r % b.cols)) continue;
     for (const o of outputs) o.data.fill(Number.NaN, e * o.size, (e + 1) * o.size);
+    q = (e + 1) * mn - 1; // the next matrix
   }
-}
-
-function elementNonFinite(a: ArrayLike<number>, o: number, m: number, n: number, c: number): boolean {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = a[o + i * n + j];
-      if (v - v !== 0 && reads(c, i, j)) return true; // v − v is NaN exactly for NaN and ±inf
-    }
-  }
-  return false;
 }
 
 /** The device version of {@link poisonNonFiniteCpu}: a flag per element, then a NaN fill per output. */
