@@ -105,7 +105,7 @@ describe('op table: gradients in float64 on the cpu', () => {
       for (const kind of ['gradcheck', 'fastMode', 'gradgradcheck'] as const) {
         const reason = e.skips?.[kind];
         if (reason) {
-          it.skip(`${kind} [skipped: ${reason}]`, () => {});
+          it.skip(`${kind} [skipped, reason: ${reason}]`, () => {});
           continue;
         }
         const settings = kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck;
@@ -284,7 +284,7 @@ describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
   for (const e of opTable) {
     describe(e.name, () => {
       if (e.webgpu && 'skip' in e.webgpu) {
-        it.skip(`agreement [skipped: ${e.webgpu.skip}]`, () => {});
+        it.skip(`agreement [skipped, reason: ${e.webgpu.skip}]`, () => {});
         return;
       }
       const numRuns = e.webgpu?.numRuns ?? RUNS.webgpu;
