@@ -1,4 +1,6 @@
 /** linagrad: differentiable linear algebra with reverse-mode autograd on CPU and WebGPU. */
+// The WebGPU types (GPUDevice, GPUBuffer, …) the declarations use, kept in the emitted .d.ts.
+/// <reference types="@webgpu/types" preserve="true" />
 import { tidy as tidyImpl } from './memory.js';
 import { isTensor, type Tensor } from './tensor.js';
 
