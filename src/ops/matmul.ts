@@ -39,7 +39,7 @@ function smallProduct(
   }
 }
 
-/** The cache-blocked float64 GEMM of the linear-algebra kernels; float32 goes through float64 scratch. */
+/** The GEMM of the linear-algebra kernels (WebAssembly SIMD); float32 goes through float64 scratch. */
 function blockedProduct(
   A: FloatArray,
   Bm: FloatArray,

@@ -7,6 +7,8 @@
  * way out, so float32 results are at least as accurate as a float32 LAPACK would give.
  */
 
+import { wasmGemm } from '../wasm-gemm.js';
+
 export type FloatArray = Float32Array | Float64Array;
 
 /** Options of {@link solveTriangular}, as in `torch.linalg.solve_triangular`. */
@@ -17,6 +19,13 @@ export interface TriangularOptions {
 }
 
 const GEMM_KC = 128;
+/**
+ * Products of at least this many multiply-adds, with an inner dimension of at least WASM_MIN_K,
+ * go to the WebAssembly SIMD kernel (wasm-gemm.ts): its copies in and out cost about 2·m·n
+ * element moves, against 2·m·n·k flops it runs several times faster than these loops.
+ */
+const WASM_MIN_WORK = 32768;
+const WASM_MIN_K = 8;
 const GEMM_JC = 512;
 const TRSM_BASE = 16;
 const INV_COL_BLOCK = 64;
@@ -69,6 +78,9 @@ export function gemm(
   k: number,
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
+  if (m * n * k >= WASM_MIN_WORK && k >= WASM_MIN_K) {
+    if (wasmGemm(alpha, a, ao, ars, acs, b, bo, ldb, c, co, ldc, m, n, k)) return;
+  }
   for (let j0 = 0; j0 < n; j0 += GEMM_JC) {
     const jn = Math.min(n - j0, GEMM_JC);
     for (let p0 = 0; p0 < k; p0 += GEMM_KC) {
