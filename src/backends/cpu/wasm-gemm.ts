@@ -7,7 +7,9 @@
  * in its exported memory, with m and n multiples of 4, A and C row-major and B packed in column
  * panels of 4 (panel q holds B[p][4q..4q+3] for p = 0..k−1, contiguous). Each 4×4 block of C is
  * kept in eight f64x2 registers while p runs over k: per step two loads of B, four splat loads
- * of A, eight multiplies and eight adds. {@link wasmGemm} pads, packs and copies around it.
+ * of A, eight multiplies and eight adds. A second function, `pack`, lays B out in those panels
+ * (sequential reads in the kernel, and no 4 KiB-stride conflicts); {@link wasmGemm} pads and
+ * copies rows around both.
  * Where WebAssembly SIMD is missing it returns false and the caller keeps its JavaScript kernel.
  */
 
@@ -134,27 +136,96 @@ function kernelBody(): number[] {
   return code;
 }
 
+/**
+ * pack(src, dst, k, np): B (k × np row-major at src, np a multiple of 4) into column panels of 4 at
+ * dst: panel q/4 holds B[p][q..q+3] for p = 0..k−1, 32 contiguous bytes each.
+ */
+function packBody(): number[] {
+  const [SRC, DST, PK, PN] = [0, 1, 2, 3];
+  const [Q, SP, PP, ROW] = [4, 5, 6, 7];
+  return [
+    ...vec([[...uleb(4), I32]]),
+    ...op.get(PN),
+    ...op.const(3),
+    ...op.shl,
+    ...op.set(ROW),
+    ...op.const(0),
+    ...op.set(Q),
+    ...op.block,
+    ...op.loop,
+    ...op.get(Q),
+    ...op.get(PN),
+    ...op.geU,
+    ...op.brIf(1),
+    ...op.get(SRC),
+    ...op.get(Q),
+    ...op.const(3),
+    ...op.shl,
+    ...op.add,
+    ...op.set(SP),
+    ...op.get(PK),
+    ...op.set(PP),
+    ...op.block,
+    ...op.get(PP),
+    ...op.eqz,
+    ...op.brIf(0),
+    ...op.loop,
+    ...op.get(DST),
+    ...op.get(SP),
+    ...v128Load(0),
+    ...v128Store(0),
+    ...op.get(DST),
+    ...op.get(SP),
+    ...v128Load(16),
+    ...v128Store(16),
+    ...addTo(DST, op.const(32)),
+    ...addTo(SP, op.get(ROW)),
+    ...op.get(PP),
+    ...op.const(1),
+    ...op.sub,
+    ...op.set(PP),
+    ...op.get(PP),
+    ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+    ...addTo(Q, op.const(4)),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const body = [
+  const gemm = [
     ...vec([
       [...uleb(I32_LOCALS), I32],
       [...uleb(V128_LOCALS), V128],
     ]),
     ...kernelBody(),
   ];
+  const pack = packBody();
+  const params = (count: number) => [0x60, ...vec(Array.from({ length: count }, () => [I32])), 0];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0]])),
-    ...section(3, vec([[0]])),
+    ...section(1, vec([params(6), params(4)])),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x00, 1]])),
     ...section(
       7,
       vec([
         [...name('gemm'), 0x00, 0],
+        [...name('pack'), 0x00, 1],
         [...name('mem'), 0x02, 0],
       ]),
     ),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(
+      10,
+      vec([
+        [...uleb(gemm.length), ...gemm],
+        [...uleb(pack.length), ...pack],
+      ]),
+    ),
   ]);
 }
 
@@ -162,6 +233,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 
 interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number) => void;
+  pack: (src: number, dst: number, k: number, np: number) => void;
   mem: WebAssembly.Memory;
 }
 
@@ -192,8 +264,9 @@ const ceil4 = (x: number) => (x + 3) & ~3;
 
 /**
  * C[m×n] += alpha · A[m×k] · B[k×n] with the arguments of the JavaScript `gemm` (A addressed by
- * row and column strides, B and C row-major with leading dims ldb and ldc): A (times alpha) and C
- * are copied into the kernel's memory, B packed into column panels, and C copied back. Returns
+ * row and column strides, B and C row-major with leading dims ldb and ldc): A (times alpha), B and
+ * C are copied into the kernel's memory padded to multiples of 4, B is packed into column panels
+ * there, and C is copied back. Returns
  * false (doing nothing) without WebAssembly SIMD or when the blocks do not fit in 2 GiB.
  */
 export function wasmGemm(
@@ -215,12 +288,13 @@ export function wasmGemm(
   const kern = getKernel();
   if (!kern) return false;
   const [mp, np] = [ceil4(m), ceil4(n)];
-  const doubles = mp * k + k * np + mp * np;
+  const doubles = mp * k + 2 * k * np + mp * np;
   if (doubles * 8 > 2 ** 31) return false;
   const need = doubles * 8 - kern.mem.buffer.byteLength;
   if (need > 0) kern.mem.grow(Math.ceil(need / 65536));
   const heap = new Float64Array(kern.mem.buffer);
-  const [ha, hb, hc] = [0, mp * k, mp * k + k * np];
+  // A (mp × k), packed B (k × np), C (mp × np), and B row-major (k × np) to pack from.
+  const [ha, hb, hc, hs] = [0, mp * k, mp * k + k * np, mp * k + k * np + mp * np];
   for (let i = 0; i < m; i++) {
     const src = ao + i * ars;
     const dst = ha + i * k;
@@ -228,23 +302,12 @@ export function wasmGemm(
     else for (let p = 0; p < k; p++) heap[dst + p] = alpha * a[src + p * acs]!;
   }
   heap.fill(0, ha + m * k, hb);
-  // B into column panels of 4: heap[hb + q·k + 4p + t] = B[p][q + t] (zero past column n).
-  for (let q = 0; q < np; q += 4) {
-    const base = hb + q * k;
-    const full = q + 4 <= n;
-    for (let p = 0; p < k; p++) {
-      const src = bo + p * ldb + q;
-      const dst = base + 4 * p;
-      if (full) {
-        heap[dst] = b[src]!;
-        heap[dst + 1] = b[src + 1]!;
-        heap[dst + 2] = b[src + 2]!;
-        heap[dst + 3] = b[src + 3]!;
-      } else {
-        for (let t = 0; t < 4; t++) heap[dst + t] = q + t < n ? b[src + t]! : 0;
-      }
-    }
+  for (let p = 0; p < k; p++) {
+    const dst = hs + p * np;
+    heap.set(b.subarray(bo + p * ldb, bo + p * ldb + n), dst);
+    for (let j = n; j < np; j++) heap[dst + j] = 0;
   }
+  kern.pack(hs * 8, hb * 8, k, np);
   heap.fill(0, hc, hc + mp * np);
   for (let i = 0; i < m; i++) heap.set(c.subarray(co + i * ldc, co + i * ldc + n), hc + i * np);
   kern.gemm(ha * 8, hb * 8, hc * 8, mp, np, k);
