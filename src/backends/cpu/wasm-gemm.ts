@@ -81,59 +81,72 @@ const V128_LOCALS = 11;
 /** local = local + value (i32). */
 const addTo = (l: number, value: number[]) => [...op.get(l), ...value, ...op.add, ...op.set(l)];
 
-function kernelBody(): number[] {
-  const code: number[] = [];
-  const emit = (...parts: number[][]) => {
+/** A function body: its local declarations, then the instructions `write` emits. */
+function assemble(locals: number[], write: (emit: (...parts: number[][]) => void) => void): number[] {
+  const code = [...locals];
+  write((...parts) => {
     for (const p of parts) code.push(...p);
-  };
-  // Address of row r of the C block: cp + r·nb.
-  const cRow = (r: number) => [
-    ...op.get(CP),
-    ...(r === 0 ? [] : [...op.get(NB), ...op.const(r), ...op.mul, ...op.add]),
-  ];
-  emit(op.get(N), op.const(3), op.shl, op.set(NB));
-  emit(op.get(K), op.const(3), op.shl, op.set(KB));
-  emit(op.const(0), op.set(I));
-  emit(op.block, op.loop);
-  emit(op.get(I), op.get(M), op.geU, op.brIf(1));
-  emit(op.const(0), op.set(J));
-  emit(op.block, op.loop);
-  emit(op.get(J), op.get(N), op.geU, op.brIf(1));
-  // cp = c + (i·n + j)·8; ap = a + i·k·8; bp = b + j·k·8 (panel j/4 of 4·k doubles).
-  emit(op.get(C), op.get(I), op.get(NB), op.mul, op.add, op.get(J), op.const(3), op.shl, op.add, op.set(CP));
-  emit(op.get(A), op.get(I), op.get(KB), op.mul, op.add, op.set(AP));
-  emit(op.get(B), op.get(J), op.get(KB), op.mul, op.add, op.set(BP));
-  for (let r = 0; r < 4; r++) {
-    emit(cRow(r), op.set(T));
-    emit(op.get(T), v128Load(0), op.set(ACC + 2 * r));
-    emit(op.get(T), v128Load(16), op.set(ACC + 2 * r + 1));
-  }
-  emit(op.get(K), op.set(P));
-  emit(op.block, op.get(P), op.eqz, op.brIf(0), op.loop);
-  emit(op.get(BP), v128Load(0), op.set(B0));
-  emit(op.get(BP), v128Load(16), op.set(B1));
-  for (let r = 0; r < 4; r++) {
-    // x = splat(A[i + r][p]) at ap + r·kb.
-    if (r === 0) emit(op.get(AP));
-    else emit(op.get(AP), op.get(KB), op.const(r), op.mul, op.add);
-    emit(load64Splat(0), op.set(X));
-    for (let h = 0; h < 2; h++) {
-      const acc = ACC + 2 * r + h;
-      emit(op.get(acc), op.get(X), op.get(h === 0 ? B0 : B1), f64x2Mul, f64x2Add, op.set(acc));
-    }
-  }
-  emit(addTo(AP, op.const(8)), addTo(BP, op.const(32)));
-  emit(op.get(P), op.const(1), op.sub, op.set(P));
-  emit(op.get(P), op.brIf(0), op.end, op.end);
-  for (let r = 0; r < 4; r++) {
-    emit(cRow(r), op.set(T));
-    emit(op.get(T), op.get(ACC + 2 * r), v128Store(0));
-    emit(op.get(T), op.get(ACC + 2 * r + 1), v128Store(16));
-  }
-  emit(addTo(J, op.const(4)), op.br(0), op.end, op.end);
-  emit(addTo(I, op.const(4)), op.br(0), op.end, op.end);
-  emit(op.end);
+  });
   return code;
+}
+
+function kernelBody(): number[] {
+  return assemble(
+    vec([
+      [...uleb(I32_LOCALS), I32],
+      [...uleb(V128_LOCALS), V128],
+    ]),
+    (emit) => {
+      // Address of row r of the C block: cp + r·nb.
+      const cRow = (r: number) => [
+        ...op.get(CP),
+        ...(r === 0 ? [] : [...op.get(NB), ...op.const(r), ...op.mul, ...op.add]),
+      ];
+      emit(op.get(N), op.const(3), op.shl, op.set(NB));
+      emit(op.get(K), op.const(3), op.shl, op.set(KB));
+      emit(op.const(0), op.set(I));
+      emit(op.block, op.loop);
+      emit(op.get(I), op.get(M), op.geU, op.brIf(1));
+      emit(op.const(0), op.set(J));
+      emit(op.block, op.loop);
+      emit(op.get(J), op.get(N), op.geU, op.brIf(1));
+      // cp = c + (i·n + j)·8; ap = a + i·k·8; bp = b + j·k·8 (panel j/4 of 4·k doubles).
+      emit(op.get(C), op.get(I), op.get(NB), op.mul, op.add);
+      emit(op.get(J), op.const(3), op.shl, op.add, op.set(CP));
+      emit(op.get(A), op.get(I), op.get(KB), op.mul, op.add, op.set(AP));
+      emit(op.get(B), op.get(J), op.get(KB), op.mul, op.add, op.set(BP));
+      for (let r = 0; r < 4; r++) {
+        emit(cRow(r), op.set(T));
+        emit(op.get(T), v128Load(0), op.set(ACC + 2 * r));
+        emit(op.get(T), v128Load(16), op.set(ACC + 2 * r + 1));
+      }
+      emit(op.get(K), op.set(P));
+      emit(op.block, op.get(P), op.eqz, op.brIf(0), op.loop);
+      emit(op.get(BP), v128Load(0), op.set(B0));
+      emit(op.get(BP), v128Load(16), op.set(B1));
+      for (let r = 0; r < 4; r++) {
+        // x = splat(A[i + r][p]) at ap + r·kb.
+        if (r === 0) emit(op.get(AP));
+        else emit(op.get(AP), op.get(KB), op.const(r), op.mul, op.add);
+        emit(load64Splat(0), op.set(X));
+        for (let h = 0; h < 2; h++) {
+          const acc = ACC + 2 * r + h;
+          emit(op.get(acc), op.get(X), op.get(h === 0 ? B0 : B1), f64x2Mul, f64x2Add, op.set(acc));
+        }
+      }
+      emit(addTo(AP, op.const(8)), addTo(BP, op.const(32)));
+      emit(op.get(P), op.const(1), op.sub, op.set(P));
+      emit(op.get(P), op.brIf(0), op.end, op.end);
+      for (let r = 0; r < 4; r++) {
+        emit(cRow(r), op.set(T));
+        emit(op.get(T), op.get(ACC + 2 * r), v128Store(0));
+        emit(op.get(T), op.get(ACC + 2 * r + 1), v128Store(16));
+      }
+      emit(addTo(J, op.const(4)), op.br(0), op.end, op.end);
+      emit(addTo(I, op.const(4)), op.br(0), op.end, op.end);
+      emit(op.end);
+    },
+  );
 }
 
 /**
@@ -143,67 +156,26 @@ function kernelBody(): number[] {
 function packBody(): number[] {
   const [SRC, DST, PK, PN] = [0, 1, 2, 3];
   const [Q, SP, PP, ROW] = [4, 5, 6, 7];
-  return [
-    ...vec([[...uleb(4), I32]]),
-    ...op.get(PN),
-    ...op.const(3),
-    ...op.shl,
-    ...op.set(ROW),
-    ...op.const(0),
-    ...op.set(Q),
-    ...op.block,
-    ...op.loop,
-    ...op.get(Q),
-    ...op.get(PN),
-    ...op.geU,
-    ...op.brIf(1),
-    ...op.get(SRC),
-    ...op.get(Q),
-    ...op.const(3),
-    ...op.shl,
-    ...op.add,
-    ...op.set(SP),
-    ...op.get(PK),
-    ...op.set(PP),
-    ...op.block,
-    ...op.get(PP),
-    ...op.eqz,
-    ...op.brIf(0),
-    ...op.loop,
-    ...op.get(DST),
-    ...op.get(SP),
-    ...v128Load(0),
-    ...v128Store(0),
-    ...op.get(DST),
-    ...op.get(SP),
-    ...v128Load(16),
-    ...v128Store(16),
-    ...addTo(DST, op.const(32)),
-    ...addTo(SP, op.get(ROW)),
-    ...op.get(PP),
-    ...op.const(1),
-    ...op.sub,
-    ...op.set(PP),
-    ...op.get(PP),
-    ...op.brIf(0),
-    ...op.end,
-    ...op.end,
-    ...addTo(Q, op.const(4)),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...op.end,
-  ];
+  return assemble(vec([[...uleb(4), I32]]), (emit) => {
+    emit(op.get(PN), op.const(3), op.shl, op.set(ROW));
+    emit(op.const(0), op.set(Q));
+    emit(op.block, op.loop);
+    emit(op.get(Q), op.get(PN), op.geU, op.brIf(1));
+    emit(op.get(SRC), op.get(Q), op.const(3), op.shl, op.add, op.set(SP));
+    emit(op.get(PK), op.set(PP));
+    emit(op.block, op.get(PP), op.eqz, op.brIf(0), op.loop);
+    emit(op.get(DST), op.get(SP), v128Load(0), v128Store(0));
+    emit(op.get(DST), op.get(SP), v128Load(16), v128Store(16));
+    emit(addTo(DST, op.const(32)), addTo(SP, op.get(ROW)));
+    emit(op.get(PP), op.const(1), op.sub, op.set(PP));
+    emit(op.get(PP), op.brIf(0), op.end, op.end);
+    emit(addTo(Q, op.const(4)), op.br(0), op.end, op.end);
+    emit(op.end);
+  });
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const gemm = [
-    ...vec([
-      [...uleb(I32_LOCALS), I32],
-      [...uleb(V128_LOCALS), V128],
-    ]),
-    ...kernelBody(),
-  ];
+  const gemm = kernelBody();
   const pack = packBody();
   const params = (count: number) => [0x60, ...vec(Array.from({ length: count }, () => [I32])), 0];
   return Uint8Array.from([
