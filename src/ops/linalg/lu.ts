@@ -36,21 +36,26 @@ const WHOLE: Region = {};
 
 const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
 
-/** Factors on the CPU into scratch arrays (the input is never modified). */
+/**
+ * Factors on the CPU into scratch arrays (the input is never modified). A matrix with NaN or ±inf
+ * gets an all-NaN LU, so everything computed from it (inverse, solve, det, slogdet) is NaN.
+ */
 function factorCpu(a: CpuView, batch: number, n: number) {
   const lu = allocArray(a.dtype, a.data.length) as FloatArray;
   const piv = new Int32Array(batch * n);
   const info = new Int32Array(batch);
   luFactor(a.data as FloatArray, batch, n, lu, piv, info);
+  poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: lu, size: n * n }]);
   return { lu, piv, info };
 }
 
-/** Factors on the device into scratch buffers; the caller frees them with `free()`. */
+/** Factors on the device into scratch buffers (NaN LU as factorCpu); the caller frees them with `free()`. */
 function factorGpu(gpu: WebGPURuntime, a: GpuView, batch: number, n: number, info?: GpuView) {
   const lu = gpu.alloc('float32', batch * n * n);
   const piv = gpu.alloc('int32', batch * n);
   const inf = info?.storage ?? gpu.alloc('int32', batch);
   luFactorGpu(gpu, a.storage, batch, n, lu, piv, inf);
+  poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: lu, size: n * n }]);
   return {
     lu,
     piv,
@@ -161,14 +166,12 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luInverse(f.lu, f.piv, batch, n, x.data as FloatArray);
-    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: x.data as FloatArray, size: n * n }]);
   },
   webgpu: (gpu, [a], [x, info]) => {
     const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n, info);
     luInverseGpu(gpu, f.lu, f.piv, batch, n, x.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: x.storage, size: n * n }]);
   },
   // X = A⁻¹: gA = −Xᴴ G Xᴴ.
   backward: (c, [g]) => {
@@ -196,14 +199,12 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
     const f = factorCpu(a, batch, n);
     (info.data as Int32Array).set(f.info);
     luSolve(f.lu, f.piv, batch, n, b.data as FloatArray, k, x.data as FloatArray);
-    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: x.data as FloatArray, size: n * k }]);
   },
   webgpu: (gpu, [a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorGpu(gpu, a, batch, n, info);
     luSolveGpu(gpu, f.lu, f.piv, batch, n, b.storage, k, x.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: x.storage, size: n * k }]);
   },
   // AX = B: gB = A⁻ᴴ G (a solve with Aᴴ), gA = −gB Xᴴ.
   backward: (c, [g]) => {
@@ -230,14 +231,12 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
     luDet(f.lu, f.piv, batch, n, d.data as FloatArray);
-    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: d.data as FloatArray, size: 1 }]);
   },
   webgpu: (gpu, [a], [d]) => {
     const [batch, n] = [numel(d.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
-    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, [{ storage: d.storage, size: 1 }]);
   },
   // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A.
   backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]))],
@@ -257,16 +256,12 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     const [batch, n] = [sign.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
     luSlogdet(f.lu, f.piv, batch, n, sign.data as FloatArray, lad.data as FloatArray);
-    const outs = [sign, lad].map((t) => ({ data: t.data as FloatArray, size: 1 }));
-    poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, outs);
   },
   webgpu: (gpu, [a], [sign, lad]) => {
     const [batch, n] = [numel(sign.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luSlogdetGpu(gpu, f.lu, f.piv, batch, n, sign.storage, lad.storage);
     f.free();
-    const outs = [sign, lad].map((t) => ({ storage: t.storage, size: 1 }));
-    poisonNonFiniteGpu(gpu, a.storage, squares(batch, n), WHOLE, outs);
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
   backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mT)] : [null]),
