@@ -81,13 +81,15 @@ function detHessian(a: Tensor, g: Tensor): Tensor {
   const { U, S, Vh } = svd(a);
   const sign = noGrad(() => detForCofactor(U.detach()).mul(detForCofactor(Vh.detach())));
   // P = ∏_k (s_k off row k and column k, 1 on them), built without division so zeros are exact.
+  // masks[k] is 1 on row k and column k; uploaded once for all k.
+  const host = a.dtype === 'float32' ? new Float32Array(n * n * n) : new Float64Array(n * n * n);
+  for (let k = 0; k < n; k++)
+    for (let i = 0; i < n; i++) host[k * n * n + i * n + k] = host[k * n * n + k * n + i] = 1;
+  const masks = fromHost(host, [n, n, n], a.device);
   let P: Tensor | null = null;
   for (let k = 0; k < n; k++) {
-    const mask = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) mask[i * n + k] = mask[k * n + i] = 1;
-    const on = fromHost(a.dtype === 'float32' ? Float32Array.from(mask) : mask, [n, n], a.device);
-    const sk = S.narrow(-1, k, 1).unsqueeze(-1);
-    const factor = sk.mul(on.neg().add(1)).add(on);
+    const on = masks.narrow(0, k, 1).squeeze(0);
+    const factor = S.narrow(-1, k, 1).unsqueeze(-1).mul(on.neg().add(1)).add(on);
     P = P ? P.mul(factor) : factor;
   }
   const off = P!.mul(eyeLike(a).neg().add(1));
