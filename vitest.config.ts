@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every WebGPU dispatch of the suite counts its loop iterations on the device and fails when
+    // it runs more than it declares (the loop rule, src/backends/webgpu/loops.ts).
+    env: { LINAGRAD_WEBGPU_CHECK_LOOPS: process.env.LINAGRAD_WEBGPU_CHECK_LOOPS ?? '1' },
   },
 });

@@ -5,9 +5,13 @@ import {
   dispatch1D,
   getGpu,
   initWebGPU,
+  instrumentLoops,
   isWebGPUAvailable,
+  LOOP_BUDGET,
+  loopChunks,
   resetWebGPU,
   WebGPUError,
+  WebGPURuntime,
   wgslFlatIndex,
   wgslParams,
 } from '../src/backends/webgpu/index.js';
@@ -69,6 +73,58 @@ describe('dispatch1D and buffer size classes (no device needed)', () => {
   });
 });
 
+// out[i] = number of iterations of a loop of params[0] (+ a nested 3 × params[1]) run by invocation i.
+const COUNT_LOOP = `// test_loop
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+${wgslParams(1)}
+@compute @workgroup_size(4)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  var c = 0u;
+  for (var i = 0u; i < pu(0u); i++) { c++; }
+  var j = 0u;
+  while (j < 3u) {
+    loop {
+      if (c >= pu(0u) + pu(1u) * (j + 1u)) { break; }
+      c++;
+    }
+    j++;
+  }
+  out[gid.x] = c;
+}`;
+
+describe('the loop rule (no device needed)', () => {
+  it('loopChunks splits steps greedily within LOOP_BUDGET, with fixed, first and last iterations', () => {
+    const unit = loopChunks('t', 10, () => LOOP_BUDGET / 4);
+    expect(unit.map((c) => [c.k0, c.k1, c.loops])).toEqual([
+      [0, 4, LOOP_BUDGET],
+      [4, 8, LOOP_BUDGET],
+      [8, 10, LOOP_BUDGET / 2],
+    ]);
+    const opts = { fixed: 100, first: LOOP_BUDGET / 2, last: LOOP_BUDGET / 2 };
+    const q = LOOP_BUDGET / 4;
+    const c = loopChunks('t', 4, () => q, opts);
+    expect(c.map((x) => [x.k0, x.k1, x.loops])).toEqual([
+      [0, 1, 100 + 2 * q + q],
+      [1, 3, 100 + 2 * q],
+      [3, 4, 100 + q + 2 * q],
+    ]);
+    expect(loopChunks('t', 0, () => 1, { first: 5 })).toEqual([{ k0: 0, k1: 0, loops: 5 }]);
+    expect(() => loopChunks('my kernel', 3, (k) => (k === 1 ? LOOP_BUDGET + 1 : 1))).toThrow(
+      /my kernel: step 1 of 3 alone needs 16385 loop iterations .* LOOP_BUDGET \(16384\)/,
+    );
+  });
+
+  it('instrumentLoops counts every for, while and loop body, and nothing in comments', () => {
+    const code = instrumentLoops(COUNT_LOOP.replace('var c = 0u;', 'var c = 0u; // for (x) { no'), 1);
+    expect(code.match(/linagrad_loop\(\);/g)).toHaveLength(3);
+    expect(code).toMatch(/for \(var i = 0u; i < pu\(0u\); i\+\+\) \{ linagrad_loop\(\);/);
+    expect(code).toMatch(/while \(j < 3u\) \{ linagrad_loop\(\);/);
+    expect(code).toMatch(/loop \{ linagrad_loop\(\);/);
+    expect(code).toContain('@group(0) @binding(1) var<storage, read_write> LINAGRAD_LOOPS');
+    expect(code).not.toContain('no');
+  });
+});
+
 describeWebGPU('WebGPU runtime', () => {
   const gpu = () => getGpu();
   const axpb = (x: GpuStorage, y: GpuStorage, a: number, b: number) =>
@@ -78,6 +134,7 @@ describeWebGPU('WebGPU runtime', () => {
       outputs: [y],
       params: new Uint32Array([x.length, f32bits(a), f32bits(b)]),
       workgroups: dispatch1D(x.length, 64),
+      loops: 0,
     });
 
   it('reports an initialised device', async () => {
@@ -133,7 +190,14 @@ describeWebGPU('WebGPU runtime', () => {
     const a = gpu().upload(new Int32Array([1, 2, 3]));
     const b = gpu().alloc('int32', 3);
     for (const k of [10, 20, 30]) {
-      gpu().run({ code: ADD_INT, inputs: [a], outputs: [b], params: new Uint32Array([k]), workgroups: [1] });
+      gpu().run({
+        code: ADD_INT,
+        inputs: [a],
+        outputs: [b],
+        params: new Uint32Array([k]),
+        workgroups: [1],
+        loops: 0,
+      });
       expect(Array.from(await gpu().read(b))).toEqual([1 + k, 2 + k, 3 + k]);
     }
     expect(gpu().pipelineCount()).toBe(before + 1);
@@ -190,7 +254,7 @@ describeWebGPU('WebGPU runtime', () => {
     const warn = console.warn;
     console.warn = () => undefined;
     try {
-      gpu().run({ code, inputs: [x], outputs: [y], params: new Uint32Array([1]), workgroups: [1] });
+      gpu().run({ code, inputs: [x], outputs: [y], params: new Uint32Array([1]), workgroups: [1], loops: 0 });
       const err = await gpu()
         .read(y)
         .then(
@@ -244,6 +308,75 @@ describeWebGPU('WebGPU runtime', () => {
     gpu().write(part, new Float32Array([7]), 3);
     expect(Array.from(await gpu().read(part))).toEqual([0, 10 + 45150, 11 + 45150, 7]);
     for (const s of [a, b, part]) gpu().free(s);
+  });
+
+  it('rejects a dispatch whose loop bound is missing or above LOOP_BUDGET, before encoding it', () => {
+    const out = gpu().alloc('int32', 4);
+    const run = (loops: number) =>
+      gpu().run({
+        code: COUNT_LOOP,
+        inputs: [],
+        outputs: [out],
+        params: new Uint32Array([1, 0]),
+        workgroups: [1],
+        loops,
+      });
+    const before = gpu().stats().dispatches;
+    expect(() => run(LOOP_BUDGET + 1)).toThrow(
+      /kernel 'test_loop' would run up to 16385 loop iterations in one invocation, more than LOOP_BUDGET \(16384\)/,
+    );
+    expect(() => run(Number.NaN)).toThrow(/kernel 'test_loop' must state its loop bound/);
+    expect(gpu().stats().dispatches).toBe(before);
+    gpu().free(out);
+  });
+
+  it('checkLoops: counts loop iterations on the device and fails the batch of a dispatch that runs more than it states', async () => {
+    const messages: string[] = [];
+    const rt = new WebGPURuntime(gpu().device, gpu().limits, {
+      checkLoops: true,
+      onError: (m) => messages.push(m),
+    });
+    const out = rt.alloc('int32', 4);
+    // 1000 + 3·7 = 1021 iterations of the counted loop bodies (the loop exits count too: 1000 + 3 + 24).
+    const run = (loops: number) =>
+      rt.run({
+        code: COUNT_LOOP,
+        inputs: [],
+        outputs: [out],
+        params: new Uint32Array([1000, 7]),
+        workgroups: [1],
+        loops,
+      });
+    run(1027);
+    expect(Array.from(await rt.read(out))).toEqual([1021, 1021, 1021, 1021]);
+    run(1000);
+    await expect(rt.read(out)).rejects.toThrow(
+      /loop bound exceeded: kernel 'test_loop' \(declared 1000\) ran 1027 loop iterations in one invocation/,
+    );
+    expect(messages.join('\n')).toMatch(/test_loop/);
+    run(1027);
+    expect(Array.from(await rt.read(out))).toEqual([1021, 1021, 1021, 1021]);
+    rt.free(out);
+  });
+
+  it('names the adapter limit when a tensor needs a binding larger than maxStorageBufferBindingSize', () => {
+    const limits = { ...gpu().limits, maxStorageBufferBindingSize: 1024 };
+    const rt = new WebGPURuntime(gpu().device, limits);
+    const [x, y] = [rt.alloc('float32', 300), rt.alloc('float32', 300)];
+    expect(() =>
+      rt.run({
+        code: AXPB,
+        inputs: [x],
+        outputs: [y],
+        params: new Uint32Array([300, 0, 0]),
+        workgroups: [5],
+        loops: 0,
+      }),
+    ).toThrow(
+      /kernel 'test_axpb' needs a tensor of 300 elements \(1200 bytes\) in one binding, more than this adapter's maxStorageBufferBindingSize \(1024 bytes, 256 float32 elements\); split the tensor/,
+    );
+    rt.free(x);
+    rt.free(y);
   });
 
   it('can be reset and initialised again', async () => {

@@ -55,4 +55,12 @@ export interface WgslDispatch {
   outputs: GpuStorage[];
   params?: Uint32Array;
   workgroups: readonly [number, number?, number?];
+  /**
+   * The loop rule (backends/webgpu/loops.ts): the most loop iterations one invocation of this
+   * dispatch runs, counting every iteration of every loop (nested ones each time, loops in helper
+   * functions and in branches too), at most LOOP_BUDGET. Work that needs more is split over
+   * several dispatches (loopChunks). The runtime rejects a larger bound, and with checkLoops fails
+   * a dispatch that runs more than it states.
+   */
+  loops: number;
 }

@@ -146,7 +146,8 @@ function elementwiseWgsl(
     ${NAMES.slice(0, arity)
       .map((v, k) => `let ${v} = x${k}[p${k}];`)
       .join('\n    ')}`;
-  return `${bindings}
+  return `// elementwise${same ? '' : ' (broadcast)'}
+${bindings}
 @group(0) @binding(${arity}) var<storage, read_write> out: array<${ot}>;
 ${wgslParams(arity + 1)}
 ${prelude}
@@ -180,5 +181,6 @@ export function elementwiseGpu(
     outputs: [out.storage],
     params: Uint32Array.from(params),
     workgroups: dispatch1D(n, WG),
+    loops: same ? 0 : nd,
   });
 }

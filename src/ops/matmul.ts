@@ -1,4 +1,5 @@
 import { type FloatArray, gemm } from '../backends/cpu/linalg/triangular.js';
+import { loopChunks } from '../backends/webgpu/loops.js';
 import { wgslParams } from '../backends/webgpu/runtime.js';
 import { promoteTypes } from '../dtype.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
@@ -73,14 +74,20 @@ const bmmOp = defineOp<undefined>({
   webgpu: (gpu, [a, b], [c]) => {
     const [B, m, k] = a.shape;
     const n = b.shape[2];
+    // Tile t of the k dimension costs TILE + 1 loop iterations; long products are split over
+    // dispatches of consecutive tiles, each adding its part to C (the loop rule).
+    const tiles = loopChunks('matmul', Math.ceil(k / TILE), () => TILE + 1);
     for (let z0 = 0; z0 < B; z0 += MAX_Z) {
-      gpu.run({
-        code: BMM_WGSL,
-        inputs: [a.storage, b.storage],
-        outputs: [c.storage],
-        params: Uint32Array.from([m, k, n, z0]),
-        workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), Math.min(MAX_Z, B - z0)],
-      });
+      for (const { k0, k1, loops } of tiles) {
+        gpu.run({
+          code: BMM_WGSL,
+          inputs: [a.storage, b.storage],
+          outputs: [c.storage],
+          params: Uint32Array.from([m, k, n, z0, k0 * TILE, Math.min(k, k1 * TILE)]),
+          workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), Math.min(MAX_Z, B - z0)],
+          loops,
+        });
+      }
     }
   },
   backward: (c, [g]) => {
@@ -89,7 +96,9 @@ const bmmOp = defineOp<undefined>({
   },
 });
 
-const BMM_WGSL = `@group(0) @binding(0) var<storage, read> A: array<f32>;
+// C[z] (+)= A[z][:, k0..k1) · B[z][k0..k1, :]: C is overwritten when k0 = 0, added to otherwise.
+const BMM_WGSL = `// matmul
+@group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 ${wgslParams(3)}
@@ -105,12 +114,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col = wid.x * ${TILE}u + lid.x;
   let aBase = z * M * K;
   let bBase = z * K * N;
+  let k0 = pu(4u);
+  let k1 = pu(5u);
   var acc = 0.0;
-  for (var t = 0u; t < K; t += ${TILE}u) {
+  if (k0 > 0u && row < M && col < N) { acc = C[z * M * N + row * N + col]; }
+  for (var t = k0; t < k1; t += ${TILE}u) {
     let ac = t + lid.x;
     let br = t + lid.y;
-    ta[lid.y][lid.x] = select(0.0, A[min(aBase + row * K + ac, arrayLength(&A) - 1u)], row < M && ac < K);
-    tb[lid.y][lid.x] = select(0.0, B[min(bBase + br * N + col, arrayLength(&B) - 1u)], br < K && col < N);
+    ta[lid.y][lid.x] = select(0.0, A[min(aBase + row * K + ac, arrayLength(&A) - 1u)], row < M && ac < k1);
+    tb[lid.y][lid.x] = select(0.0, B[min(bBase + br * N + col, arrayLength(&B) - 1u)], br < k1 && col < N);
     workgroupBarrier();
     for (var q = 0u; q < ${TILE}u; q++) { acc += ta[lid.y][q] * tb[q][lid.x]; }
     workgroupBarrier();

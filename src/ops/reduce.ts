@@ -1,4 +1,5 @@
-import { dispatch1D, wgslParams } from '../backends/webgpu/runtime.js';
+import type { GpuStorage } from '../backends/backend.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../backends/webgpu/runtime.js';
 import { normDim, numelOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply1, defineOp, requireFloat } from './registry.js';
@@ -63,13 +64,25 @@ const sumOp = defineOp<SumAttrs>({
   },
   webgpu: (gpu, [x], [out], { dims }) => {
     const { kept, red } = split(x.shape, dims);
-    const nOut = numelOf(kept.shape);
-    const params = [nOut, numelOf(red.shape), kept.shape.length, red.shape.length];
-    params.push(...kept.shape, ...kept.strides, ...red.shape, ...red.strides);
-    gpu.run({
-      code: `@group(0) @binding(0) var<storage, read> src: array<f32>;
+    sumGpu(gpu, x.storage, kept, red, out.storage);
+  },
+  backward: (c, [g]) => {
+    const x = c.inputs[0];
+    const kshape = x.shape.map((d, i) => (c.attrs.dims.includes(i) ? 1 : d));
+    return [expand(reshape(g!, kshape), x.shape)];
+  },
+});
+
+/** Reduced elements summed by one invocation at most (a chunk); more are summed in a second pass. */
+const SUM_CHUNK = 1024;
+
+// dst[o·C + c] = Σ src over the reduced elements [c·chunk, min(nr, (c+1)·chunk)) of output o.
+// Params: [nOut·C, nr, nk, nd, chunk, C, keptShape(nk), keptStrides(nk), redShape(nd), redStrides(nd)].
+const SUM_WGSL = `// sum
+@group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 ${wgslParams(2)}
+${wgslFlatIndex(WG)}
 fn offsetOf(k: u32, nd: u32, at: u32) -> u32 {
   var rem = k;
   var p = 0u;
@@ -82,28 +95,46 @@ fn offsetOf(k: u32, nd: u32, at: u32) -> u32 {
 }
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * nwg.x * ${WG}u;
-  if (o >= pu(0u)) { return; }
+  let g = flat_index(gid, nwg);
+  if (g >= pu(0u)) { return; }
   let nr = pu(1u);
   let nk = pu(2u);
   let nd = pu(3u);
-  let base = offsetOf(o, nk, 4u);
+  let chunk = pu(4u);
+  let c = g % pu(5u);
+  let base = offsetOf(g / pu(5u), nk, 6u);
   var acc = 0.0;
-  for (var r = 0u; r < nr; r++) { acc += src[base + offsetOf(r, nd, 4u + 2u * nk)]; }
-  dst[o] = acc;
-}`,
-      inputs: [x.storage],
-      outputs: [out.storage],
-      params: Uint32Array.from(params),
-      workgroups: dispatch1D(nOut, WG),
-    });
-  },
-  backward: (c, [g]) => {
-    const x = c.inputs[0];
-    const kshape = x.shape.map((d, i) => (c.attrs.dims.includes(i) ? 1 : d));
-    return [expand(reshape(g!, kshape), x.shape)];
-  },
-});
+  for (var r = c * chunk; r < min(nr, (c + 1u) * chunk); r++) { acc += src[base + offsetOf(r, nd, 6u + 2u * nk)]; }
+  dst[g] = acc;
+}`;
+
+type Dims = { shape: readonly number[]; strides: readonly number[] };
+
+/**
+ * dst[o] = Σ over `red` of src at kept index o. Each invocation sums at most SUM_CHUNK elements
+ * (the loop rule); a longer reduction writes one partial sum per chunk and sums those again.
+ */
+function sumGpu(gpu: WebGPURuntime, src: GpuStorage, kept: Dims, red: Dims, dst: GpuStorage): void {
+  const nOut = numelOf(kept.shape);
+  const nr = numelOf(red.shape);
+  const [nk, nd] = [kept.shape.length, red.shape.length];
+  const chunk = Math.max(1, Math.min(SUM_CHUNK, nr));
+  const C = Math.max(1, Math.ceil(nr / chunk));
+  const part = C > 1 ? gpu.alloc('float32', nOut * C) : dst;
+  const params = [nOut * C, nr, nk, nd, chunk, C];
+  params.push(...kept.shape, ...kept.strides, ...red.shape, ...red.strides);
+  gpu.run({
+    code: SUM_WGSL,
+    inputs: [src],
+    outputs: [part],
+    params: Uint32Array.from(params),
+    workgroups: dispatch1D(nOut * C, WG),
+    loops: nk + chunk * (nd + 1),
+  });
+  if (C === 1) return;
+  sumGpu(gpu, part, { shape: [nOut], strides: [C] }, { shape: [C], strides: [1] }, dst);
+  gpu.free(part);
+}
 
 export const reduceOps = { sum: sumOp };
 

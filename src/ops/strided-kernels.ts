@@ -58,7 +58,8 @@ export function scatterCpu(input: CpuView, out: CpuView, v: View): void {
 const WG = 256;
 
 function viewWgsl(t: string, scatter: boolean): string {
-  return `@group(0) @binding(0) var<storage, read> src: array<${t}>;
+  return `// strided ${scatter ? 'scatter' : 'gather'}
+@group(0) @binding(0) var<storage, read> src: array<${t}>;
 @group(0) @binding(1) var<storage, read_write> dst: array<${t}>;
 ${wgslParams(2)}
 @compute @workgroup_size(${WG})
@@ -93,6 +94,7 @@ export function gatherGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: V
     outputs: [out.storage],
     params: viewParams(v),
     workgroups: dispatch1D(numelOf(v.shape), WG),
+    loops: v.shape.length,
   });
 }
 
@@ -101,7 +103,8 @@ export function fillGpu(gpu: WebGPURuntime, out: GpuView, value: number): void {
   const t = wgslType(out.dtype);
   const n = numelOf(out.shape);
   gpu.run({
-    code: `@group(0) @binding(0) var<storage, read_write> dst: array<${t}>;
+    code: `// fill
+@group(0) @binding(0) var<storage, read_write> dst: array<${t}>;
 ${wgslParams(1)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -113,6 +116,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     outputs: [out.storage],
     params: Uint32Array.from([n, out.dtype === 'float32' ? f32Bits(value) : value | 0]),
     workgroups: dispatch1D(n, WG),
+    loops: 0,
   });
 }
 
@@ -139,5 +143,6 @@ export function scatterNoFillGpu(gpu: WebGPURuntime, input: GpuView, out: GpuVie
     outputs: [out.storage],
     params: viewParams(v),
     workgroups: dispatch1D(numelOf(v.shape), WG),
+    loops: v.shape.length,
   });
 }

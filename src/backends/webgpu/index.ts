@@ -11,6 +11,14 @@ export {
   type WebGPUInfo,
   type WebGPULimits,
 } from './device.js';
+export {
+  instrumentLoops,
+  LOOP_BUDGET,
+  type LoopChunk,
+  type LoopChunkOptions,
+  loopChunks,
+  perLane,
+} from './loops.js';
 export { BufferPool, type BufferPoolOptions, bucketBytes, MIN_BYTES, type PoolStats } from './pool.js';
 export {
   dispatch1D,

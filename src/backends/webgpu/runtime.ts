@@ -1,5 +1,6 @@
 import type { GpuStorage, WgslDispatch } from '../backend.js';
 import type { WebGPULimits } from './device.js';
+import { instrumentLoops, LOOP_BUDGET, LOOP_SLOT_BYTES } from './loops.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
 type GpuDType = 'float32' | 'int32';
@@ -62,6 +63,12 @@ export interface RuntimeOptions {
   maxPooledBytes?: number;
   /** Where device errors are reported (once per distinct message). Default console.warn. */
   onError?: (message: string) => void;
+  /**
+   * Count loop iterations on the device and fail the batch of any dispatch that runs more than its
+   * `loops` in one invocation (see loops.ts; slower, for tests). Default: env
+   * LINAGRAD_WEBGPU_CHECK_LOOPS=1.
+   */
+  checkLoops?: boolean;
 }
 
 interface Layout {
@@ -106,6 +113,8 @@ export class WebGPURuntime {
   private readonly onError: (message: string) => void;
   private lostReason: string | null = null;
   private counters = { dispatches: 0, submits: 0 };
+  /** checkLoops: per dispatch slot of the batch, [declared bound, worst count above it]. */
+  private readonly loopCheck: { ring: GPUBuffer; arena: Uint32Array<ArrayBuffer>; kernels: string[] } | null;
 
   constructor(
     readonly device: GPUDevice,
@@ -136,6 +145,19 @@ export class WebGPURuntime {
       label: 'linagrad-params',
     });
     this.paramsArena = new Uint32Array((PARAMS_BYTES / 4) * this.maxBatch);
+    const env = typeof process !== 'undefined' ? process.env?.LINAGRAD_WEBGPU_CHECK_LOOPS : undefined;
+    this.loopCheck =
+      (opts.checkLoops ?? env === '1')
+        ? {
+            ring: device.createBuffer({
+              size: LOOP_SLOT_BYTES * this.maxBatch,
+              usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC,
+              label: 'linagrad-loop-check',
+            }),
+            arena: new Uint32Array((LOOP_SLOT_BYTES / 4) * this.maxBatch),
+            kernels: [],
+          }
+        : null;
   }
 
   alloc(dtype: GpuDType, length: number, opts: { zero?: boolean } = {}): GpuStorage {
@@ -206,16 +228,30 @@ export class WebGPURuntime {
   /**
    * Encodes one dispatch (see WgslDispatch for the binding convention). Storage bindings cover
    * exactly `length` elements (at least one), so `arrayLength` is the tensor's length. Start the
-   * code with a `// name` comment: it names the kernel in error messages. Errors found on the
-   * device (invalid WGSL, validation) make `read` of the outputs reject with a WebGPUError.
+   * code with a `// name` comment: it names the kernel in error messages. `loops` must be within
+   * LOOP_BUDGET (see loops.ts). Errors found on the device (invalid WGSL, validation, and with
+   * checkLoops more loop iterations than `loops`) make `read` of the outputs reject with a
+   * WebGPUError.
    */
   run(d: WgslDispatch): void {
     this.assertUsable();
     const nIn = d.inputs.length;
     const nOut = d.outputs.length;
-    if (nIn + nOut > this.limits.maxStorageBuffersPerShaderStage) {
+    const name = () => kernelName(d.code);
+    if (!(Number.isFinite(d.loops) && d.loops >= 0)) {
+      throw new RangeError(`WebGPU run: kernel '${name()}' must state its loop bound (loops = ${d.loops})`);
+    }
+    if (d.loops > LOOP_BUDGET) {
       throw new RangeError(
-        `WebGPU run: ${nIn + nOut} storage buffers exceed maxStorageBuffersPerShaderStage (${this.limits.maxStorageBuffersPerShaderStage})`,
+        `WebGPU run: kernel '${name()}' would run up to ${d.loops} loop iterations in one invocation, more than ` +
+          `LOOP_BUDGET (${LOOP_BUDGET}); its work must be split over several dispatches (loopChunks)`,
+      );
+    }
+    const maxStorage = this.limits.maxStorageBuffersPerShaderStage;
+    if (nIn + nOut > maxStorage) {
+      throw new RangeError(
+        `WebGPU run: kernel '${name()}' binds ${nIn + nOut} storage buffers, more than this adapter's ` +
+          `maxStorageBuffersPerShaderStage (${maxStorage})`,
       );
     }
     for (const s of d.inputs) this.check(s, 'run');
@@ -233,20 +269,29 @@ export class WebGPURuntime {
     if (d.params && d.params.length > PARAMS_BYTES / 4) {
       throw new RangeError(`WebGPU run: params has ${d.params.length} values, at most ${PARAMS_BYTES / 4}`);
     }
-    const entry = this.pipeline(d.code, nIn, nOut, d.params !== undefined);
+    const resources = [...d.inputs, ...d.outputs].map((s) => this.bindRange(s, name));
+    const counted = this.loopCheck !== null && nIn + nOut < maxStorage;
+    const entry = this.pipeline(d.code, nIn, nOut, d.params !== undefined, counted);
     if (x * y * z === 0) return;
     if (d.params && this.paramSlots >= this.maxBatch) this.flush();
-    const entries: GPUBindGroupEntry[] = [...d.inputs, ...d.outputs].map((s, binding) => ({
-      binding,
-      resource: this.bindRange(s),
-    }));
+    if (counted && this.loopCheck!.kernels.length >= this.maxBatch) this.flush();
+    const entries: GPUBindGroupEntry[] = resources.map((resource, binding) => ({ binding, resource }));
+    let binding = nIn + nOut;
     if (d.params) {
       const slot = this.paramSlots++;
       const base = slot * (PARAMS_BYTES / 4);
       this.paramsArena.set(d.params, base);
       this.paramsArena.fill(0, base + d.params.length, base + PARAMS_BYTES / 4);
       const resource = { buffer: this.paramsRing, offset: slot * PARAMS_BYTES, size: PARAMS_BYTES };
-      entries.push({ binding: nIn + nOut, resource });
+      entries.push({ binding: binding++, resource });
+    }
+    if (counted) {
+      const lc = this.loopCheck!;
+      const slot = lc.kernels.length;
+      lc.kernels.push(`'${name()}' (declared ${d.loops})`);
+      lc.arena[(slot * LOOP_SLOT_BYTES) / 4] = Math.ceil(d.loops);
+      lc.arena[(slot * LOOP_SLOT_BYTES) / 4 + 1] = 0;
+      entries.push({ binding, resource: { buffer: lc.ring, offset: slot * LOOP_SLOT_BYTES, size: 8 } });
     }
     const bindGroup = this.device.createBindGroup({ layout: entry.layout.bindGroupLayout, entries });
     if (!this.pass) this.pass = this.encode(true).beginComputePass();
@@ -305,11 +350,13 @@ export class WebGPURuntime {
     if (this.paramSlots > 0) {
       device.queue.writeBuffer(this.paramsRing, 0, this.paramsArena, 0, this.paramSlots * (PARAMS_BYTES / 4));
     }
+    const loopResult = this.loopCheck && this.loopCheck.kernels.length > 0 ? this.encodeLoopCheck() : null;
     device.queue.submit([this.encoder.finish()]);
     const scopes = [device.popErrorScope(), device.popErrorScope()].map((p) =>
       p.then((e) => (e ? e.message : null)),
     );
     const checks = [...this.batchChecks, ...scopes];
+    if (loopResult) checks.push(loopResult());
     const outputs = this.batchOutputs;
     this.encoder = null;
     this.pass = null;
@@ -355,8 +402,41 @@ export class WebGPURuntime {
     this.pool.destroy();
     this.staging.destroy();
     this.paramsRing.destroy();
+    this.loopCheck?.ring.destroy();
     this.pipelines.clear();
     this.device.destroy();
+  }
+
+  /**
+   * checkLoops: writes this batch's declared bounds (the write runs before the batch), copies the
+   * counters out after it, and returns a function (call it after submitting) that resolves to a
+   * message naming every dispatch that ran more iterations than it declared, or null.
+   */
+  private encodeLoopCheck(): () => Promise<string | null> {
+    const lc = this.loopCheck!;
+    const kernels = lc.kernels;
+    lc.kernels = [];
+    const bytes = kernels.length * LOOP_SLOT_BYTES;
+    this.device.queue.writeBuffer(lc.ring, 0, lc.arena, 0, bytes / 4);
+    const staging = this.staging.acquire(bytes);
+    this.encoder!.copyBufferToBuffer(lc.ring, 0, staging, 0, bytes);
+    return async () => {
+      try {
+        await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+        const counts = new Uint32Array(staging.getMappedRange(0, bytes).slice(0));
+        staging.unmap();
+        const over = kernels.flatMap((k, i) => {
+          const worst = counts[(i * LOOP_SLOT_BYTES) / 4 + 1]!;
+          return worst > 0 ? [`kernel ${k} ran ${worst} loop iterations in one invocation`] : [];
+        });
+        return over.length ? `loop bound exceeded: ${over.join('; ')}` : null;
+      } catch (e) {
+        return this.lostReason ? null : `loop check: ${String(e)}`;
+      } finally {
+        if (staging.mapState === 'mapped') staging.unmap();
+        this.staging.release(staging);
+      }
+    };
   }
 
   private encode(forPass = false): GPUCommandEncoder {
@@ -382,18 +462,27 @@ export class WebGPURuntime {
     }
   }
 
-  private bindRange(s: GpuStorage): GPUBufferBinding {
+  private bindRange(s: GpuStorage, kernel: () => string): GPUBufferBinding {
     const size = Math.max(4, s.length * 4);
-    if (size > this.limits.maxStorageBufferBindingSize) {
+    const max = this.limits.maxStorageBufferBindingSize;
+    if (size > max) {
       throw new RangeError(
-        `WebGPU run: a binding of ${size} bytes exceeds maxStorageBufferBindingSize (${this.limits.maxStorageBufferBindingSize})`,
+        `WebGPU run: kernel '${kernel()}' needs a tensor of ${s.length} elements (${size} bytes) in one binding, more ` +
+          `than this adapter's maxStorageBufferBindingSize (${max} bytes, ${Math.floor(max / 4)} float32 elements); ` +
+          'split the tensor into smaller ones, use an adapter with a larger limit, or the cpu device',
       );
     }
     return { buffer: s.buffer, offset: 0, size };
   }
 
-  private pipeline(code: string, nIn: number, nOut: number, params: boolean): PipelineEntry {
-    const sig = `${nIn},${nOut},${params ? 1 : 0}`;
+  private pipeline(
+    code: string,
+    nIn: number,
+    nOut: number,
+    params: boolean,
+    counted: boolean,
+  ): PipelineEntry {
+    const sig = `${nIn},${nOut},${params ? 1 : 0},${counted ? 1 : 0}`;
     const key = `${sig}\n${code}`;
     const cached = this.pipelines.get(key);
     if (cached) return cached;
@@ -406,6 +495,8 @@ export class WebGPURuntime {
       for (let i = 0; i < nOut; i++)
         entries.push({ binding: nIn + i, visibility: vis, buffer: { type: 'storage' } });
       if (params) entries.push({ binding: nIn + nOut, visibility: vis, buffer: { type: 'uniform' } });
+      if (counted)
+        entries.push({ binding: nIn + nOut + +params, visibility: vis, buffer: { type: 'storage' } });
       const bindGroupLayout = this.device.createBindGroupLayout({ entries });
       layout = {
         bindGroupLayout,
@@ -414,7 +505,8 @@ export class WebGPURuntime {
       this.layouts.set(sig, layout);
     }
     this.device.pushErrorScope('validation');
-    const module = this.device.createShaderModule({ code, label: kernelName(code) });
+    const source = counted ? instrumentLoops(code, nIn + nOut + +params) : code;
+    const module = this.device.createShaderModule({ code: source, label: kernelName(code) });
     const pipeline = this.device.createComputePipeline({
       layout: layout.pipelineLayout,
       compute: { module, entryPoint: 'main' },

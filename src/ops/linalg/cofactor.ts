@@ -121,57 +121,105 @@ function cofactorGpu(gpu: WebGPURuntime, a: GpuStorage, batch: number, n: number
   luDetGpu(gpu, ulu, upiv, batch, n, du);
   luFactorGpu(gpu, vh, batch, n, vlu, vpiv, vinfo);
   luDetGpu(gpu, vlu, vpiv, batch, n, dv);
+  const [rowmax, prod, route] = [f32(batch * n), f32(batch * n), f32(batch)];
+  const params = Uint32Array.from([n, batch, f32Bits(n * eps('float32'))]);
+  const run = (code: string, inputs: GpuStorage[], output: GpuStorage, items: number) =>
+    gpu.run({ code, inputs, outputs: [output], params, workgroups: dispatch1D(items, 64), loops: 2 * n });
+  run(COFACTOR_ROWS_WGSL, [lu], rowmax, batch * n);
   gpu.run({
-    code: COFACTOR_WGSL,
-    inputs: [lu, inv, det, u, s, vh, du, dv],
-    outputs: [out],
-    params: Uint32Array.from([n, batch * nn, f32Bits(n * eps('float32'))]),
-    workgroups: dispatch1D(batch * nn, 64),
+    code: COFACTOR_PROD_WGSL,
+    inputs: [s],
+    outputs: [prod],
+    params,
+    workgroups: dispatch1D(batch * n, 64),
+    loops: n,
   });
-  for (const t of [lu, inv, det, u, s, vh, ulu, vlu, du, dv, piv, upiv, vpiv, info, sinfo, uinfo, vinfo])
-    gpu.free(t);
+  run(COFACTOR_ROUTE_WGSL, [lu, rowmax, du, dv], route, batch);
+  run(COFACTOR_WGSL, [inv, det, u, prod, vh, route], out, batch * nn);
+  const temps = [lu, inv, det, u, s, vh, ulu, vlu, du, dv, piv, upiv, vpiv, info, sinfo, uinfo, vinfo];
+  for (const t of [...temps, rowmax, prod, route]) gpu.free(t);
 }
 
-const COFACTOR_WGSL = `// cofactor: LU route or SVD route per batch element
-@group(0) @binding(0) var<storage, read> LU: array<f32>;
-@group(0) @binding(1) var<storage, read> INV: array<f32>;
-@group(0) @binding(2) var<storage, read> DET: array<f32>;
-@group(0) @binding(3) var<storage, read> U: array<f32>;
-@group(0) @binding(4) var<storage, read> S: array<f32>;
-@group(0) @binding(5) var<storage, read> VH: array<f32>;
-@group(0) @binding(6) var<storage, read> DU: array<f32>;
-@group(0) @binding(7) var<storage, read> DV: array<f32>;
-@group(0) @binding(8) var<storage, read_write> OUT: array<f32>;
-${wgslParams(9)}
+/** A cofactor kernel over `items` invocations (index k), with the given storage bindings in order. */
+const head = (label: string, bindings: string[], items: string) =>
+  `// cofactor: ${label}
+${bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b};`).join('\n')}
+${wgslParams(bindings.length)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let k = gid.x + gid.y * nwg.x * 64u;
+  let k = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * 64u;
   let n = pu(0u);
-  if (k >= pu(1u)) { return; }
+  if (k >= ${items}) { return; }`;
+
+/** Per row r of each LU factor: max_{c ≥ r} |U[r, c]|. */
+const COFACTOR_ROWS_WGSL = `${head('row maxima of U', ['read> LU: array<f32>', 'read_write> ROWMAX: array<f32>'], 'pu(1u) * n')}
+  let r = k % n;
+  let base = (k / n) * n * n;
+  var umax = 0.0;
+  for (var c = r; c < n; c++) { umax = max(umax, abs(LU[base + r * n + c])); }
+  ROWMAX[k] = umax;
+}`;
+
+/** Per singular value q of each matrix: ∏_{l≠q} s_l. */
+const COFACTOR_PROD_WGSL = `${head('products of the other singular values', ['read> S: array<f32>', 'read_write> PROD: array<f32>'], 'pu(1u) * n')}
+  let q = k % n;
+  let e = k / n;
+  var prod = 1.0;
+  for (var l = 0u; l < n; l++) { if (l != q) { prod *= S[e * n + l]; } }
+  PROD[k] = prod;
+}`;
+
+/**
+ * Per matrix: 2 when the LU route is safe (no pivot tiny relative to the largest entry of U),
+ * else the SVD route's sign det(U)·det(Vh) = ±1.
+ */
+const COFACTOR_ROUTE_WGSL = `${head(
+  'route',
+  [
+    'read> LU: array<f32>',
+    'read> ROWMAX: array<f32>',
+    'read> DU: array<f32>',
+    'read> DV: array<f32>',
+    'read_write> ROUTE: array<f32>',
+  ],
+  'pu(1u)',
+)}
+  var umax = 0.0;
+  var dmin = 3.4e38;
+  for (var r = 0u; r < n; r++) {
+    umax = max(umax, ROWMAX[k * n + r]);
+    dmin = min(dmin, abs(LU[k * n * n + r * n + r]));
+  }
+  ROUTE[k] = select(select(1.0, -1.0, (DU[k] < 0.0) != (DV[k] < 0.0)), 2.0, dmin > pf(2u) * umax);
+}`;
+
+/** cof(A) per entry: det·A⁻ᵀ (LU route) or Σ_q U[i,q]·(∏_{l≠q} s_l)·Vh[q,j], times ±1 (SVD route). */
+const COFACTOR_WGSL = `${head(
+  'entries',
+  [
+    'read> INV: array<f32>',
+    'read> DET: array<f32>',
+    'read> U: array<f32>',
+    'read> PROD: array<f32>',
+    'read> VH: array<f32>',
+    'read> ROUTE: array<f32>',
+    'read_write> OUT: array<f32>',
+  ],
+  'pu(1u) * n * n',
+)}
   let nn = n * n;
   let e = k / nn;
   let i = (k % nn) / n;
   let j = k % n;
   let base = e * nn;
-  // The LU route is safe when no pivot is tiny relative to the largest entry of U.
-  var umax = 0.0;
-  var dmin = 3.4e38;
-  for (var r = 0u; r < n; r++) {
-    for (var c = r; c < n; c++) { umax = max(umax, abs(LU[base + r * n + c])); }
-    dmin = min(dmin, abs(LU[base + r * n + r]));
-  }
-  if (dmin > pf(2u) * umax) {
+  let route = ROUTE[e];
+  if (route == 2.0) {
     OUT[k] = DET[e] * INV[base + j * n + i];
     return;
   }
-  // SVD route: Σ_q U[i,q] · (∏_{l≠q} s_l) · Vh[q,j], times det(U)·det(Vh) = ±1.
   var acc = 0.0;
-  for (var q = 0u; q < n; q++) {
-    var prod = 1.0;
-    for (var l = 0u; l < n; l++) { if (l != q) { prod *= S[e * n + l]; } }
-    acc += U[base + i * n + q] * prod * VH[base + q * n + j];
-  }
-  OUT[k] = select(acc, -acc, (DU[e] < 0.0) != (DV[e] < 0.0));
+  for (var q = 0u; q < n; q++) { acc += U[base + i * n + q] * PROD[e * n + q] * VH[base + q * n + j]; }
+  OUT[k] = route * acc;
 }`;
 
 /** cof(A) through the SVD, for one n×n float64 matrix, written into out[o..]. */
@@ -261,27 +309,26 @@ const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
 ${wgslParams(2)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = gid.x + gid.y * nwg.x * 64u;
+  // One invocation per row i of a matrix e: its 1 is in column perm[i], found by following where
+  // the swaps (applied to the identity from q = kp − 1 down to 0) moved the entry now at i.
+  let g = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * 64u;
   let n = pu(0u);
-  if (e >= pu(1u)) { return; }
+  if (g >= pu(1u)) { return; }
   let kp = pu(2u);
-  let base = e * n * n;
-  for (var i = 0u; i < n * n; i++) { out[base + i] = select(0.0, 1.0, i % (n + 1u) == 0u); }
-  for (var k = i32(kp) - 1; k >= 0; k--) {
-    let q = u32(piv[e * kp + u32(k)] - 1);
-    if (q != u32(k)) {
-      for (var j = 0u; j < n; j++) {
-        let t = out[base + u32(k) * n + j];
-        out[base + u32(k) * n + j] = out[base + q * n + j];
-        out[base + q * n + j] = t;
-      }
-    }
+  let e = g / n;
+  let i = g % n;
+  var pos = i;
+  for (var q = 0u; q < kp; q++) {
+    let r = u32(piv[e * kp + q] - 1);
+    if (pos == q) { pos = r; } else if (pos == r) { pos = q; }
   }
+  for (var j = 0u; j < n; j++) { out[g * n + j] = select(0.0, 1.0, j == pos); }
 }`,
       inputs: [p.storage],
       outputs: [out.storage],
-      params: Uint32Array.from([m, batch, k]),
-      workgroups: dispatch1D(batch, 64),
+      params: Uint32Array.from([m, batch * m, k]),
+      workgroups: dispatch1D(batch * m, 64),
+      loops: k + m,
     });
   },
   backward: 'not-differentiable',

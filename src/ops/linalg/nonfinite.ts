@@ -73,13 +73,14 @@ export function poisonNonFiniteGpu(
   outputs: readonly { storage: GpuStorage; size: number }[],
 ): void {
   if (batch === 0 || rows === 0 || cols === 0) return;
-  const flags = gpu.alloc('int32', batch);
+  const flags = gpu.alloc('int32', batch, { zero: true });
   gpu.run({
     code: FLAGS_WGSL,
     inputs: [a],
     outputs: [flags],
-    params: Uint32Array.from([rows, cols, batch, regionCode(region)]),
-    workgroups: dispatch1D(batch, 64),
+    params: Uint32Array.from([rows, cols, batch * rows * cols, regionCode(region)]),
+    workgroups: dispatch1D(batch * rows * cols, 64),
+    loops: 0,
   });
   for (const o of outputs) {
     if (o.size === 0) continue;
@@ -89,34 +90,31 @@ export function poisonNonFiniteGpu(
       outputs: [o.storage],
       params: Uint32Array.from([o.size, batch * o.size]),
       workgroups: dispatch1D(batch * o.size, 64),
+      loops: 0,
     });
   }
   gpu.free(flags);
 }
 
+// One invocation per entry: a non-finite entry in the region sets its matrix's flag.
 const FLAGS_WGSL = `// linalg non-finite flags per matrix
 @group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> FLAGS: array<i32>;
+@group(0) @binding(1) var<storage, read_write> FLAGS: array<atomic<i32>>;
 ${wgslParams(2)}
 ${WGSL_F32}
 ${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flat_index(gid, nwg);
+  let q = flat_index(gid, nwg);
   let m = pu(0u);
   let n = pu(1u);
-  if (e >= pu(2u)) { return; }
+  if (q >= pu(2u)) { return; }
   let c = pu(3u);
   let tri = c & 3u;
-  let base = e * m * n;
-  var bad = 0;
-  for (var i = 0u; i < m; i++) {
-    for (var j = 0u; j < n; j++) {
-      let read = select(tri == 0u || (tri == 1u && j > i) || (tri == 2u && j < i), (c & 4u) == 0u, i == j);
-      if (read && f32Key(A[base + i * n + j]) >= F32_INF_KEY) { bad = 1; }
-    }
-  }
-  FLAGS[e] = bad;
+  let i = (q / n) % m;
+  let j = q % n;
+  let read = select(tri == 0u || (tri == 1u && j > i) || (tri == 2u && j < i), (c & 4u) == 0u, i == j);
+  if (read && f32Key(A[q]) >= F32_INF_KEY) { atomicStore(&FLAGS[q / (m * n)], 1); }
 }`;
 
 const FILL_WGSL = `// linalg NaN fill of flagged matrices

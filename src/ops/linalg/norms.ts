@@ -1,6 +1,6 @@
 import { noGrad } from '../../autograd/grad-mode.js';
-import type { StorageDType } from '../../backends/backend.js';
-import { dispatch1D, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
+import type { GpuStorage, StorageDType } from '../../backends/backend.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
 import { normDim, numelOf, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../elementwise.js';
@@ -32,6 +32,46 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${body}
 }`;
 
+/** Entries one invocation of the amax/amin kernel compares at most; longer rows take another pass. */
+const EXTREMUM_CHUNK = 1024;
+
+/**
+ * out[b] = max (or min) of row b of the batch × k matrix x (k ≥ 1). Each invocation scans at most
+ * EXTREMUM_CHUNK entries (the loop rule): a longer row gets one partial result per chunk, and
+ * those rows are reduced again.
+ */
+function extremumGpu(
+  gpu: WebGPURuntime,
+  x: GpuStorage,
+  batch: number,
+  k: number,
+  out: GpuStorage,
+  min: boolean,
+) {
+  const chunks = Math.max(1, Math.ceil(k / EXTREMUM_CHUNK));
+  const part = chunks > 1 ? gpu.alloc('float32', batch * chunks) : out;
+  gpu.run({
+    code: reduceWgsl(
+      min ? 'amin last dim' : 'amax last dim',
+      `let row = b / pu(2u);
+  let l0 = (b % pu(2u)) * ${EXTREMUM_CHUNK}u;
+  var best = X[row * k + l0];
+  for (var l = l0 + 1u; l < min(k, l0 + ${EXTREMUM_CHUNK}u); l++) { best = ${min ? 'min' : 'max'}(best, X[row * k + l]); }
+  OUT[b] = best;`,
+      'f32',
+      'f32',
+    ),
+    inputs: [x],
+    outputs: [part],
+    params: Uint32Array.from([batch * chunks, k, chunks]),
+    workgroups: dispatch1D(batch * chunks, 64),
+    loops: EXTREMUM_CHUNK,
+  });
+  if (chunks === 1) return;
+  extremumGpu(gpu, part, batch, chunks, out, min);
+  gpu.free(part);
+}
+
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
 const extremumOp = defineOp<{ min: boolean }>({
   name: 'amax',
@@ -49,22 +89,7 @@ const extremumOp = defineOp<{ min: boolean }>({
     }
   },
   webgpu: (gpu, [x], [out], { min }) => {
-    const k = x.shape[x.shape.length - 1];
-    const batch = numelOf(out.shape);
-    gpu.run({
-      code: reduceWgsl(
-        min ? 'amin last dim' : 'amax last dim',
-        `var best = X[b * k];
-  for (var l = 1u; l < k; l++) { best = ${min ? 'min' : 'max'}(best, X[b * k + l]); }
-  OUT[b] = best;`,
-        'f32',
-        'f32',
-      ),
-      inputs: [x.storage],
-      outputs: [out.storage],
-      params: Uint32Array.from([batch, k]),
-      workgroups: dispatch1D(batch, 64),
-    });
+    extremumGpu(gpu, x.storage, numelOf(out.shape), x.shape[x.shape.length - 1]!, out.storage, min);
   },
   // d max(x) = Σ_{i tied} dx_i / (number tied).
   backward: (c, [g]) => {
@@ -110,6 +135,7 @@ const countAboveOp = defineOp<{ atol: number; rtol: number }>({
       outputs: [out.storage],
       params: Uint32Array.from([batch, k, bits[0], bits[1]]),
       workgroups: dispatch1D(batch, 64),
+      loops: 2 * k,
     });
   },
   backward: 'not-differentiable',
@@ -130,6 +156,7 @@ const nonzeroOp = defineOp<{ dtype: StorageDType }>({
       outputs: [out.storage],
       params: Uint32Array.from([n, 1]),
       workgroups: dispatch1D(n, 64),
+      loops: 0,
     });
   },
   backward: 'not-differentiable',

@@ -157,6 +157,7 @@ function assembleGpu(
     outputs: [out.s, out.cut, out.rank],
     params: Uint32Array.from([batch, o.k, bits[0], bits[1]]),
     workgroups: dispatch1D(batch, 64),
+    loops: 2 * o.k,
   });
   const total = batch * o.rows * o.cols;
   gpu.run({
@@ -165,6 +166,7 @@ function assembleGpu(
     outputs: [out.p],
     params: Uint32Array.from([batch, o.rows, o.cols, o.k, ...o.l, ...o.r]),
     workgroups: dispatch1D(total, 64),
+    loops: o.k,
   });
 }
 

@@ -4,80 +4,96 @@
  * CPU kernels in `backends/cpu/linalg/cholesky.ts`. Info is computed on the device.
  */
 import type { GpuStorage } from '../../backend.js';
-import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
+import { perLane } from '../loops.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 import {
+  factorChunks,
   factorLayout,
   need,
   needSizes,
   planSweeps,
   runSweeps,
   SOLVE_WG,
-  splitSteps,
   WGSL_F32,
   WGSL_SUBST,
   wgslBarrier,
+  wgslFactorSteps,
   wgslSlotPrologue,
   wgslVectorPrologue,
 } from './triangular.js';
 
-function choleskyWgsl(t: number, s: number, inPlace: boolean): string {
+// L's triangle ← the lower triangle of A (transposed when the output is U = Lᵀ), the other one
+// zeroed; one invocation per entry. In place too: a lower entry is read only by its own invocation.
+function choleskyInitWgsl(inPlace: boolean): string {
   const o = inPlace ? 0 : 1;
-  const bar = wgslBarrier(t);
-  return `// linalg_cholesky_t${t}${inPlace ? '_inplace' : ''}
+  return `// linalg_cholesky_init${inPlace ? '_inplace' : ''}
 ${inPlace ? '' : '@group(0) @binding(0) var<storage, read> A: array<f32>;'}
 @group(0) @binding(${o}) var<storage, read_write> L: array<f32>;
-@group(0) @binding(${o + 1}) var<storage, read_write> INFO: array<i32>;
-${wgslParams(o + 2)}
-${WGSL_F32}
-fn finish(base: u32, n: u32, k: u32, rs: u32, cs: u32) {
-  let r = sqrt(L[base + k * (n + 1u)]);
-  L[base + k * (n + 1u)] = r;
-  for (var i = k + 1u; i < n; i++) { L[base + i * rs + k * cs] = L[base + i * rs + k * cs] / r; }
-}
-${wgslSlotPrologue(t, s)}
+${wgslParams(o + 1)}
+${wgslFlatIndex(SOLVE_WG)}
+@compute @workgroup_size(${SOLVE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let q = flat_index(gid, nwg);
+  if (q >= pu(1u)) { return; }
+  let n = pu(0u);
   let upper = pu(2u) != 0u;
-  // This dispatch runs elimination steps [k0, k1); the first one also copies the input.
-  let k0 = pu(3u);
-  let k1 = pu(4u);
-  // Element (i, j) of L lives at base + at(i, j): transposed when the output is U = Lᵀ.
   let rs = select(n, 1u, upper);
   let cs = select(1u, n, upper);
-  // Copy the lower triangle of A into L's triangle and zero the other one.
-  if (live && k0 == 0u) {
-    for (var e = lane; e < n * n; e += ${t}u) {
-      let i = e / n;
-      let j = e % n;
-      if (i > j) {
-        let v = ${inPlace ? 'L' : 'A'}[base + e];
-        L[base + i * rs + j * cs] = v;
-        L[base + j * rs + i * cs] = 0.0;
-      }${inPlace ? '' : ' else if (i == j) { L[base + e] = A[base + e]; }'}
-    }
-  }
-  ${bar}
+  let base = (q / (n * n)) * n * n;
+  let i = (q % (n * n)) / n;
+  let j = q % n;
+  if (i > j) {
+    let v = ${inPlace ? 'L' : 'A'}[q];
+    L[base + i * rs + j * cs] = v;
+    L[base + j * rs + i * cs] = 0.0;
+  }${inPlace ? '' : ' else if (i == j) { L[q] = A[q]; }'}
+}`;
+}
+
+// In place on L (initialised by choleskyInitWgsl). Sub-step (k, b) of step k (see
+// wgslFactorSteps): when b = 0, finish column k − 1 (L(k−1, k−1) = √pivot, the rest divided by
+// it) unless an earlier step failed, and check the pivot d = L(k, k); then, while nothing failed,
+// A22 -= a21 a21ᵀ / d on the lower part of the columns [c0, c1) of block b, one column per
+// invocation, column k still unscaled. Element (i, j) of L lives at base + i·rs + j·cs.
+function choleskyWgsl(t: number, s: number): string {
+  const bar = wgslBarrier(t);
+  return `// linalg_cholesky_t${t}
+@group(0) @binding(0) var<storage, read_write> L: array<f32>;
+@group(0) @binding(1) var<storage, read_write> INFO: array<i32>;
+${wgslParams(2)}
+${WGSL_F32}
+${wgslSlotPrologue(t, s)}
+  let upper = pu(6u) != 0u;
+  let rs = select(n, 1u, upper);
+  let cs = select(1u, n, upper);
   var failed = 0u;
-  if (live && k0 > 0u) { failed = u32(INFO[m]); }
-  for (var k = k0; k < k1; k++) {
-    let before = failed;
-    let d = L[base + k * (n + 1u)];
-    if (live && failed == 0u && !f32IsFinitePositive(d)) { failed = k + 1u; }
-    if (live && before == 0u) {
-      // Finish column k - 1: L(k-1, k-1) = sqrt(pivot), the rest divided by it.
-      if (k > 0u && lane == (k - 1u) % ${t}u) { finish(base, n, k - 1u, rs, cs); }
-      // A22 -= a21 a21ᵀ / d (lower part), one column per invocation, column k still unscaled.
-      if (failed == 0u) {
-        for (var j = k + 1u + lane; j < n; j += ${t}u) {
-          let w = L[base + j * rs + k * cs] / d;
-          for (var i = j; i < n; i++) {
-            let q = base + i * rs + j * cs;
-            L[q] = L[q] - L[base + i * rs + k * cs] * w;
-          }
+  if (live && (pu(2u) > 0u || pu(3u) > 0u)) { failed = u32(INFO[m]); }
+  ${wgslFactorSteps(`let d = L[base + k * (n + 1u)];
+    if (first) {
+      var r = 1.0;
+      if (live && k > 0u) { r = sqrt(L[base + (k - 1u) * (n + 1u)]); }
+      ${bar}
+      if (live && failed == 0u && k > 0u) {
+        for (var i = k + lane; i < n; i += ${t}u) {
+          L[base + i * rs + (k - 1u) * cs] = L[base + i * rs + (k - 1u) * cs] / r;
+        }
+        if (lane == 0u) { L[base + (k - 1u) * (n + 1u)] = r; }
+      }
+      if (live && failed == 0u && !f32IsFinitePositive(d)) { failed = k + 1u; }
+    }
+    if (live && failed == 0u) {
+      for (var j = c0 + lane; j < c1; j += ${t}u) {
+        let w = L[base + j * rs + k * cs] / d;
+        for (var i = j; i < n; i++) {
+          let q = base + i * rs + j * cs;
+          L[q] = L[q] - L[base + i * rs + k * cs] * w;
         }
       }
     }
-    ${bar}
+    ${bar}`)}
+  if (live && failed == 0u && k >= n && n > 0u && lane == 0u) {
+    L[base + (n - 1u) * (n + 1u)] = sqrt(L[base + (n - 1u) * (n + 1u)]);
   }
-  if (live && failed == 0u && k1 == n && n > 0u && lane == (n - 1u) % ${t}u) { finish(base, n, n - 1u, rs, cs); }
   if (live && lane == 0u) { INFO[m] = i32(failed); }
 }`;
 }
@@ -93,8 +109,9 @@ ${wgslSlotPrologue(t, s)}
  *   That matrix's factorization stops there: its output is then a partial result (columns before
  *   k hold L, the pivot holds the failing value; the trailing block is partially updated, so it
  *   differs from the CPU's partial result).
- * Right-looking elimination in global memory, same workgroup layout as `luFactorGpu`, one barrier
- * per column; large n is split over several dispatches of consecutive columns.
+ * Right-looking elimination in global memory, same workgroup layout as `luFactorGpu`, two
+ * barriers per column; large n is split over several dispatches of consecutive steps and column
+ * blocks (the loop rule, see `factorChunks`).
  */
 export function choleskyGpu(
   gpu: WebGPURuntime,
@@ -113,16 +130,24 @@ export function choleskyGpu(
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
   const inPlace = a.buffer === l.buffer;
-  const code = choleskyWgsl(t, s, inPlace);
-  // Loop iterations of one invocation in step k: finishing column k - 1, the update.
-  const cost = (k: number) => n - k + Math.ceil((n - k - 1) / t) * (n - k + 1) + 2;
-  for (const [k0, k1] of splitSteps(n, cost, Math.ceil((n * n) / t) + n)) {
+  gpu.run({
+    code: choleskyInitWgsl(inPlace),
+    inputs: inPlace ? [] : [a],
+    outputs: [l],
+    params: Uint32Array.from([n, batch * n * n, +upper]),
+    workgroups: dispatch1D(batch * n * n, SOLVE_WG),
+    loops: 0,
+  });
+  const code = choleskyWgsl(t, s);
+  // Set-up of step k: finishing column k − 1.
+  for (const c of factorChunks('linalg.cholesky', n, t, n, (k) => perLane(n - k, t), 0)) {
     gpu.run({
       code,
-      inputs: inPlace ? [] : [a],
+      inputs: [],
       outputs: [l, info],
-      params: Uint32Array.from([n, batch, +upper, k0, k1]),
+      params: Uint32Array.from([n, batch, c.k, c.b, c.count, c.w, +upper]),
       workgroups: dispatch1D(batch, s),
+      loops: c.loops,
     });
   }
 }
@@ -193,11 +218,13 @@ export function choleskyInverseGpu(
       outputs: [info],
       params: Uint32Array.from([0, 0, batch]),
       workgroups: dispatch1D(batch, SOLVE_WG),
+      loops: 0,
     });
     return;
   }
   const d = { code: INVERSE_WGSL, inputs: [factor], outputs: [out, info] };
-  runSweeps(gpu, d, n, n, batch * n, planSweeps(n, true, true, 3 * n), [+upper]);
+  const plan = planSweeps('linalg.cholesky_inverse', n, true, true, { first: n, last: 2 * n });
+  runSweeps(gpu, d, n, n, batch * n, plan, [+upper]);
 }
 
 /** info[0..batch) = 0 (the inverse of 0×0 matrices). */

@@ -12,11 +12,18 @@ import {
   needStorage,
   runChunked,
   type SpectralTuning,
+  ST_CONV,
+  ST_DEAD,
+  ST_INFO,
+  ST_KEY,
+  ST_NROT,
+  STATE_WORDS,
   spectralThreads,
   WGSL_SPECTRAL,
-  wgslBar,
   wgslSpectralMain,
+  wgslSweepEnd,
 } from './qr.js';
+import { type Stage, type StageCode, wgslStages } from './staged.js';
 
 /** Sweeps before giving up (each sweep visits all n(n−1)/2 pairs; 5–10 are typical in float32). */
 export const EIGH_MAX_SWEEPS = 30;
@@ -35,21 +42,189 @@ const SIGN_BAND = 1e-5;
 // accumulating rounding errors (at n = 64 in the tests, against c·x − s·y updates: V
 // orthogonality 90 → 5 eps; SVD values 40 → 2 eps·‖A‖).
 function eighWgsl(t: number, vec: boolean): string {
-  const bar = wgslBar(t);
   const o = vec ? 3 : 2;
+  const readDead = `dead = groupMax(atomicLoad(&ST[sb + ${ST_DEAD}u]), lane) != 0u;`;
+  const stages: StageCode[] = [
+    {
+      // Largest |a_ij| of the triangle that is read (its key; non-finite keys are the largest).
+      phases: [
+        `var key = 0u;
+      for (var e = lo + lane; e < min(hi, nn); e += ${t}u) {
+        let i = e / n;
+        let j = e % n;
+        if (select(j <= i, j >= i, upper)) { key = max(key, f32Key(A[ab + e])); }
+      }
+      atomicMax(&ST[sb + ${ST_KEY}u], key);`,
+      ],
+    },
+    {
+      enter: `let kmax = groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane);
+        dead = kmax >= F32_INF_KEY;
+        ex = scaleExp(kmax);`,
+      phases: [
+        `if (dead) {
+        for (var e = lo + lane; e < min(hi, nn); e += ${t}u) {
+          if (e < n) { W[mat * n + e] = f32NaN(); }
+          ${vec ? 'V[ab + e] = f32NaN();' : ''}
+        }
+        if (lane == 0u && blk == 0u) {
+          atomicStore(&ST[sb + ${ST_DEAD}u], 1u);
+          INFO[mat] = -1;
+        }
+      } else {
+        for (var e = lo + lane; e < min(hi, nn); e += ${t}u) {
+          let i = e / n;
+          let j = e % n;
+          let x = select(A[ab + j * n + i], A[ab + e], select(j <= i, j >= i, upper));
+          S[sa + e] = scaled(x, ex);
+          ${vec ? 'S[sv + e] = select(0.0, 1.0, i == j);' : ''}
+        }
+      }`,
+      ],
+    },
+    {
+      enter: `${readDead}
+        conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
+      phases: [
+        // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
+        // floor far below rounding level so that near-null blocks terminate.
+        `if (conv) { busy = false; } else {
+        let rd = o % rounds;
+        for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
+          let pq = pairOf(rd, k, N);
+          var rot = vec4<f32>(2.0, 0.0, 0.0, 0.0);
+          if (pq.y < n) {
+            let app = S[sa + pq.x * (n + 1u)];
+            let aqq = S[sa + pq.y * (n + 1u)];
+            let apq = 0.5 * (S[sa + pq.x * n + pq.y] + S[sa + pq.y * n + pq.x]);
+            if (abs(apq) > max(tol * sqrt(abs(app)) * sqrt(abs(aqq)), flr)) {
+              let tt = jacobiT((aqq - app) / (2.0 * apq));
+              let c = 1.0 / sqrt(1.0 + tt * tt);
+              let s = tt * c;
+              rot = vec4<f32>(s / (1.0 + c), s, app - tt * apq, aqq + tt * apq);
+              nrot++;
+            }
+          }
+          let ro = sr + 4u * k;
+          S[ro] = rot.x;
+          S[ro + 1u] = rot.y;
+          S[ro + 2u] = rot.z;
+          S[ro + 3u] = rot.w;
+        }
+      }`,
+        // Rows p, q ← Jᵀ·A (items: pair × column). (Fusing this and the next step into 2×2 block
+        // updates J_Pᵀ·A[P, Q]·J_Q, one barrier less and half the traffic, measured 2× slower on
+        // SwiftShader: the block items are branchy, and masked SIMD lanes run every branch.)
+        `if (conv) { busy = false; } else {
+        let rd = o % rounds;
+        for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
+          let k = e / n;
+          let ro = sr + 4u * k;
+          let tau = S[ro];
+          if (tau <= 1.0) {
+            let s = S[ro + 1u];
+            let pq = pairOf(rd, k, N);
+            let j = e % n;
+            let x = rot2(vec2<f32>(S[sa + pq.x * n + j], S[sa + pq.y * n + j]), tau, s);
+            S[sa + pq.x * n + j] = x.x;
+            S[sa + pq.y * n + j] = x.y;
+          }
+        }
+      }`,
+        // Columns p, q ← A·J and V·J (items: pair × row); the 2×2 block gets its exact values. The
+        // last block of a sweep's last round decides convergence.
+        `if (conv) { busy = false; } else {
+        let rd = o % rounds;
+        for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
+          let k = e / n;
+          let ro = sr + 4u * k;
+          let tau = S[ro];
+          if (tau <= 1.0) {
+            let s = S[ro + 1u];
+            let pq = pairOf(rd, k, N);
+            let i = e % n;
+            let ip = sa + i * n + pq.x;
+            let iq = sa + i * n + pq.y;
+            if (i == pq.x) {
+              S[ip] = S[ro + 2u];
+              S[iq] = 0.0;
+            } else if (i == pq.y) {
+              S[ip] = 0.0;
+              S[iq] = S[ro + 3u];
+            } else {
+              let x = rot2(vec2<f32>(S[ip], S[iq]), tau, s);
+              S[ip] = x.x;
+              S[iq] = x.y;
+            }
+            ${
+              vec
+                ? `let vp = sv + i * n + pq.x;
+            let vq = sv + i * n + pq.y;
+            let y = rot2(vec2<f32>(S[vp], S[vq]), tau, s);
+            S[vp] = y.x;
+            S[vq] = y.y;`
+                : ''
+            }
+          }
+        }
+        if (lastBlk && rd + 1u == rounds) {
+          ${wgslSweepEnd(t)}
+        }
+      }`,
+      ],
+    },
+    {
+      enter: readDead,
+      // Sort ascending by rank (ties by index), undo the scaling, fix each eigenvector's sign.
+      phases: [
+        `if (dead) { busy = false; } else {
+        for (var j = lo + lane; j < min(hi, n); j += ${t}u) {
+          let wj = S[sa + j * (n + 1u)];
+          var rank = 0u;
+          for (var i = 0u; i < n; i++) {
+            let wi = S[sa + i * (n + 1u)];
+            if (wi < wj || (wi == wj && i < j)) { rank++; }
+          }
+          W[mat * n + rank] = unscaled(wj, ex);
+          ${
+            vec
+              ? `var big = 0.0;
+          for (var i = 0u; i < n; i++) { big = max(big, abs(S[sv + i * n + j])); }
+          var sgn = 1.0;
+          for (var i = 0u; i < n; i++) {
+            let x = S[sv + i * n + j];
+            if (abs(x) >= big * (1.0 - ${SIGN_BAND})) {
+              sgn = select(1.0, -1.0, x < 0.0);
+              break;
+            }
+          }
+          for (var i = 0u; i < n; i++) { V[ab + i * n + rank] = sgn * S[sv + i * n + j]; }`
+              : ''
+          }
+        }
+      }`,
+      ],
+    },
+    {
+      enter: readDead,
+      phases: [`if (!dead && lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
+    },
+  ];
   return `// linalg_eigh_t${t}${vec ? '' : '_novec'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read_write> W: array<f32>;
 ${vec ? '@group(0) @binding(2) var<storage, read_write> V: array<f32>;' : ''}
 @group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
 @group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
-${wgslParams(o + 2)}
+@group(0) @binding(${o + 2}) var<storage, read_write> ST: array<atomic<u32>>;
+${wgslParams(o + 3)}
 ${WGSL_SPECTRAL}
 ${wgslSpectralMain(t)}
   let n = pu(2u);
   let upper = pu(3u) != 0u;
   let tol = pf(5u);
   let flr = pf(6u);
+  let maxSweeps = pu(7u);
   let nn = n * n;
   let N = n + (n & 1u);
   let half = N / 2u;
@@ -58,145 +233,35 @@ ${wgslSpectralMain(t)}
   let sa = loc * pu(4u);
   let sv = sa + nn;
   let sr = sa + ${vec ? '2u' : '1u'} * nn;
-  // Largest |a_ij| of the triangle that is read (its key; non-finite keys are the largest).
-  var key = 0u;
-  for (var e = lane; e < nn; e += ${t}u) {
-    let i = e / n;
-    let j = e % n;
-    if (select(j <= i, j >= i, upper)) { key = max(key, f32Key(A[ab + e])); }
-  }
-  let kmax = groupMax(key, lane);
-  if (kmax >= F32_INF_KEY) {
-    for (var e = lane; e < n; e += ${t}u) { W[mat * n + e] = f32NaN(); }
-    ${vec ? `for (var e = lane; e < nn; e += ${t}u) { V[ab + e] = f32NaN(); }` : ''}
-    if (lane == 0u) { INFO[mat] = -1; }
-    return;
-  }
-  let ex = scaleExp(kmax);
-  for (var e = lane; e < nn; e += ${t}u) {
-    let i = e / n;
-    let j = e % n;
-    let x = select(A[ab + j * n + i], A[ab + e], select(j <= i, j >= i, upper));
-    S[sa + e] = scaled(x, ex);
-    ${vec ? 'S[sv + e] = select(0.0, 1.0, i == j);' : ''}
-  }
-  ${bar}
-  var sweeps = 0u;
-  var info = 0u;
-  loop {
-    var nrot = 0u;
-    for (var r = 0u; r < rounds; r++) {
-      // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
-      // floor far below rounding level so that near-null blocks terminate.
-      for (var k = lane; k < half; k += ${t}u) {
-        let pq = pairOf(r, k, N);
-        var rot = vec4<f32>(2.0, 0.0, 0.0, 0.0);
-        if (pq.y < n) {
-          let app = S[sa + pq.x * (n + 1u)];
-          let aqq = S[sa + pq.y * (n + 1u)];
-          let apq = 0.5 * (S[sa + pq.x * n + pq.y] + S[sa + pq.y * n + pq.x]);
-          if (abs(apq) > max(tol * sqrt(abs(app)) * sqrt(abs(aqq)), flr)) {
-            let tt = jacobiT((aqq - app) / (2.0 * apq));
-            let c = 1.0 / sqrt(1.0 + tt * tt);
-            let s = tt * c;
-            rot = vec4<f32>(s / (1.0 + c), s, app - tt * apq, aqq + tt * apq);
-            nrot++;
-          }
-        }
-        let ro = sr + 4u * k;
-        S[ro] = rot.x;
-        S[ro + 1u] = rot.y;
-        S[ro + 2u] = rot.z;
-        S[ro + 3u] = rot.w;
-      }
-      ${bar}
-      // Rows p, q ← Jᵀ·A (items: pair × column). (Fusing this and the next step into 2×2 block
-      // updates J_Pᵀ·A[P, Q]·J_Q, one barrier less and half the traffic, measured 2× slower on
-      // SwiftShader: the block items are branchy, and masked SIMD lanes run every branch.)
-      for (var e = lane; e < half * n; e += ${t}u) {
-        let k = e / n;
-        let ro = sr + 4u * k;
-        let tau = S[ro];
-        if (tau <= 1.0) {
-          let s = S[ro + 1u];
-          let pq = pairOf(r, k, N);
-          let j = e % n;
-          let x = rot2(vec2<f32>(S[sa + pq.x * n + j], S[sa + pq.y * n + j]), tau, s);
-          S[sa + pq.x * n + j] = x.x;
-          S[sa + pq.y * n + j] = x.y;
-        }
-      }
-      ${bar}
-      // Columns p, q ← A·J and V·J (items: pair × row); the 2×2 block gets its exact values.
-      for (var e = lane; e < half * n; e += ${t}u) {
-        let k = e / n;
-        let ro = sr + 4u * k;
-        let tau = S[ro];
-        if (tau <= 1.0) {
-          let s = S[ro + 1u];
-          let pq = pairOf(r, k, N);
-          let i = e % n;
-          let ip = sa + i * n + pq.x;
-          let iq = sa + i * n + pq.y;
-          if (i == pq.x) {
-            S[ip] = S[ro + 2u];
-            S[iq] = 0.0;
-          } else if (i == pq.y) {
-            S[ip] = 0.0;
-            S[iq] = S[ro + 3u];
-          } else {
-            let x = rot2(vec2<f32>(S[ip], S[iq]), tau, s);
-            S[ip] = x.x;
-            S[iq] = x.y;
-          }
-          ${
-            vec
-              ? `let vp = sv + i * n + pq.x;
-          let vq = sv + i * n + pq.y;
-          let y = rot2(vec2<f32>(S[vp], S[vq]), tau, s);
-          S[vp] = y.x;
-          S[vq] = y.y;`
-              : ''
-          }
-        }
-      }
-      ${bar}
-    }
-    sweeps++;
-    let total = groupSum(nrot, lane);
-    if (total == 0u) { break; }
-    if (sweeps >= pu(7u)) {
-      info = total;
-      break;
-    }
-  }
-  // Sort ascending by rank (ties by index), undo the scaling, fix each eigenvector's sign.
-  for (var j = lane; j < n; j += ${t}u) {
-    let wj = S[sa + j * (n + 1u)];
-    var rank = 0u;
-    for (var i = 0u; i < n; i++) {
-      let wi = S[sa + i * (n + 1u)];
-      if (wi < wj || (wi == wj && i < j)) { rank++; }
-    }
-    W[mat * n + rank] = unscaled(wj, ex);
-    ${
-      vec
-        ? `var big = 0.0;
-    for (var i = 0u; i < n; i++) { big = max(big, abs(S[sv + i * n + j])); }
-    var sgn = 1.0;
-    for (var i = 0u; i < n; i++) {
-      let x = S[sv + i * n + j];
-      if (abs(x) >= big * (1.0 - ${SIGN_BAND})) {
-        sgn = select(1.0, -1.0, x < 0.0);
-        break;
-      }
-    }
-    for (var i = 0u; i < n; i++) { V[ab + i * n + rank] = sgn * S[sv + i * n + j]; }`
-        : ''
-    }
-  }
-  if (lane == 0u) { INFO[mat] = i32(info); }
+  let sb = loc * ${STATE_WORDS}u;
+  var dead = false;
+  var conv = false;
+  var nrot = 0u;
+  var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
+  ${wgslStages(t, stages)}
+  if (nrot > 0u) { atomicAdd(&ST[sb + ${ST_NROT}u], nrot); }
 }`;
+}
+
+/** The host's side of eighWgsl's stages: items and loop costs per phase (see `staged.ts`). */
+function eighStages(n: number, vec: boolean, sweeps: number): Stage[] {
+  const N = n + (n & 1);
+  const half = N / 2;
+  const rounds = N >= 2 ? N - 1 : 0;
+  return [
+    { reps: 1, phases: [{ items: n * n, cost: 1 }] },
+    { reps: 1, phases: [{ items: n * n, cost: 1 }] },
+    {
+      reps: sweeps * rounds,
+      phases: [
+        { items: half, cost: 1 },
+        { items: half * n, cost: 1 },
+        { items: half * n, cost: 1 },
+      ],
+    },
+    { reps: 1, phases: [{ items: n, cost: 1 + n + (vec ? 3 * n : 0) }] },
+    { reps: 1, phases: [{ items: 1, cost: 1 }] },
+  ];
 }
 
 /**
@@ -217,7 +282,8 @@ ${wgslSpectralMain(t)}
  * [1, 2)); a pair is rotated while |a_pq| > max(eps·√|a_pp·a_qq|, eps²) (scaled units): the
  * relative test of Demmel & Veselić, which gives positive-definite input high relative accuracy;
  * in general |ŵ − w| ≲ p(n)·eps·‖A‖. Cost per sweep ≈ 12n³ flops (8n³ without vectors) in n−1
- * rounds of three barrier-separated steps (rotation parameters; rows of A; columns of A and V).
+ * rounds of three barrier-separated steps (rotation parameters; rows of A; columns of A and V),
+ * each split into blocks and the whole split over dispatches by the loop rule (`staged.ts`).
  * `tune` forces a layout or another sweep limit (tests, benchmarks; see `spectralThreads` for the
  * default). Subnormal inputs and outputs are handled through their bits (devices may flush them).
  * Encodes work only; nothing is read back.
@@ -246,14 +312,16 @@ export function eighGpu(
   const stride = (vec ? 2 : 1) * n * n + 4 * half;
   const code = eighWgsl(t, vec);
   const sweeps = tune.maxSweeps ?? EIGH_MAX_SWEEPS;
-  runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
-    const rest = [n, upper ? 1 : 0, stride, f32Bits(EPS32), f32Bits(EPS32 * EPS32), sweeps];
+  const rest = [n, upper ? 1 : 0, stride, f32Bits(EPS32), f32Bits(EPS32 * EPS32), sweeps];
+  const stages = eighStages(n, vec, sweeps);
+  runChunked(gpu, 'linalg.eigh', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
     gpu.run({
       code,
       inputs: [a],
-      outputs: v !== null ? [w, v, info, scratch] : [w, info, scratch],
+      outputs: v !== null ? [w, v, info, scratch, state] : [w, info, scratch, state],
       params: params(rest),
       workgroups,
+      loops,
     });
   });
 }

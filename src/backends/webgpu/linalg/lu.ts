@@ -5,43 +5,44 @@
  * Everything, including info, is computed on the device: nothing here reads back.
  */
 import type { GpuStorage } from '../../backend.js';
+import { perLane } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 import {
+  factorChunks,
   factorLayout,
   need,
   needSizes,
   planSweeps,
   runSweeps,
   SOLVE_WG,
-  splitSteps,
   WGSL_F32,
   WGSL_SUBST,
   wgslBarrier,
+  wgslFactorSteps,
   wgslSlotPrologue,
   wgslVectorPrologue,
 } from './triangular.js';
 
-function factorWgsl(t: number, s: number, inPlace: boolean): string {
-  const o = inPlace ? 0 : 1;
+// In place on LU (A was copied there first). Sub-step (k, b) of elimination step k (see
+// wgslFactorSteps): when b = 0, finish column k − 1 of L (divide by its pivot unless zero, as
+// LAPACK) and swap rows k and piv[k] − 1 across the full width; then update the trailing columns
+// [c0, c1) of block b: A22 -= a21 (u12 / pivot), one column per invocation (column k itself is
+// scaled in the next step); the owner of column k + 1 also finds the next pivot.
+function factorWgsl(t: number, s: number): string {
   const bar = wgslBarrier(t);
-  return `// linalg_lu_factor_t${t}${inPlace ? '_inplace' : ''}
-${inPlace ? '' : '@group(0) @binding(0) var<storage, read> A: array<f32>;'}
-@group(0) @binding(${o}) var<storage, read_write> LU: array<f32>;
-@group(0) @binding(${o + 1}) var<storage, read_write> PIV: array<i32>;
-@group(0) @binding(${o + 2}) var<storage, read_write> INFO: array<i32>;
-${wgslParams(o + 3)}
+  return `// linalg_lu_factor_t${t}
+@group(0) @binding(0) var<storage, read_write> LU: array<f32>;
+@group(0) @binding(1) var<storage, read_write> PIV: array<i32>;
+@group(0) @binding(2) var<storage, read_write> INFO: array<i32>;
+${wgslParams(3)}
 ${WGSL_F32}
 // True when |x| (key v) replaces the best so far (key best) in LAPACK's sequential pivot scan:
 // strictly larger, and NaN never wins nor is beaten (a NaN on the diagonal keeps its row).
 fn beats(v: u32, best: u32) -> bool { return v > best && v <= F32_INF_KEY && best <= F32_INF_KEY; }
 ${wgslSlotPrologue(t, s)}
   let pb = m * n;
-  // This dispatch runs elimination steps [k0, k1); the first one also copies A and finds piv[0].
-  let k0 = pu(2u);
-  let k1 = pu(3u);
-  ${inPlace ? '' : `if (live && k0 == 0u) { for (var e = lane; e < n * n; e += ${t}u) { LU[base + e] = A[base + e]; } }`}
-  ${bar}
-  if (live && lane == 0u && n > 0u && k0 == 0u) {
+  let start = pu(2u) == 0u && pu(3u) == 0u;
+  if (live && lane == 0u && n > 0u && start) {
     var p = 0u;
     var best = f32Key(LU[base]);
     for (var i = 1u; i < n; i++) {
@@ -52,36 +53,34 @@ ${wgslSlotPrologue(t, s)}
   }
   ${bar}
   var info = 0u;
-  if (live && k0 > 0u) { info = u32(INFO[m]); }
-  for (var k = k0; k < k1; k++) {
-    let rk = base + k * n;
-    // Finish column k - 1 of L (divide by its pivot unless zero, as LAPACK), then swap rows k and
-    // piv[k] - 1 across the full width; one column per invocation.
-    if (live) {
-      let p = u32(PIV[pb + k] - 1);
-      for (var j = lane; j < n; j += ${t}u) {
-        if (j + 1u == k) {
-          let d = LU[rk - n + j];
-          if (!f32IsZero(d)) {
-            for (var i = k; i < n; i++) { LU[base + i * n + j] = LU[base + i * n + j] / d; }
-          }
-        }
-        if (p != k && p < n) {
-          let rp = base + p * n;
-          let tmp = LU[rk + j];
-          LU[rk + j] = LU[rp + j];
-          LU[rp + j] = tmp;
+  if (live && !start) { info = u32(INFO[m]); }
+  ${wgslFactorSteps(`let rk = base + k * n;
+    if (first) {
+      if (live && k > 0u) {
+        let d = LU[rk - n + k - 1u];
+        if (!f32IsZero(d)) {
+          for (var i = k + lane; i < n; i += ${t}u) { LU[base + i * n + k - 1u] = LU[base + i * n + k - 1u] / d; }
         }
       }
+      ${bar}
+      if (live) {
+        let p = u32(PIV[pb + k] - 1);
+        if (p != k && p < n) {
+          let rp = base + p * n;
+          for (var j = lane; j < n; j += ${t}u) {
+            let tmp = LU[rk + j];
+            LU[rk + j] = LU[rp + j];
+            LU[rp + j] = tmp;
+          }
+        }
+      }
+      ${bar}
     }
-    ${bar}
-    // Trailing update A22 -= a21 (u12 / pivot), one column per invocation (column k itself is
-    // scaled in the next step); column k + 1's owner also finds the next pivot.
     if (live) {
       let pivot = LU[rk + k];
       let zero = f32IsZero(pivot);
       if (zero && info == 0u) { info = k + 1u; }
-      for (var j = k + 1u + lane; j < n; j += ${t}u) {
+      for (var j = c0 + lane; j < c1; j += ${t}u) {
         let ukj = select(LU[rk + j] / pivot, LU[rk + j], zero);
         let scan = j == k + 1u;
         var p = j;
@@ -98,8 +97,7 @@ ${wgslSlotPrologue(t, s)}
         if (scan) { PIV[pb + j] = i32(p + 1u); }
       }
     }
-    ${bar}
-  }
+    ${bar}`)}
   if (live && lane == 0u) { INFO[m] = i32(info); }
 }`;
 }
@@ -113,8 +111,9 @@ ${wgslSlotPrologue(t, s)}
  * - `info` (int32, batch) = 0, or the 1-based index k of the first exactly-zero pivot U[k-1, k-1];
  *   the factorization still completes, as LAPACK's.
  * Right-looking elimination in global memory; n ≤ 16: one invocation per matrix, 64 matrices per
- * workgroup; larger n: several invocations per matrix (see `factorLayout`), 2 barriers per column;
- * large n is split over several dispatches of consecutive columns (see `LOOP_BUDGET`).
+ * workgroup; larger n: several invocations per matrix (see `factorLayout`), 3 barriers per column;
+ * large n is split over several dispatches of consecutive steps and column blocks (the loop rule,
+ * see `factorChunks`).
  * `steps` < n runs only the first elimination steps (for {@link luFactorRectGpu}).
  */
 export function luFactorGpu(
@@ -135,17 +134,18 @@ export function luFactorGpu(
   need(op, 'info', info, 'int32', batch);
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
-  const inPlace = a.buffer === lu.buffer;
-  const code = factorWgsl(t, s, inPlace);
-  // Loop iterations of one invocation in step k: swaps, finishing column k - 1, the update.
-  const cost = (k: number) => Math.ceil(n / t) + (n - k) + Math.ceil((n - k - 1) / t) * (n - k + 1) + 2;
-  for (const [k0, k1] of splitSteps(steps, cost, Math.ceil((n * n) / t) + n)) {
+  if (a.buffer !== lu.buffer) gpu.copy(a, lu, { length: batch * n * n });
+  const code = factorWgsl(t, s);
+  // Set-up of step k: finishing column k − 1 and the row swap; the first dispatch finds piv[0].
+  const head = (k: number) => perLane(n - k, t) + perLane(n, t);
+  for (const c of factorChunks('linalg LU factorization', n, t, steps, head, n)) {
     gpu.run({
       code,
-      inputs: inPlace ? [] : [a],
+      inputs: [],
       outputs: [lu, piv, info],
-      params: Uint32Array.from([n, batch, k0, k1]),
+      params: Uint32Array.from([n, batch, c.k, c.b, c.count, c.w]),
       workgroups: dispatch1D(batch, s),
+      loops: c.loops,
     });
   }
 }
@@ -183,7 +183,8 @@ export function luFactorRectGpu(
   const wpiv = gpu.alloc('int32', batch * s);
   const winfo = gpu.alloc('int32', batch);
   const params = Uint32Array.from([m, n, s, batch]);
-  gpu.run({ code: PAD_WGSL, inputs: [a], outputs: [w], params, workgroups: dispatch1D(batch * s * s, 64) });
+  const pad = { code: PAD_WGSL, inputs: [a], outputs: [w], params, loops: 0 };
+  gpu.run({ ...pad, workgroups: dispatch1D(batch * s * s, 64) });
   luFactorGpu(gpu, w, batch, s, w, wpiv, winfo, Math.min(k + 1, s));
   gpu.run({
     code: UNPAD_WGSL,
@@ -191,6 +192,7 @@ export function luFactorRectGpu(
     outputs: [lu, piv, info],
     params,
     workgroups: dispatch1D(Math.max(batch * m * n, batch), 64),
+    loops: 0,
   });
   for (const t of [w, wpiv, winfo]) gpu.free(t);
 }
@@ -295,7 +297,7 @@ export function luSolveGpu(
   if (total === 0 || n === 0) return;
   const inPlace = b.buffer === x.buffer;
   const d = { code: solveWgsl(inPlace), inputs: inPlace ? [lu, piv] : [lu, piv, b], outputs: [x] };
-  runSweeps(gpu, d, n, nrhs, total, planSweeps(n, true, true, 2 * n));
+  runSweeps(gpu, d, n, nrhs, total, planSweeps('linalg LU solve', n, true, true, { first: 2 * n }));
 }
 
 const INVERSE_WGSL = `// linalg_lu_inverse
@@ -346,7 +348,7 @@ export function luInverseGpu(
   const total = batch * n;
   if (total === 0) return;
   const d = { code: INVERSE_WGSL, inputs: [lu, piv], outputs: [out] };
-  runSweeps(gpu, d, n, n, total, planSweeps(n, true, true, 2 * n));
+  runSweeps(gpu, d, n, n, total, planSweeps('linalg LU inverse', n, true, true, { fixed: n, first: n }));
 }
 
 /**
@@ -424,6 +426,7 @@ export function luDetGpu(
     outputs: [det],
     params: Uint32Array.from([n, 0, batch]),
     workgroups: dispatch1D(batch, SOLVE_WG),
+    loops: n,
   });
 }
 
@@ -480,5 +483,6 @@ export function luSlogdetGpu(
     outputs: [sign, logabsdet],
     params: Uint32Array.from([n, 0, batch]),
     workgroups: dispatch1D(batch, SOLVE_WG),
+    loops: n,
   });
 }

@@ -12,6 +12,7 @@
 import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
 import type { GpuStorage } from '../../backend.js';
 import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
+import { PLAN_AT, runStages, type Stage, type StageCode, wgslStages } from './staged.js';
 
 /**
  * Invocations per matrix: 1 (each invocation owns a matrix, 64 per workgroup) or a power of two
@@ -32,12 +33,14 @@ export const SLOTS = 64;
 
 /**
  * Default layout from the parallel work items per step of one matrix and the batch size: one
- * invocation per matrix when the matrices are small or numerous enough to occupy the device by
- * themselves (no barriers, best on software adapters too), else 32 or 64 invocations per matrix
- * (measured on SwiftShader: 64 beats 128 and 256 for n = 64, barriers dominate beyond). @internal
+ * invocation per matrix when the matrices are small, or numerous and not large, enough to occupy
+ * the device by themselves (no barriers, best on software adapters too), else 32 or 64
+ * invocations per matrix (measured on SwiftShader: 64 beats 128 and 256 for n = 64, barriers
+ * dominate beyond; one invocation per larger matrix would split every round over dispatches, the
+ * loop rule). @internal
  */
 export function spectralThreads(items: number, batch: number): SpectralThreads {
-  if (items <= 32 || batch >= 64) return 1;
+  if (items <= 32 || (batch >= 64 && items <= 256)) return 1;
   return items < 512 ? 32 : 64;
 }
 
@@ -164,18 +167,60 @@ export function f32Bits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0]!;
 }
 
+/** u32 state words per matrix of a staged spectral kernel (the `ST` binding). @internal */
+export const STATE_WORDS = 8;
 /**
- * Calls `run` (which encodes one dispatch) per chunk of the batch, the chunks sized so that the
- * scratch (`stride` floats per matrix, shared by the chunks) stays under 64 MiB; the params it
- * builds are [matrices in the chunk, first matrix, ...rest]. Frees the scratch after encoding.
+ * The state words (ST, per matrix): key of max |a_ij|, dead (NaN/Inf input), converged,
+ * rotations of the current sweep, info, vectors with σ > floor (SVD), and two values of the
+ * SVD's vector completion. Kernels declare `var<storage, read_write> ST: array<atomic<u32>>`
+ * and `let sb = loc * STATE_WORDS`. @internal
+ */
+export const [ST_KEY, ST_DEAD, ST_CONV, ST_NROT, ST_INFO, ST_GOOD, ST_BEST, ST_INV] = [
+  0, 1, 2, 3, 4, 5, 6, 7,
+];
+
+/**
+ * WGSL at the end of a Jacobi sweep (sweep o / rounds of the rounds stage, uniform control flow):
+ * adds this dispatch's rotations to the sweep's count, and sets `conv` (and the state) when the
+ * sweep rotated nothing or was the last allowed; info = the rotations of that last sweep.
  * @internal
+ */
+export function wgslSweepEnd(t: number): string {
+  return `atomicAdd(&ST[sb + ${ST_NROT}u], nrot);
+          nrot = 0u;
+          ${t > 1 ? 'storageBarrier();' : ''}
+          let total = groupMax(atomicLoad(&ST[sb + ${ST_NROT}u]), lane);
+          if (total == 0u || o / rounds + 1u >= maxSweeps) {
+            conv = true;
+            if (lane == 0u) {
+              atomicStore(&ST[sb + ${ST_CONV}u], 1u);
+              atomicStore(&ST[sb + ${ST_INFO}u], total);
+            }
+          }
+          if (lane == 0u) { atomicStore(&ST[sb + ${ST_NROT}u], 0u); }`;
+}
+
+/**
+ * Runs a staged kernel (`staged.ts`) over a batch: per chunk of the batch, sized so that the
+ * scratch (`stride` floats per matrix, shared by the chunks) stays under 64 MiB, a zeroed state
+ * (STATE_WORDS u32 per matrix) and the dispatches of `stages`; `run` encodes one dispatch, with
+ * params [matrices in the chunk, first matrix, ...rest, (PLAN_AT) the plan]. Frees the scratch and
+ * the state after encoding. @internal
  */
 export function runChunked(
   gpu: WebGPURuntime,
+  what: string,
   t: number,
   batch: number,
   stride: number,
-  run: (scratch: GpuStorage, params: (rest: number[]) => Uint32Array, wg: [number, number, number]) => void,
+  stages: Stage[],
+  run: (
+    scratch: GpuStorage,
+    state: GpuStorage,
+    params: (rest: number[]) => Uint32Array,
+    wg: [number, number, number],
+    loops: number,
+  ) => void,
 ): void {
   const limit = Math.min(64 * 2 ** 20, gpu.limits.maxStorageBufferBindingSize) / 4;
   const chunk = Math.max(1, Math.min(batch, Math.floor(limit / Math.max(stride, 1))));
@@ -183,7 +228,17 @@ export function runChunked(
   for (let first = 0; first < batch; first += chunk) {
     const count = Math.min(chunk, batch - first);
     const wg = t === 1 ? dispatch1D(count, SLOTS) : dispatch1D(count, 1);
-    run(scratch, (rest) => Uint32Array.from([count, first, ...rest]), wg);
+    const state = gpu.alloc('int32', count * STATE_WORDS, { zero: true });
+    runStages(what, t, stages, (plan, loops) => {
+      const params = (rest: number[]) => {
+        const out = new Uint32Array(PLAN_AT + plan.length);
+        out.set([count, first, ...rest]);
+        out.set(plan, PLAN_AT);
+        return out;
+      };
+      run(scratch, state, params, wg, loops);
+    });
+    gpu.free(state);
   }
   gpu.free(scratch);
 }
@@ -194,13 +249,82 @@ export type QrGpuMode = 'reduced' | 'complete' | 'r';
 // Scratch per matrix: the scaled working copy W (m×n, row-major), then (β, τ, 1/u0) per reflector.
 // Reflector j: u = [1, W[j+1..m−1][j]/u0], H_j = I − τ u uᵀ, β = R[j][j]; column j keeps x.
 function qrWgsl(t: number, wantQ: boolean): string {
-  const bar = wgslBar(t);
+  // Column c of step j: H_j applied to it (rows j..m−1), 2(m − j − 1) + 1 loop iterations.
+  const apply = (M: string, col: string, stride: string) => `if (f32Key(tau) != 0u) {
+          var dot = ${M}[${col} + j * ${stride}];
+          for (var i = j + 1u; i < m; i++) { dot += S[wb + i * n + j] * rinv * ${M}[${col} + i * ${stride}]; }
+          dot *= tau;
+          ${M}[${col} + j * ${stride}] -= dot;
+          for (var i = j + 1u; i < m; i++) { ${M}[${col} + i * ${stride}] -= dot * (S[wb + i * n + j] * rinv); }
+        }`;
+  const stages: StageCode[] = [
+    {
+      phases: [
+        `var key = 0u;
+      for (var e = lo + lane; e < min(hi, m * n); e += ${t}u) { key = max(key, f32Key(A[ab + e])); }
+      atomicMax(&ST[sb + ${ST_KEY}u], key);`,
+      ],
+    },
+    {
+      enter: `ex = scaleExp(groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane));`,
+      phases: [
+        `for (var e = lo + lane; e < min(hi, m * n); e += ${t}u) { S[wb + e] = scaled(A[ab + e], ex); }`,
+      ],
+    },
+    { phases: [`if (lane == 0u && k > 0u) { reflector(wb, hb, m, n, 0u); }`] },
+    {
+      // Step j = o: H_j applied to the columns c > j, then the reflector of column j + 1.
+      phases: [
+        `let j = o;
+      let tau = S[hb + 3u * j + 1u];
+      let rinv = S[hb + 3u * j + 2u];
+      for (var c = j + 1u + lo + lane; c < min(j + 1u + hi, n); c += ${t}u) {
+        ${apply('S', 'wb + c', 'n')}
+      }`,
+        `if (lane == 0u && o + 1u < k) { reflector(wb, hb, m, n, o + 1u); }`,
+      ],
+    },
+    {
+      phases: [
+        `let rb = mat * rRows * n;
+      for (var e = lo + lane; e < min(hi, rRows * n); e += ${t}u) {
+        let i = e / n;
+        let c = e % n;
+        var x = 0.0;
+        if (i < k && c > i) { x = S[wb + e]; }
+        if (i < k && c == i) { x = S[hb + 3u * i]; }
+        R[rb + e] = unscaled(x, ex);
+      }`,
+      ],
+    },
+  ];
+  if (wantQ) {
+    stages.push(
+      {
+        phases: [
+          `for (var e = lo + lane; e < min(hi, m * qCols); e += ${t}u) { Q[qb + e] = select(0.0, 1.0, e / qCols == e % qCols); }`,
+        ],
+      },
+      {
+        // Q = H_0 ⋯ H_{k−1}: H_j (j = k − 1 − o) applied to the columns c ≥ j of Q.
+        phases: [
+          `let j = k - 1u - o;
+      let tau = S[hb + 3u * j + 1u];
+      let rinv = S[hb + 3u * j + 2u];
+      for (var c = j + lo + lane; c < min(j + hi, qCols); c += ${t}u) {
+        ${apply('Q', 'qb + c', 'qCols')}
+      }`,
+        ],
+      },
+    );
+  }
   return `// linalg_qr_t${t}${wantQ ? '' : '_r'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read_write> R: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
-${wantQ ? '@group(0) @binding(3) var<storage, read_write> Q: array<f32>;' : ''}
-${wgslParams(wantQ ? 4 : 3)}
+@group(0) @binding(3) var<storage, read_write> ST: array<atomic<u32>>;
+${wantQ ? '@group(0) @binding(4) var<storage, read_write> Q: array<f32>;' : ''}
+${wgslParams(wantQ ? 5 : 4)}
 ${WGSL_SPECTRAL}
 fn reflector(wb: u32, hb: u32, m: u32, n: u32, j: u32) {
   let x0 = S[wb + j * n + j];
@@ -237,60 +361,42 @@ ${wgslSpectralMain(t)}
   let ab = mat * m * n;
   let wb = loc * pu(6u);
   let hb = wb + m * n;
-  var key = 0u;
-  for (var e = lane; e < m * n; e += ${t}u) { key = max(key, f32Key(A[ab + e])); }
-  let ex = scaleExp(groupMax(key, lane));
-  for (var e = lane; e < m * n; e += ${t}u) { S[wb + e] = scaled(A[ab + e], ex); }
-  ${bar}
-  if (lane == 0u && k > 0u) { reflector(wb, hb, m, n, 0u); }
-  ${bar}
-  for (var j = 0u; j < k; j++) {
-    let tau = S[hb + 3u * j + 1u];
-    let rinv = S[hb + 3u * j + 2u];
-    for (var c = j + 1u + lane; c < n; c += ${t}u) {
-      if (f32Key(tau) != 0u) {
-        var dot = S[wb + j * n + c];
-        for (var i = j + 1u; i < m; i++) { dot += S[wb + i * n + j] * rinv * S[wb + i * n + c]; }
-        dot *= tau;
-        S[wb + j * n + c] -= dot;
-        for (var i = j + 1u; i < m; i++) { S[wb + i * n + c] -= dot * (S[wb + i * n + j] * rinv); }
-      }
-      if (c == j + 1u && c < k) { reflector(wb, hb, m, n, c); }
-    }
-    ${bar}
-  }
-  let rb = mat * rRows * n;
-  for (var e = lane; e < rRows * n; e += ${t}u) {
-    let i = e / n;
-    let c = e % n;
-    var x = 0.0;
-    if (i < k && c > i) { x = S[wb + e]; }
-    if (i < k && c == i) { x = S[hb + 3u * i]; }
-    R[rb + e] = unscaled(x, ex);
-  }
-${
-  wantQ
-    ? `  let qb = mat * m * qCols;
-  for (var e = lane; e < m * qCols; e += ${t}u) { Q[qb + e] = select(0.0, 1.0, e / qCols == e % qCols); }
-  ${bar}
-  for (var jj = 0u; jj < k; jj++) {
-    let j = k - 1u - jj;
-    let tau = S[hb + 3u * j + 1u];
-    let rinv = S[hb + 3u * j + 2u];
-    for (var c = j + lane; c < qCols; c += ${t}u) {
-      if (f32Key(tau) != 0u) {
-        var dot = Q[qb + j * qCols + c];
-        for (var i = j + 1u; i < m; i++) { dot += S[wb + i * n + j] * rinv * Q[qb + i * qCols + c]; }
-        dot *= tau;
-        Q[qb + j * qCols + c] -= dot;
-        for (var i = j + 1u; i < m; i++) { Q[qb + i * qCols + c] -= dot * (S[wb + i * n + j] * rinv); }
-      }
-    }
-    ${bar}
-  }`
-    : ''
-}
+  let qb = mat * m * qCols;
+  let sb = loc * ${STATE_WORDS}u;
+  var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
+  ${wgslStages(t, stages)}
 }`;
+}
+
+/** The host's side of qrWgsl's stages: items and loop costs per phase (see `staged.ts`). */
+function qrStages(m: number, n: number, rRows: number, qCols: number, wantQ: boolean): Stage[] {
+  const k = Math.min(m, n);
+  const col = (j: number) => 2 * Math.max(0, m - j - 1) + 1;
+  const stages: Stage[] = [
+    { reps: 1, phases: [{ items: m * n, cost: 1 }] },
+    { reps: 1, phases: [{ items: m * n, cost: 1 }] },
+    { reps: 1, phases: [{ items: 1, cost: 2 * m }] },
+    {
+      reps: k,
+      phases: [
+        { items: Math.max(0, n - 1), cost: 2 * m + 1, live: (j) => n - j - 1, costAt: col },
+        { items: 1, cost: 2 * m },
+      ],
+    },
+    { reps: 1, phases: [{ items: rRows * n, cost: 1 }] },
+  ];
+  if (wantQ) {
+    stages.push(
+      { reps: 1, phases: [{ items: m * qCols, cost: 1 }] },
+      {
+        reps: k,
+        phases: [
+          { items: qCols, cost: 2 * m + 1, live: (o) => qCols - (k - 1 - o), costAt: (o) => col(k - 1 - o) },
+        ],
+      },
+    );
+  }
+  return stages;
 }
 
 /**
@@ -309,7 +415,9 @@ ${
  * the columns of Q that it touches (as on the CPU, possibly a slightly different set). No
  * iteration: always terminates. `tune.threads` forces a layout (tests, benchmarks); by default one
  * invocation per matrix for small or many matrices, else one workgroup per matrix, parallel over
- * columns (a barrier per reflector). Encodes work only; nothing is read back.
+ * columns (two barriers per reflector), split over dispatches by the loop rule (`staged.ts`; a
+ * column of m rows costs about 2m loop iterations, so m is limited to about 8,000). Encodes work
+ * only; nothing is read back.
  */
 export function qrGpu(
   gpu: WebGPURuntime,
@@ -338,13 +446,15 @@ export function qrGpu(
   const t = tune.threads ?? spectralThreads(Math.max(n, qCols), batch);
   const stride = m * n + 3 * k;
   const code = qrWgsl(t, wantQ);
-  runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
+  const stages = qrStages(m, n, rRows, qCols, wantQ);
+  runChunked(gpu, 'linalg.qr', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
     gpu.run({
       code,
       inputs: [a],
-      outputs: wantQ && q ? [r, scratch, q] : [r, scratch],
+      outputs: wantQ && q ? [r, scratch, state, q] : [r, scratch, state],
       params: params([m, n, rRows, qCols, stride]),
       workgroups,
+      loops,
     });
   });
 }

@@ -13,11 +13,21 @@ import {
   needStorage,
   runChunked,
   type SpectralTuning,
+  ST_BEST,
+  ST_CONV,
+  ST_DEAD,
+  ST_GOOD,
+  ST_INFO,
+  ST_INV,
+  ST_KEY,
+  ST_NROT,
+  STATE_WORDS,
   spectralThreads,
   WGSL_SPECTRAL,
-  wgslBar,
   wgslSpectralMain,
+  wgslSweepEnd,
 } from './qr.js';
+import { type Stage, type StageCode, wgslStages } from './staged.js';
 
 /** Sweeps before giving up (LAPACK's sgesvj uses 30 too). */
 export const SVD_MAX_SWEEPS = 30;
@@ -32,56 +42,231 @@ export interface SvdGpuOptions {
 }
 
 /**
- * WGSL that completes the orthonormal vectors L_0..L_{good−1} (each of length p, element t of
- * vector c at `L[at(c, t)]`) to L_0..L_{cmax−1}: for each new vector, the unit vector e_t least
- * covered by the current ones (smallest Σ_i L_i[t]²) minus its projection, re-orthogonalised
- * once (classical Gram–Schmidt twice) and normalised; ‖residual‖² ≥ (p − c)/p before that.
+ * The phases (WGSL, see `staged.ts`) of completing the orthonormal vectors L_0..L_{good−1} (each of
+ * length p, element t of vector c at `buf[at(c, t)]`) to L_0..L_{cmax−1}, one repetition per vector
+ * c = o (skipped for c < good): the unit vector e_t least covered by the current ones (smallest
+ * Σ_i L_i[t]²) minus its projection, re-orthogonalised once (classical Gram–Schmidt twice) and
+ * normalised; ‖residual‖² ≥ (p − c)/p before that.
  */
-function completeWgsl(buf: string, at: (c: string, t: string) => string, t: number, bar: string): string {
-  return `for (var c = good; c < cmax; c++) {
-      for (var tt = lane; tt < p; tt += ${t}u) {
+function completePhases(t: number, at: (buf: string, c: string, tt: string) => string): string[] {
+  const both = (f: (x: (c: string, tt: string) => string) => string) =>
+    `if (dead || o < good) { busy = false; } else if (tall) { ${f((c, tt) => at('U', c, tt))} } else { ${f((c, tt) => at('VH', c, tt))} }`;
+  return [
+    both(
+      (x) => `for (var tt = lo + lane; tt < min(hi, p); tt += ${t}u) {
         var s2 = 0.0;
-        for (var i = 0u; i < c; i++) { let x = ${buf}[${at('i', 'tt')}]; s2 += x * x; }
+        for (var i = 0u; i < o; i++) { let y = ${x('i', 'tt')}; s2 += y * y; }
         S[srn + tt] = s2;
-      }
-      ${bar}
-      var best = 0u;
-      for (var tt = 1u; tt < p; tt++) { if (S[srn + tt] < S[srn + best]) { best = tt; } }
-      for (var tt = lane; tt < p; tt += ${t}u) {
-        var x = select(0.0, 1.0, tt == best);
-        for (var i = 0u; i < c; i++) { x -= ${buf}[${at('i', 'tt')}] * ${buf}[${at('i', 'best')}]; }
-        ${buf}[${at('c', 'tt')}] = x;
-      }
-      ${bar}
-      for (var i = lane; i < c; i += ${t}u) {
+      }`,
+    ),
+    both(
+      () => `if (lane == 0u) {
+        var best = 0u;
+        for (var tt = 1u; tt < p; tt++) { if (S[srn + tt] < S[srn + best]) { best = tt; } }
+        atomicStore(&ST[sb + ${ST_BEST}u], best);
+      }`,
+    ),
+    both(
+      (x) => `let best = atomicLoad(&ST[sb + ${ST_BEST}u]);
+      for (var tt = lo + lane; tt < min(hi, p); tt += ${t}u) {
+        var y = select(0.0, 1.0, tt == best);
+        for (var i = 0u; i < o; i++) { y -= ${x('i', 'tt')} * ${x('i', 'best')}; }
+        ${x('o', 'tt')} = y;
+      }`,
+    ),
+    both(
+      (x) => `for (var i = lo + lane; i < min(hi, o); i += ${t}u) {
         var d = 0.0;
-        for (var tt = 0u; tt < p; tt++) { d += ${buf}[${at('i', 'tt')}] * ${buf}[${at('c', 'tt')}]; }
+        for (var tt = 0u; tt < p; tt++) { d += ${x('i', 'tt')} * ${x('o', 'tt')}; }
         S[scf + i] = d;
-      }
-      ${bar}
-      for (var tt = lane; tt < p; tt += ${t}u) {
-        var x = ${buf}[${at('c', 'tt')}];
-        for (var i = 0u; i < c; i++) { x -= S[scf + i] * ${buf}[${at('i', 'tt')}]; }
-        ${buf}[${at('c', 'tt')}] = x;
-      }
-      ${bar}
-      var s2 = 0.0;
-      for (var tt = 0u; tt < p; tt++) { let x = ${buf}[${at('c', 'tt')}]; s2 += x * x; }
-      ${bar}
-      let inv = 1.0 / sqrt(s2);
-      for (var tt = lane; tt < p; tt += ${t}u) { ${buf}[${at('c', 'tt')}] *= inv; }
-      ${bar}
-    }`;
+      }`,
+    ),
+    both(
+      (x) => `for (var tt = lo + lane; tt < min(hi, p); tt += ${t}u) {
+        var y = ${x('o', 'tt')};
+        for (var i = 0u; i < o; i++) { y -= S[scf + i] * ${x('i', 'tt')}; }
+        ${x('o', 'tt')} = y;
+      }`,
+    ),
+    both(
+      (x) => `if (lane == 0u) {
+        var s2 = 0.0;
+        for (var tt = 0u; tt < p; tt++) { let y = ${x('o', 'tt')}; s2 += y * y; }
+        atomicStore(&ST[sb + ${ST_INV}u], bitcast<u32>(1.0 / sqrt(s2)));
+      }`,
+    ),
+    both(
+      (x) => `let inv = bitcast<f32>(atomicLoad(&ST[sb + ${ST_INV}u]));
+      for (var tt = lo + lane; tt < min(hi, p); tt += ${t}u) { ${x('o', 'tt')} *= inv; }`,
+    ),
+  ];
 }
 
 // Scratch per matrix: W (q×p, row j = column j of M), VT (q×q, row j = column j of V, if UV),
 // per pair of a round (τ, s) with τ = s/(1 + c), τ = 2 meaning "no rotation", σ (q), row norms
-// (p), coefs (p). Rotations in Rutishauser's form (`rot2`, see eigh.ts).
+// (p), coefs (p). Rotations in Rutishauser's form (`rot2`, see eigh.ts). Stages as in svdStages.
 function svdWgsl(t: number, uv: boolean): string {
-  const bar = wgslBar(t);
   const o = uv ? 4 : 2;
   const uAt = (c: string, tt: string) => `ub + ${tt} * ucols + ${c}`;
   const vAt = (c: string, tt: string) => `vb + ${c} * n + ${tt}`;
+  const at = (buf: string, c: string, tt: string) => `${buf}[${buf === 'U' ? uAt(c, tt) : vAt(c, tt)}]`;
+  const readDead = `dead = groupMax(atomicLoad(&ST[sb + ${ST_DEAD}u]), lane) != 0u;`;
+  const stages: StageCode[] = [
+    {
+      phases: [
+        `var key = 0u;
+      for (var e = lo + lane; e < min(hi, m * n); e += ${t}u) { key = max(key, f32Key(A[ab + e])); }
+      atomicMax(&ST[sb + ${ST_KEY}u], key);`,
+      ],
+    },
+    {
+      enter: `let kmax = groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane);
+        dead = kmax >= F32_INF_KEY;
+        ex = scaleExp(kmax);`,
+      phases: [
+        `if (dead) {
+        for (var e = lo + lane; e < min(hi, nload); e += ${t}u) {
+          if (e < q) { SV[mat * q + e] = f32NaN(); }
+          ${uv ? `if (e < m * ucols) { U[ub + e] = f32NaN(); }\n          if (e < vrows * n) { VH[vb + e] = f32NaN(); }` : ''}
+        }
+        if (lane == 0u && blk == 0u) {
+          atomicStore(&ST[sb + ${ST_DEAD}u], 1u);
+          INFO[mat] = -1;
+        }
+      } else {
+        // W[j][i] = M[i][j]: the transpose of A when tall, A itself when wide; VT = I.
+        for (var e = lo + lane; e < min(hi, nload); e += ${t}u) {
+          if (e < m * n) { S[sw + select(e, (e % n) * m + e / n, tall)] = scaled(A[ab + e], ex); }
+          if (e < qv * q) { S[svt + e] = select(0.0, 1.0, e / q == e % q); }
+        }
+      }`,
+      ],
+    },
+    {
+      enter: `${readDead}
+        conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
+      phases: [
+        `if (conv) { busy = false; } else {
+        let rd = o % rounds;
+        for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
+          let ij = pairOf(rd, k, Q);
+          var tau = 2.0;
+          var s = 0.0;
+          if (ij.y < q) {
+            let wi = sw + ij.x * p;
+            let wj = sw + ij.y * p;
+            var al = 0.0;
+            var be = 0.0;
+            var ga = 0.0;
+            for (var tt = 0u; tt < p; tt++) {
+              let x = S[wi + tt];
+              let y = S[wj + tt];
+              al += x * x;
+              be += y * y;
+              ga += x * y;
+            }
+            let f2 = sfloor * sfloor;
+            if (al > f2 && be > f2 && abs(ga) > tol * sqrt(al) * sqrt(be)) {
+              let tn = jacobiT((be - al) / (2.0 * ga));
+              let c = 1.0 / sqrt(1.0 + tn * tn);
+              s = tn * c;
+              tau = s / (1.0 + c);
+              nrot++;
+            }
+          }
+          S[sr + 2u * k] = tau;
+          S[sr + 2u * k + 1u] = s;
+        }
+      }`,
+        // Columns i, j of M (rows of W, p items each) and of V (rows of VT, q items each) ← ·J; the
+        // last block of a sweep's last round decides convergence.
+        `if (conv) { busy = false; } else {
+        let rd = o % rounds;
+        let len = p + qv;
+        for (var e = lo + lane; e < min(hi, half * len); e += ${t}u) {
+          let k = e / len;
+          let tau = S[sr + 2u * k];
+          if (tau <= 1.0) {
+            let s = S[sr + 2u * k + 1u];
+            let ij = pairOf(rd, k, Q);
+            let tt = e % len;
+            var oi = sw + ij.x * p + tt;
+            var oj = sw + ij.y * p + tt;
+            if (tt >= p) {
+              oi = svt + ij.x * q + tt - p;
+              oj = svt + ij.y * q + tt - p;
+            }
+            let v = rot2(vec2<f32>(S[oi], S[oj]), tau, s);
+            S[oi] = v.x;
+            S[oj] = v.y;
+          }
+        }
+        if (lastBlk && rd + 1u == rounds) {
+          ${wgslSweepEnd(t)}
+        }
+      }`,
+      ],
+    },
+    {
+      enter: readDead,
+      phases: [
+        `if (dead) { busy = false; } else {
+        for (var j = lo + lane; j < min(hi, q); j += ${t}u) {
+          var s2 = 0.0;
+          for (var tt = 0u; tt < p; tt++) { let x = S[sw + j * p + tt]; s2 += x * x; }
+          S[ssg + j] = sqrt(s2);
+        }
+      }`,
+      ],
+    },
+    {
+      enter: readDead,
+      // Sort descending by rank (ties by index); left vectors m_j/σ_j, right vectors from VT.
+      phases: [
+        `if (dead) { busy = false; } else {
+        var ngood = 0u;
+        for (var j = lo + lane; j < min(hi, q); j += ${t}u) {
+          let sj = S[ssg + j];
+          var rank = 0u;
+          for (var i = 0u; i < q; i++) {
+            let si = S[ssg + i];
+            if (si > sj || (si == sj && i < j)) { rank++; }
+          }
+          SV[mat * q + rank] = unscaled(sj, ex);
+          ${
+            uv
+              ? `let good = sj > sfloor;
+          if (good) { ngood++; }
+          let inv = select(0.0, 1.0 / sj, good);
+          for (var tt = 0u; tt < p; tt++) {
+            let x = S[sw + j * p + tt] * inv;
+            if (tall) { U[${uAt('rank', 'tt')}] = x; } else { VH[${vAt('rank', 'tt')}] = x; }
+          }
+          for (var tt = 0u; tt < q; tt++) {
+            let x = S[svt + j * q + tt];
+            if (tall) { VH[${vAt('rank', 'tt')}] = x; } else { U[${uAt('rank', 'tt')}] = x; }
+          }`
+              : ''
+          }
+        }
+        atomicAdd(&ST[sb + ${ST_GOOD}u], ngood);
+      }`,
+      ],
+    },
+    ...(uv
+      ? [
+          {
+            enter: `${readDead}
+        good = groupMax(atomicLoad(&ST[sb + ${ST_GOOD}u]), lane);`,
+            phases: completePhases(t, at),
+          },
+        ]
+      : []),
+    {
+      enter: readDead,
+      phases: [`if (!dead && lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
+    },
+  ];
   return `// linalg_svd_t${t}${uv ? '' : '_novec'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read_write> SV: array<f32>;
@@ -89,7 +274,8 @@ ${uv ? '@group(0) @binding(2) var<storage, read_write> U: array<f32>;' : ''}
 ${uv ? '@group(0) @binding(3) var<storage, read_write> VH: array<f32>;' : ''}
 @group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
 @group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
-${wgslParams(o + 2)}
+@group(0) @binding(${o + 2}) var<storage, read_write> ST: array<atomic<u32>>;
+${wgslParams(o + 3)}
 ${WGSL_SPECTRAL}
 ${wgslSpectralMain(t)}
   let m = pu(2u);
@@ -97,6 +283,7 @@ ${wgslSpectralMain(t)}
   let full = pu(4u) != 0u;
   let tol = pf(6u);
   let sfloor = pf(7u);
+  let maxSweeps = pu(8u);
   let tall = m >= n;
   let p = max(m, n);
   let q = min(m, n);
@@ -115,139 +302,61 @@ ${wgslSpectralMain(t)}
   let ssg = sr + Q;
   let srn = ssg + q;
   let scf = srn + p;
-  var key = 0u;
-  for (var e = lane; e < m * n; e += ${t}u) { key = max(key, f32Key(A[ab + e])); }
-  let kmax = groupMax(key, lane);
-  if (kmax >= F32_INF_KEY) {
-    for (var e = lane; e < q; e += ${t}u) { SV[mat * q + e] = f32NaN(); }
-    ${
-      uv
-        ? `for (var e = lane; e < m * ucols; e += ${t}u) { U[ub + e] = f32NaN(); }
-    for (var e = lane; e < vrows * n; e += ${t}u) { VH[vb + e] = f32NaN(); }`
-        : ''
-    }
-    if (lane == 0u) { INFO[mat] = -1; }
-    return;
-  }
-  let ex = scaleExp(kmax);
-  // W[j][i] = M[i][j]: the transpose of A when tall, A itself when wide.
-  for (var e = lane; e < m * n; e += ${t}u) {
-    let dst = select(e, (e % n) * m + e / n, tall);
-    S[sw + dst] = scaled(A[ab + e], ex);
-  }
-  for (var e = lane; e < qv * q; e += ${t}u) { S[svt + e] = select(0.0, 1.0, e / q == e % q); }
-  ${bar}
-  var sweeps = 0u;
-  var info = 0u;
-  loop {
-    var nrot = 0u;
-    for (var r = 0u; r < rounds; r++) {
-      for (var k = lane; k < half; k += ${t}u) {
-        let ij = pairOf(r, k, Q);
-        var tau = 2.0;
-        var s = 0.0;
-        if (ij.y < q) {
-          let wi = sw + ij.x * p;
-          let wj = sw + ij.y * p;
-          var al = 0.0;
-          var be = 0.0;
-          var ga = 0.0;
-          for (var tt = 0u; tt < p; tt++) {
-            let x = S[wi + tt];
-            let y = S[wj + tt];
-            al += x * x;
-            be += y * y;
-            ga += x * y;
-          }
-          let f2 = sfloor * sfloor;
-          if (al > f2 && be > f2 && abs(ga) > tol * sqrt(al) * sqrt(be)) {
-            let tn = jacobiT((be - al) / (2.0 * ga));
-            let c = 1.0 / sqrt(1.0 + tn * tn);
-            s = tn * c;
-            tau = s / (1.0 + c);
-            nrot++;
-          }
-        }
-        S[sr + 2u * k] = tau;
-        S[sr + 2u * k + 1u] = s;
-      }
-      ${bar}
-      // Columns i, j of M (rows of W, p items each) and of V (rows of VT, q items each) ← ·J.
-      let len = p + qv;
-      for (var e = lane; e < half * len; e += ${t}u) {
-        let k = e / len;
-        let tau = S[sr + 2u * k];
-        if (tau <= 1.0) {
-          let s = S[sr + 2u * k + 1u];
-          let ij = pairOf(r, k, Q);
-          let tt = e % len;
-          var oi = sw + ij.x * p + tt;
-          var oj = sw + ij.y * p + tt;
-          if (tt >= p) {
-            oi = svt + ij.x * q + tt - p;
-            oj = svt + ij.y * q + tt - p;
-          }
-          let v = rot2(vec2<f32>(S[oi], S[oj]), tau, s);
-          S[oi] = v.x;
-          S[oj] = v.y;
-        }
-      }
-      ${bar}
-    }
-    sweeps++;
-    let total = groupSum(nrot, lane);
-    if (total == 0u) { break; }
-    if (sweeps >= pu(8u)) {
-      info = total;
-      break;
-    }
-  }
-  for (var j = lane; j < q; j += ${t}u) {
-    var s2 = 0.0;
-    for (var tt = 0u; tt < p; tt++) { let x = S[sw + j * p + tt]; s2 += x * x; }
-    S[ssg + j] = sqrt(s2);
-  }
-  ${bar}
-  // Sort descending by rank (ties by index); left vectors m_j/σ_j, right vectors from VT.
-  var ngood = 0u;
-  for (var j = lane; j < q; j += ${t}u) {
-    let sj = S[ssg + j];
-    var rank = 0u;
-    for (var i = 0u; i < q; i++) {
-      let si = S[ssg + i];
-      if (si > sj || (si == sj && i < j)) { rank++; }
-    }
-    SV[mat * q + rank] = unscaled(sj, ex);
-    ${
-      uv
-        ? `let good = sj > sfloor;
-    if (good) { ngood++; }
-    let inv = select(0.0, 1.0 / sj, good);
-    for (var tt = 0u; tt < p; tt++) {
-      let x = S[sw + j * p + tt] * inv;
-      if (tall) { U[${uAt('rank', 'tt')}] = x; } else { VH[${vAt('rank', 'tt')}] = x; }
-    }
-    for (var tt = 0u; tt < q; tt++) {
-      let x = S[svt + j * q + tt];
-      if (tall) { VH[${vAt('rank', 'tt')}] = x; } else { U[${uAt('rank', 'tt')}] = x; }
-    }`
-        : ''
-    }
-  }
-  ${
-    uv
-      ? `let good = groupSum(ngood, lane);
-  let cmax = select(q, p, full);
-  ${bar}
-  if (tall) {
-    ${completeWgsl('U', uAt, t, bar)}
-  } else {
-    ${completeWgsl('VH', vAt, t, bar)}
-  }`
-      : ''
-  }
-  if (lane == 0u) { INFO[mat] = i32(info); }
+  let sb = loc * ${STATE_WORDS}u;
+  let nload = max(max(m * n, qv * q), max(q, ${uv ? 'max(m * ucols, vrows * n)' : '0u'}));
+  var dead = false;
+  var conv = false;
+  var good = 0u;
+  var nrot = 0u;
+  var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
+  ${wgslStages(t, stages)}
+  if (nrot > 0u) { atomicAdd(&ST[sb + ${ST_NROT}u], nrot); }
 }`;
+}
+
+/** The host's side of svdWgsl's stages: items and loop costs per phase (see `staged.ts`). */
+function svdStages(m: number, n: number, full: boolean, uv: boolean, sweeps: number): Stage[] {
+  const [p, q] = [Math.max(m, n), Math.min(m, n)];
+  const Q = q + (q & 1);
+  const half = Q / 2;
+  const rounds = Q >= 2 ? Q - 1 : 0;
+  const qv = uv ? q : 0;
+  const [ucols, vrows] = [full ? m : q, full ? n : q];
+  const cmax = full ? p : q;
+  const one = (cost: number) => ({ items: 1, cost });
+  const stages: Stage[] = [
+    { reps: 1, phases: [{ items: m * n, cost: 1 }] },
+    {
+      reps: 1,
+      phases: [{ items: Math.max(m * n, qv * q, q, uv ? m * ucols : 0, uv ? vrows * n : 0), cost: 1 }],
+    },
+    {
+      reps: sweeps * rounds,
+      phases: [
+        { items: half, cost: p + 1 },
+        { items: half * (p + qv), cost: 1 },
+      ],
+    },
+    { reps: 1, phases: [{ items: q, cost: p + 1 }] },
+    { reps: 1, phases: [{ items: q, cost: 1 + q + (uv ? p + q : 0) }] },
+  ];
+  if (uv) {
+    const byC = (c: number) => c + 1;
+    stages.push({
+      reps: cmax,
+      phases: [
+        { items: p, cost: cmax, costAt: byC },
+        one(p),
+        { items: p, cost: cmax, costAt: byC },
+        { items: cmax, cost: p + 1, live: (c) => c },
+        { items: p, cost: cmax, costAt: byC },
+        one(p),
+        { items: p, cost: 1 },
+      ],
+    });
+  }
+  stages.push({ reps: 1, phases: [one(1)] });
+  return stages;
 }
 
 /**
@@ -269,7 +378,9 @@ ${wgslSpectralMain(t)}
  * ∈ [1, 2)); a column pair is rotated while |m_iᵀm_j| > √p·eps·‖m_i‖·‖m_j‖ (as sgesvj), so small
  * singular values are accurate relative to column scaling (Demmel & Veselić) and in general
  * |σ̂ − σ| ≲ p(n)·eps·‖A‖. Per sweep ≈ 7pq² (+ 4q³ for V) flops in q−1 rounds of two
- * barrier-separated steps. `tune` forces a layout or another sweep limit (tests, benchmarks; see
+ * barrier-separated steps (rotations of the pairs; the rotated columns), each split into blocks
+ * and the whole split over dispatches by the loop rule (`staged.ts`; so the sweeps not needed
+ * after convergence still cost a dispatch each few rounds, doing nothing). `tune` forces a layout or another sweep limit (tests, benchmarks; see
  * `spectralThreads`). Subnormal inputs and outputs are handled through their bits. Encodes work
  * only; nothing is read back.
  */
@@ -305,17 +416,19 @@ export function svdGpu(
   const stride = q * p + (computeUV ? q * q : 0) + 2 * half + q + 2 * p;
   const code = svdWgsl(t, computeUV);
   const sweeps = tune.maxSweeps ?? SVD_MAX_SWEEPS;
-  runChunked(gpu, t, batch, stride, (scratch, params, workgroups) => {
-    // Rotation threshold √p·eps as LAPACK's sgesvj: above the rounding noise of the float32 dot
-    // products m_iᵀm_j, so that convergence is detected for tall matrices too.
-    const tol = Math.max(1, Math.sqrt(p)) * EPS32;
-    const rest = [m, n, fullMatrices ? 1 : 0, stride, f32Bits(tol), f32Bits(SIGMA_FLOOR), sweeps];
+  // Rotation threshold √p·eps as LAPACK's sgesvj: above the rounding noise of the float32 dot
+  // products m_iᵀm_j, so that convergence is detected for tall matrices too.
+  const tol = Math.max(1, Math.sqrt(p)) * EPS32;
+  const rest = [m, n, fullMatrices ? 1 : 0, stride, f32Bits(tol), f32Bits(SIGMA_FLOOR), sweeps];
+  const stages = svdStages(m, n, fullMatrices, computeUV, sweeps);
+  runChunked(gpu, 'linalg.svd', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
     gpu.run({
       code,
       inputs: [a],
-      outputs: computeUV && u && vh ? [s, u, vh, info, scratch] : [s, info, scratch],
+      outputs: computeUV && u && vh ? [s, u, vh, info, scratch, state] : [s, info, scratch, state],
       params: params(rest),
       workgroups,
+      loops,
     });
   });
 }

@@ -5,13 +5,14 @@
  *
  * Solves run one invocation per (matrix, right-hand side): no barriers, parallel over batch × nrhs.
  *
- * Long loops are split over several dispatches so that no invocation runs more than
- * `LOOP_BUDGET` loop iterations in one dispatch: Mesa's llvmpipe silently stops every loop of an
- * invocation after 65,535 iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS), and real GPUs have
- * watchdogs for long dispatches. State between the pieces lives in the output buffers.
+ * The loop rule (`../loops.ts`): long substitutions and factorizations are split over several
+ * dispatches of consecutive rows or elimination steps ({@link planSweeps}, {@link factorChunks}),
+ * so that no invocation runs more than LOOP_BUDGET loop iterations in one dispatch. State
+ * between the pieces lives in the output buffers.
  */
 import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
 import type { GpuStorage, WgslDispatch } from '../../backend.js';
+import { LOOP_BUDGET, type LoopChunkOptions, loopChunks, perLane } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 
 /** Options of {@link solveTriangularGpu}, as in `torch.linalg.solve_triangular`. */
@@ -63,35 +64,6 @@ fn bsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, r0: u32, r1: u32, n: u32, u
 `;
 
 /**
- * Loop iterations one invocation may run in one dispatch: a quarter of llvmpipe's 65,535, so the
- * host-side cost estimates need not be exact. A single elimination step or substitution row is
- * never split, so on llvmpipe n is limited to about 2,000 (one step costs about n²/64). @internal
- */
-export const LOOP_BUDGET = 1 << 14;
-
-/**
- * Splits steps 0..count-1, costing cost(k) loop iterations each (plus `first` before step 0),
- * into consecutive ranges [k0, k1) of at most LOOP_BUDGET iterations (a single step may exceed
- * it). Always returns at least one range ([[0, 0]] when count = 0). @internal
- */
-export function splitSteps(count: number, cost: (k: number) => number, first = 0): [number, number][] {
-  const out: [number, number][] = [];
-  let k0 = 0;
-  let acc = first;
-  for (let k = 0; k < count; k++) {
-    const c = cost(k);
-    if (k > k0 && acc + c > LOOP_BUDGET) {
-      out.push([k0, k]);
-      k0 = k;
-      acc = 0;
-    }
-    acc += c;
-  }
-  out.push([k0, count]);
-  return out;
-}
-
-/**
  * One dispatch of a substitution kernel: forward rows [f0, f1), then backward rows [b0, b1)
  * (either may be empty); `init` runs the set-up loops first, `fin` the finishing ones last.
  * @internal
@@ -103,27 +75,37 @@ export interface Sweep {
   b1: number;
   init: boolean;
   fin: boolean;
+  /** Loop iterations of one invocation (the loop rule). */
+  loops: number;
 }
 
 /**
- * The dispatches of a forward and/or backward substitution over n rows (a row costs at most its
- * dot-product length + 1 iterations), with `extra` iterations of set-up/finishing loops: one
- * dispatch when everything fits in LOOP_BUDGET, else row ranges in execution order. @internal
+ * The dispatches of a forward and/or backward substitution over n rows: the forward rows, then
+ * the backward ones (bottom up), split into consecutive pieces within LOOP_BUDGET. A row costs at
+ * most its dot-product length + 1 iterations; `extra` are the kernel's other loops (`first`: the
+ * set-up loops of `init`, `last`: the finishing loops of `fin`, `fixed`: loops of every dispatch).
+ * @internal
  */
-export function planSweeps(n: number, fwd: boolean, bwd: boolean, extra: number): Sweep[] {
-  const sweep = (n * (n + 1)) / 2;
-  if (extra + (+fwd + +bwd) * sweep <= LOOP_BUDGET) {
-    return [{ f0: 0, f1: fwd ? n : 0, b0: 0, b1: bwd ? n : 0, init: true, fin: true }];
-  }
-  const out: Sweep[] = [];
-  const none = { f0: 0, f1: 0, b0: 0, b1: 0, init: false, fin: false };
-  if (fwd) for (const [f0, f1] of splitSteps(n, (i) => i + 1, extra)) out.push({ ...none, f0, f1 });
-  // Backward: step q is row n-1-q.
-  if (bwd)
-    for (const [q0, q1] of splitSteps(n, (q) => q + 1, extra)) out.push({ ...none, b0: n - q1, b1: n - q0 });
-  out[0]!.init = true;
-  out[out.length - 1]!.fin = true;
-  return out;
+export function planSweeps(
+  what: string,
+  n: number,
+  fwd: boolean,
+  bwd: boolean,
+  extra: LoopChunkOptions,
+): Sweep[] {
+  const nf = fwd ? n : 0;
+  const steps = nf + (bwd ? n : 0);
+  // Step i < nf is forward row i (i + 1 iterations); step nf + q is backward row n - 1 - q (q + 1).
+  const chunks = loopChunks(what, steps, (i) => (i < nf ? i : i - nf) + 1, extra);
+  return chunks.map(({ k0, k1, loops }, c) => ({
+    f0: Math.min(k0, nf),
+    f1: Math.min(k1, nf),
+    b0: n - Math.max(k1 - nf, 0),
+    b1: n - Math.max(k0 - nf, 0),
+    init: c === 0,
+    fin: c === chunks.length - 1,
+    loops,
+  }));
 }
 
 /**
@@ -132,7 +114,7 @@ export function planSweeps(n: number, fwd: boolean, bwd: boolean, extra: number)
  */
 export function runSweeps(
   gpu: WebGPURuntime,
-  d: Omit<WgslDispatch, 'params' | 'workgroups'>,
+  d: Omit<WgslDispatch, 'params' | 'workgroups' | 'loops'>,
   n: number,
   k: number,
   total: number,
@@ -144,6 +126,7 @@ export function runSweeps(
       ...d,
       params: Uint32Array.from([n, k, total, p.f0, p.f1, p.b0, p.b1, +p.init, +p.fin, ...extra]),
       workgroups: dispatch1D(total, SOLVE_WG),
+      loops: p.loops,
     });
   }
 }
@@ -157,6 +140,63 @@ export function factorLayout(n: number): { t: number; s: number } {
   if (n <= 16) return { t: 1, s: 64 };
   if (n <= 64) return { t: 8, s: 8 };
   return { t: 64, s: 1 };
+}
+
+/**
+ * The dispatches of a right-looking factorization (LU, Cholesky) of n×n matrices with layout t,
+ * running elimination steps 0..steps−1. Step k updates the trailing columns k+1..n−1, in blocks
+ * of W = t·⌈…⌉ columns: sub-step (k, b) updates block b (each column costs at most n − k loop
+ * iterations), and sub-step (k, 0) also runs the step's set-up, `head(k)` iterations. Each
+ * dispatch gets consecutive sub-steps: it starts at (k, b) and runs `count` of them (see
+ * {@link wgslFactorSteps}); `first` iterations run only in the dispatch that starts at step 0.
+ * @internal
+ */
+export function factorChunks(
+  what: string,
+  n: number,
+  t: number,
+  steps: number,
+  head: (k: number) => number,
+  first: number,
+): { k: number; b: number; count: number; w: number; loops: number }[] {
+  // Columns per lane per sub-step: a quarter of the budget for the block's updates.
+  const w = t * Math.max(1, Math.floor(LOOP_BUDGET / (4 * Math.max(n, 1))));
+  const sub: [number, number][] = [];
+  for (let k = 0; k < steps; k++) {
+    const blocks = Math.max(1, Math.ceil((n - k - 1) / w));
+    for (let b = 0; b < blocks; b++) sub.push([k, b]);
+  }
+  const cost = (g: number) => {
+    const [k, b] = sub[g]!;
+    const cols = Math.max(0, Math.min(w, n - k - 1 - b * w));
+    return 1 + (b === 0 ? head(k) : 0) + perLane(cols, t) * (n - k);
+  };
+  return loopChunks(what, sub.length, cost, { first }).map(({ k0, k1, loops }) => {
+    const [k, b] = sub[k0] ?? [steps, 0];
+    return { k, b, count: k1 - k0, w, loops };
+  });
+}
+
+/**
+ * WGSL of the sub-step loop of a factorization kernel (params[2..5] = start step, start block,
+ * count, block width W from {@link factorChunks}): runs `body` for each sub-step with `k` (the
+ * elimination step), `b` (the block; its columns are [c0, c1)) and `first` (b = 0). @internal
+ */
+export function wgslFactorSteps(body: string): string {
+  return `var k = pu(2u);
+  var b = pu(3u);
+  let W = pu(5u);
+  for (var g = 0u; g < pu(4u); g++) {
+    let first = b == 0u;
+    let c0 = k + 1u + b * W;
+    let c1 = min(n, c0 + W);
+    ${body}
+    b++;
+    if (k + 1u + b * W >= n) {
+      k++;
+      b = 0u;
+    }
+  }`;
 }
 
 /**
@@ -259,7 +299,7 @@ ${wgslVectorPrologue()}
  *   `x` must not share a buffer with `a`.
  * - A zero on the diagonal yields ±inf/NaN like LAPACK trsm; nothing is checked or reported.
  * One invocation per (matrix, right-hand side), substitution in float32: n² flops each (split
- * over several dispatches when n²/2 > LOOP_BUDGET).
+ * over several dispatches when n²/2 approaches LOOP_BUDGET).
  */
 export function solveTriangularGpu(
   gpu: WebGPURuntime,
@@ -282,7 +322,7 @@ export function solveTriangularGpu(
   const { upper, left, unitriangular } = opts;
   // Lower triangle (left) or Aᵀ lower (right, upper A): forward substitution; else backward.
   const fwd = left !== upper;
-  const plan = planSweeps(n, fwd, !fwd, inPlace ? 0 : n);
+  const plan = planSweeps('linalg.solve_triangular', n, fwd, !fwd, { first: inPlace ? 0 : n });
   const d = { code: trsmWgsl(inPlace), inputs: inPlace ? [a] : [a, b], outputs: [x] };
   runSweeps(gpu, d, n, nrhs, total, plan, [+left, +unitriangular]);
 }
