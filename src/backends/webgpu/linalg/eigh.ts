@@ -85,10 +85,11 @@ function eighWgsl(t: number, vec: boolean): string {
     {
       enter: `${readDead}
         conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
+      stop: 'conv',
       phases: [
         // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
         // floor far below rounding level so that near-null blocks terminate.
-        `if (conv) { busy = false; } else {
+        `
         let rd = o % rounds;
         for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
           let pq = pairOf(rd, k, N);
@@ -111,11 +112,11 @@ function eighWgsl(t: number, vec: boolean): string {
           S[ro + 2u] = rot.z;
           S[ro + 3u] = rot.w;
         }
-      }`,
+      `,
         // Rows p, q ← Jᵀ·A (items: pair × column). (Fusing this and the next step into 2×2 block
         // updates J_Pᵀ·A[P, Q]·J_Q, one barrier less and half the traffic, measured 2× slower on
         // SwiftShader: the block items are branchy, and masked SIMD lanes run every branch.)
-        `if (conv) { busy = false; } else {
+        `
         let rd = o % rounds;
         for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
           let k = e / n;
@@ -130,10 +131,10 @@ function eighWgsl(t: number, vec: boolean): string {
             S[sa + pq.y * n + j] = x.y;
           }
         }
-      }`,
+      `,
         // Columns p, q ← A·J and V·J (items: pair × row); the 2×2 block gets its exact values. The
         // last block of a sweep's last round decides convergence.
-        `if (conv) { busy = false; } else {
+        `
         let rd = o % rounds;
         for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
           let k = e / n;
@@ -170,14 +171,15 @@ function eighWgsl(t: number, vec: boolean): string {
         if (lastBlk && rd + 1u == rounds) {
           ${wgslSweepEnd(t)}
         }
-      }`,
+      `,
       ],
     },
     {
       enter: readDead,
+      skip: 'dead',
       // Sort ascending by rank (ties by index), undo the scaling, fix each eigenvector's sign.
       phases: [
-        `if (dead) { busy = false; } else {
+        `
         for (var j = lo + lane; j < min(hi, n); j += ${t}u) {
           let wj = S[sa + j * (n + 1u)];
           var rank = 0u;
@@ -202,12 +204,13 @@ function eighWgsl(t: number, vec: boolean): string {
               : ''
           }
         }
-      }`,
+      `,
       ],
     },
     {
       enter: readDead,
-      phases: [`if (!dead && lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
+      skip: 'dead',
+      phases: [`if (lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
     },
   ];
   return `// linalg_eigh_t${t}${vec ? '' : '_novec'}

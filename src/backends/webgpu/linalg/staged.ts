@@ -52,9 +52,17 @@ interface PlannedStage {
   phases: PlannedPhase[];
 }
 
-/** The plan params (from PLAN_AT): [g0, count, then per stage start, period, then per phase offset, size]. */
+/**
+ * The plan params (from PLAN_AT): [first step, step count, then per stage: start, period, reps,
+ * then per phase: offset, items per block, blocks].
+ */
 function planParams(stages: PlannedStage[]): number[] {
-  return stages.flatMap((s) => [s.start, s.period, ...s.phases.flatMap((p) => [p.offset, p.size])]);
+  return stages.flatMap((s) => [
+    s.start,
+    s.period,
+    s.reps,
+    ...s.phases.flatMap((p) => [p.offset, p.size, p.blocks]),
+  ]);
 }
 
 function plan(
@@ -71,20 +79,22 @@ function plan(
       offset += blocks;
       return out;
     });
-    const st = { start, period: offset, reps: s.reps, phases };
-    start += offset * s.reps;
+    const st = { start, period: offset, reps: offset > 0 ? s.reps : 0, phases };
+    start += st.period * st.reps;
     return st;
   });
+  // A step costs its block's items, plus one for the block loop; the first step of a repetition
+  // one more for the repetition loop (a dispatch that starts inside a repetition: `fixed` below).
   const cost = (g: number) => {
     let s = planned[0]!;
-    for (const x of planned) if (g >= x.start && x.period * x.reps > 0) s = x;
+    for (const x of planned) if (g >= x.start && x.reps > 0) s = x;
     const o = Math.floor((g - s.start) / s.period);
     const r = (g - s.start) % s.period;
     let p = s.phases[0]!;
     for (const x of s.phases) if (r >= x.offset && x.blocks > 0) p = x;
     const b = r - p.offset;
     const items = Math.max(0, Math.min(p.size, (p.live ? p.live(o) : p.items) - b * p.size));
-    return 1 + perLane(items, t) * (p.costAt ? p.costAt(o) : p.cost);
+    return 1 + (r === 0 ? 1 : 0) + perLane(items, t) * (p.costAt ? p.costAt(o) : p.cost);
   };
   return { planned, total: start, cost };
 }
@@ -101,74 +111,75 @@ export function runStages(
 ): void {
   const { planned, total, cost } = plan(t, stages);
   const layout = planParams(planned);
-  for (const { k0, k1, loops } of loopChunks(what, total, cost)) run([k0, k1 - k0, ...layout], loops);
+  for (const { k0, k1, loops } of loopChunks(what, total, cost, { fixed: stages.length })) {
+    run([k0, k1 - k0, ...layout], loops);
+  }
 }
 
-/** WGSL of one stage: `enter` runs when a dispatch reaches the stage, then one phase per step. */
+/** WGSL of one stage (uniform control flow throughout; `groupMax`/`groupSum` may be called). */
 export interface StageCode {
+  /** Runs when a dispatch reaches the stage. */
   enter?: string;
+  /** A condition under which a repetition `o` is skipped (its phases do not run). */
+  skip?: string;
+  /** A condition under which the stage's remaining repetitions in this dispatch are skipped. */
+  stop?: string;
   /**
-   * Per phase, WGSL run in uniform control flow with `o` (repetition), `blk` (block), `lo`/`hi`
+   * Per phase, WGSL run for each of its blocks with `o` (repetition), `blk` (block), `lo`/`hi`
    * (the block's items; `hi` is not clamped to the item count) and `lastBlk` (the phase's last
-   * block). It may set `busy = false` to skip the barrier after the step (when it did nothing).
+   * block), followed by a barrier.
    */
   phases: string[];
 }
 
 /**
- * The step loop of a staged kernel for layout t (inside `main`, after `wgslSpectralMain`): the
- * stages in the order of the host's `Stage` list (same phase counts).
+ * The stage loops of a staged kernel for layout t (inside `main`, after `wgslSpectralMain`),
+ * for the stages in the order of the host's `Stage` list (same phase counts): each stage runs its
+ * repetitions that overlap the dispatch's steps and, in each, the blocks of each phase that are
+ * among them. (One loop per stage and per phase, not one loop with a switch: software adapters
+ * run every branch of a loop body with masked lanes.)
  */
 export function wgslStages(t: number, stages: StageCode[]): string {
-  const bar = t > 1 ? 'if (busy) { storageBarrier(); }' : '';
+  const bar = t > 1 ? 'storageBarrier();' : '';
   let at = PLAN_AT + 2;
-  const bases = stages.map((s) => {
+  const code = stages.map((s) => {
     const b = at;
-    at += 2 + 2 * s.phases.length;
-    return b;
-  });
-  const pick = stages
-    .slice(1)
-    .map((_, i) => `if (g >= pu(${bases[i + 1]}u)) { st = ${i + 1}u; }`)
-    .join('\n    ');
-  const bodies = stages.map((s, i) => {
-    const b = bases[i]!;
-    const n = s.phases.length;
-    const choose = s.phases
-      .slice(1)
-      .map((_, j) => `if (r >= pu(${b + 2 + 2 * (j + 1)}u)) { ph = ${j + 1}u; }`)
-      .join('\n      ');
-    const next = (j: number) => (j + 1 < n ? `pu(${b + 2 + 2 * (j + 1)}u)` : `pu(${b + 1}u)`);
-    const phases = s.phases
-      .map(
-        (code, j) => `if (ph == ${j}u) {
-        let blk = r - pu(${b + 2 + 2 * j}u);
-        let lo = blk * pu(${b + 3 + 2 * j}u);
-        let hi = lo + pu(${b + 3 + 2 * j}u);
-        let lastBlk = r + 1u == ${next(j)};
-        ${code}
-      }`,
-      )
-      .join(' else ');
-    return `if (st == ${i}u) {
-      let rel = g - pu(${b}u);
-      let o = rel / pu(${b + 1}u);
-      let r = rel % pu(${b + 1}u);
-      var ph = 0u;
-      ${choose}
-      if (entered != ${i}u) {
-        entered = ${i}u;
-        ${s.enter ?? ''}
+    at += 3 + 3 * s.phases.length;
+    const phases = s.phases.map((body, j) => {
+      const q = b + 3 + 3 * j;
+      return `{
+        let pb = base + pu(${q}u);
+        let nb = pu(${q + 2}u);
+        let b0 = select(0u, g0 - pb, g0 > pb);
+        let e1 = min(g1, pb + nb);
+        let b1 = select(0u, e1 - pb, e1 > pb);
+        for (var blk = b0; blk < b1; blk++) {
+          let lo = blk * pu(${q + 1}u);
+          let hi = lo + pu(${q + 1}u);
+          let lastBlk = blk + 1u == nb;
+          ${body}
+          ${bar}
+        }
+      }`;
+    });
+    return `{
+    let s0 = pu(${b}u);
+    let period = pu(${b + 1}u);
+    let s1 = s0 + period * pu(${b + 2}u);
+    let slo = max(g0, s0);
+    let shi = min(g1, s1);
+    if (slo < shi) {
+      ${s.enter ?? ''}
+      for (var o = (slo - s0) / period; o < (shi - s0 + period - 1u) / period; o++) {
+        ${s.stop ? `if (${s.stop}) { break; }` : ''}
+        ${s.skip ? `if (${s.skip}) { continue; }` : ''}
+        let base = s0 + o * period;
+        ${phases.join('\n        ')}
       }
-      ${phases}
-    }`;
-  });
-  return `var entered = 0xffffffffu;
-  for (var g = pu(${PLAN_AT}u); g < pu(${PLAN_AT}u) + pu(${PLAN_AT + 1}u); g++) {
-    var busy = true;
-    var st = 0u;
-    ${pick}
-    ${bodies.join(' else ')}
-    ${bar}
+    }
   }`;
+  });
+  return `let g0 = pu(${PLAN_AT}u);
+  let g1 = g0 + pu(${PLAN_AT + 1}u);
+  ${code.join('\n  ')}`;
 }

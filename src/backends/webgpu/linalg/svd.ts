@@ -50,7 +50,7 @@ export interface SvdGpuOptions {
  */
 function completePhases(t: number, at: (buf: string, c: string, tt: string) => string): string[] {
   const both = (f: (x: (c: string, tt: string) => string) => string) =>
-    `if (dead || o < good) { busy = false; } else if (tall) { ${f((c, tt) => at('U', c, tt))} } else { ${f((c, tt) => at('VH', c, tt))} }`;
+    `if (tall) { ${f((c, tt) => at('U', c, tt))} } else { ${f((c, tt) => at('VH', c, tt))} }`;
   return [
     both(
       (x) => `for (var tt = lo + lane; tt < min(hi, p); tt += ${t}u) {
@@ -145,8 +145,9 @@ function svdWgsl(t: number, uv: boolean): string {
     {
       enter: `${readDead}
         conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
+      stop: 'conv',
       phases: [
-        `if (conv) { busy = false; } else {
+        `
         let rd = o % rounds;
         for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
           let ij = pairOf(rd, k, Q);
@@ -177,10 +178,10 @@ function svdWgsl(t: number, uv: boolean): string {
           S[sr + 2u * k] = tau;
           S[sr + 2u * k + 1u] = s;
         }
-      }`,
+      `,
         // Columns i, j of M (rows of W, p items each) and of V (rows of VT, q items each) ← ·J; the
         // last block of a sweep's last round decides convergence.
-        `if (conv) { busy = false; } else {
+        `
         let rd = o % rounds;
         let len = p + qv;
         for (var e = lo + lane; e < min(hi, half * len); e += ${t}u) {
@@ -204,26 +205,28 @@ function svdWgsl(t: number, uv: boolean): string {
         if (lastBlk && rd + 1u == rounds) {
           ${wgslSweepEnd(t)}
         }
-      }`,
+      `,
       ],
     },
     {
       enter: readDead,
+      skip: 'dead',
       phases: [
-        `if (dead) { busy = false; } else {
+        `
         for (var j = lo + lane; j < min(hi, q); j += ${t}u) {
           var s2 = 0.0;
           for (var tt = 0u; tt < p; tt++) { let x = S[sw + j * p + tt]; s2 += x * x; }
           S[ssg + j] = sqrt(s2);
         }
-      }`,
+      `,
       ],
     },
     {
       enter: readDead,
+      skip: 'dead',
       // Sort descending by rank (ties by index); left vectors m_j/σ_j, right vectors from VT.
       phases: [
-        `if (dead) { busy = false; } else {
+        `
         var ngood = 0u;
         for (var j = lo + lane; j < min(hi, q); j += ${t}u) {
           let sj = S[ssg + j];
@@ -250,7 +253,7 @@ function svdWgsl(t: number, uv: boolean): string {
           }
         }
         atomicAdd(&ST[sb + ${ST_GOOD}u], ngood);
-      }`,
+      `,
       ],
     },
     ...(uv
@@ -258,13 +261,15 @@ function svdWgsl(t: number, uv: boolean): string {
           {
             enter: `${readDead}
         good = groupMax(atomicLoad(&ST[sb + ${ST_GOOD}u]), lane);`,
+            skip: 'dead || o < good',
             phases: completePhases(t, at),
           },
         ]
       : []),
     {
       enter: readDead,
-      phases: [`if (!dead && lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
+      skip: 'dead',
+      phases: [`if (lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
     },
   ];
   return `// linalg_svd_t${t}${uv ? '' : '_novec'}
