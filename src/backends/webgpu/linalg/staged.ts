@@ -16,6 +16,9 @@ import { loopChunks, perLane } from '../loops.js';
 /** Loop iterations per invocation a block of a phase aims at. */
 export const BLOCK_LOOPS = 2048;
 
+/** Steps a kernel may take per batch chunk (beyond, the host's planning alone would take seconds). */
+export const MAX_STEPS = 2 ** 24;
+
 /** Params index where the plan starts (the kernel's own params live at 2..PLAN_AT−1). */
 export const PLAN_AT = 16;
 
@@ -110,6 +113,12 @@ export function runStages(
   run: (planParams: number[], loops: number) => void,
 ): void {
   const { planned, total, cost } = plan(t, stages);
+  if (total > MAX_STEPS) {
+    throw new RangeError(
+      `${what}: the matrices are too large for this WebGPU kernel (${total} steps of at most ${BLOCK_LOOPS} loop ` +
+        `iterations per invocation, more than ${MAX_STEPS}; the loop rule); use the cpu device`,
+    );
+  }
   const layout = planParams(planned);
   for (const { k0, k1, loops } of loopChunks(what, total, cost, { fixed: stages.length })) {
     run([k0, k1 - k0, ...layout], loops);

@@ -161,18 +161,26 @@ export function factorChunks(
 ): { k: number; b: number; count: number; w: number; loops: number }[] {
   // Columns per lane per sub-step: a quarter of the budget for the block's updates.
   const w = t * Math.max(1, Math.floor(LOOP_BUDGET / (4 * Math.max(n, 1))));
-  const sub: [number, number][] = [];
-  for (let k = 0; k < steps; k++) {
-    const blocks = Math.max(1, Math.ceil((n - k - 1) / w));
-    for (let b = 0; b < blocks; b++) sub.push([k, b]);
-  }
+  // start[k]: the number of sub-steps before step k.
+  const start = new Float64Array(steps + 1);
+  for (let k = 0; k < steps; k++) start[k + 1] = start[k]! + Math.max(1, Math.ceil((n - k - 1) / w));
+  const subStep = (g: number): [number, number] => {
+    let [lo, hi] = [0, steps];
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (start[mid]! <= g) lo = mid;
+      else hi = mid;
+    }
+    return [lo, g - start[lo]!];
+  };
   const cost = (g: number) => {
-    const [k, b] = sub[g]!;
+    const [k, b] = subStep(g);
     const cols = Math.max(0, Math.min(w, n - k - 1 - b * w));
     return 1 + (b === 0 ? head(k) : 0) + perLane(cols, t) * (n - k);
   };
-  return loopChunks(what, sub.length, cost, { first }).map(({ k0, k1, loops }) => {
-    const [k, b] = sub[k0] ?? [steps, 0];
+  const total = start[steps]!;
+  return loopChunks(what, total, cost, { first }).map(({ k0, k1, loops }) => {
+    const [k, b] = k0 < total ? subStep(k0) : [steps, 0];
     return { k, b, count: k1 - k0, w, loops };
   });
 }
