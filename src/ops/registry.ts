@@ -25,7 +25,11 @@ export interface OpDef<A = undefined> {
   readonly infer: (inputs: readonly TensorMeta[], attrs: A) => TensorMeta[];
   /** Fills `outputs` (freshly allocated, zeroed) from `inputs`; all contiguous row-major. */
   readonly cpu: (inputs: readonly CpuView[], outputs: readonly CpuView[], attrs: A) => void;
-  /** Encodes the WGSL dispatches that fill `outputs` from `inputs` (float32/int32 only). */
+  /**
+   * Encodes the WGSL dispatches that fill `outputs` from `inputs` (float32/int32 only). Each
+   * dispatch keeps the loop rule: it states `loops`, its invocations' loop iterations, at most
+   * LOOP_BUDGET (backends/webgpu/loops.ts); longer work is split over dispatches.
+   */
   readonly webgpu: (
     gpu: WebGPURuntime,
     inputs: readonly GpuView[],

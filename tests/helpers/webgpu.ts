@@ -1,7 +1,7 @@
 /**
  * WebGPU in tests. Importing this module tries `initWebGPU()` once (top-level await), so
  * `describeWebGPU` knows at collection time whether an adapter exists:
- * - adapter found: the suite runs;
+ * - adapter found: the suite runs (the adapter is printed once per file);
  * - no adapter: the suite is skipped, the reason is in its name and printed once;
  * - no adapter and LINAGRAD_REQUIRE_WEBGPU=1 (CI): the suite fails with the reason.
  */
@@ -32,6 +32,10 @@ let announced = false;
 /** `describe` for suites that need a WebGPU device (see the module comment). */
 export function describeWebGPU(name: string, fn: () => void): void {
   if (initial.available && getWebGPUInfo()) {
+    if (!announced) {
+      announced = true;
+      console.info(`[linagrad] WebGPU suites on ${initial.reason}`);
+    }
     describe(name, () => {
       // Re-initialise if an earlier suite in the file called resetWebGPU().
       beforeAll(async () => {

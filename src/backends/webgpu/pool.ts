@@ -68,7 +68,8 @@ export class BufferPool {
     }
     if (bytes > this.opts.maxBufferSize) {
       throw new RangeError(
-        `WebGPU: a buffer of ${bytes} bytes exceeds this device's maxBufferSize (${this.opts.maxBufferSize})`,
+        `WebGPU: a buffer of ${bytes} bytes exceeds this adapter's maxBufferSize (${this.opts.maxBufferSize} bytes); ` +
+          'split the tensor into smaller ones, use an adapter with a larger limit, or the cpu device',
       );
     }
     const size = Math.min(bucketBytes(bytes), this.opts.maxBufferSize - (this.opts.maxBufferSize % 4));

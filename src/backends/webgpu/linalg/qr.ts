@@ -6,8 +6,10 @@
  * Layout: `t` invocations work on one matrix (parallel over its rows/columns/rotation pairs, with
  * `storageBarrier()` between dependent steps), or, when t = 1, each invocation owns one matrix and
  * a workgroup holds 64 of them (no barriers at all). Working copies live in a scratch storage
- * buffer allocated per call and freed right after encoding. The WGSL depends only on (t, outputs
- * wanted), never on sizes or batch, so pipelines are cached.
+ * buffer allocated per call and freed right after encoding, the per-matrix state between
+ * dispatches in a small `ST` buffer: each kernel is a staged kernel (`staged.ts`), split over
+ * dispatches by the loop rule. The WGSL depends only on (t, outputs wanted), never on sizes or
+ * batch, so pipelines are cached.
  */
 import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
 import type { GpuStorage } from '../../backend.js';
@@ -135,11 +137,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let loc = ${t === 1 ? `(${wg}) * ${SLOTS}u + lid` : wg};
   if (loc >= pu(0u)) { return; }
   let mat = pu(1u) + loc;`;
-}
-
-/** `storageBarrier();` when several invocations share a matrix, else nothing. @internal */
-export function wgslBar(t: number): string {
-  return t > 1 ? 'storageBarrier();' : '';
 }
 
 /** Throws unless `st` is a `dtype` storage with at least `len` elements. @internal */
