@@ -12,6 +12,7 @@
 import { expect, it } from 'vitest';
 import * as lr from '../gradcheck/linalg-rand.js';
 import { agreementTolerance } from '../gradcheck/tolerance.js';
+import { getGpu } from '../src/backends/webgpu/index.js';
 import { linalg, type Tensor, tensor } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
@@ -113,6 +114,21 @@ describeWebGPU('the loop rule: long work agrees with the CPU on any adapter', ()
       expect(await orthErr(Q)).toBeLessThanOrEqual(eta(n));
       await agree(R, ref.R, n, 2); // κ(A) = 2: same signs as LAPACK, so R itself agrees
     }
+  });
+
+  it('tall matrices: qr of 5,000 × 3 (a column per step), svdvals of 12,000 × 3; beyond the limits, an error', async () => {
+    const a = cpu(lr.gaussian(rng, 5000 * 3), [5000, 3]);
+    const { Q, R } = linalg.qr(gpu(a));
+    await agree(Q.matmul(R), a, 5000);
+    expect(await orthErr(Q)).toBeLessThanOrEqual(eta(5000));
+    const b = cpu(lr.gaussian(rng, 12_000 * 3), [12_000, 3]);
+    await agree(linalg.svdvals(gpu(b)), linalg.svdvals(b), 12_000);
+    const tooTall = gpu(cpu(new Float64Array(9000 * 2), [9000, 2]));
+    const live = getGpu().liveBuffers();
+    expect(() => linalg.qr(tooTall)).toThrow(
+      /linalg\.qr: step \d+ of \d+ alone needs \d+ loop iterations in one invocation, more than LOOP_BUDGET \(16384\); the problem is too large for this kernel on WebGPU \(use the cpu device\)/,
+    );
+    expect(getGpu().liveBuffers()).toBe(live); // nothing leaks on the way out
   });
 
   it('LU with pivoting of 256×256: factors, det, solve and inverse', async () => {

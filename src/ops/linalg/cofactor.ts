@@ -113,31 +113,34 @@ function cofactorGpu(gpu: WebGPURuntime, a: GpuStorage, batch: number, n: number
   );
   const [piv, upiv, vpiv] = [i32(batch * n), i32(batch * n), i32(batch * n)];
   const [info, sinfo, uinfo, vinfo] = [i32(batch), i32(batch), i32(batch), i32(batch)];
-  luFactorGpu(gpu, a, batch, n, lu, piv, info);
-  luInverseGpu(gpu, lu, piv, batch, n, inv);
-  luDetGpu(gpu, lu, piv, batch, n, det);
-  svdGpu(gpu, a, batch, n, n, u, s, vh, { fullMatrices: true, computeUV: true }, sinfo);
-  luFactorGpu(gpu, u, batch, n, ulu, upiv, uinfo);
-  luDetGpu(gpu, ulu, upiv, batch, n, du);
-  luFactorGpu(gpu, vh, batch, n, vlu, vpiv, vinfo);
-  luDetGpu(gpu, vlu, vpiv, batch, n, dv);
   const [rowmax, prod, route] = [f32(batch * n), f32(batch * n), f32(batch)];
-  const params = Uint32Array.from([n, batch, f32Bits(n * eps('float32'))]);
-  const run = (code: string, inputs: GpuStorage[], output: GpuStorage, items: number) =>
-    gpu.run({ code, inputs, outputs: [output], params, workgroups: dispatch1D(items, 64), loops: 2 * n });
-  run(COFACTOR_ROWS_WGSL, [lu], rowmax, batch * n);
-  gpu.run({
-    code: COFACTOR_PROD_WGSL,
-    inputs: [s],
-    outputs: [prod],
-    params,
-    workgroups: dispatch1D(batch * n, 64),
-    loops: n,
-  });
-  run(COFACTOR_ROUTE_WGSL, [lu, rowmax, du, dv], route, batch);
-  run(COFACTOR_WGSL, [inv, det, u, prod, vh, route], out, batch * nn);
   const temps = [lu, inv, det, u, s, vh, ulu, vlu, du, dv, piv, upiv, vpiv, info, sinfo, uinfo, vinfo];
-  for (const t of [...temps, rowmax, prod, route]) gpu.free(t);
+  try {
+    luFactorGpu(gpu, a, batch, n, lu, piv, info);
+    luInverseGpu(gpu, lu, piv, batch, n, inv);
+    luDetGpu(gpu, lu, piv, batch, n, det);
+    svdGpu(gpu, a, batch, n, n, u, s, vh, { fullMatrices: true, computeUV: true }, sinfo);
+    luFactorGpu(gpu, u, batch, n, ulu, upiv, uinfo);
+    luDetGpu(gpu, ulu, upiv, batch, n, du);
+    luFactorGpu(gpu, vh, batch, n, vlu, vpiv, vinfo);
+    luDetGpu(gpu, vlu, vpiv, batch, n, dv);
+    const params = Uint32Array.from([n, batch, f32Bits(n * eps('float32'))]);
+    const run = (code: string, inputs: GpuStorage[], output: GpuStorage, items: number) =>
+      gpu.run({ code, inputs, outputs: [output], params, workgroups: dispatch1D(items, 64), loops: 2 * n });
+    run(COFACTOR_ROWS_WGSL, [lu], rowmax, batch * n);
+    gpu.run({
+      code: COFACTOR_PROD_WGSL,
+      inputs: [s],
+      outputs: [prod],
+      params,
+      workgroups: dispatch1D(batch * n, 64),
+      loops: n,
+    });
+    run(COFACTOR_ROUTE_WGSL, [lu, rowmax, du, dv], route, batch);
+    run(COFACTOR_WGSL, [inv, det, u, prod, vh, route], out, batch * nn);
+  } finally {
+    for (const t of [...temps, rowmax, prod, route]) gpu.free(t);
+  }
 }
 
 /** A cofactor kernel over `items` invocations (index k), with the given storage bindings in order. */

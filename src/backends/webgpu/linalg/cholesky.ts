@@ -51,12 +51,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 // In place on L (initialised by choleskyInitWgsl). Sub-step (k, b) of step k (see
-// wgslFactorSteps): when b = 0, finish column k − 1 (L(k−1, k−1) = √pivot, the rest divided by
-// it) unless an earlier step failed, and check the pivot d = L(k, k); then, while nothing failed,
-// A22 -= a21 a21ᵀ / d on the lower part of the columns [c0, c1) of block b, one column per
-// invocation, column k still unscaled. Element (i, j) of L lives at base + i·rs + j·cs.
+// wgslFactorSteps): when b = 0, finish column k − 1 (divided by √pivot) unless an earlier step
+// failed, and check the pivot d = L(k, k); then, while nothing failed, A22 -= a21 a21ᵀ / d on the
+// lower part of the columns [c0, c1) of block b, one column per invocation, column k still
+// unscaled. A finished column's diagonal becomes √pivot one step later (every lane reads the
+// pivot while dividing, so it is overwritten when nobody reads it, without a barrier), the last
+// two at the end. Element (i, j) of L lives at base + i·rs + j·cs.
 function choleskyWgsl(t: number, s: number): string {
   const bar = wgslBarrier(t);
+  const root = (c: string) => `L[base + ${c} * (n + 1u)] = sqrt(L[base + ${c} * (n + 1u)]);`;
   return `// linalg_cholesky_t${t}
 @group(0) @binding(0) var<storage, read_write> L: array<f32>;
 @group(0) @binding(1) var<storage, read_write> INFO: array<i32>;
@@ -69,17 +72,16 @@ ${wgslSlotPrologue(t, s)}
   var failed = 0u;
   if (live && (pu(2u) > 0u || pu(3u) > 0u)) { failed = u32(INFO[m]); }
   ${wgslFactorSteps(`let d = L[base + k * (n + 1u)];
-    if (first) {
-      var r = 1.0;
-      if (live && k > 0u) { r = sqrt(L[base + (k - 1u) * (n + 1u)]); }
-      ${bar}
-      if (live && failed == 0u && k > 0u) {
+    if (first && live) {
+      // Column k − 2 was finished in step k − 1 when nothing failed before it (failed ∈ {0, k} now).
+      if (lane == 0u && k >= 2u && (failed == 0u || failed == k)) { ${root('(k - 2u)')} }
+      if (failed == 0u && k > 0u) {
+        let r = sqrt(L[base + (k - 1u) * (n + 1u)]);
         for (var i = k + lane; i < n; i += ${t}u) {
           L[base + i * rs + (k - 1u) * cs] = L[base + i * rs + (k - 1u) * cs] / r;
         }
-        if (lane == 0u) { L[base + (k - 1u) * (n + 1u)] = r; }
       }
-      if (live && failed == 0u && !f32IsFinitePositive(d)) { failed = k + 1u; }
+      if (failed == 0u && !f32IsFinitePositive(d)) { failed = k + 1u; }
     }
     if (live && failed == 0u) {
       for (var j = c0 + lane; j < c1; j += ${t}u) {
@@ -91,8 +93,9 @@ ${wgslSlotPrologue(t, s)}
       }
     }
     ${bar}`)}
-  if (live && failed == 0u && k >= n && n > 0u && lane == 0u) {
-    L[base + (n - 1u) * (n + 1u)] = sqrt(L[base + (n - 1u) * (n + 1u)]);
+  if (live && lane == 0u && k >= n && n > 0u) {
+    if (n >= 2u && (failed == 0u || failed == n)) { ${root('(n - 2u)')} }
+    if (failed == 0u) { ${root('(n - 1u)')} }
   }
   if (live && lane == 0u) { INFO[m] = i32(failed); }
 }`;
@@ -109,8 +112,8 @@ ${wgslSlotPrologue(t, s)}
  *   That matrix's factorization stops there: its output is then a partial result (columns before
  *   k hold L, the pivot holds the failing value; the trailing block is partially updated, so it
  *   differs from the CPU's partial result).
- * Right-looking elimination in global memory, same workgroup layout as `luFactorGpu`, two
- * barriers per column; large n is split over several dispatches of consecutive steps and column
+ * Right-looking elimination in global memory, same workgroup layout as `luFactorGpu`, one
+ * barrier per column; large n is split over several dispatches of consecutive steps and column
  * blocks (the loop rule, see `factorChunks`).
  */
 export function choleskyGpu(

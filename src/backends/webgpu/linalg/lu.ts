@@ -183,18 +183,21 @@ export function luFactorRectGpu(
   const wpiv = gpu.alloc('int32', batch * s);
   const winfo = gpu.alloc('int32', batch);
   const params = Uint32Array.from([m, n, s, batch]);
-  const pad = { code: PAD_WGSL, inputs: [a], outputs: [w], params, loops: 0 };
-  gpu.run({ ...pad, workgroups: dispatch1D(batch * s * s, 64) });
-  luFactorGpu(gpu, w, batch, s, w, wpiv, winfo, Math.min(k + 1, s));
-  gpu.run({
-    code: UNPAD_WGSL,
-    inputs: [w, wpiv, winfo],
-    outputs: [lu, piv, info],
-    params,
-    workgroups: dispatch1D(Math.max(batch * m * n, batch), 64),
-    loops: 0,
-  });
-  for (const t of [w, wpiv, winfo]) gpu.free(t);
+  try {
+    const pad = { code: PAD_WGSL, inputs: [a], outputs: [w], params, loops: 0 };
+    gpu.run({ ...pad, workgroups: dispatch1D(batch * s * s, 64) });
+    luFactorGpu(gpu, w, batch, s, w, wpiv, winfo, Math.min(k + 1, s));
+    gpu.run({
+      code: UNPAD_WGSL,
+      inputs: [w, wpiv, winfo],
+      outputs: [lu, piv, info],
+      params,
+      workgroups: dispatch1D(Math.max(batch * m * n, batch), 64),
+      loops: 0,
+    });
+  } finally {
+    for (const t of [w, wpiv, winfo]) gpu.free(t);
+  }
 }
 
 const PAD_WGSL = `// linalg_lu_pad: m×n into zero-padded s×s

@@ -13,6 +13,7 @@
  */
 import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
 import type { GpuStorage } from '../../backend.js';
+import { LOOP_BUDGET } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
 import { PLAN_AT, runStages, type Stage, type StageCode, wgslStages } from './staged.js';
 
@@ -222,22 +223,28 @@ export function runChunked(
   const limit = Math.min(64 * 2 ** 20, gpu.limits.maxStorageBufferBindingSize) / 4;
   const chunk = Math.max(1, Math.min(batch, Math.floor(limit / Math.max(stride, 1))));
   const scratch = gpu.alloc('float32', Math.max(1, chunk * stride));
-  for (let first = 0; first < batch; first += chunk) {
-    const count = Math.min(chunk, batch - first);
-    const wg = t === 1 ? dispatch1D(count, SLOTS) : dispatch1D(count, 1);
-    const state = gpu.alloc('int32', count * STATE_WORDS, { zero: true });
-    runStages(what, t, stages, (plan, loops) => {
-      const params = (rest: number[]) => {
-        const out = new Uint32Array(PLAN_AT + plan.length);
-        out.set([count, first, ...rest]);
-        out.set(plan, PLAN_AT);
-        return out;
-      };
-      run(scratch, state, params, wg, loops);
-    });
-    gpu.free(state);
+  try {
+    for (let first = 0; first < batch; first += chunk) {
+      const count = Math.min(chunk, batch - first);
+      const wg = t === 1 ? dispatch1D(count, SLOTS) : dispatch1D(count, 1);
+      const state = gpu.alloc('int32', count * STATE_WORDS, { zero: true });
+      try {
+        runStages(what, t, stages, (plan, loops) => {
+          const params = (rest: number[]) => {
+            const out = new Uint32Array(PLAN_AT + plan.length);
+            out.set([count, first, ...rest]);
+            out.set(plan, PLAN_AT);
+            return out;
+          };
+          run(scratch, state, params, wg, loops);
+        });
+      } finally {
+        gpu.free(state);
+      }
+    }
+  } finally {
+    gpu.free(scratch);
   }
-  gpu.free(scratch);
 }
 
 /** Output modes of `qrGpu`, as in torch.linalg.qr. */
@@ -245,7 +252,7 @@ export type QrGpuMode = 'reduced' | 'complete' | 'r';
 
 // Scratch per matrix: the scaled working copy W (m×n, row-major), then (β, τ, 1/u0) per reflector.
 // Reflector j: u = [1, W[j+1..m−1][j]/u0], H_j = I − τ u uᵀ, β = R[j][j]; column j keeps x.
-function qrWgsl(t: number, wantQ: boolean): string {
+function qrWgsl(t: number, wantQ: boolean, split: boolean): string {
   // Column c of step j: H_j applied to it (rows j..m−1), 2(m − j − 1) + 1 loop iterations.
   const apply = (M: string, col: string, stride: string) => `if (f32Key(tau) != 0u) {
           var dot = ${M}[${col} + j * ${stride}];
@@ -270,15 +277,17 @@ function qrWgsl(t: number, wantQ: boolean): string {
     },
     { phases: [`if (lane == 0u && k > 0u) { reflector(wb, hb, m, n, 0u); }`] },
     {
-      // Step j = o: H_j applied to the columns c > j, then the reflector of column j + 1.
+      // Step j = o: H_j applied to the columns c > j; the owner of column j + 1 then computes its
+      // reflector (when columns are so long that both do not fit in one step: lane 0, next step).
       phases: [
         `let j = o;
       let tau = S[hb + 3u * j + 1u];
       let rinv = S[hb + 3u * j + 2u];
       for (var c = j + 1u + lo + lane; c < min(j + 1u + hi, n); c += ${t}u) {
         ${apply('S', 'wb + c', 'n')}
+        ${split ? '' : 'if (c == j + 1u && c < k) { reflector(wb, hb, m, n, c); }'}
       }`,
-        `if (lane == 0u && o + 1u < k) { reflector(wb, hb, m, n, o + 1u); }`,
+        ...(split ? ['if (lane == 0u && o + 1u < k) { reflector(wb, hb, m, n, o + 1u); }'] : []),
       ],
     },
     {
@@ -315,7 +324,7 @@ function qrWgsl(t: number, wantQ: boolean): string {
       },
     );
   }
-  return `// linalg_qr_t${t}${wantQ ? '' : '_r'}
+  return `// linalg_qr_t${t}${wantQ ? '' : '_r'}${split ? '_split' : ''}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read_write> R: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
@@ -366,7 +375,14 @@ ${wgslSpectralMain(t)}
 }
 
 /** The host's side of qrWgsl's stages: items and loop costs per phase (see `staged.ts`). */
-function qrStages(m: number, n: number, rRows: number, qCols: number, wantQ: boolean): Stage[] {
+function qrStages(
+  m: number,
+  n: number,
+  rRows: number,
+  qCols: number,
+  wantQ: boolean,
+  split: boolean,
+): Stage[] {
   const k = Math.min(m, n);
   const col = (j: number) => 2 * Math.max(0, m - j - 1) + 1;
   const stages: Stage[] = [
@@ -376,8 +392,14 @@ function qrStages(m: number, n: number, rRows: number, qCols: number, wantQ: boo
     {
       reps: k,
       phases: [
-        { items: Math.max(0, n - 1), cost: 2 * m + 1, live: (j) => n - j - 1, costAt: col },
-        { items: 1, cost: 2 * m },
+        {
+          items: Math.max(0, n - 1),
+          cost: 2 * m + 1,
+          live: (j) => n - j - 1,
+          costAt: col,
+          head: split ? 0 : 2 * m,
+        },
+        ...(split ? [{ items: 1, cost: 2 * m }] : []),
       ],
     },
     { reps: 1, phases: [{ items: rRows * n, cost: 1 }] },
@@ -412,7 +434,7 @@ function qrStages(m: number, n: number, rRows: number, qCols: number, wantQ: boo
  * the columns of Q that it touches (as on the CPU, possibly a slightly different set). No
  * iteration: always terminates. `tune.threads` forces a layout (tests, benchmarks); by default one
  * invocation per matrix for small or many matrices, else one workgroup per matrix, parallel over
- * columns (two barriers per reflector), split over dispatches by the loop rule (`staged.ts`; a
+ * columns (a barrier per reflector), split over dispatches by the loop rule (`staged.ts`; a
  * column of m rows costs about 2m loop iterations, so m is limited to about 8,000). Encodes work
  * only; nothing is read back.
  */
@@ -442,8 +464,11 @@ export function qrGpu(
   if (batch === 0) return;
   const t = tune.threads ?? spectralThreads(Math.max(n, qCols), batch);
   const stride = m * n + 3 * k;
-  const code = qrWgsl(t, wantQ);
-  const stages = qrStages(m, n, rRows, qCols, wantQ);
+  // A column update and a reflector cost about 2m loop iterations each: one step for both while
+  // they fit, else the reflector in a step of its own (tall matrices).
+  const split = 4 * m + 16 > LOOP_BUDGET;
+  const code = qrWgsl(t, wantQ, split);
+  const stages = qrStages(m, n, rRows, qCols, wantQ, split);
   runChunked(gpu, 'linalg.qr', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
     gpu.run({
       code,

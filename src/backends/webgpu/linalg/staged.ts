@@ -32,6 +32,8 @@ export interface Phase {
   live?: (o: number) => number;
   /** Loop iterations of one item in repetition o, if fewer than `cost` (for the loop count only). */
   costAt?: (o: number) => number;
+  /** Loop iterations the phase's first block runs besides its items (work done once per repetition). */
+  head?: number;
 }
 
 export interface Stage {
@@ -76,7 +78,7 @@ function plan(
   const planned = stages.map((s) => {
     let offset = 0;
     const phases = s.phases.map((p) => {
-      const size = t * Math.max(1, Math.floor(BLOCK_LOOPS / Math.max(1, p.cost)));
+      const size = t * Math.max(1, Math.floor((BLOCK_LOOPS - (p.head ?? 0)) / Math.max(1, p.cost)));
       const blocks = Math.ceil(p.items / size);
       const out = { ...p, offset, size, blocks };
       offset += blocks;
@@ -97,7 +99,8 @@ function plan(
     for (const x of s.phases) if (r >= x.offset && x.blocks > 0) p = x;
     const b = r - p.offset;
     const items = Math.max(0, Math.min(p.size, (p.live ? p.live(o) : p.items) - b * p.size));
-    return 1 + (r === 0 ? 1 : 0) + perLane(items, t) * (p.costAt ? p.costAt(o) : p.cost);
+    const head = b === 0 ? (p.head ?? 0) : 0;
+    return 1 + (r === 0 ? 1 : 0) + head + perLane(items, t) * (p.costAt ? p.costAt(o) : p.cost);
   };
   return { planned, total: start, cost };
 }
