@@ -1,6 +1,4 @@
 /** linagrad: differentiable linear algebra with reverse-mode autograd on CPU and WebGPU. */
-// The WebGPU types (GPUDevice, GPUBuffer, …) the declarations use, kept in the emitted .d.ts.
-/// <reference types="@webgpu/types" preserve="true" />
 import { tidy as tidyImpl } from './memory.js';
 import { isTensor, type Tensor } from './tensor.js';
 
@@ -62,6 +60,12 @@ export {
   where,
 } from './ops/elementwise.js';
 export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
+export {
+  getSpectralGradMode,
+  resetSpectralGradWarnings,
+  type SpectralGradMode,
+  setSpectralGradMode,
+} from './ops/linalg/spectral.js';
 export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';

@@ -77,7 +77,7 @@ export function tidy<T>(fn: () => T, isTensor: (v: unknown) => v is Tensor): T {
     scopes.pop();
   }
   if (result instanceof Promise) {
-    throw new Error(
+    throw new TypeError(
       'tidy: the function returned a Promise; tidy only tracks synchronous code (await outside it)',
     );
   }

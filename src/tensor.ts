@@ -8,6 +8,16 @@ import { retarget, track, untrack } from './memory.js';
 import * as ops from './ops/index.js';
 import { numelOf, shapeStr } from './shape.js';
 
+declare global {
+  /**
+   * `Symbol.dispose` (for `using t = …`), declared as lib.esnext.disposable and @types/node do, so
+   * that the declarations also type-check in projects whose `lib` predates it (ES2022 + DOM).
+   */
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 export type NestedArray = number | NestedArray[];
 type Operand = Tensor | number;
 
@@ -146,7 +156,7 @@ export class Tensor {
   /** @internal Throws a clear error if this tensor was disposed. */
   assertAlive(op: string): void {
     if (!this.storage) {
-      throw new Error(
+      throw new AutogradError(
         `${op}: tensor of shape ${shapeStr(this.shape)} was disposed and cannot be used; ` +
           'if tidy() disposed it, return it from the tidy function or call keep(tensor)',
       );
@@ -192,7 +202,7 @@ export class Tensor {
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
     if (this.storage!.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'dataSync: this tensor is on webgpu, which cannot be read synchronously; use `await t.data()`',
       );
     }
@@ -208,7 +218,7 @@ export class Tensor {
   toArray(): NestedArray {
     this.assertAlive('toArray');
     if (this.storage!.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'toArray: this tensor is on webgpu, which cannot be read synchronously; use `await t.array()`',
       );
     }
@@ -223,7 +233,7 @@ export class Tensor {
       throw new RangeError(`item: a Tensor with ${this.numel} elements cannot be converted to a number`);
     }
     if (this.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'item: this tensor is on webgpu, which cannot be read synchronously; use `(await t.data())[0]`',
       );
     }

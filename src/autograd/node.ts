@@ -1,4 +1,5 @@
 import type { StorageDType } from '../backends/backend.js';
+import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 /** Where a gradient flowing out of a node goes: another node's output, or a leaf tensor. */
@@ -56,7 +57,7 @@ export class Node {
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     if (!this.ctx) {
-      throw new Error(
+      throw new AutogradError(
         `backward through '${this.name}' a second time: its saved tensors were freed after the first ` +
           'backward. Pass { retainGraph: true } to the first backward() or autograd.grad() call.',
       );

@@ -19,6 +19,7 @@ export interface GpuStorage {
   readonly dtype: 'float32' | 'int32';
   /** Number of elements (not bytes). */
   readonly length: number;
+  /** @internal The GPUBuffer (its type is kept out of the public declarations). */
   buffer: GPUBuffer;
   /**
    * A numerical failure found on the device (LinAlgError) that must be raised when this storage

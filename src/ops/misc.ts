@@ -3,6 +3,7 @@ import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import { checkDtype, isFloat } from '../dtype.js';
+import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
@@ -58,7 +59,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   if (device === 'webgpu') {
     getGpu();
     if (x.requiresGrad && isGradEnabled()) {
-      throw new Error(
+      throw new AutogradError(
         "to('webgpu'): this cpu tensor requires grad, but a gradient cannot flow back from webgpu to the cpu " +
           'synchronously during backward(). Create the leaf on webgpu instead: ' +
           "x.detach().to('webgpu').requiresGrad_(), or tensor(data, { device: 'webgpu', requiresGrad: true })",
@@ -67,7 +68,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   }
   const out = x.device === 'cpu' ? fromHost(x.cpuView().data.slice(), x.shape, device) : null;
   if (!out) {
-    throw new Error(
+    throw new TypeError(
       "to('cpu'): reading a webgpu tensor is asynchronous; use `await toCpu(t)` (or `await t.data()`)",
     );
   }

@@ -44,7 +44,7 @@ function checkSameDevice(op: string, inputs: readonly Tensor[]): void {
   for (const t of inputs) {
     t.assertAlive(op);
     if (t.device !== inputs[0].device) {
-      throw new Error(
+      throw new TypeError(
         `${op}: expected all tensors to be on the same device, but found at least two devices, ` +
           `${inputs[0].device} and ${t.device}; move them with .to('${inputs[0].device}') first`,
       );

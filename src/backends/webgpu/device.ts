@@ -36,6 +36,7 @@ export const LIMIT_NAMES: readonly (keyof WebGPULimits)[] = [
   'maxUniformBufferBindingSize',
 ];
 
+/** @internal */
 export function pickLimits(limits: GPUSupportedLimits): WebGPULimits {
   const out = {} as WebGPULimits;
   for (const k of LIMIT_NAMES) out[k] = Number(limits[k]);
@@ -45,7 +46,8 @@ export function pickLimits(limits: GPUSupportedLimits): WebGPULimits {
 export interface InitWebGPUOptions {
   /** Node only: force a Dawn backend. Default: env LINAGRAD_WEBGPU_BACKEND, else automatic. */
   backend?: string;
-  powerPreference?: GPUPowerPreference;
+  /** Passed to requestAdapter (as GPURequestAdapterOptions.powerPreference). */
+  powerPreference?: 'low-power' | 'high-performance';
   runtime?: RuntimeOptions;
 }
 

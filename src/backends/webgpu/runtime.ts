@@ -84,6 +84,9 @@ const MAP_MODE_READ = 0x1;
 
 /** Owns one GPUDevice: buffers, pipelines, batched command encoding, reads. */
 export class WebGPURuntime {
+  /** @internal The GPUDevice (its type is kept out of the public declarations). */
+  readonly device: GPUDevice;
+  /** @internal */
   readonly pool: BufferPool;
   private readonly staging: BufferPool;
   private readonly layouts = new Map<string, Layout>();
@@ -107,11 +110,13 @@ export class WebGPURuntime {
   private lostReason: string | null = null;
   private counters = { dispatches: 0, submits: 0 };
 
+  /** @internal Made by initWebGPU. */
   constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     readonly limits: WebGPULimits,
     opts: RuntimeOptions = {},
   ) {
+    this.device = device;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 64);
     this.onError = opts.onError ?? ((m) => console.warn(`linagrad WebGPU: ${m}`));
     const max = this.limits.maxBufferSize;

@@ -1,8 +1,8 @@
 /**
  * Linear algebra II, the spectral family: eigh, svd, qr and pinv (each one op with CPU and WGSL
- * kernels and a backward formula), and the functions built on them. The lead merges
- * `spectralLinalg` into the `linalg` namespace (src/ops/linalg/index.ts) and the guard settings
- * (setSpectralGradMode, getSpectralGradMode) into the top-level exports.
+ * kernels and a backward formula), and the functions built on them. `spectralLinalg` is
+ * spread into the `linalg` namespace (src/ops/linalg/index.ts); the guard settings
+ * (setSpectralGradMode, getSpectralGradMode) are top-level exports of src/index.ts.
  */
 import { eigh, eighOp, eigvalsh } from './eigh.js';
 import { lstsq } from './lstsq.js';
