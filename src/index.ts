@@ -14,6 +14,7 @@ export {
 } from './backends/webgpu/device.js';
 export { type DType, eps, type FloatDType, getDefaultDtype, setDefaultDtype } from './dtype.js';
 export { AutogradError, LinAlgError } from './errors.js';
+export { getPrintOptions, type PrintOptions, setPrintOptions } from './format.js';
 export { keep } from './memory.js';
 export {
   arange,

@@ -2,8 +2,9 @@ import { runBackward } from './autograd/engine.js';
 import type { GradHook, Node } from './autograd/node.js';
 import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from './backends/backend.js';
 import { getGpu } from './backends/webgpu/device.js';
-import { isFloat } from './dtype.js';
+import { getDefaultDtype, isFloat } from './dtype.js';
 import { AutogradError } from './errors.js';
+import { formatTensor } from './format.js';
 import { retarget, track, untrack } from './memory.js';
 import * as ops from './ops/index.js';
 import { numelOf, shapeStr } from './shape.js';
@@ -37,6 +38,8 @@ export class Tensor {
   private outIndex = 0;
   private leafHooks: GradHook[] = [];
   private gradOwned = false;
+  /** The values of a webgpu tensor, kept when they were read (small tensors only), for printing. */
+  private lastRead: TypedArray | null = null;
 
   private constructor(storage: Storage, shape: readonly number[]) {
     this.storage = storage;
@@ -181,6 +184,7 @@ export class Tensor {
     this.assertAlive('assign');
     src.assertAlive('assign');
     const old = this.storage!;
+    this.lastRead = null;
     this.storage = src.storage;
     src.storage = null;
     untrack(src);
@@ -212,7 +216,10 @@ export class Tensor {
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
     const s = this.storage!;
-    return s.device === 'cpu' ? s.data.slice() : getGpu().read(s);
+    if (s.device === 'cpu') return s.data.slice();
+    const values = await getGpu().read(s);
+    if (this.storage === s && values.length <= PRINT_CACHE_LIMIT) this.lastRead = values.slice();
+    return values;
   }
   /** Nested JS arrays (synchronous; cpu only). */
   toArray(): NestedArray {
@@ -263,8 +270,47 @@ export class Tensor {
   to(target: Device | StorageDType): Tensor {
     return target === 'cpu' || target === 'webgpu' ? ops.toDevice(this, target) : ops.cast(this, target);
   }
+  /**
+   * The values, as PyTorch prints them: `tensor([[1.0000, 2.0000],` / `        [3.0000, 4.5000]],
+   * requiresGrad=true)`, with the dtype when it is not the default, summarized beyond 1000
+   * elements (see setPrintOptions). A webgpu tensor shows its values once they have been read
+   * (`await t.array()`), else where to read them. `console.log(t)` in Node prints the same.
+   * @example
+   * String(tensor([[1, 2], [3, 4.5]])); // 'tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]])'
+   */
   toString(): string {
-    return `Tensor(shape=${shapeStr(this.shape)}, dtype=${this.dtype}, device=${this.device}${this.node ? `, gradFn=${this.node.name}` : ''})`;
+    const s = this.storage;
+    const data = s === null ? null : s.device === 'cpu' ? s.data : this.lastRead;
+    return formatTensor({
+      shape: this.shape,
+      dtype: this.dtype,
+      device: this.device,
+      data,
+      unreadable:
+        s === null
+          ? 'disposed'
+          : this.numel > PRINT_CACHE_LIMIT
+            ? 'on webgpu: read it with await t.array()'
+            : 'on webgpu, not read yet: await t.array() reads it',
+      defaultDtype: getDefaultDtype(),
+      requiresGrad: this.requiresGrad,
+      gradFn: this.gradFn,
+    });
+  }
+
+  /**
+   * What `JSON.stringify(t)` writes: the nested values (cpu tensors). A webgpu tensor cannot be read
+   * synchronously, so this throws a TypeError that says to stringify `await t.array()` instead.
+   */
+  toJSON(): NestedArray {
+    this.assertAlive('JSON.stringify');
+    if (this.device !== 'cpu') {
+      throw new TypeError(
+        'JSON.stringify: this tensor is on webgpu, which cannot be read synchronously; ' +
+          'stringify its values instead: JSON.stringify(await t.array())',
+      );
+    }
+    return this.toArray();
   }
 
   // ---- math (all differentiable, all broadcasting like PyTorch) ----------------------------------
@@ -403,6 +449,18 @@ export class Tensor {
     throw new TypeError('imag: imag is not implemented for tensors with non-complex dtypes');
   }
 }
+
+/** webgpu tensors up to this many elements keep a copy of their values when read, for printing. */
+const PRINT_CACHE_LIMIT = 1000;
+
+// Node's util.inspect (console.log) prints the same string instead of the private fields. Set on the
+// prototype with the registered symbol, so the module needs no node: import and the declarations
+// stay free of it.
+Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Tensor) {
+    return this.toString();
+  },
+});
 
 function nest(data: TypedArray, shape: readonly number[]): NestedArray {
   if (shape.length === 0) return data[0];
