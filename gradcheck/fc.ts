@@ -9,9 +9,11 @@
 // comments carry @ts-ignore into the published .d.ts (tsc keeps doc comments there, not line
 // comments), so a project without fast-check installed gets `any` instead of error TS2307.
 
+// biome-ignore lint/suspicious/noTsIgnore: must hold with and without fast-check installed (not expect-error)
 /** @ts-ignore The fast-check module (an optional peer dependency; `any` when it is not installed). */
 export type FastCheck = typeof import('fast-check');
 
+// biome-ignore lint/suspicious/noTsIgnore: as above
 /** @ts-ignore fast-check's Arbitrary, the type of every arbitrary of linagrad/gradcheck. */
 export type Arbitrary<T> = import('fast-check').Arbitrary<T>;
 

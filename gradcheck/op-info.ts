@@ -5,10 +5,11 @@
  * cases. linagrad's own table is tests/op-table.ts; the same types serve user-defined ops.
  * @module
  */
-import { type Arbitrary, fc, lazyArbitrary } from './fc.js';
+
 import type { Device, Tensor } from '../src/index.js';
 import { tensor } from '../src/index.js';
 import type { GradcheckOptions, GradcheckOutput } from './common.js';
+import { type Arbitrary, fc, lazyArbitrary } from './fc.js';
 import {
   broadcastShapesArb,
   type Sampler,
