@@ -2,7 +2,7 @@
 import { tidy as tidyImpl } from './memory.js';
 import { isTensor, type Tensor } from './tensor.js';
 
-export type { BackwardContext, BackwardFn, GradHook } from './autograd/index.js';
+export type { BackwardContext, BackwardFn, GradHook, Tuple } from './autograd/index.js';
 export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
 export type { Device, StorageDType } from './backends/backend.js';
 export {
@@ -70,7 +70,7 @@ export {
 export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';
-export { applyOp, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
+export { applyOp, applyOp1, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
 export {
   cat,
   diagEmbed,

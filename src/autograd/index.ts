@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor.js';
 import { runBackward } from './engine.js';
 
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
-export type { BackwardContext, BackwardFn, GradHook } from './node.js';
+export type { BackwardContext, BackwardFn, GradHook, Tuple } from './node.js';
 
 export interface GradOptions {
   /** Gradients of the outputs (vector-Jacobian product); required for non-scalar outputs. */
