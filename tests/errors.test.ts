@@ -126,7 +126,7 @@ describe('error classes', () => {
         });
       },
       webgpu: () => undefined,
-      backward: ({ inputs: [x] }, [g]) => [g && g.mul(x)], // should be 2·x·g
+      backward: ({ inputs: [x] }, [g]) => [g ? g.mul(x) : null], // should be 2·x·g
     });
     const f = (x: Tensor) => applyOp1(wrong, [x]);
     const e = caught(() => gradcheck(f, [tensor([1, 2], { requiresGrad: true })]));

@@ -50,7 +50,7 @@ export interface OpDef<A = undefined, NIn extends number = number, NOut extends 
  *   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
  *   cpu: ([x], [out]) => x.data.forEach((v, i) => { out.data[i] = 2 * v; }),
  *   webgpu: () => { throw new Error('twice: no WebGPU kernel'); },
- *   backward: (_ctx, [g]) => [g && g.mul(2)],
+ *   backward: (_ctx, [g]) => [g ? g.mul(2) : null],
  * });
  * const y = applyOp1(twiceOp, [tensor([1, 2])]); // tensor([2., 4.])
  */
