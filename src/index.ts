@@ -93,14 +93,27 @@ export { isTensor, type NestedArray, Tensor } from './tensor.js';
 /**
  * Runs `fn` and disposes every tensor created inside it except those it returns (and what their
  * autograd graph still needs). Use it around training steps on WebGPU to keep GPU memory flat.
+ * @example
+ * const loss = tidy(() => {
+ *   opt.zeroGrad();
+ *   const l = model(X).sub(Y).square().mean();
+ *   l.backward();
+ *   opt.step();
+ *   return l.detach(); // kept; every other tensor made inside is disposed
+ * });
  */
 export function tidy<T>(fn: () => T): T {
   return tidyImpl(fn, isTensor);
 }
 
-/** Disposes tensors now (also works on arrays and records of tensors). */
+/**
+ * Disposes tensors now (also works on arrays and records of tensors).
+ * @example
+ * const [a, b] = [zeros([2]), ones([2])];
+ * dispose([a, b]); // a.isDisposed === true
+ */
 export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
   const list = isTensor(x) ? [x] : Array.isArray(x) ? x : Object.values(x);
   for (const t of list) (t as Tensor).dispose();
 }
-export { Adam, optim, SGD } from './optim.js';
+export { Adam, type AdamOptions, optim, SGD, type SGDOptions } from './optim.js';

@@ -116,13 +116,20 @@ function run(A: Tensor, op: string, uplo: unknown, vectors: boolean): [Tensor, T
  * Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices, as
  * torch.linalg.eigh. Only the lower (UPLO 'L', default) or upper ('U') triangle is read. Each
  * eigenvector's largest-magnitude component is positive.
+ * @example
+ * const { eigenvalues, eigenvectors } = linalg.eigh(tensor([[2, 1], [1, 2]]));
+ * // eigenvalues tensor([1., 3.]); eigenvectors' columns [0.7071, -0.7071], [0.7071, 0.7071]
  */
 export function eigh(A: Tensor, opts: { UPLO?: Uplo } = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
   const [eigenvalues, eigenvectors] = run(A, 'linalg.eigh', opts.UPLO, true);
   return { eigenvalues, eigenvectors };
 }
 
-/** Eigenvalues of symmetric matrices, ascending (eigenvectors are computed only for the gradient). */
+/**
+ * Eigenvalues of symmetric matrices, ascending (eigenvectors are computed only for the gradient).
+ * @example
+ * linalg.eigvalsh(tensor([[2, 1], [1, 2]])); // tensor([1., 3.])
+ */
 export function eigvalsh(A: Tensor, opts: { UPLO?: Uplo } = {}): Tensor {
   return run(A, 'linalg.eigvalsh', opts.UPLO, A.requiresGrad && isGradEnabled())[0];
 }

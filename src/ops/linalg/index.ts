@@ -55,7 +55,6 @@ function inv(A: Tensor): Tensor {
   return x;
 }
 
-/** inverse and info (0, or the 1-based index of a zero pivot); never raises for singular input. */
 function invEx(A: Tensor, opts: { checkErrors?: boolean } = {}): { inverse: Tensor; info: Tensor } {
   const [inverse, info] = applyOp(invOp, [A], undefined);
   if (opts.checkErrors) check('linalg.invEx', A, [inverse], info, 'singular-inverse', true);
@@ -158,7 +157,11 @@ function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
   return { sign, logabsdet };
 }
 
-/** log(det A): NaN where det < 0 and −inf where det = 0, as torch.logdet. */
+/**
+ * log(det A): NaN where det < 0 and −inf where det = 0, as torch.logdet.
+ * @example
+ * logdet(tensor([[2, 0], [0, 3]])); // tensor(1.7918) (log 6)
+ */
 export function logdet(A: Tensor): Tensor {
   checkSquare('logdet', A);
   const { sign, logabsdet } = slogdet(A);
@@ -180,24 +183,100 @@ function cholesky(A: Tensor, opts: { upper?: boolean } = {}): Tensor {
   return L;
 }
 
-/** The inverse of A = L Lᴴ (or Uᴴ U with upper) from its Cholesky factor (torch.cholesky_inverse). */
+/**
+ * The inverse of A = L Lᴴ (or Uᴴ U with upper) from its Cholesky factor (torch.cholesky_inverse).
+ * @example
+ * choleskyInverse(linalg.cholesky(tensor([[4, 2], [2, 2]]))); // the inverse of [[4, 2], [2, 2]]
+ */
 export function choleskyInverse(L: Tensor, opts: { upper?: boolean } = {}): Tensor {
   const [x, info] = applyOp(choleskyInverseOp, [L], { upper: opts.upper ?? false });
   check('cholesky_inverse', L, [x], info, 'singular-inverse');
   return x;
 }
 
+/**
+ * The linear-algebra functions, with torch.linalg's names in camelCase; see docs/linalg.md and
+ * docs/linalg-spectral.md.
+ * @example
+ * const { eigenvalues } = linalg.eigh(tensor([[2, 1], [1, 2]])); // tensor([1., 3.])
+ */
 export const linalg = {
   ...spectralLinalg,
+  /**
+   * The inverse of square matrices (torch.linalg.inv); a LinAlgError for singular ones (on WebGPU
+   * when the result is read).
+   * @example
+   * linalg.inv(tensor([[1, 2], [3, 4]])); // tensor([[-2.0000,  1.0000], [ 1.5000, -0.5000]])
+   */
   inv,
+  /**
+   * The inverse and its info (0, or the 1-based index of a zero pivot), never raising for singular
+   * input unless `checkErrors` (torch.linalg.inv_ex).
+   * @example
+   * const { inverse, info } = linalg.invEx(tensor([[1, 2], [2, 4]])); // info: tensor(2, dtype=int32)
+   */
   invEx,
+  /**
+   * LU factorization with partial pivoting: { LU, pivots } with 1-based LAPACK pivots
+   * (torch.linalg.lu_factor); takes rectangular matrices too.
+   * @example
+   * const { LU, pivots } = linalg.luFactor(tensor([[1, 2], [3, 4]])); // pivots tensor([2, 2], dtype=int32)
+   */
   luFactor,
+  /**
+   * LU factorization with partial pivoting and its info (0, or the 1-based index of the first zero
+   * pivot), never raising (torch.linalg.lu_factor_ex).
+   * @example
+   * const { LU, pivots, info } = linalg.luFactorEx(tensor([[0, 1], [1, 0]]));
+   */
   luFactorEx,
+  /**
+   * X with A X = B (or X A = B with `left: false`), torch.linalg.solve; B may be a vector. Batched
+   * and broadcast; a LinAlgError for singular A.
+   * @example
+   * linalg.solve(tensor([[3, 1], [1, 2]]), tensor([9, 8])); // tensor([2., 3.])
+   */
   solve,
+  /**
+   * X with A X = B for triangular A (torch.linalg.solve_triangular): `upper` says which triangle is
+   * read; `left: false` solves X A = B; `unitriangular` assumes ones on the diagonal.
+   * @example
+   * linalg.solveTriangular(tensor([[2, 0], [1, 1]]), tensor([[2], [3]]), { upper: false }); // [[1], [2]]
+   */
   solveTriangular,
+  /**
+   * The determinant of square matrices (torch.linalg.det); differentiable also at singular matrices
+   * (the adjugate).
+   * @example
+   * linalg.det(tensor([[1, 2], [3, 4]])); // tensor(-2.)
+   */
   det,
+  /**
+   * The sign and log |det| of square matrices (torch.linalg.slogdet), stable where det over- or
+   * underflows.
+   * @example
+   * const { sign, logabsdet } = linalg.slogdet(tensor([[1, 2], [3, 4]])); // -1, log 2
+   */
   slogdet,
+  /**
+   * The lower Cholesky factor L with A = L Lᴴ (U with A = Uᴴ U for `upper: true`),
+   * torch.linalg.cholesky; a LinAlgError when A is not positive-definite.
+   * @example
+   * linalg.cholesky(tensor([[4, 2], [2, 2]])); // tensor([[2., 0.], [1., 1.]])
+   */
   cholesky,
+  /**
+   * The Cholesky factor and info (0, or the order of the first minor that is not positive-definite),
+   * never raising unless `checkErrors` (torch.linalg.cholesky_ex).
+   * @example
+   * const { L, info } = linalg.choleskyEx(tensor([[1, 2], [2, 1]])); // info: tensor(2, dtype=int32)
+   */
   choleskyEx,
+  /**
+   * torch.matmul: dot, matrix-vector, vector-matrix, and batched products with broadcast batch dims.
+   * @example
+   * matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])); // tensor([3., 7.])
+   * matmul(randn([10, 3, 4]), randn([4, 5])).shape; // [10, 3, 5] (batched, broadcast)
+   */
   matmul,
 };

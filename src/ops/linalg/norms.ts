@@ -167,6 +167,9 @@ function lastTwoNorm(A: Tensor, ord: MatrixNormOrd): Tensor {
  * Matrix norm over the two dims `dim` (default the last two), as torch.linalg.matrix_norm:
  * 'fro' (default), 'nuc' (sum of singular values), 2 / −2 (largest / smallest singular value),
  * 1 / −1 (max / min absolute column sum), Infinity / −Infinity (max / min absolute row sum).
+ * @example
+ * linalg.matrixNorm(tensor([[1, -2], [3, 4]])); // tensor(5.4772) (Frobenius)
+ * linalg.matrixNorm(tensor([[1, -2], [3, 4]]), 'nuc'); // tensor(7.0711)
  */
 export function matrixNorm(
   A: Tensor,
@@ -199,6 +202,9 @@ export function matrixNorm(
  * Condition number, as torch.linalg.cond: σ_max/σ_min for p = 2 (default; any shape) and
  * σ_min/σ_max for −2, otherwise ‖A‖_p·‖A⁻¹‖_p for square A ('fro', 'nuc', ±1, ±Infinity), which
  * is Infinity for singular matrices.
+ * @example
+ * linalg.cond(tensor([[1, -2], [3, 4]])); // tensor(2.6180)
+ * linalg.cond(tensor([[1, 2], [2, 4]]), 1); // tensor(inf)
  */
 export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
   const op = 'linalg.cond';
@@ -230,6 +236,8 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
  * `hermitian`) greater than max(atol, rtol·σ_max), with pinv's defaults for atol and rtol (numbers,
  * or tensors with one tolerance per matrix).
  * Returns int32 (PyTorch: int64); an integer has no gradient.
+ * @example
+ * linalg.matrixRank(tensor([[1, 2], [2, 4], [3, 6]])); // tensor(1, dtype=int32)
  */
 export function matrixRank(
   A: Tensor,

@@ -313,6 +313,9 @@ export function pinvParts(A: Tensor, op: string, attrs: PinvAttrs): { P: Tensor;
  * Moore–Penrose pseudoinverse, as torch.linalg.pinv: singular values (|eigenvalues| when
  * `hermitian`) at or below max(atol, rtol·σ_max) are treated as zero. Differentiable by the
  * Golub–Pereyra formula where the numerical rank is locally constant.
+ * @example
+ * linalg.pinv(tensor([[1, 2], [2, 4], [3, 6]])); // rank 1: tensor([[0.0143, 0.0286, 0.0429], …])
+ * linalg.pinv(A, { atol: 1e-8, hermitian: true });
  */
 export function pinv(A: Tensor, opts: PinvOptions = {}): Tensor {
   const op = 'linalg.pinv';

@@ -104,6 +104,8 @@ const MODES: readonly QrMode[] = ['reduced', 'complete', 'r'];
  * QR decomposition, as torch.linalg.qr: { Q, R } with mode 'reduced' (default: Q m×k, R k×n),
  * 'complete' (Q m×m, R m×n) or 'r' (R only; Q is an empty tensor, and there is no gradient).
  * Differentiable for 'reduced' and for 'complete' with m ≤ n, where R must have a nonzero diagonal.
+ * @example
+ * const { Q, R } = linalg.qr(tensor([[1, 2], [3, 4], [5, 6]])); // Q 3×2, R 2×2
  */
 export function qr(A: Tensor, opts: { mode?: QrMode } = {}): { Q: Tensor; R: Tensor } {
   const mode = opts.mode ?? 'reduced';

@@ -172,6 +172,9 @@ function batchedEye(A: Tensor, n: number): Tensor {
  * Singular value decomposition, as torch.linalg.svd: { U, S, Vh } with S descending. With
  * `fullMatrices` (default true) U is m×m and Vh n×n; otherwise m×k and k×n, k = min(m, n).
  * The gradient ignores the last m − k columns of U and n − k rows of Vh (an arbitrary basis).
+ * @example
+ * const { U, S, Vh } = linalg.svd(tensor([[3, 0], [4, 5]])); // S tensor([6.7082, 2.2361])
+ * U.mul(S.unsqueeze(-2)).matmul(Vh); // ≈ A
  */
 export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
   const fullMatrices = opts.fullMatrices ?? true;
@@ -184,7 +187,11 @@ export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tens
   return { U, S, Vh };
 }
 
-/** Singular values, descending (singular vectors are computed only for the gradient). */
+/**
+ * Singular values, descending (singular vectors are computed only for the gradient).
+ * @example
+ * linalg.svdvals(tensor([[3, 0], [4, 5]])); // tensor([6.7082, 2.2361])
+ */
 export function svdvals(A: Tensor): Tensor {
   return run(A, 'linalg.svdvals', false, A.requiresGrad && isGradEnabled())[1];
 }
