@@ -27,10 +27,19 @@ type Operand = Tensor | number;
  * Ops never mutate a tensor's values; `requiresGrad_` and optimizers are the only in-place changes.
  */
 export class Tensor {
+  /** The size of each dim (a frozen array). @example tensor([[1, 2, 3]]).shape; // [1, 3] */
   readonly shape: readonly number[];
+  /** 'float64' (the default), 'float32' or 'int32'. @example tensor([1]).dtype; // 'float64' */
   readonly dtype: StorageDType;
+  /** 'cpu' or 'webgpu'. @example tensor([1]).device; // 'cpu' */
   readonly device: Device;
-  /** The gradient accumulated by backward() for a leaf that requires grad (or a non-leaf with retainGrad). */
+  /**
+   * The gradient accumulated by backward() for a leaf that requires grad (or a non-leaf with retainGrad).
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * x.square().sum().backward();
+   * x.grad; // tensor([2., 4.])
+   */
   grad: Tensor | null = null;
   private storage: Storage | null;
   private _requiresGrad = false;
@@ -57,23 +66,41 @@ export class Tensor {
     return new Tensor(storage, shape);
   }
 
+  /** The number of dims. @example zeros([2, 3]).ndim; // 2 */
   get ndim(): number {
     return this.shape.length;
   }
+  /** The number of elements. @example zeros([2, 3]).numel; // 6 */
   get numel(): number {
     return numelOf(this.shape);
   }
+  /**
+   * True for tensors not made by a differentiable op (whose .grad backward fills when they require
+   * grad).
+   * @example
+   * tensor([1], { requiresGrad: true }).mul(2).isLeaf; // false
+   */
   get isLeaf(): boolean {
     return this.node === null;
   }
-  /** The name of the op that made this tensor (null for leaves), like PyTorch's grad_fn. */
+  /** The name of the op that made this tensor (null for leaves), like PyTorch's grad_fn.
+   * @example tensor([1], { requiresGrad: true }).mul(2).gradFn; // 'mul' */
   get gradFn(): string | null {
     return this.node?.name ?? null;
   }
+  /**
+   * True after dispose() (or tidy) freed the storage.
+   * @example
+   * const t = tensor([1]);
+   * t.dispose();
+   * t.isDisposed; // true
+   */
   get isDisposed(): boolean {
     return this.storage === null;
   }
 
+  /** Whether backward computes a gradient for this tensor (leaves) or through it (results of ops).
+   * @example tensor([1]).requiresGrad; // false */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
@@ -81,7 +108,8 @@ export class Tensor {
     this.requiresGrad_(flag);
   }
 
-  /** Sets requiresGrad in place (leaves only) and returns this tensor. */
+  /** Sets requiresGrad in place (leaves only) and returns this tensor.
+   * @example const w = randn([3, 3], { seed: 0 }).requiresGrad_(); */
   requiresGrad_(flag = true): this {
     if (!this.isLeaf && !flag) {
       throw new AutogradError(
@@ -124,7 +152,8 @@ export class Tensor {
     this.gradOwned = true;
   }
 
-  /** Registers a hook called with this tensor's gradient; it may return a replacement gradient. */
+  /** Registers a hook called with this tensor's gradient; it may return a replacement gradient.
+   * @example x.registerHook((g) => g.mul(2)); // doubles the gradient flowing into x */
   registerHook(hook: GradHook): void {
     if (!this.requiresGrad) {
       throw new AutogradError(
@@ -135,7 +164,14 @@ export class Tensor {
     else this.leafHooks.push(hook);
   }
 
-  /** Makes backward() fill .grad for this non-leaf tensor too. */
+  /**
+   * Makes backward() fill .grad for this non-leaf tensor too.
+   * @example
+   * const h = x.mul(2);
+   * h.retainGrad();
+   * h.sum().backward();
+   * h.grad; // ones
+   */
   retainGrad(): void {
     if (this.isLeaf) return;
     this.registerHook((g) => {
@@ -144,7 +180,14 @@ export class Tensor {
     });
   }
 
-  /** Computes gradients of this tensor with respect to graph leaves, accumulating into their .grad. */
+  /**
+   * Computes gradients of this tensor with respect to graph leaves, accumulating into their .grad.
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * x.square().sum().backward();
+   * x.mul(3).backward(tensor([1, 1])); // a non-scalar output needs a gradient
+   * x.grad; // tensor([5., 7.]) (accumulated)
+   */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
     runBackward([this], gradient ? [gradient] : null, {
       ...opts,
@@ -202,7 +245,8 @@ export class Tensor {
     return s;
   }
 
-  /** The values as a flat typed array (synchronous; cpu only). */
+  /** The values as a flat typed array (synchronous; cpu only).
+   * @example tensor([1, 2]).dataSync(); // Float64Array [1, 2] */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
     if (this.storage!.device !== 'cpu') {
@@ -212,7 +256,8 @@ export class Tensor {
     }
     return this.storage!.data.slice();
   }
-  /** The values as a flat typed array. */
+  /** The values as a flat typed array.
+   * @example await tensor([1, 2], { device: 'webgpu', dtype: 'float32' }).data(); // Float32Array [1, 2] */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
     const s = this.storage!;
@@ -221,7 +266,8 @@ export class Tensor {
     if (this.storage === s && values.length <= PRINT_CACHE_LIMIT) this.lastRead = values.slice();
     return values;
   }
-  /** Nested JS arrays (synchronous; cpu only). */
+  /** Nested JS arrays (synchronous; cpu only).
+   * @example tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]] */
   toArray(): NestedArray {
     this.assertAlive('toArray');
     if (this.storage!.device !== 'cpu') {
@@ -231,10 +277,16 @@ export class Tensor {
     }
     return nest(this.storage!.data, this.shape);
   }
+  /**
+   * Nested JS arrays, on every device (rejects with the LinAlgError of a failed WebGPU
+   * computation).
+   * @example
+   * await linalg.inv(A).array();
+   */
   async array(): Promise<NestedArray> {
     return nest(await this.data(), this.shape);
   }
-  /** The single value of a one-element tensor (synchronous; cpu only). */
+  /** The single value of a one-element tensor (synchronous; cpu only). @example tensor([[3]]).item(); // 3 */
   item(): number {
     if (this.numel !== 1) {
       throw new RangeError(`item: a Tensor with ${this.numel} elements cannot be converted to a number`);
@@ -247,7 +299,12 @@ export class Tensor {
     return this.dataSync()[0];
   }
 
-  /** Frees the storage now (GPU buffers go back to the pool). Idempotent. */
+  /**
+   * Frees the storage now (GPU buffers go back to the pool). Idempotent.
+   * @example
+   * const t = zeros([1000], { dtype: 'float32', device: 'webgpu' });
+   * t.dispose();
+   */
   dispose(): void {
     const s = this.storage;
     if (!s) return;
@@ -259,14 +316,21 @@ export class Tensor {
     this.dispose();
   }
 
-  /** A tensor sharing nothing with the graph: same values, no gradient history. */
+  /** A tensor sharing nothing with the graph: same values, no gradient history.
+   * @example const y = w.mul(2).detach(); // y.requiresGrad === false */
   detach(): Tensor {
     return ops.detach(this);
   }
+  /** A copy that stays in the graph. @example const c = x.clone(); */
   clone(): Tensor {
     return ops.clone(this);
   }
-  /** Moves to a device or converts to a dtype (differentiable). */
+  /**
+   * Moves to a device or converts to a dtype (differentiable).
+   * @example
+   * tensor([1, 2]).to('float32');
+   * tensor([1, 2], { dtype: 'float32' }).to('webgpu');
+   */
   to(target: Device | StorageDType): Tensor {
     return target === 'cpu' || target === 'webgpu' ? ops.toDevice(this, target) : ops.cast(this, target);
   }
@@ -314,137 +378,190 @@ export class Tensor {
   }
 
   // ---- math (all differentiable, all broadcasting like PyTorch) ----------------------------------
+  /** this + o, broadcasting (o may be a number). @example tensor([1, 2]).add(1); // tensor([2., 3.]) */
   add(o: Operand): Tensor {
     return ops.add(this, o);
   }
+  /** this − o, broadcasting. @example tensor([1, 2]).sub(tensor([1])); // tensor([0., 1.]) */
   sub(o: Operand): Tensor {
     return ops.sub(this, o);
   }
+  /** this · o elementwise, broadcasting. @example tensor([1, 2]).mul(3); // tensor([3., 6.]) */
   mul(o: Operand): Tensor {
     return ops.mul(this, o);
   }
+  /** this / o elementwise, broadcasting. @example tensor([1, 2]).div(2); // tensor([0.5000, 1.0000]) */
   div(o: Operand): Tensor {
     return ops.div(this, o);
   }
+  /** this raised to o elementwise. @example tensor([2, 3]).pow(2); // tensor([4., 9.]) */
   pow(o: Operand): Tensor {
     return ops.pow(this, o);
   }
+  /** The larger of this and o elementwise. @example tensor([1, 5]).maximum(3); // tensor([3., 5.]) */
   maximum(o: Operand): Tensor {
     return ops.maximum(this, o);
   }
+  /** The smaller of this and o elementwise. @example tensor([1, 5]).minimum(3); // tensor([1., 3.]) */
   minimum(o: Operand): Tensor {
     return ops.minimum(this, o);
   }
+  /** 1 where this > o, else 0. @example tensor([1, 5]).gt(3); // tensor([0., 1.]) */
   gt(o: Operand): Tensor {
     return ops.gt(this, o);
   }
+  /** 1 where this < o, else 0. @example tensor([1, 5]).lt(3); // tensor([1., 0.]) */
   lt(o: Operand): Tensor {
     return ops.lt(this, o);
   }
+  /** 1 where this ≥ o, else 0. @example tensor([3, 5]).ge(3); // tensor([1., 1.]) */
   ge(o: Operand): Tensor {
     return ops.ge(this, o);
   }
+  /** 1 where this ≤ o, else 0. @example tensor([3, 5]).le(3); // tensor([1., 0.]) */
   le(o: Operand): Tensor {
     return ops.le(this, o);
   }
+  /** 1 where this = o, else 0. @example tensor([3, 5]).eq(3); // tensor([1., 0.]) */
   eq(o: Operand): Tensor {
     return ops.eq(this, o);
   }
+  /** 1 where this ≠ o, else 0. @example tensor([3, 5]).ne(3); // tensor([0., 1.]) */
   ne(o: Operand): Tensor {
     return ops.ne(this, o);
   }
+  /** Sine elementwise. @example tensor([0]).sin(); // tensor([0.]) */
   sin(): Tensor {
     return ops.sin(this);
   }
+  /** Cosine elementwise. @example tensor([0]).cos(); // tensor([1.]) */
   cos(): Tensor {
     return ops.cos(this);
   }
+  /** 1 / this elementwise. @example tensor([2]).reciprocal(); // tensor([0.5000]) */
   reciprocal(): Tensor {
     return ops.reciprocal(this);
   }
+  /** −this. @example tensor([1]).neg(); // tensor([-1.]) */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** Square root elementwise. @example tensor([4]).sqrt(); // tensor([2.]) */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** eˣ elementwise. @example tensor([0]).exp(); // tensor([1.]) */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** Natural logarithm elementwise. @example tensor([1]).log(); // tensor([0.]) */
   log(): Tensor {
     return ops.log(this);
   }
+  /** |x| elementwise. @example tensor([-2]).abs(); // tensor([2.]) */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** x² elementwise. @example tensor([3]).square(); // tensor([9.]) */
   square(): Tensor {
     return ops.square(this);
   }
+  /** −1, 0 or 1 elementwise. @example tensor([-2, 0]).sign(); // tensor([-1.,  0.]) */
   sign(): Tensor {
     return ops.sign(this);
   }
+  /** Hyperbolic tangent elementwise. @example tensor([0]).tanh(); // tensor([0.]) */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** Sum over all elements, or over `dim` (keeping it as size 1 with `keepdim`).
+   * @example tensor([[1, 2], [3, 4]]).sum(0); // tensor([4., 6.]) */
   sum(dim?: number | number[], keepdim = false): Tensor {
     return ops.sum(this, dim, keepdim);
   }
+  /** Mean over all elements, or over `dim`. @example tensor([[1, 2], [3, 4]]).mean(); // tensor(2.5000) */
   mean(dim?: number | number[], keepdim = false): Tensor {
     return ops.mean(this, dim, keepdim);
   }
+  /** Matrix product (torch.matmul: vectors, matrices, broadcast batches).
+   * @example eye(2).matmul(tensor([1, 2])); // tensor([1., 2.]) */
   matmul(o: Tensor): Tensor {
     return ops.matmul(this, o);
   }
+  /** The same values in a new shape (one dim may be −1); sizes as arguments or one array.
+   * @example arange(6).reshape(2, -1).shape; // [2, 3] */
   reshape(...shape: number[] | [number[]]): Tensor {
     return ops.reshape(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
+  /** Swaps dims d0 and d1. @example zeros([2, 3]).transpose(0, 1).shape; // [3, 2] */
   transpose(d0: number, d1: number): Tensor {
     return ops.transpose(this, d0, d1);
   }
+  /** Reorders the dims. @example zeros([2, 3, 4]).permute(2, 0, 1).shape; // [4, 2, 3] */
   permute(...dims: number[] | [number[]]): Tensor {
     return ops.permute(this, Array.isArray(dims[0]) ? dims[0] : (dims as number[]));
   }
+  /** Inserts a dim of size 1. @example tensor([1, 2]).unsqueeze(0).shape; // [1, 2] */
   unsqueeze(dim: number): Tensor {
     return ops.unsqueeze(this, dim);
   }
+  /** Removes dims of size 1 (only `dim` when given). @example zeros([1, 2, 1]).squeeze().shape; // [2] */
   squeeze(dim?: number): Tensor {
     return ops.squeeze(this, dim);
   }
+  /** Broadcasts to a larger shape (−1 keeps a dim).
+   * @example tensor([[1], [2]]).expand(2, 3).shape; // [2, 3] */
   expand(...shape: number[] | [number[]]): Tensor {
     return ops.expand(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
+  /** `length` entries of `dim` from `start`. @example arange(5).narrow(0, 1, 2); // tensor([1., 2.]) */
   narrow(dim: number, start: number, length: number): Tensor {
     return ops.narrow(this, dim, start, length);
   }
+  /** The diagonal at `offset` of dims dim1 and dim2, as the last dim.
+   * @example eye(3).diagonal(); // tensor([1., 1., 1.]) */
   diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
     return ops.diagonal(this, offset, dim1, dim2);
   }
+  /** The lower triangle below and on diagonal k; zeros elsewhere.
+   * @example ones([2, 2]).tril(); // tensor([[1., 0.], [1., 1.]]) */
   tril(k = 0): Tensor {
     return ops.tril(this, k);
   }
+  /** The upper triangle above and on diagonal k; zeros elsewhere.
+   * @example ones([2, 2]).triu(1); // tensor([[0., 1.], [0., 0.]]) */
   triu(k = 0): Tensor {
     return ops.triu(this, k);
   }
-  /** linalg.inv(this). */
+  /** linalg.inv(this).
+   * @example tensor([[2, 0], [0, 4]]).inverse(); // tensor([[0.5000, 0.0000], [0.0000, 0.2500]]) */
   inverse(): Tensor {
     return ops.linalg.inv(this);
   }
-  /** Transpose of the last two dims. */
+  /** Transpose of the last two dims. @example zeros([5, 2, 3]).mT.shape; // [5, 3, 2] */
   get mT(): Tensor {
     return ops.mT(this);
   }
-  /** Conjugate transpose of the last two dims (the transpose, for real dtypes). */
+  /** Conjugate transpose of the last two dims (the transpose, for real dtypes).
+   * @example tensor([[1, 2]]).mH.shape; // [2, 1] */
   get mH(): Tensor {
     return ops.mT(this);
   }
-  /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch. */
+  /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch.
+   * @example tensor([1]).conj(); // the same tensor */
   conj(): Tensor {
     return this;
   }
-  /** Real part: the tensor itself for real dtypes. */
+  /** Real part: the tensor itself for real dtypes. @example tensor([1]).real(); // the same tensor */
   real(): Tensor {
     return this;
   }
+  /**
+   * The imaginary part: a TypeError for real dtypes, as in PyTorch (complex dtypes are not
+   * supported yet).
+   * @example
+   * tensor([1]).imag(); // TypeError
+   */
   imag(): Tensor {
     throw new TypeError('imag: imag is not implemented for tensors with non-complex dtypes');
   }
