@@ -19,11 +19,11 @@ abstract class Optimizer {
     }
   }
 
-/**
- * Sets every parameter's .grad to null (freeing it), as zero_grad(set_to_none=True).
- * @example
- * opt.zeroGrad(); // every p.grad is null
- */
+  /**
+   * Sets every parameter's .grad to null (freeing it), as zero_grad(set_to_none=True).
+   * @example
+   * opt.zeroGrad(); // every p.grad is null
+   */
   zeroGrad(): void {
     for (const p of this.params) {
       p.grad?.dispose();
@@ -31,12 +31,12 @@ abstract class Optimizer {
     }
   }
 
-/**
- * One update from the current .grad of each parameter (parameters without a gradient are skipped).
- * @example
- * loss.backward();
- * opt.step();
- */
+  /**
+   * One update from the current .grad of each parameter (parameters without a gradient are skipped).
+   * @example
+   * loss.backward();
+   * opt.step();
+   */
   step(): void {
     noGrad(() => {
       this.params.forEach((p, i) => {
