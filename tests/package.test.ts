@@ -9,6 +9,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as gradcheckModule from '../gradcheck/index.js';
+import * as linagrad from '../src/index.js';
+import { docFiles } from './helpers/doc-examples.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   files: string[];
@@ -59,5 +62,36 @@ describe('package', () => {
         expect(published, `${key} → ${path}`).toBe(true);
       }
     }
+  });
+
+  it('every function the README and docs name in code spans is exported (or is a Tensor method)', () => {
+    // Math and PyTorch names the prose uses in formulas and comparisons, not linagrad functions.
+    const prose = new Set(['String', 'max', 'diag', 'copyltu', 'h', 'fn', 'zero_grad']);
+    const methods = new Set<string>();
+    for (let p: object | null = linagrad.Tensor.prototype; p; p = Object.getPrototypeOf(p)) {
+      for (const k of Object.getOwnPropertyNames(p)) methods.add(k);
+    }
+    const namespaces: Record<string, object> = {
+      linalg: linagrad.linalg,
+      optim: linagrad.optim,
+      autograd: linagrad.autograd,
+      opt: linagrad.SGD.prototype, // an optimizer instance
+    };
+    const outside = ['torch', 'Math', 'JSON', 'fc', 'console', 'navigator', 'process'];
+    const missing: string[] = [];
+    for (const file of docFiles()) {
+      for (const span of readFileSync(file, 'utf8').matchAll(/`([^`\n]+)`/g)) {
+        for (const call of span[1]!.matchAll(/(?<![\w.])((?:[a-zA-Z_]\w*\.)?[a-zA-Z_]\w*)\(/g)) {
+          const [head, name] = call[1]!.includes('.') ? call[1]!.split('.') : [null, call[1]!];
+          const ok = head
+            ? head in namespaces
+              ? name! in namespaces[head]!
+              : methods.has(name!) || outside.includes(head)
+            : name! in linagrad || name! in gradcheckModule || methods.has(name!) || name! in linagrad.linalg;
+          if (!ok && !prose.has(name!)) missing.push(`${file}: ${call[1]}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
