@@ -8,6 +8,7 @@
  * }
  */
 export class LinAlgError extends Error {
+  /** 'LinAlgError', as torch.linalg.LinAlgError's class name. */
   override name = 'LinAlgError';
 }
 
@@ -19,5 +20,6 @@ export class LinAlgError extends Error {
  * y.backward(); // AutogradError: backward through 'sum' a second time … Pass { retainGraph: true } …
  */
 export class AutogradError extends Error {
+  /** 'AutogradError'. */
   override name = 'AutogradError';
 }

@@ -9,7 +9,10 @@ import type { Tensor } from './tensor.js';
  * the replaced storage at once, which keeps GPU memory flat across steps.
  */
 abstract class Optimizer {
-  constructor(readonly params: Tensor[]) {
+  constructor(
+    /** The tensors this optimizer updates in place. */
+    readonly params: Tensor[],
+  ) {
     for (const p of params) {
       if (!p.isLeaf || !p.requiresGrad) {
         throw new TypeError(
@@ -84,6 +87,7 @@ export class SGD extends Optimizer {
   private velocity: (Tensor | null)[];
   constructor(
     params: Tensor[],
+    /** The options it was made with. */
     readonly opts: SGDOptions,
   ) {
     super(params);
@@ -119,6 +123,7 @@ export class Adam extends Optimizer {
   private t = 0;
   constructor(
     params: Tensor[],
+    /** The options it was made with (defaults filled in at each step). */
     readonly opts: AdamOptions = {},
   ) {
     super(params);
@@ -150,4 +155,9 @@ export class Adam extends Optimizer {
  * @example
  * new optim.Adam(params, { lr: 1e-3 });
  */
-export const optim = { SGD, Adam };
+export const optim = {
+  /** Stochastic gradient descent (torch.optim.SGD); see the SGD class. */
+  SGD,
+  /** Adam (torch.optim.Adam); see the Adam class. */
+  Adam,
+};

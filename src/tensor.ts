@@ -19,6 +19,11 @@ declare global {
   }
 }
 
+/**
+ * A number or nested arrays of numbers (what tensor() takes and toArray() returns).
+ * @example
+ * const rows: NestedArray = [[1, 2], [3, 4]];
+ */
 export type NestedArray = number | NestedArray[];
 type Operand = Tensor | number;
 
@@ -595,6 +600,11 @@ function nest(data: TypedArray, shape: readonly number[]): NestedArray {
   return rec(0, 0);
 }
 
+/**
+ * True for linagrad tensors.
+ * @example
+ * isTensor(tensor([1])); // true
+ */
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
 }

@@ -51,4 +51,9 @@ function grad(
   });
 }
 
+/**
+ * torch.autograd: `autograd.grad(outputs, inputs, opts)`.
+ * @example
+ * const [g] = autograd.grad([x.square().sum()], [x]);
+ */
 export const autograd = { grad };

@@ -20,8 +20,11 @@ type BuildTuple<T, N extends number, R extends T[]> = R['length'] extends N
  * `NIn`/`NOut` are the op's input and output counts when defineOp was given them.
  */
 export interface BackwardContext<A, NIn extends number = number, NOut extends number = number> {
+  /** The inputs the op was applied to. */
   readonly inputs: Tuple<Tensor, NIn>;
+  /** The outputs it produced (use them to avoid recomputing, e.g. exp's gradient g·y). */
   readonly outputs: Tuple<Tensor, NOut>;
+  /** The attributes given to applyOp. */
   readonly attrs: A;
   /** needsInputGrad[i] is false when input i does not require grad; its gradient may be skipped. */
   readonly needsInputGrad: Tuple<boolean, NIn>;
@@ -37,6 +40,11 @@ export type BackwardFn<A, NIn extends number = number, NOut extends number = num
   grads: Tuple<Tensor | null, NOut>,
 ) => (Tensor | null)[];
 
+/**
+ * A gradient hook (registerHook): called with the gradient, returns a replacement or undefined.
+ * @example
+ * x.registerHook((g) => g.mul(0.5)); // halves the gradient reaching x
+ */
 export type GradHook = (grad: Tensor) => Tensor | undefined;
 
 /** A recorded op application in the autograd graph. */

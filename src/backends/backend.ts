@@ -5,6 +5,11 @@
 
 /** Storage element types. Floats are differentiable; int32 carries LAPACK-style info and pivots. */
 export type StorageDType = 'float32' | 'float64' | 'int32';
+/**
+ * Where a tensor lives: the CPU, or a WebGPU device after initWebGPU().
+ * @example
+ * tensor([1], { device: 'webgpu', dtype: 'float32' }).device; // 'webgpu'
+ */
 export type Device = 'cpu' | 'webgpu';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 

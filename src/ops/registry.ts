@@ -10,7 +10,9 @@ import { Tensor } from '../tensor.js';
 
 /** Shape and dtype of one tensor, as an op's shape rule sees it. */
 export interface TensorMeta {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The tensor's dtype. */
   readonly dtype: StorageDType;
 }
 

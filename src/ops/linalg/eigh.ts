@@ -120,7 +120,15 @@ function run(A: Tensor, op: string, uplo: unknown, vectors: boolean): [Tensor, T
  * const { eigenvalues, eigenvectors } = linalg.eigh(tensor([[2, 1], [1, 2]]));
  * // eigenvalues tensor([1., 3.]); eigenvectors' columns [0.7071, -0.7071], [0.7071, 0.7071]
  */
-export function eigh(A: Tensor, opts: { UPLO?: Uplo } = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+export function eigh(
+  A: Tensor,
+  opts: { UPLO?: Uplo } = {},
+): {
+  /** (…, n), ascending. */
+  eigenvalues: Tensor;
+  /** (…, n, n), eigenvector j in column j. */
+  eigenvectors: Tensor;
+} {
   const [eigenvalues, eigenvectors] = run(A, 'linalg.eigh', opts.UPLO, true);
   return { eigenvalues, eigenvectors };
 }

@@ -55,18 +55,38 @@ function inv(A: Tensor): Tensor {
   return x;
 }
 
-function invEx(A: Tensor, opts: { checkErrors?: boolean } = {}): { inverse: Tensor; info: Tensor } {
+function invEx(
+  A: Tensor,
+  opts: { checkErrors?: boolean } = {},
+): {
+  /** A⁻¹ (garbage where info ≠ 0). */
+  inverse: Tensor;
+  /** int32 per matrix: 0, or the 1-based index of a zero pivot of U. */
+  info: Tensor;
+} {
   const [inverse, info] = applyOp(invOp, [A], undefined);
   if (opts.checkErrors) check('linalg.invEx', A, [inverse], info, 'singular-inverse', true);
   return { inverse, info };
 }
 
-function luFactorEx(A: Tensor): { LU: Tensor; pivots: Tensor; info: Tensor } {
+function luFactorEx(A: Tensor): {
+  /** L below the diagonal (unit diagonal implied) and U on and above it. */
+  LU: Tensor;
+  /** int32, 1-based: row i was swapped with row pivots[i] (LAPACK's convention). */
+  pivots: Tensor;
+  /** int32 per matrix: 0, or the 1-based index of the first zero pivot. */
+  info: Tensor;
+} {
   const [LU, pivots, info] = applyOp(luFactorOp, [A], undefined);
   return { LU, pivots, info };
 }
 
-function luFactor(A: Tensor): { LU: Tensor; pivots: Tensor } {
+function luFactor(A: Tensor): {
+  /** L below the diagonal (unit diagonal implied) and U on and above it. */
+  LU: Tensor;
+  /** int32, 1-based: row i was swapped with row pivots[i] (LAPACK's convention). */
+  pivots: Tensor;
+} {
   const [LU, pivots, info] = applyOp(luFactorOp, [A], undefined);
   check('linalg.luFactor', A, [LU], info, 'lu-singular');
   return { LU, pivots };
@@ -152,7 +172,12 @@ function det(A: Tensor): Tensor {
   return applyOp(detOp, [A], undefined)[0];
 }
 
-function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
+function slogdet(A: Tensor): {
+  /** −1, 0 or 1: the sign of det A. */
+  sign: Tensor;
+  /** log |det A| (−inf for singular A). */
+  logabsdet: Tensor;
+} {
   const [sign, logabsdet] = applyOp(slogdetOp, [A], undefined);
   return { sign, logabsdet };
 }
@@ -171,7 +196,12 @@ export function logdet(A: Tensor): Tensor {
 function choleskyEx(
   A: Tensor,
   opts: { upper?: boolean; checkErrors?: boolean } = {},
-): { L: Tensor; info: Tensor } {
+): {
+  /** The Cholesky factor (garbage where info ≠ 0). */
+  L: Tensor;
+  /** int32 per matrix: 0, or the order of the leading minor that is not positive-definite. */
+  info: Tensor;
+} {
   const [L, info] = applyOp(choleskyOp, [A], { upper: opts.upper ?? false });
   if (opts.checkErrors) check('linalg.choleskyEx', A, [L], info, 'not-pd', true);
   return { L, info };

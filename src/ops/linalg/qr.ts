@@ -107,7 +107,15 @@ const MODES: readonly QrMode[] = ['reduced', 'complete', 'r'];
  * @example
  * const { Q, R } = linalg.qr(tensor([[1, 2], [3, 4], [5, 6]])); // Q 3×2, R 2×2
  */
-export function qr(A: Tensor, opts: { mode?: QrMode } = {}): { Q: Tensor; R: Tensor } {
+export function qr(
+  A: Tensor,
+  opts: { mode?: QrMode } = {},
+): {
+  /** Orthonormal columns (empty for mode 'r'). */
+  Q: Tensor;
+  /** Upper triangular. */
+  R: Tensor;
+} {
   const mode = opts.mode ?? 'reduced';
   if (!MODES.includes(mode)) {
     throw new RangeError(

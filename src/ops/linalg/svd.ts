@@ -176,7 +176,17 @@ function batchedEye(A: Tensor, n: number): Tensor {
  * const { U, S, Vh } = linalg.svd(tensor([[3, 0], [4, 5]])); // S tensor([6.7082, 2.2361])
  * U.mul(S.unsqueeze(-2)).matmul(Vh); // ≈ A
  */
-export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+export function svd(
+  A: Tensor,
+  opts: { fullMatrices?: boolean } = {},
+): {
+  /** Left singular vectors in the columns. */
+  U: Tensor;
+  /** Singular values, descending. */
+  S: Tensor;
+  /** Right singular vectors in the rows (Vᴴ). */
+  Vh: Tensor;
+} {
   const fullMatrices = opts.fullMatrices ?? true;
   let [U, S, Vh] = run(A, 'linalg.svd', fullMatrices, true);
   if (A.ndim >= 2 && Math.min(A.shape[A.ndim - 2], A.shape[A.ndim - 1]) === 0 && fullMatrices) {
