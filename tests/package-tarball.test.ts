@@ -264,6 +264,7 @@ describe('the packed package', () => {
       'package.json',
       'README.md',
       'CHANGELOG.md',
+      'LICENSE',
       'dist/src/index.js',
       'dist/src/index.d.ts',
       'dist/gradcheck/index.js',
@@ -273,7 +274,7 @@ describe('the packed package', () => {
       expect(files, f).toContain(f);
     }
     const stray = files.filter(
-      (f) => !/^(dist\/(src|gradcheck)\/|docs\/|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f),
+      (f) => !/^(dist\/(src|gradcheck)\/|docs\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(f),
     );
     expect(stray).toEqual([]);
     // Every relative link of the shipped markdown resolves to a shipped file inside the package.
