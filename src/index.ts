@@ -7,6 +7,7 @@ import { isTensor, type Tensor } from './tensor.js';
 export type { BackwardContext, BackwardFn, GradHook } from './autograd/index.js';
 export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
 export type { Device, StorageDType } from './backends/backend.js';
+export { setNumThreads } from './backends/cpu/pool.js';
 export {
   getWebGPUInfo,
   initWebGPU,

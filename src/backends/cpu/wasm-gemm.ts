@@ -14,6 +14,8 @@
  * returns false and the caller keeps its JavaScript kernel.
  */
 
+import { activePool, parallelGemm, poolThreads, poolWanted, startPool, threadsSupported } from './pool.js';
+
 // ---- a minimal WebAssembly encoder ------------------------------------------------------------
 
 const uleb = (v: number): number[] => {
@@ -186,7 +188,11 @@ function packBody(): number[] {
   });
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** Pages (64 KiB) of the shared memory's maximum (2 GiB, the blocks' limit below). */
+const MAX_PAGES = 32768;
+
+/** The module; its memory is imported (env.mem), shared (for the worker pool) or not. */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const gemm = kernelBody();
   const pack = packBody();
   const params = (count: number, ...more: number[]) => [
@@ -197,14 +203,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([params(6, F64), params(4)])),
+    ...section(
+      2,
+      vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
+    ),
     ...section(3, vec([[0], [1]])),
-    ...section(5, vec([[0x00, 1]])),
     ...section(
       7,
       vec([
         [...name('gemm'), 0x00, 0],
         [...name('pack'), 0x00, 1],
-        [...name('mem'), 0x02, 0],
       ]),
     ),
     ...section(
@@ -223,24 +231,100 @@ interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void;
   pack: (src: number, dst: number, k: number, np: number) => void;
   mem: WebAssembly.Memory;
+  module: WebAssembly.Module;
 }
 
 let kernel: Kernel | null | undefined;
 
-/** The instantiated kernel, or null where WebAssembly SIMD is unavailable (compiled once). */
+function instantiate(shared: boolean): Kernel | null {
+  const bytes = moduleBytes(shared);
+  if (!WebAssembly.validate(bytes)) return null;
+  const mem = shared
+    ? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: 1 });
+  const module = new WebAssembly.Module(bytes);
+  const inst = new WebAssembly.Instance(module, { env: { mem } });
+  return { ...(inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack'>), mem, module };
+}
+
+/**
+ * The instantiated kernel (on a shared memory where threads are possible, so that the worker pool
+ * can run it too), or null where WebAssembly SIMD is unavailable (compiled once).
+ */
 function getKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
   kernel = null;
+  if (typeof WebAssembly !== 'object') return null;
   try {
-    const bytes = moduleBytes();
-    if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-      const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-      kernel = inst.exports as unknown as Kernel;
-    }
+    kernel = threadsSupported() ? instantiate(true) : null;
+  } catch {
+    kernel = null;
+  }
+  try {
+    kernel ??= instantiate(false);
   } catch {
     kernel = null;
   }
   return kernel;
+}
+
+/** Products of at least this many multiply-adds (and 16 rows) are split over the worker pool. */
+const PARALLEL_MIN = 1 << 21;
+
+/**
+ * kern.gemm over the pool when it is worth it and running (starting it, for the next products,
+ * when it is not yet). A failure of the pool discards this memory too (a stopping worker may
+ * still write into it): the next call makes a new kernel.
+ */
+function runGemm(
+  kern: Kernel,
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+) {
+  if (m >= 16 && m * n * k >= PARALLEL_MIN && poolWanted()) {
+    const pool = activePool(kern.mem);
+    if (pool) {
+      const rows = Math.max(4, ceil4(Math.ceil(m / (4 * poolThreads(pool)))));
+      try {
+        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows);
+      } catch (e) {
+        kernel = undefined;
+        throw e;
+      }
+      return;
+    }
+    void startPool(kern.module, kern.mem);
+  }
+  kern.gemm(a, b, c, m, n, k, alpha);
+}
+
+/** Test hook: forgets the kernel, so the next product instantiates it again (threads or not). */
+export function resetGemmKernel(): void {
+  kernel = undefined;
+}
+
+/** Starts the worker pool for the kernel now and resolves once its workers run (for tests). */
+export function startGemmPool(): Promise<void> {
+  const kern = getKernel();
+  return kern ? startPool(kern.module, kern.mem) : Promise.resolve();
+}
+
+/** Test hook: a pool job over the kernel whose workers fault (kind 2: throw, 3: exit, 4: hang). */
+export function faultGemmPool(kind: 2 | 3 | 4): void {
+  const kern = getKernel();
+  const pool = kern && activePool(kern.mem);
+  if (!kern || !pool) throw new Error('faultGemmPool: no running pool');
+  try {
+    parallelGemm(pool, kern.gemm, 0, 0, 0, 1024, 4, 0, 0, 4, kind);
+  } catch (e) {
+    kernel = undefined;
+    throw e;
+  }
 }
 
 /** Whether the WebAssembly kernel is in use (false: the JavaScript fallback). */
@@ -298,7 +382,7 @@ export function wasmGemm(
   kern.pack(hs * 8, hb * 8, k, np);
   heap.fill(0, hc, hc + mp * np);
   for (let i = 0; i < m; i++) heap.set(c.subarray(co + i * ldc, co + i * ldc + n), hc + i * np);
-  kern.gemm(ha * 8, hb * 8, hc * 8, mp, np, k, alpha);
+  runGemm(kern, ha * 8, hb * 8, hc * 8, mp, np, k, alpha);
   for (let i = 0; i < m; i++) c.set(heap.subarray(hc + i * np, hc + i * np + n), co + i * ldc);
   return true;
 }
