@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { getNumThreads, runningWorkers } from '../src/backends/cpu/pool.js';
+import { startGemmPool } from '../src/backends/cpu/wasm-gemm.js';
 import { type BenchCase, CASES, type CaseInput } from './cases.js';
 import { linagradCpu, linagradWebGPU } from './linagrad.js';
 import { NATIVE } from './native.js';
@@ -192,6 +194,12 @@ console.log(
   `node ${process.version}, ${cpu}, ${os.cpus().length} logical cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
 );
 console.log(`load average at start (1/5/15 min): ${load0}`);
+// The CPU pool starts by itself on the first large product; started here so that no case's
+// warm-up depends on when its workers came up.
+await startGemmPool();
+console.log(
+  `linagrad CPU threads: ${getNumThreads()} (${runningWorkers()} pool worker${runningWorkers() === 1 ? '' : 's'} running; LINAGRAD_NUM_THREADS or setNumThreads change it)`,
+);
 console.log(
   `median of timed runs after warm-up, libraries interleaved; per library and case: ≥${MIN_RUNS} runs and ${BUDGET_MS} ms (≤${MAX_RUNS} runs); skipped when one run is predicted > ${MAX_RUN_MS} ms`,
 );
