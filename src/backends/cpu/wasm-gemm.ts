@@ -16,63 +16,26 @@
 
 import { activePool, parallelGemm, poolThreads, poolWanted, startPool, threadsSupported } from './pool.js';
 
-// ---- a minimal WebAssembly encoder ------------------------------------------------------------
-
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-};
-const sleb = (v: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, ...uleb(d)],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  get: (l: number) => [0x20, ...uleb(l)],
-  set: (l: number) => [0x21, ...uleb(l)],
-  const: (v: number) => [0x41, ...sleb(v)],
-  eqz: [0x45],
-  geU: [0x4f],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  shl: [0x74],
-  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
-};
-/** memarg: alignment 2³ (the f64 data need not be 16-byte aligned), byte offset. */
-const memarg = (offset: number) => [3, ...uleb(offset)];
-const v128Load = (offset = 0) => op.simd(0, ...memarg(offset));
-const v128Store = (offset = 0) => op.simd(11, ...memarg(offset));
-const load64Splat = (offset = 0) => op.simd(10, ...memarg(offset));
-const f64x2Add = op.simd(240);
-const f64x2Splat = op.simd(20);
-const v128Zero = op.simd(12, ...new Array<number>(16).fill(0));
-const f64x2Mul = op.simd(242);
+import {
+  addTo,
+  assemble,
+  F64,
+  f64x2Add,
+  f64x2Mul,
+  f64x2Splat,
+  I32,
+  load64Splat,
+  name,
+  op,
+  section,
+  uleb,
+  V128,
+  v128Load,
+  v128Store,
+  v128Zero,
+  vec,
+} from './wasm-asm.js';
+import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
 // ---- the kernel ---------------------------------------------------------------------------------
 
@@ -83,18 +46,6 @@ const I32_LOCALS = 9;
 const ACC = 16; // acc 0..7: row r, columns 2h..2h+1 at ACC + 2r + h
 const [B0, B1, X, AV] = [24, 25, 26, 27];
 const V128_LOCALS = 12;
-
-/** local = local + value (i32). */
-const addTo = (l: number, value: number[]) => [...op.get(l), ...value, ...op.add, ...op.set(l)];
-
-/** A function body: its local declarations, then the instructions `write` emits. */
-function assemble(locals: number[], write: (emit: (...parts: number[][]) => void) => void): number[] {
-  const code = [...locals];
-  write((...parts) => {
-    for (const p of parts) code.push(...p);
-  });
-  return code;
-}
 
 function kernelBody(): number[] {
   return assemble(
@@ -195,6 +146,7 @@ const MAX_PAGES = 32768;
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const gemm = kernelBody();
   const pack = packBody();
+  const trsm = trsmBody();
   const params = (count: number, ...more: number[]) => [
     0x60,
     ...vec([...Array.from({ length: count }, () => [I32]), ...more.map((t) => [t])]),
@@ -202,17 +154,18 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([params(6, F64), params(4)])),
+    ...section(1, vec([params(6, F64), params(4), params(TRSM_PARAMS)])),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[0], [1]])),
+    ...section(3, vec([[0], [1], [2]])),
     ...section(
       7,
       vec([
         [...name('gemm'), 0x00, 0],
         [...name('pack'), 0x00, 1],
+        [...name('trsm'), 0x00, 2],
       ]),
     ),
     ...section(
@@ -220,6 +173,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       vec([
         [...uleb(gemm.length), ...gemm],
         [...uleb(pack.length), ...pack],
+        [...uleb(trsm.length), ...trsm],
       ]),
     ),
   ]);
@@ -230,7 +184,10 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void;
   pack: (src: number, dst: number, k: number, np: number) => void;
+  trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
   mem: WebAssembly.Memory;
+  /** A float64 view of all of mem (renewed when it grows). */
+  heap: Float64Array;
   module: WebAssembly.Module;
 }
 
@@ -244,7 +201,8 @@ function instantiate(shared: boolean): Kernel | null {
     : new WebAssembly.Memory({ initial: 1 });
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { mem } });
-  return { ...(inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack'>), mem, module };
+  const exports = inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack' | 'trsm'>;
+  return { ...exports, mem, heap: new Float64Array(mem.buffer), module };
 }
 
 /**
@@ -360,29 +318,91 @@ export function wasmGemm(
   const kern = getKernel();
   if (!kern) return false;
   const [mp, np] = [ceil4(m), ceil4(n)];
-  const doubles = mp * k + 2 * k * np + mp * np;
-  if (doubles * 8 > 2 ** 31) return false;
-  const need = doubles * 8 - kern.mem.buffer.byteLength;
-  if (need > 0) kern.mem.grow(Math.ceil(need / 65536));
-  const heap = new Float64Array(kern.mem.buffer);
+  const heap = heapOf(kern, mp * k + 2 * k * np + mp * np);
+  if (!heap) return false;
   // A (mp × k), packed B (k × np), C (mp × np), and B row-major (k × np) to pack from.
   const [ha, hb, hc, hs] = [0, mp * k, mp * k + k * np, mp * k + k * np + mp * np];
   for (let i = 0; i < m; i++) {
     const src = ao + i * ars;
     const dst = ha + i * k;
-    if (acs === 1) heap.set(a.subarray(src, src + k), dst);
+    if (acs === 1) copyRow(heap, dst, a, src, k);
     else for (let p = 0; p < k; p++) heap[dst + p] = a[src + p * acs]!;
   }
   heap.fill(0, ha + m * k, hb);
   for (let p = 0; p < k; p++) {
     const dst = hs + p * np;
-    heap.set(b.subarray(bo + p * ldb, bo + p * ldb + n), dst);
+    copyRow(heap, dst, b, bo + p * ldb, n);
     for (let j = n; j < np; j++) heap[dst + j] = 0;
   }
   kern.pack(hs * 8, hb * 8, k, np);
-  heap.fill(0, hc, hc + mp * np);
-  for (let i = 0; i < m; i++) heap.set(c.subarray(co + i * ldc, co + i * ldc + n), hc + i * np);
+  for (let i = 0; i < m; i++) {
+    const dst = hc + i * np;
+    copyRow(heap, dst, c, co + i * ldc, n);
+    for (let j = n; j < np; j++) heap[dst + j] = 0;
+  }
+  heap.fill(0, hc + m * np, hc + mp * np);
   runGemm(kern, ha * 8, hb * 8, hc * 8, mp, np, k, alpha);
-  for (let i = 0; i < m; i++) c.set(heap.subarray(hc + i * np, hc + i * np + n), co + i * ldc);
+  for (let i = 0; i < m; i++) copyRow(c, co + i * ldc, heap, hc + i * np, n);
+  return true;
+}
+
+/**
+ * dst[d0..d0+len) = src[s0..]: a loop for short rows (where subarray() + set() would allocate two
+ * objects per row), set() for long ones.
+ */
+function copyRow(dst: Float64Array, d0: number, src: Float64Array, s0: number, len: number): void {
+  if (len >= 64) dst.set(src.subarray(s0, s0 + len), d0);
+  else for (let j = 0; j < len; j++) dst[d0 + j] = src[s0 + j]!;
+}
+
+/** The kernel's memory as float64, holding at least `doubles` values (grown as needed). */
+function heapOf(kern: Kernel, doubles: number): Float64Array | null {
+  if (doubles * 8 > 2 ** 31) return null;
+  if (kern.heap.length < doubles) {
+    kern.mem.grow(Math.ceil((doubles * 8 - kern.heap.byteLength) / 65536));
+    kern.heap = new Float64Array(kern.mem.buffer);
+  }
+  return kern.heap;
+}
+
+/**
+ * Solves T·X = B in place (B := X) for a small n×n triangular T and B n×m with the arguments of
+ * triangular.ts trsmBase (non-`tri` form): T and B are copied into the kernel's memory (an upper
+ * T with rows and columns reversed, so that the kernel only solves lower triangles), solved there
+ * and B copied back. Returns false (doing nothing) without WebAssembly SIMD.
+ */
+export function wasmTrsm(
+  upper: boolean,
+  unit: boolean,
+  t: Float64Array,
+  to: number,
+  lda: number,
+  b: Float64Array,
+  bo: number,
+  ldb: number,
+  n: number,
+  m: number,
+): boolean {
+  const kern = getKernel();
+  if (!kern) return false;
+  const mp = ceil4(m);
+  const heap = heapOf(kern, n * n + n * mp);
+  if (!heap) return false;
+  const hb = n * n;
+  for (let i = 0; i < n; i++) {
+    const src = upper ? n - 1 - i : i;
+    const row = to + src * lda;
+    const dst = i * n;
+    if (upper) for (let s = 0; s <= i; s++) heap[dst + s] = t[row + (n - 1 - s)]!;
+    else for (let s = 0; s <= i; s++) heap[dst + s] = t[row + s]!;
+    const bd = hb + i * mp;
+    copyRow(heap, bd, b, bo + src * ldb, m);
+    for (let j = m; j < mp; j++) heap[bd + j] = 0;
+  }
+  kern.trsm(0, hb * 8, n, mp, unit ? 1 : 0);
+  for (let i = 0; i < n; i++) {
+    const dst = bo + (upper ? n - 1 - i : i) * ldb;
+    copyRow(b, dst, heap, hb + i * mp, m);
+  }
   return true;
 }
