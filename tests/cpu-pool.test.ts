@@ -94,6 +94,19 @@ describe.runIf(canThread)('worker pool', () => {
     expect(runningWorkers()).toBe(0);
   });
 
+  it.runIf(typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function')(
+    'starts on a large product even when the caller never yields to the event loop',
+    () => {
+      setNumThreads(1);
+      setNumThreads(2);
+      expect(runningWorkers()).toBe(0);
+      matmul(A, B).dispose(); // large: starts the pool (it runs single-threaded itself)
+      const until = Date.now() + 10_000;
+      while (runningWorkers() < 1 && Date.now() < until) matmul(A, B).dispose();
+      expect(runningWorkers()).toBe(1);
+    },
+  );
+
   it('gives bitwise the same matmul, inv and solve for 1 and 2 threads and without threads', async () => {
     setNumThreads(1);
     const one = products();

@@ -195,9 +195,26 @@ export function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory
   return p;
 }
 
+type WorkerThreads = typeof import('node:worker_threads');
+type Os = typeof import('node:os');
+
+/**
+ * node:worker_threads and node:os without waiting, where Node has process.getBuiltinModule
+ * (20.16+, 22.3+): then the workers start even while the caller computes without yielding.
+ */
+function builtinsNow(): [WorkerThreads, Os] | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  if (typeof get !== 'function') return null;
+  const wt = get('node:worker_threads') as WorkerThreads | undefined;
+  const os = get('node:os') as Os | undefined;
+  return wt && os ? [wt, os] : null;
+}
+
 async function spawnWorkers(g: Generation): Promise<void> {
   if (isNode()) {
-    const [{ Worker }, os] = await Promise.all([import('node:worker_threads'), import('node:os')]);
+    const [{ Worker }, os] =
+      builtinsNow() ?? (await Promise.all([import('node:worker_threads'), import('node:os')]));
     cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     coresKnown = true;
     if (gen !== g) return;
