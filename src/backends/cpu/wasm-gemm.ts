@@ -35,6 +35,7 @@ import {
   v128Zero,
   vec,
 } from './wasm-asm.js';
+import { rotBody } from './wasm-rot.js';
 import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
 // ---- the kernel ---------------------------------------------------------------------------------
@@ -147,6 +148,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const gemm = kernelBody();
   const pack = packBody();
   const trsm = trsmBody();
+  const rot = rotBody();
   const params = (count: number, ...more: number[]) => [
     0x60,
     ...vec([...Array.from({ length: count }, () => [I32]), ...more.map((t) => [t])]),
@@ -154,18 +156,19 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([params(6, F64), params(4), params(TRSM_PARAMS)])),
+    ...section(1, vec([params(6, F64), params(4), params(TRSM_PARAMS), params(3, F64, F64)])),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[0], [1], [2]])),
+    ...section(3, vec([[0], [1], [2], [3]])),
     ...section(
       7,
       vec([
         [...name('gemm'), 0x00, 0],
         [...name('pack'), 0x00, 1],
         [...name('trsm'), 0x00, 2],
+        [...name('rot'), 0x00, 3],
       ]),
     ),
     ...section(
@@ -174,6 +177,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         [...uleb(gemm.length), ...gemm],
         [...uleb(pack.length), ...pack],
         [...uleb(trsm.length), ...trsm],
+        [...uleb(rot.length), ...rot],
       ]),
     ),
   ]);
@@ -185,6 +189,7 @@ interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void;
   pack: (src: number, dst: number, k: number, np: number) => void;
   trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
+  rot: (pi: number, pj: number, len: number, c: number, s: number) => void;
   mem: WebAssembly.Memory;
   /** A float64 view of all of mem (renewed when it grows). */
   heap: Float64Array;
@@ -201,7 +206,7 @@ function instantiate(shared: boolean): Kernel | null {
     : new WebAssembly.Memory({ initial: 1 });
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { mem } });
-  const exports = inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack' | 'trsm'>;
+  const exports = inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack' | 'trsm' | 'rot'>;
   return { ...exports, mem, heap: new Float64Array(mem.buffer), module };
 }
 
@@ -405,4 +410,56 @@ export function wasmTrsm(
     copyRow(b, dst, heap, hb + i * mp, m);
   }
   return true;
+}
+
+/** Rotations of the rows of one matrix (see {@link rowRotators}). */
+export interface RowRotator {
+  /** Rows i and j ← [c s; −s c]·[row i; row j]. */
+  rotate(i: number, j: number, c: number, s: number): void;
+  /** Writes the rotated rows back into the matrix (a no-op for the JavaScript fallback). */
+  finish(): void;
+}
+
+/**
+ * Row rotators for row-major matrices (each rows × cols): with WebAssembly SIMD the matrices are
+ * copied into the kernel's memory (rows padded to a multiple of 4) and rotated there by `rot`
+ * until finish(); nothing else may use the kernel in between. Without it, the JavaScript loop on
+ * the matrix itself. Same results either way.
+ */
+export function rowRotators(mats: { data: Float64Array; rows: number; cols: number }[]): RowRotator[] {
+  const kern = getKernel();
+  const lds = mats.map((x) => ceil4(x.cols));
+  const total = mats.reduce((sum, x, i) => sum + x.rows * lds[i]!, 0);
+  const heap = kern ? heapOf(kern, total) : null;
+  if (!kern || !heap)
+    return mats.map(({ data, cols }) => ({
+      rotate: (i, j, c, s) => rotateRowsJs(data, i * cols, j * cols, cols, c, s),
+      finish: () => {},
+    }));
+  let base = 0;
+  return mats.map(({ data, rows, cols }, q) => {
+    const ld = lds[q]!;
+    const b0 = base;
+    base += rows * ld;
+    for (let i = 0; i < rows; i++) {
+      copyRow(heap, b0 + i * ld, data, i * cols, cols);
+      for (let j = cols; j < ld; j++) heap[b0 + i * ld + j] = 0;
+    }
+    const rot = kern.rot;
+    return {
+      rotate: (i, j, c, s) => rot((b0 + i * ld) * 8, (b0 + j * ld) * 8, ld, c, s),
+      finish: () => {
+        for (let i = 0; i < rows; i++) copyRow(data, i * cols, heap, b0 + i * ld, cols);
+      },
+    };
+  });
+}
+
+function rotateRowsJs(buf: Float64Array, oi: number, oj: number, len: number, c: number, s: number): void {
+  for (let t = 0; t < len; t++) {
+    const x = buf[oi + t]!;
+    const y = buf[oj + t]!;
+    buf[oi + t] = c * x + s * y;
+    buf[oj + t] = c * y - s * x;
+  }
 }

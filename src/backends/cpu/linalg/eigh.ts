@@ -2,17 +2,9 @@
  * Symmetric eigendecomposition: Householder tridiagonalisation followed by the implicit symmetric
  * QR iteration with Wilkinson shifts (Golub & Van Loan, Matrix Computations, §8.3).
  */
-import {
-  type FloatArray,
-  givens,
-  householder,
-  hypot,
-  INFO_NONFINITE,
-  pow2Scale,
-  refl,
-  rot,
-  rotateRows,
-} from './qr.js';
+
+import { type RowRotator, rowRotators } from '../wasm-gemm.js';
+import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per row (LAPACK dsteqr uses 30·n too). */
@@ -85,7 +77,9 @@ export function eigh(
     if (scale !== 1) for (let t = 0; t < n * n; t++) s[t] *= scale;
     tridiagonalize(s, n, d, e, tau, p);
     if (wt !== null) formQt(s, n, tau, wt);
-    info[b] = tridiagonalQr(d, e, n, wt);
+    const rr = wt !== null ? rowRotators([{ data: wt, rows: n, cols: n }])[0]! : null;
+    info[b] = tridiagonalQr(d, e, n, rr);
+    rr?.finish();
     // Sort ascending (insertion sort on indices: stable, O(n²) worst case, n is small here).
     for (let i = 0; i < n; i++) {
       const pi = i;
@@ -204,9 +198,9 @@ function negligible(d: Float64Array, e: Float64Array, i: number): boolean {
 /**
  * Implicit symmetric QR with Wilkinson shifts on the tridiagonal (d, e), deflating from the
  * bottom. Each rotation T ← R T Rᵀ on indices (k, k+1) is also applied to rows k, k+1 of wt
- * (= Vᵀ) when given. Returns 0, or the number of unconverged off-diagonals after the step limit.
+ * (= Vᵀ, through a row rotator: WebAssembly SIMD where available) when given. Returns 0, or the number of unconverged off-diagonals after the step limit.
  */
-function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: Float64Array | null): number {
+function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: RowRotator | null): number {
   const maxSteps = MAX_STEPS_PER_ROW * n;
   let steps = 0;
   let h = n - 1;
@@ -248,7 +242,7 @@ function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: Float64A
         e[k + 1] *= c;
         x = e[k];
       }
-      if (wt !== null) rotateRows(wt, k * n, (k + 1) * n, n, c, sn);
+      if (wt !== null) wt.rotate(k, k + 1, c, sn);
     }
   }
   return 0;

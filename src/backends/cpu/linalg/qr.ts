@@ -108,23 +108,6 @@ export function givens(y: number, z: number): void {
   }
 }
 
-/** Rows i and j (offsets oi, oj, length len) ← [c s; −s c]·[row_i; row_j]. */
-export function rotateRows(
-  buf: Float64Array,
-  oi: number,
-  oj: number,
-  len: number,
-  c: number,
-  s: number,
-): void {
-  for (let t = 0; t < len; t++) {
-    const x = buf[oi + t];
-    const y = buf[oj + t];
-    buf[oi + t] = c * x + s * y;
-    buf[oj + t] = c * y - s * x;
-  }
-}
-
 /**
  * Power of two p such that amax·p ∈ [1, 2) (clamped to the normal range), used to scale a matrix
  * exactly before an iteration so that squares of its entries neither overflow nor underflow.

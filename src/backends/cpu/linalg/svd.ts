@@ -3,6 +3,8 @@
  * the implicit shifted QR iteration on the bidiagonal (Golub & Van Loan, Matrix Computations,
  * §8.6), with explicit handling of zero diagonal entries.
  */
+
+import { type RowRotator, rowRotators } from '../wasm-gemm.js';
 import {
   applyRight,
   type FloatArray,
@@ -13,7 +15,6 @@ import {
   pow2Scale,
   refl,
   rot,
-  rotateRows,
 } from './qr.js';
 
 const EPS = 2 ** -52;
@@ -109,7 +110,16 @@ export function svd(
       for (let i = 0; i < q; i++) wv[i * q + i] = 1;
       for (let k = q - 3; k >= 0; k--) applyRight(wv, q, vr, k * q, k + 1, q, k + 1, q, tauR[k]);
     }
-    info[b] = bidiagonalQr(d, e, q, p, wu, wv);
+    const [ru, rv] =
+      wu !== null && wv !== null
+        ? rowRotators([
+            { data: wu, rows: c, cols: p },
+            { data: wv, rows: q, cols: q },
+          ])
+        : [null, null];
+    info[b] = bidiagonalQr(d, e, q, p, ru ?? null, rv ?? null);
+    ru?.finish();
+    rv?.finish();
     // Make the singular values non-negative (flip the matching row of Vᵀ), sort descending.
     for (let i = 0; i < q; i++) {
       if (d[i] < 0) {
@@ -229,8 +239,8 @@ function bidiagonalQr(
   e: Float64Array,
   q: number,
   p: number,
-  wu: Float64Array | null,
-  wv: Float64Array | null,
+  wu: RowRotator | null,
+  wv: RowRotator | null,
 ): number {
   let bnorm = 0;
   for (let i = 0; i < q; i++) bnorm = Math.max(bnorm, Math.abs(d[i]), i < q - 1 ? Math.abs(e[i]) : 0);
@@ -267,7 +277,7 @@ function bidiagonalQr(
             f = -rot.s * e[j];
             e[j] *= rot.c;
           }
-          if (wu !== null) rotateRows(wu, j * p, z * p, p, rot.c, rot.s);
+          if (wu !== null) wu.rotate(j, z, rot.c, rot.s);
         }
       } else {
         let f = e[h - 1];
@@ -279,7 +289,7 @@ function bidiagonalQr(
             f = -rot.s * e[j - 1];
             e[j - 1] *= rot.c;
           }
-          if (wv !== null) rotateRows(wv, j * q, h * q, q, rot.c, rot.s);
+          if (wv !== null) wv.rotate(j, h, rot.c, rot.s);
         }
       }
       continue;
@@ -310,7 +320,7 @@ function bidiagonalQr(
       e[k] = c * ek - sn * dk;
       const bulge = sn * d[k + 1];
       d[k + 1] *= c;
-      if (wv !== null) rotateRows(wv, k * q, (k + 1) * q, q, c, sn);
+      if (wv !== null) wv.rotate(k, k + 1, c, sn);
       // Left rotation on rows (k, k+1) removes the bulge B[k+1][k].
       givens(d[k], bulge);
       c = rot.c;
@@ -325,7 +335,7 @@ function bidiagonalQr(
         e[k + 1] *= c;
         y = e[k];
       }
-      if (wu !== null) rotateRows(wu, k * p, (k + 1) * p, p, c, sn);
+      if (wu !== null) wu.rotate(k, k + 1, c, sn);
     }
   }
   return 0;
