@@ -117,7 +117,7 @@ export function svd(
             { data: wv, rows: q, cols: q },
           ])
         : [null, null];
-    info[b] = bidiagonalQr(d, e, q, p, ru ?? null, rv ?? null);
+    info[b] = bidiagonalQr(d, e, q, ru ?? null, rv ?? null);
     ru?.finish();
     rv?.finish();
     // Make the singular values non-negative (flip the matching row of Vᵀ), sort descending.
@@ -238,7 +238,6 @@ function bidiagonalQr(
   d: Float64Array,
   e: Float64Array,
   q: number,
-  p: number,
   wu: RowRotator | null,
   wv: RowRotator | null,
 ): number {
