@@ -5,6 +5,7 @@
 
 import { type RowRotator, rowRotators } from '../wasm-gemm.js';
 import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
+import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per row (LAPACK dsteqr uses 30·n too). */
@@ -171,9 +172,17 @@ function tridiagonalize(
 
 /**
  * wt ← Qᵀ = H_{n−3} ⋯ H_0, accumulated backwards by right multiplication (wt ← wt·H_k), which
- * only changes the block [k+1.., k+1..]. Row-contiguous dot products and updates.
+ * only changes the block [k+1.., k+1..]. Row-contiguous dot products and updates; for large n,
+ * in blocks of reflectors through GEMM (qr-blocked.ts).
  */
 function formQt(s: Float64Array, n: number, tau: Float64Array, wt: Float64Array): void {
+  if (n - 2 >= REFLECTOR_BLOCKED_MIN) {
+    // Q = H_0⋯H_{n−3} by blocks of reflectors in GEMM, then wt = Qᵀ.
+    const qm = new Float64Array(n * n);
+    reflectorProduct(s, n, 1, n - 2, tau, n, n, qm, 0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) wt[j * n + i] = qm[i * n + j]!;
+    return;
+  }
   wt.fill(0);
   for (let i = 0; i < n; i++) wt[i * n + i] = 1;
   for (let k = n - 3; k >= 0; k--) {

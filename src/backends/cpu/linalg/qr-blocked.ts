@@ -116,3 +116,47 @@ export function blockedQ(panels: Panel[], m: number, qCols: number, q: Float64Ar
     applyBlock(p, m - p.j0, q, qo + p.j0 * qCols + p.j0, qCols, qCols - p.j0, false);
   }
 }
+
+/** Products of reflectors with at least this many of them are formed blocked. */
+export const REFLECTOR_BLOCKED_MIN = 48;
+
+/**
+ * out (len × cols, row-major at oo) ← H_0⋯H_{count−1}·E_cols, the first `cols` columns of the
+ * product of reflectors H_k = I − τ_k·u·uᵀ, where u acts on indices k + shift .. len−1 and is
+ * stored (u[0] = 1) at refl[k·ld + k + shift ..]: the orthogonal factors of eigh's
+ * tridiagonalisation (shift 1) and svd's bidiagonalisation (shift 0 and 1), in panels of QR_NB
+ * reflectors applied last to first by GEMM (as blockedQ).
+ */
+export function reflectorProduct(
+  refl: Float64Array,
+  ld: number,
+  shift: number,
+  count: number,
+  taus: Float64Array,
+  len: number,
+  cols: number,
+  out: Float64Array,
+  oo: number,
+): void {
+  const panels: Panel[] = [];
+  for (let j0 = 0; j0 < count; j0 += QR_NB) {
+    const jb = Math.min(QR_NB, count - j0);
+    const start = j0 + shift;
+    const mr = len - start;
+    const vt = new Float64Array(jb * mr);
+    for (let c = 0; c < jb; c++) {
+      const src = (j0 + c) * ld + start;
+      vt[c * mr + c] = 1;
+      for (let i = c + 1; i < mr; i++) vt[c * mr + i] = refl[src + i]!;
+    }
+    const t = new Float64Array(jb * jb);
+    formT(vt, jb, mr, taus.subarray(j0, j0 + jb), t);
+    panels.push({ j0: start, jb, vt, t });
+  }
+  out.fill(0, oo, oo + len * cols);
+  for (let i = 0; i < Math.min(len, cols); i++) out[oo + i * cols + i] = 1;
+  for (let b = panels.length - 1; b >= 0; b--) {
+    const p = panels[b]!;
+    applyBlock(p, len - p.j0, out, oo + p.j0 * cols + p.j0, cols, cols - p.j0, false);
+  }
+}

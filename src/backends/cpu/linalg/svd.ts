@@ -16,6 +16,7 @@ import {
   refl,
   rot,
 } from './qr.js';
+import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per singular value. */
@@ -103,12 +104,21 @@ export function svd(
     if (wu !== null && wv !== null) {
       // WU = first c rows of Ubᵀ = H_{q−1}⋯H_0 and WV = Vbᵀ = G_{q−3}⋯G_0, accumulated backwards
       // by right multiplication: at step k only the block [k.., k..] (resp. [k+1.., k+1..]) changes.
-      wu.fill(0);
-      for (let i = 0; i < c; i++) wu[i * p + i] = 1;
-      for (let k = q - 1; k >= 0; k--) applyRight(wu, p, ul, k * p, k, c, k, p, tauL[k]);
-      wv.fill(0);
-      for (let i = 0; i < q; i++) wv[i * q + i] = 1;
-      for (let k = q - 3; k >= 0; k--) applyRight(wv, q, vr, k * q, k + 1, q, k + 1, q, tauR[k]);
+      if (q >= REFLECTOR_BLOCKED_MIN) {
+        // The same products by blocks of reflectors in GEMM: Ub·E_c and Vb, then transposed.
+        const x = new Float64Array(p * Math.max(c, q));
+        reflectorProduct(ul, p, 0, q, tauL, p, c, x, 0);
+        for (let r = 0; r < p; r++) for (let i = 0; i < c; i++) wu[i * p + r] = x[r * c + i]!;
+        reflectorProduct(vr, q, 1, Math.max(q - 2, 0), tauR, q, q, x, 0);
+        for (let r = 0; r < q; r++) for (let i = 0; i < q; i++) wv[i * q + r] = x[r * q + i]!;
+      } else {
+        wu.fill(0);
+        for (let i = 0; i < c; i++) wu[i * p + i] = 1;
+        for (let k = q - 1; k >= 0; k--) applyRight(wu, p, ul, k * p, k, c, k, p, tauL[k]);
+        wv.fill(0);
+        for (let i = 0; i < q; i++) wv[i * q + i] = 1;
+        for (let k = q - 3; k >= 0; k--) applyRight(wv, q, vr, k * q, k + 1, q, k + 1, q, tauR[k]);
+      }
     }
     const [ru, rv] =
       wu !== null && wv !== null
