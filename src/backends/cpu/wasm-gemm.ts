@@ -35,6 +35,7 @@ import {
   v128Zero,
   vec,
 } from './wasm-asm.js';
+import { colaccBody, dotaxpyBody, rank1Body } from './wasm-level2.js';
 import { rotBody } from './wasm-rot.js';
 import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
@@ -149,6 +150,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const pack = packBody();
   const trsm = trsmBody();
   const rot = rotBody();
+  const level2 = [colaccBody(), rank1Body(), dotaxpyBody()];
   const params = (count: number, ...more: number[]) => [
     0x60,
     ...vec([...Array.from({ length: count }, () => [I32]), ...more.map((t) => [t])]),
@@ -156,12 +158,15 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([params(6, F64), params(4), params(TRSM_PARAMS), params(3, F64, F64)])),
+    ...section(
+      1,
+      vec([params(6, F64), params(4), params(TRSM_PARAMS), params(3, F64, F64), params(6), params(5, F64)]),
+    ),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[0], [1], [2], [3]])),
+    ...section(3, vec([[0], [1], [2], [3], [4], [0], [5]])),
     ...section(
       7,
       vec([
@@ -169,6 +174,9 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('pack'), 0x00, 1],
         [...name('trsm'), 0x00, 2],
         [...name('rot'), 0x00, 3],
+        [...name('colacc'), 0x00, 4],
+        [...name('rank1'), 0x00, 5],
+        [...name('dotaxpy'), 0x00, 6],
       ]),
     ),
     ...section(
@@ -178,6 +186,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         [...uleb(pack.length), ...pack],
         [...uleb(trsm.length), ...trsm],
         [...uleb(rot.length), ...rot],
+        ...level2.map((body) => [...uleb(body.length), ...body]),
       ]),
     ),
   ]);
@@ -190,6 +199,9 @@ interface Kernel {
   pack: (src: number, dst: number, k: number, np: number) => void;
   trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
   rot: (pi: number, pj: number, len: number, c: number, s: number) => void;
+  colacc: (m: number, ld: number, u: number, rows: number, acc: number, len: number) => void;
+  rank1: (m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number) => void;
+  dotaxpy: (m: number, ld: number, v: number, rows: number, len: number, tau: number) => void;
   mem: WebAssembly.Memory;
   /** A float64 view of all of mem (renewed when it grows). */
   heap: Float64Array;
@@ -206,7 +218,10 @@ function instantiate(shared: boolean): Kernel | null {
     : new WebAssembly.Memory({ initial: 1 });
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { mem } });
-  const exports = inst.exports as unknown as Pick<Kernel, 'gemm' | 'pack' | 'trsm' | 'rot'>;
+  const exports = inst.exports as unknown as Pick<
+    Kernel,
+    'gemm' | 'pack' | 'trsm' | 'rot' | 'colacc' | 'rank1' | 'dotaxpy'
+  >;
   return { ...exports, mem, heap: new Float64Array(mem.buffer), module };
 }
 
@@ -462,4 +477,33 @@ function rotateRowsJs(buf: Float64Array, oi: number, oj: number, len: number, c:
     buf[oi + t] = c * x + s * y;
     buf[oj + t] = c * y - s * x;
   }
+}
+
+/**
+ * The level-2 kernels of wasm-level2.ts on the kernel's memory, addressed in doubles (offsets and
+ * leading dims; `len` even), with a float64 view `heap` of at least `doubles` values. The view
+ * is valid until the next product or solve in WebAssembly (which may grow the memory), so a
+ * caller keeps its work in it only while it calls nothing else. Null without WebAssembly SIMD.
+ */
+export interface Level2 {
+  heap: Float64Array;
+  /** acc[j] = Σ_i u[i]·M[i][j]. */
+  colacc(m: number, ld: number, u: number, rows: number, acc: number, len: number): void;
+  /** M[i][j] −= (τ·u[i])·acc[j]. */
+  rank1(m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number): void;
+  /** Per row: d = τ·(M[i]·v); M[i][j] −= d·v[j]. */
+  dotaxpy(m: number, ld: number, v: number, rows: number, len: number, tau: number): void;
+}
+
+export function level2Workspace(doubles: number): Level2 | null {
+  const kern = getKernel();
+  const heap = kern ? heapOf(kern, doubles) : null;
+  if (!kern || !heap) return null;
+  const { colacc, rank1, dotaxpy } = kern;
+  return {
+    heap,
+    colacc: (m, ld, u, rows, acc, len) => colacc(m * 8, ld * 8, u * 8, rows, acc * 8, len),
+    rank1: (m, ld, u, rows, acc, len, tau) => rank1(m * 8, ld * 8, u * 8, rows, acc * 8, len, tau),
+    dotaxpy: (m, ld, v, rows, len, tau) => dotaxpy(m * 8, ld * 8, v * 8, rows, len, tau),
+  };
 }

@@ -4,7 +4,7 @@
  * §8.6), with explicit handling of zero diagonal entries.
  */
 
-import { type RowRotator, rowRotators } from '../wasm-gemm.js';
+import { level2Workspace, type RowRotator, rowRotators } from '../wasm-gemm.js';
 import {
   applyRight,
   type FloatArray,
@@ -169,6 +169,64 @@ export function svd(
   }
 }
 
+/** Matrices with at least this many columns are bidiagonalised with the WebAssembly kernels. */
+const WASM_BIDIAG_MIN = 24;
+
+/**
+ * {@link bidiagonalize} with the matrix in the WebAssembly kernel's memory (rows padded to an
+ * even length) and its two level-2 updates per reflector in WebAssembly SIMD (wasm-level2.ts).
+ * The updates start at an even column: the one extra column k they then touch is never read
+ * again (the left update), or meets a zero in the right reflector (the right update). `mat` is
+ * left as it was. Returns false when the kernels are unavailable.
+ */
+function bidiagonalizeWasm(
+  mat: Float64Array,
+  p: number,
+  q: number,
+  d: Float64Array,
+  e: Float64Array,
+  ul: Float64Array,
+  vr: Float64Array,
+  tauL: Float64Array,
+  tauR: Float64Array,
+): boolean {
+  const ld = (q + 1) & ~1;
+  const [U, V, ACC] = [p * ld, p * ld + p, p * ld + p + ld];
+  const w = level2Workspace(ACC + ld);
+  if (w === null) return false;
+  const h = w.heap;
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < q; j++) h[i * ld + j] = mat[i * q + j];
+    if (ld > q) h[i * ld + q] = 0;
+  }
+  for (let k = 0; k < q; k++) {
+    const lb = k * p;
+    for (let i = k; i < p; i++) ul[lb + i] = h[i * ld + k];
+    householder(ul, lb + k, p - k);
+    tauL[k] = refl.tau;
+    d[k] = refl.beta;
+    const c0 = (k + 1) & ~1;
+    if (refl.tau !== 0 && k + 1 < q) {
+      for (let i = k; i < p; i++) h[U + i - k] = ul[lb + i];
+      w.colacc(k * ld + c0, ld, U, p - k, ACC, ld - c0);
+      w.rank1(k * ld + c0, ld, U, p - k, ACC, ld - c0, refl.tau);
+    }
+    tauR[k] = 0;
+    if (k === q - 2) e[k] = h[k * ld + k + 1];
+    if (k >= q - 2) continue;
+    const vb = k * q;
+    for (let j = k + 1; j < q; j++) vr[vb + j] = h[k * ld + j];
+    householder(vr, vb + k + 1, q - k - 1);
+    tauR[k] = refl.tau;
+    e[k] = refl.beta;
+    if (refl.tau !== 0) {
+      for (let j = c0; j < ld; j++) h[V + j - c0] = j > k && j < q ? vr[vb + j] : 0;
+      w.dotaxpy((k + 1) * ld + c0, ld, V, p - k - 1, ld - c0, refl.tau);
+    }
+  }
+  return true;
+}
+
 /**
  * Householder bidiagonalisation M = Ub·B·Vbᵀ of the p×q matrix (p ≥ q): B upper bidiagonal with
  * diagonal d and superdiagonal e. Left reflector k (rows k..p−1) goes to ul row k, right reflector
@@ -186,6 +244,7 @@ function bidiagonalize(
   tauR: Float64Array,
   acc: Float64Array,
 ): void {
+  if (q >= WASM_BIDIAG_MIN && bidiagonalizeWasm(mat, p, q, d, e, ul, vr, tauL, tauR)) return;
   for (let k = 0; k < q; k++) {
     const lb = k * p;
     for (let i = k; i < p; i++) ul[lb + i] = mat[i * q + k];
