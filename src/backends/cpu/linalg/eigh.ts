@@ -3,7 +3,7 @@
  * QR iteration with Wilkinson shifts (Golub & Van Loan, Matrix Computations, §8.3).
  */
 
-import { type RowRotator, rowRotators } from '../wasm-gemm.js';
+import { level2Workspace, type RowRotator, rowRotators } from '../wasm-gemm.js';
 import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
 import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
@@ -126,6 +126,7 @@ function tridiagonalize(
   tau: Float64Array,
   p: Float64Array,
 ): void {
+  if (n >= WASM_TRIDIAG_MIN && tridiagonalizeWasm(s, n, d, e, tau)) return;
   for (let k = 0; k < n - 2; k++) {
     const rk = k * n;
     d[k] = s[rk + k];
@@ -168,6 +169,81 @@ function tridiagonalize(
     e[n - 2] = s[(n - 1) * n + n - 2];
   }
   if (n >= 1) d[n - 1] = s[n * n - 1];
+}
+
+/** Matrices of at least this order are tridiagonalised with the WebAssembly kernels. */
+const WASM_TRIDIAG_MIN = 24;
+
+/**
+ * {@link tridiagonalize} on the full symmetric matrix held in the WebAssembly kernel's memory
+ * (rows padded to an even length): per reflector, p = τ·A₂₂·u by colacc (A₂₂ is symmetric, so
+ * uᵀA₂₂ = (A₂₂u)ᵀ) and A₂₂ −= u·wᵀ + w·uᵀ by two rank1 calls (wasm-level2.ts), twice the flops of
+ * the lower-triangle loops but in SIMD. The updates start at an even column; the extra column k
+ * they may touch meets zeros in u and w and stays as it is. Reflectors, d, e and tau come out as
+ * from the JavaScript loops (s gets the reflectors back). False when the kernels are unavailable.
+ */
+function tridiagonalizeWasm(
+  s: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): boolean {
+  const ld = (n + 1) & ~1;
+  const [UR, UC, WR, WC, PC] = [
+    n * ld,
+    n * ld + n,
+    n * ld + n + ld,
+    n * ld + 2 * n + ld,
+    n * ld + 2 * n + 2 * ld,
+  ];
+  const w = level2Workspace(PC + ld);
+  if (w === null) return false;
+  const h = w.heap;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      h[i * ld + j] = s[i * n + j];
+      h[j * ld + i] = s[i * n + j];
+    }
+    if (ld > n) h[i * ld + n] = 0;
+  }
+  for (let k = 0; k < n - 2; k++) {
+    const rk = k * n;
+    d[k] = h[k * ld + k];
+    for (let i = k + 1; i < n; i++) s[rk + i] = h[i * ld + k];
+    householder(s, rk + k + 1, n - k - 1);
+    const t = refl.tau;
+    tau[k] = t;
+    e[k] = refl.beta;
+    if (t === 0) continue;
+    const c0 = (k + 1) & ~1;
+    const rows = n - k - 1;
+    const len = ld - c0;
+    // u by rows (k+1..n) and by columns (c0..ld, zero outside k+1..n).
+    for (let i = k + 1; i < n; i++) h[UR + i - k - 1] = s[rk + i];
+    for (let j = c0; j < ld; j++) h[UC + j - c0] = j > k && j < n ? s[rk + j] : 0;
+    const m0 = (k + 1) * ld + c0;
+    w.colacc(m0, ld, UR, rows, PC, len); // (A₂₂u) by columns
+    let pu = 0;
+    for (let j = k + 1; j < n; j++) {
+      h[PC + j - c0] *= t;
+      pu += h[PC + j - c0] * s[rk + j];
+    }
+    const kk = 0.5 * t * pu;
+    for (let j = c0; j < ld; j++) {
+      const wj = j > k && j < n ? h[PC + j - c0] - kk * s[rk + j] : 0;
+      h[WC + j - c0] = wj;
+      if (j > k && j < n) h[WR + j - k - 1] = wj;
+    }
+    w.rank1(m0, ld, UR, rows, WC, len, 1);
+    w.rank1(m0, ld, WR, rows, UC, len, 1);
+  }
+  if (n >= 2) {
+    d[n - 2] = h[(n - 2) * ld + n - 2];
+    e[n - 2] = h[(n - 1) * ld + n - 2];
+  }
+  if (n >= 1) d[n - 1] = h[(n - 1) * ld + n - 1];
+  return true;
 }
 
 /**
