@@ -3,10 +3,11 @@
  * carry the eigenvector and singular-vector updates of eigh and svd: bitwise the same as the
  * plain loop x ← c·x + s·y, y ← c·y − s·x (same operations in the same order), for any column
  * count (rows padded to a multiple of 4 in the kernel's memory), two matrices at once, and
- * nothing of a matrix changes before finish().
+ * nothing of a matrix changes before finish(); rows shorter than 16 take the JavaScript loop,
+ * with the same results.
  */
 import { describe, expect, it } from 'vitest';
-import { rowRotators, wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
+import { rowRotators, WASM_ROT_MIN, wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
 
 function random(count: number, seed: number): Float64Array {
   let s = seed >>> 0;
@@ -58,7 +59,9 @@ describe.runIf(wasmGemmAvailable())('WebAssembly row rotations', () => {
         if (opsA[q]![0] !== opsA[q]![1]) ra!.rotate(...opsA[q]!);
         rb!.rotate(...opsB[q]!);
       }
-      expect(a).toEqual(a0); // untouched until finish()
+      // In the kernel's memory (a pair with a row of 16+): untouched until finish(). Shorter rows
+      // are rotated in place by the JavaScript loop.
+      if (Math.max(cols, cols2) >= WASM_ROT_MIN) expect(a).toEqual(a0);
       ra!.finish();
       rb!.finish();
       reference(

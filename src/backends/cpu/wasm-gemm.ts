@@ -442,15 +442,11 @@ export interface RowRotator {
  * the matrix itself. Same results either way.
  */
 export function rowRotators(mats: { data: Float64Array; rows: number; cols: number }[]): RowRotator[] {
-  const kern = getKernel();
+  const kern = mats.some((x) => x.cols >= WASM_ROT_MIN) ? getKernel() : null;
   const lds = mats.map((x) => ceil4(x.cols));
   const total = mats.reduce((sum, x, i) => sum + x.rows * lds[i]!, 0);
   const heap = kern ? heapOf(kern, total) : null;
-  if (!kern || !heap)
-    return mats.map(({ data, cols }) => ({
-      rotate: (i, j, c, s) => rotateRowsJs(data, i * cols, j * cols, cols, c, s),
-      finish: () => {},
-    }));
+  if (!kern || !heap) return mats.map(({ data, cols }) => jsRowRotator(data, cols));
   let base = 0;
   return mats.map(({ data, rows, cols }, q) => {
     const ld = lds[q]!;
@@ -468,6 +464,20 @@ export function rowRotators(mats: { data: Float64Array; rows: number; cols: numb
       },
     };
   });
+}
+
+/**
+ * Rows shorter than this are rotated by the JavaScript loop: for them copying into the kernel's
+ * memory and calling across costs more than it saves (batches of 4×4 eigh/svd).
+ */
+export const WASM_ROT_MIN = 16;
+
+/** The JavaScript row rotator on `data` itself (finish() does nothing); reusable. */
+export function jsRowRotator(data: Float64Array, cols: number): RowRotator {
+  return {
+    rotate: (i, j, c, s) => rotateRowsJs(data, i * cols, j * cols, cols, c, s),
+    finish: () => {},
+  };
 }
 
 function rotateRowsJs(buf: Float64Array, oi: number, oj: number, len: number, c: number, s: number): void {

@@ -3,7 +3,7 @@
  * QR iteration with Wilkinson shifts (Golub & Van Loan, Matrix Computations, §8.3).
  */
 
-import { level2Workspace, type RowRotator, rowRotators } from '../wasm-gemm.js';
+import { jsRowRotator, level2Workspace, type RowRotator, rowRotators, WASM_ROT_MIN } from '../wasm-gemm.js';
 import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
 import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
@@ -54,6 +54,7 @@ export function eigh(
   const p = new Float64Array(n);
   const perm = new Int32Array(n);
   const wt = computeVectors ? new Float64Array(n * n) : null; // Vᵀ: row j = eigenvector j
+  const smallRot = wt !== null && n < WASM_ROT_MIN ? jsRowRotator(wt, n) : null; // made once
   for (let b = 0; b < batch; b++) {
     const off = b * n * n;
     // Read the chosen triangle into the lower triangle of s; check finiteness; find max |a_ij|.
@@ -78,7 +79,7 @@ export function eigh(
     if (scale !== 1) for (let t = 0; t < n * n; t++) s[t] *= scale;
     tridiagonalize(s, n, d, e, tau, p);
     if (wt !== null) formQt(s, n, tau, wt);
-    const rr = wt !== null ? rowRotators([{ data: wt, rows: n, cols: n }])[0]! : null;
+    const rr = wt === null ? null : (smallRot ?? rowRotators([{ data: wt, rows: n, cols: n }])[0]!);
     info[b] = tridiagonalQr(d, e, n, rr);
     rr?.finish();
     // Sort ascending (insertion sort on indices: stable, O(n²) worst case, n is small here).

@@ -4,7 +4,7 @@
  * §8.6), with explicit handling of zero diagonal entries.
  */
 
-import { level2Workspace, type RowRotator, rowRotators } from '../wasm-gemm.js';
+import { jsRowRotator, level2Workspace, type RowRotator, rowRotators, WASM_ROT_MIN } from '../wasm-gemm.js';
 import {
   applyRight,
   type FloatArray,
@@ -78,6 +78,11 @@ export function svd(
   const perm = new Int32Array(q);
   const wu = computeUV ? new Float64Array(c * p) : null;
   const wv = computeUV ? new Float64Array(q * q) : null;
+  // Small matrices: the JavaScript rotators, made once for the whole batch.
+  const small =
+    wu !== null && wv !== null && p < WASM_ROT_MIN
+      ? ([jsRowRotator(wu, p), jsRowRotator(wv, q)] as const)
+      : null;
   for (let b = 0; b < batch; b++) {
     const off = b * m * n;
     let amax = 0;
@@ -121,12 +126,13 @@ export function svd(
       }
     }
     const [ru, rv] =
-      wu !== null && wv !== null
+      small ??
+      (wu !== null && wv !== null
         ? rowRotators([
             { data: wu, rows: c, cols: p },
             { data: wv, rows: q, cols: q },
           ])
-        : [null, null];
+        : [null, null]);
     info[b] = bidiagonalQr(d, e, q, ru ?? null, rv ?? null);
     ru?.finish();
     rv?.finish();
