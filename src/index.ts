@@ -5,6 +5,7 @@ import { isTensor, type Tensor } from './tensor.js';
 export type { BackwardContext, BackwardFn, GradHook, Tuple } from './autograd/index.js';
 export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
 export type { Device, StorageDType } from './backends/backend.js';
+export { setNumThreads } from './backends/cpu/pool.js';
 export {
   getWebGPUInfo,
   initWebGPU,
