@@ -9,7 +9,7 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
-import { checkFloat, checkMatrix, checkSquare } from './common.js';
+import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { checkConvergence, diagnosticActive, reportIllDefined } from './guards.js';
 import { type ToleranceArg, withTolerances } from './tolerance-args.js';
 
@@ -316,9 +316,11 @@ export function pinvParts(A: Tensor, op: string, attrs: PinvAttrs): { P: Tensor;
  */
 export function pinv(A: Tensor, opts: PinvOptions = {}): Tensor {
   const op = 'linalg.pinv';
+  const hermitian = boolOption(op, 'hermitian', opts.hermitian, false);
+  if (hermitian) checkSquare(op, A);
   return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
     const tol = resolveTolerances(op, a, atol, rtol);
-    const { P, S, rank } = pinvParts(a, op, { ...tol, hermitian: opts.hermitian ?? false });
+    const { P, S, rank } = pinvParts(a, op, { ...tol, hermitian });
     if (!P.requiresGrad) S.dispose();
     rank.dispose();
     return P;
