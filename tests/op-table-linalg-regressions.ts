@@ -1,0 +1,210 @@
+/**
+ * Regression cases from the fuzz suite (tests/fuzz/): one minimal case for each bug it found.
+ * - `regressionErrors`: error inputs, merged by entry name into the op table's entries
+ *   (op-table-linalg.ts), so they run on the cpu and WebGPU with the other error cases;
+ * - `regressionCases`: inputs judged by the fuzz oracle (backward error, NaN propagation, shapes)
+ *   on the listed devices, run by tests/fuzz.test.ts.
+ */
+import type { ErrorCase } from '../gradcheck/index.js';
+import { choleskyInverse, linalg } from '../src/index.js';
+import type { FuzzDevice } from './fuzz/gen.js';
+import type { FuzzCase } from './fuzz/runner.js';
+
+const typeError = (desc: string, call: ErrorCase['call'], message: RegExp): ErrorCase => ({
+  desc,
+  call,
+  message,
+  type: TypeError,
+});
+
+/**
+ * Wrongly typed boolean options were read by JavaScript truthiness ('false' meant true): now a
+ * TypeError that names the op and the option.
+ */
+export const regressionErrors: Record<string, ErrorCase[]> = {
+  'linalg.cholesky': [
+    typeError(
+      "upper = 'false' (a string)",
+      (mk) => linalg.cholesky(mk([2, 2]), { upper: 'false' as never }),
+      /^linalg\.cholesky: upper must be true or false, got "false"$/,
+    ),
+  ],
+  'linalg.choleskyEx (L)': [
+    typeError(
+      'upper = 0',
+      (mk) => linalg.choleskyEx(mk([2, 2]), { upper: 0 as never }).L,
+      /^linalg\.choleskyEx: upper must be true or false, got 0$/,
+    ),
+    typeError(
+      "checkErrors = 'yes'",
+      (mk) => linalg.choleskyEx(mk([2, 2]), { checkErrors: 'yes' as never }).L,
+      /^linalg\.choleskyEx: checkErrors must be true or false, got "yes"$/,
+    ),
+  ],
+  choleskyInverse: [
+    typeError(
+      'upper = 1',
+      (mk) => choleskyInverse(mk([2, 2]), { upper: 1 as never }),
+      /^cholesky_inverse: upper must be true or false, got 1$/,
+    ),
+  ],
+  'linalg.invEx (inverse)': [
+    typeError(
+      'checkErrors = null',
+      (mk) => linalg.invEx(mk([2, 2]), { checkErrors: null as never }).inverse,
+      /^linalg\.invEx: checkErrors must be true or false, got null$/,
+    ),
+  ],
+  'linalg.solve': [
+    typeError(
+      "left = 'false'",
+      (mk) => linalg.solve(mk([2, 2]), mk([2, 1]), { left: 'false' as never }),
+      /^linalg\.solve: left must be true or false, got "false"$/,
+    ),
+    {
+      // Was solved as the 2x1 matrix Bᵀ… of the transposed system, returning shape [2, 2, 2].
+      desc: 'a vector B (…, n) with left=false (as PyTorch)',
+      call: (mk) => linalg.solve(mk([2, 3, 3]), mk([2, 3]), { left: false }),
+      message: /^linalg\.solve: Incompatible shapes of A and B for the equation XA = B \(3x3 and 3x1\)/,
+      type: RangeError,
+    },
+  ],
+  'linalg.solveTriangular': [
+    typeError(
+      'unitriangular = null',
+      (mk) => linalg.solveTriangular(mk([2, 2]), mk([2, 1]), { upper: true, unitriangular: null as never }),
+      /^linalg\.solveTriangular: unitriangular must be true or false, got null$/,
+    ),
+    typeError(
+      'left = 0',
+      (mk) => linalg.solveTriangular(mk([2, 2]), mk([2, 1]), { upper: false, left: 0 as never }),
+      /^linalg\.solveTriangular: left must be true or false, got 0$/,
+    ),
+  ],
+  'linalg.svd': [
+    typeError(
+      "fullMatrices = 'no'",
+      (mk) => linalg.svd(mk([2, 3]), { fullMatrices: 'no' as never }).S,
+      /^linalg\.svd: fullMatrices must be true or false, got "no"$/,
+    ),
+  ],
+  'linalg.pinv': [
+    typeError(
+      "hermitian = 'yes'",
+      (mk) => linalg.pinv(mk([2, 2]), { hermitian: 'yes' as never }),
+      /^linalg\.pinv: hermitian must be true or false, got "yes"$/,
+    ),
+  ],
+  'linalg.matrixRank': [
+    typeError(
+      'hermitian = 1',
+      (mk) => linalg.matrixRank(mk([2, 2]), { hermitian: 1 as never }),
+      /^linalg\.matrixRank: hermitian must be true or false, got 1$/,
+    ),
+  ],
+  'linalg.matrixNorm (ord fro)': [
+    typeError(
+      "keepdim = 'true'",
+      (mk) => linalg.matrixNorm(mk([2, 2]), 'fro', [-2, -1], 'true' as never),
+      /^linalg\.matrixNorm: keepdim must be true or false, got "true"$/,
+    ),
+  ],
+};
+
+export interface RegressionCase {
+  /** The fuzz spec's op name (as its error messages name it). */
+  op: string;
+  /** What went wrong before the fix. */
+  bug: string;
+  devices: readonly FuzzDevice[];
+  case: FuzzCase;
+}
+
+const m = (shape: number[], data: number[]) => ({ shape, data: Float64Array.from(data) });
+const both: FuzzDevice[] = ['cpu', 'webgpu'];
+
+export const regressionCases: RegressionCase[] = [
+  {
+    op: 'linalg.cholesky',
+    bug: 'WGSL read the lower triangle also for upper=true (PyTorch and the cpu read the upper one)',
+    devices: both,
+    case: { inputs: [m([2, 2], [4, 2, 100, 3])], opts: { upper: true } },
+  },
+  {
+    op: 'linalg.choleskyEx',
+    bug: 'WGSL factored the (positive-definite) lower triangle of an indefinite upper one: info 0 and a wrong U',
+    devices: both,
+    case: {
+      inputs: [m([3, 3], [0.0624, -0.4448, -0.0586, -0.0015, 0.0011, 0.0038, -7e-6, 1.8e-5, 6.2e-6])],
+      opts: { upper: true, checkErrors: false },
+    },
+  },
+  {
+    op: 'linalg.luFactorEx',
+    bug: 'WGSL trailing update scaled the pivot row by 1/pivot: -1.4e29 / -1.9e-31 overflowed, 0·inf = NaN',
+    devices: both,
+    case: {
+      inputs: [m([2, 5], [0, 0, 0, 0, -1.797, -1.85e-31, 0.926, -1.39e29, -0.264, 0.399])],
+      opts: undefined,
+    },
+  },
+  {
+    op: 'linalg.det',
+    bug: 'the same WGSL overflow: det NaN of a finite matrix',
+    devices: both,
+    case: { inputs: [m([3, 3], [-1.85e-31, 0.926, -1.39e29, 0, 0, -1.797, 0, 1, 2])], opts: undefined },
+  },
+  {
+    op: 'linalg.slogdet',
+    bug: 'the same WGSL overflow: log|det| NaN of a finite matrix',
+    devices: both,
+    case: { inputs: [m([3, 3], [-1.85e-31, 0.926, -1.39e29, 0, 0, -1.797, 0, 1, 2])], opts: undefined },
+  },
+  {
+    op: 'linalg.matrixNorm',
+    bug: "'fro' squared the entries unscaled: inf for entries near 1e300 (float64) or 1e30 (float32), 0 for tiny ones",
+    devices: ['cpu'],
+    case: { inputs: [m([2, 2], [8.4e299, 3.1e299, -1e-300, 0.6])], opts: { ord: 'fro' } },
+  },
+  {
+    op: 'linalg.matrixNorm',
+    bug: "'fro' of 1e30 entries overflowed float32 in the squares",
+    devices: ['webgpu'],
+    case: { inputs: [m([2, 2], [2e30, -3e30, 1e-30, 5e29])], opts: { ord: 'fro' } },
+  },
+  {
+    op: 'linalg.matrixNorm',
+    bug: 'WGSL max/min dropped NaN: the ∞-norm of a matrix with a NaN entry was finite',
+    devices: both,
+    case: { inputs: [m([2, 2], [Number.NaN, 1, 2, 3])], opts: { ord: Infinity } },
+  },
+  {
+    op: 'linalg.cond',
+    bug: 'cond(p=1) of 0×0 matrices raised an error naming linalg.matrixNorm (PyTorch returns 0)',
+    devices: both,
+    case: { inputs: [m([3, 0, 0], [])], opts: { ord: 1 } },
+  },
+  {
+    op: 'linalg.svdvals',
+    bug: 'a 1e-319 (subnormal) entry beside normal ones made σ₁ wrong by 2e-6 relative (cpu)',
+    devices: ['cpu'],
+    case: { inputs: [m([2, 3], [0, 2.76474e-319, -3.70994e-319, -0.7395402188231742, 0, 0])], opts: {} },
+  },
+  {
+    op: 'linalg.qr',
+    bug: 'Householder QR of subnormal matrices lost orthogonality of Q (‖QᵀQ − I‖ = 5e-14, cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [3, 3],
+          [
+            -9.19e-311, -1.049e-310, 1.504e-310, -9.69e-311, 8.96e-311, -7.7e-311, 2.56e-311, -1.7e-313,
+            6.65e-311,
+          ],
+        ),
+      ],
+      opts: { mode: 'reduced' },
+    },
+  },
+];
