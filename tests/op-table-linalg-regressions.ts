@@ -207,4 +207,105 @@ export const regressionCases: RegressionCase[] = [
       opts: { mode: 'reduced' },
     },
   },
+  {
+    op: 'linalg.det',
+    bug: 'the cpu multiplied the pivots as they came: 1e300·1e300 overflowed before a zero pivot, inf·0 = NaN',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [4, 4],
+          [
+            -2.785552428083859, 0, -4.343603106607619e299, 8.35957442883468e299, 0.811754754744464,
+            -0.06560980428937682, 0.49534141292405215, -8.137773598314775e-301, 0, -0.005691301031873644,
+            -2.069844746463624, 0.7192417793498334, -3.1131793930161646e299, 1.3346066716785674e300,
+            0.1701316573640592, 0.23421045243132418,
+          ],
+        ),
+      ],
+      opts: undefined,
+    },
+  },
+  {
+    op: 'linalg.eigvalsh',
+    bug: 'subnormal entries beside normal ones: λ₀ wrong by 2e-8 relative (cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [4, 4],
+          [
+            0.30343463432741075, -0.6062339598187844, -0.715197442957118, -1.278100358292337, -4.154e-319,
+            0.6770139672751683, -1.805933778163005, -0.9367163185474225, 0, -0.13213665851277584,
+            -1.2044254105846601, -1.278777098700624, -1.76945e-319, 0.19429983381238766, -0.7028532168313801,
+            4.95933e-319,
+          ],
+        ),
+      ],
+      opts: {},
+    },
+  },
+  {
+    op: 'linalg.eigh',
+    bug: 'entries from 1e-319 to 2e300: the tridiagonal QR iterated in underflow and raised non-convergence (cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [5, 5],
+          [
+            6.180794212888136e-302, 0, 0, 0, 0.2613282795778391, -0.05770886881413108, 7.92526e-319, 0,
+            2.186501716016439e300, 0, 2.146090321182032, 0.852123854127926, -0.06340379543503902,
+            1.2326828852945222, 1.8417491014995429, 0.1571407441943703, -0.5601029801779979,
+            0.5745984231963593, 0.7101069664881988, 0, 0, -0.04714029083824996, 0, 0, 0,
+          ],
+        ),
+      ],
+      opts: { UPLO: 'U' },
+    },
+  },
+  {
+    op: 'linalg.svd',
+    bug: 'a Householder reflector formed from a subnormal column: V non-orthogonal by 6e-7 (cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [3, 4],
+          [
+            0.8691874410139514, 0.28584736552855655, 0.4717714363483574, 1.1618904913008017,
+            -1.56591890182482e300, 0, 0, 0, 0.7570333102054082, 0, -4.286135880594811e-301, 0,
+          ],
+        ),
+      ],
+      opts: {},
+    },
+  },
+  {
+    op: 'linalg.lstsq',
+    bug: 'pinv/lstsq decompose through the svd kernel directly: a subnormal entry made σ₁ wrong by 1e-6 (cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [3, 3],
+          [
+            1.4303710682315682, 0, 0, 0, -1.9246393432128694, 0, -7.7395e-319, -0.7141166514788668,
+            1.7351002113396872,
+          ],
+        ),
+        m([3, 1], [1, 2, 3]),
+      ],
+      opts: { rcond: 0.5 },
+    },
+  },
+  {
+    op: 'linalg.cond',
+    bug: "cond(p='nuc') of a finite matrix whose inverse overflows was NaN (the norm of an inf matrix), not inf",
+    devices: ['cpu'],
+    case: {
+      inputs: [m([2, 2], [6.7049623190506225e-301, 3.845177913567132e299, 0, 0.020837460013880114])],
+      opts: { ord: 'nuc' },
+    },
+  },
 ];

@@ -118,7 +118,7 @@ function closeToRef(
   what: string,
 ): Verdict {
   if (!allFinite(got.data)) {
-    const beyond = (smin > 0 && 1 / smin > ctx.huge / 16) || fro(ref) > ctx.huge / 16;
+    const beyond = (smin > 0 && 1 / smin > ctx.huge / 16) || !allFinite(ref.data) || fro(ref) > ctx.huge / 16;
     return beyond ? { outcome: 'overflow' } : spuriousNan(`non-finite ${what}`);
   }
   const n = Math.max(got.rows, got.cols);

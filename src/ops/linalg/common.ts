@@ -144,9 +144,15 @@ export function deferInfoCheck(
  * entries (the common case costs one pass). Subnormal entries of a matrix whose max is normal
  * make the rotations of the iterations inaccurate (1e-6 relative in σ₁ from a 1e-319 entry), so
  * their presence also asks for the copy, in which `scaledCopy` flushes them to zero: a backward
- * error below 2^-1022, far under eps·‖A‖ for a matrix in range.
+ * error below 2^-1022, far under eps·‖A‖ for a matrix in range. With `triangle` (n×n matrices of
+ * which only the lower or upper triangle is read, as eigh) only that triangle sets the scale.
  */
-export function rangeScales(a: ArrayLike<number>, batch: number, size: number): Int32Array | null {
+export function rangeScales(
+  a: ArrayLike<number>,
+  batch: number,
+  size: number,
+  triangle?: { n: number; upper: boolean },
+): Int32Array | null {
   const f32 = a instanceof Float32Array;
   const range = f32 ? 60 : 500;
   const tiny = f32 ? 2 ** -126 : 2 ** -1022;
@@ -155,6 +161,11 @@ export function rangeScales(a: ArrayLike<number>, batch: number, size: number): 
     let big = 0;
     let small = Infinity;
     for (let i = b * size; i < (b + 1) * size; i++) {
+      if (triangle) {
+        const r = Math.floor((i - b * size) / triangle.n);
+        const c = (i - b * size) % triangle.n;
+        if (triangle.upper ? c < r : c > r) continue;
+      }
       const v = Math.abs(a[i]);
       if (v > big) big = v;
       if (v !== 0 && v < small) small = v;

@@ -243,7 +243,10 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
   const r = lastTwoNorm(A, p).mul(lastTwoNorm(x, p));
   const singular = apply1(nonzeroOp, [info], { dtype: A.dtype });
   info.dispose();
-  return where(singular, Infinity, r);
+  // A finite A whose inverse leaves the range (inf entries, then a NaN norm) has κ beyond it too.
+  const finite = noGrad(() => A.sub(A).abs().sum([-2, -1]).eq(0));
+  const overflow = noGrad(() => r.ne(r).mul(finite));
+  return where(singular.add(overflow).gt(0), Infinity, r);
 }
 
 /**
