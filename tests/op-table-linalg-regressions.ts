@@ -308,4 +308,22 @@ export const regressionCases: RegressionCase[] = [
       opts: { ord: 'nuc' },
     },
   },
+  {
+    op: 'linalg.det',
+    bug: 'the rescaled product above: 0·2^1350 = NaN when a zero pivot follows three of 1e300 (cpu)',
+    devices: ['cpu'],
+    case: {
+      inputs: [
+        m(
+          [4, 4],
+          [
+            1.4075310146940572e-300, 0.4362273017832177, -1.8294740677626322e299, -6.31604e-319,
+            6.6625022851950966e299, 8.4548e-319, 0, -8.20623e-319, 5.97745e-319, 0, 0, 0, 2.57405500725794,
+            -1.0976354334243539e300, 8.090614613378841e299, 8.7593e-320,
+          ],
+        ),
+      ],
+      opts: undefined,
+    },
+  },
 ];

@@ -338,8 +338,9 @@ export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number,
         ex -= 500;
       }
     }
+    // Applied in two halves (2^ex alone could overflow); a zero product stays 0 (0·2^1350 = NaN).
     const h = ex >> 1;
-    d = d * 2 ** h * 2 ** (ex - h);
+    if (d !== 0) d = d * 2 ** h * 2 ** (ex - h);
     out[e] = d === 0 ? 0 : d;
   }
 }
