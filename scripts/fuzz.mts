@@ -3,6 +3,8 @@
  * (float64) and, when an adapter is found, WebGPU (float32), and prints calls and outcomes per op
  * with up to five failing cases each. Options: --budget 90s|10m, --seed N, --device cpu|webgpu,
  * --op name (substring), --min-calls N (per op, overrides the budget), --json file.
+ * The budget goes two parts to the CPU, one to WebGPU (its calls are slower on software adapters),
+ * split evenly over the ops. FUZZ_LOG_ERRORS=1 prints the typed errors raised for valid inputs.
  * Exits 1 when any call failed (crash, wrong, spurious-nan, spurious-error, accepted-invalid).
  */
 import { writeFileSync } from 'node:fs';
