@@ -132,10 +132,12 @@ function closeToRef(
     return beyond ? { outcome: 'overflow' } : spuriousNan(`non-finite ${what}`);
   }
   const n = Math.max(got.rows, got.cols);
+  // Entries below the normal range may be flushed to zero (WGSL allows it): up to tiny each.
+  const floor = 2 * ctx.tiny * Math.sqrt(got.data.length + 1);
   const tol =
     smin === 0 || scaleB === 0
-      ? ctx.tiny
-      : 4 * bound(ctx, n) * (smax / smin / smin) * scaleB * Math.sqrt(n) + ctx.tiny;
+      ? floor
+      : 4 * bound(ctx, n) * (smax / smin / smin) * scaleB * Math.sqrt(n) + floor;
   const e = fro(subMat(got, ref));
   return e <= tol ? ok : wrong(`‖${what} − reference‖ = ${e} against ${tol}`);
 }
