@@ -9,7 +9,7 @@ import { zerosLike } from '../creation.js';
 import { maximum } from '../elementwise.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
-import { checkSquare } from './common.js';
+import { checkSquare, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import {
   checkConvergence,
   diagnosticActive,
@@ -51,8 +51,10 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
   },
   cpu: ([a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);
+    // Subnormal or huge matrices are decomposed scaled by 2^e (exact), then λ is scaled back.
+    const exps = rangeScales(a.data, batch, n * n, { n, upper });
     eighCpu(
-      a.data as FloatArray,
+      exps ? scaledCopy(a.data as FloatArray, exps, n * n) : (a.data as FloatArray),
       batch,
       n,
       upper,
@@ -61,6 +63,7 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
       vectors,
       info.data as Int32Array,
     );
+    if (exps) for (let i = 0; i < batch * n; i++) w.data[i] = timesPow2(w.data[i], -exps[Math.floor(i / n)]);
   },
   webgpu: (gpu, [a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);

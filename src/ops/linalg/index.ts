@@ -1,6 +1,6 @@
 import type { GpuStorage } from '../../backends/backend.js';
 import { getGpu } from '../../backends/webgpu/device.js';
-import { broadcastShapes, numelOf, sameShape, shapeStr } from '../../shape.js';
+import { broadcastShapes, numelOf, sameShape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../elementwise.js';
 import { matmul } from '../matmul.js';
@@ -8,6 +8,7 @@ import { applyOp } from '../registry.js';
 import { expand, reshape, squeeze, unsqueeze } from '../shape.js';
 import { choleskyInverseOp, choleskyOp } from './cholesky.js';
 import {
+  boolOption,
   checkFloat,
   checkMatrix,
   checkSameDtype,
@@ -64,8 +65,9 @@ function invEx(
   /** int32 per matrix: 0, or the 1-based index of a zero pivot of U. */
   info: Tensor;
 } {
+  const checkErrors = boolOption('linalg.invEx', 'checkErrors', opts.checkErrors, false);
   const [inverse, info] = applyOp(invOp, [A], undefined);
-  if (opts.checkErrors) check('linalg.invEx', A, [inverse], info, 'singular-inverse', true);
+  if (checkErrors) check('linalg.invEx', A, [inverse], info, 'singular-inverse', true);
   return { inverse, info };
 }
 
@@ -114,19 +116,21 @@ function isVectorRhs(A: Tensor, B: Tensor): boolean {
 }
 
 function solve(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor {
-  const left = opts.left ?? true;
   const op = 'linalg.solve';
+  const left = boolOption(op, 'left', opts.left, true);
   const [, n] = checkSquare(op, A);
   checkFloat(op, B.dtype, 'B');
   checkSameDtype(op, A, B);
+  const vector = isVectorRhs(A, B);
   if (!left) {
-    if (B.ndim < 2)
+    // As PyTorch: a vector B (…, n) is a column n×1 also here, which XA = B cannot take.
+    if (vector)
       throw new RangeError(
-        `${op}: with left=false, B must have at least 2 dimensions, got shape ${shapeStr(B.shape)}`,
+        `${op}: Incompatible shapes of A and B for the equation XA = B (${n}x${n} and ${B.shape[B.ndim - 1]}x1); ` +
+          'with left=false, B must be a batch of k×n matrices',
       );
     return solve(A.mT, B.mT).mT;
   }
-  const vector = isVectorRhs(A, B);
   const Bm = vector ? unsqueeze(B, -1) : B;
   const [rows, k] = Bm.shape.slice(-2);
   if (rows !== n) {
@@ -149,7 +153,9 @@ function solveTriangular(
   const op = 'linalg.solveTriangular';
   if (opts?.upper === undefined)
     throw new TypeError(`${op}: the keyword argument upper is required (true or false)`);
-  const left = opts.left ?? true;
+  const upper = boolOption(op, 'upper', opts.upper, false);
+  const left = boolOption(op, 'left', opts.left, true);
+  const unitriangular = boolOption(op, 'unitriangular', opts.unitriangular, false);
   const [, n] = checkSquare(op, A);
   checkMatrix(op, B, 'B');
   checkSameDtype(op, A, B);
@@ -161,9 +167,9 @@ function solveTriangular(
   }
   const { a3, b3, batch } = batched3(op, A, B, r, c);
   const x = applyOp(solveTriangularOp, [a3, b3], {
-    upper: opts.upper,
+    upper,
     left,
-    unitriangular: opts.unitriangular ?? false,
+    unitriangular,
   })[0];
   return reshape(x, [...batch, r, c]);
 }
@@ -202,13 +208,16 @@ function choleskyEx(
   /** int32 per matrix: 0, or the order of the leading minor that is not positive-definite. */
   info: Tensor;
 } {
-  const [L, info] = applyOp(choleskyOp, [A], { upper: opts.upper ?? false });
-  if (opts.checkErrors) check('linalg.choleskyEx', A, [L], info, 'not-pd', true);
+  const upper = boolOption('linalg.choleskyEx', 'upper', opts.upper, false);
+  const checkErrors = boolOption('linalg.choleskyEx', 'checkErrors', opts.checkErrors, false);
+  const [L, info] = applyOp(choleskyOp, [A], { upper });
+  if (checkErrors) check('linalg.choleskyEx', A, [L], info, 'not-pd', true);
   return { L, info };
 }
 
 function cholesky(A: Tensor, opts: { upper?: boolean } = {}): Tensor {
-  const [L, info] = applyOp(choleskyOp, [A], { upper: opts.upper ?? false });
+  const upper = boolOption('linalg.cholesky', 'upper', opts.upper, false);
+  const [L, info] = applyOp(choleskyOp, [A], { upper });
   check('linalg.cholesky', A, [L], info, 'not-pd');
   return L;
 }
@@ -219,7 +228,8 @@ function cholesky(A: Tensor, opts: { upper?: boolean } = {}): Tensor {
  * choleskyInverse(linalg.cholesky(tensor([[4, 2], [2, 2]]))); // the inverse of [[4, 2], [2, 2]]
  */
 export function choleskyInverse(L: Tensor, opts: { upper?: boolean } = {}): Tensor {
-  const [x, info] = applyOp(choleskyInverseOp, [L], { upper: opts.upper ?? false });
+  const upper = boolOption('cholesky_inverse', 'upper', opts.upper, false);
+  const [x, info] = applyOp(choleskyInverseOp, [L], { upper });
   check('cholesky_inverse', L, [x], info, 'singular-inverse');
   return x;
 }

@@ -3,10 +3,11 @@ import type { StorageDType } from '../../backends/backend.js';
 import { dispatch1D, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
 import { normDim, numelOf, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
+import { zeros } from '../creation.js';
 import { where } from '../elementwise.js';
 import { apply1, applyOp, defineOp } from '../registry.js';
 import { permute, unsqueeze } from '../shape.js';
-import { checkFloat, checkMatrix, checkSquare } from './common.js';
+import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { eigvalsh } from './eigh.js';
 import { invOp } from './lu.js';
 import { resolveTolerances } from './pinv.js';
@@ -54,8 +55,13 @@ const extremumOp = defineOp<{ min: boolean }>({
     gpu.run({
       code: reduceWgsl(
         min ? 'amin last dim' : 'amax last dim',
+        // WGSL's min/max need not propagate NaN: a NaN entry (exponent all ones, mantissa nonzero) wins by its bits.
         `var best = X[b * k];
-  for (var l = 1u; l < k; l++) { best = ${min ? 'min' : 'max'}(best, X[b * k + l]); }
+  for (var l = 0u; l < k; l++) {
+    let v = X[b * k + l];
+    if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { best = v; break; }
+    best = ${min ? 'min' : 'max'}(best, v);
+  }
   OUT[b] = best;`,
         'f32',
         'f32',
@@ -138,11 +144,23 @@ const nonzeroOp = defineOp<{ dtype: StorageDType }>({
 export type MatrixNormOrd = 'fro' | 'nuc' | number;
 const ORDS: readonly MatrixNormOrd[] = ['fro', 'nuc', 2, -2, 1, -1, Infinity, -Infinity];
 
-/** sqrt(Σ x²) over the last two dims with a zero (sub)gradient at 0 instead of NaN, as PyTorch. */
+/**
+ * sqrt(Σ x²) over the last two dims with a zero (sub)gradient at 0 instead of NaN, as PyTorch.
+ * Computed as s·sqrt(Σ (x/s)²) with s = max|x| per matrix (held constant for the gradient, which
+ * it does not change), so entries near the ends of the range (1e±300 in float64, 1e±30 in float32)
+ * neither overflow nor underflow in the squares, as LAPACK's nrm2.
+ */
 function frobenius(x: Tensor): Tensor {
-  const sq = x.square().sum([-2, -1]);
+  const [m, n] = x.shape.slice(-2);
+  if (m * n === 0) return x.square().sum([-2, -1]);
+  const s = noGrad(() => {
+    const big = apply1(extremumOp, [x.abs().reshape([...x.shape.slice(0, -2), m * n])], { min: false });
+    // A zero or non-finite scale would turn x/s into NaN: scale by 1 there (inf/NaN then propagate).
+    return where(big.gt(0).mul(big.lt(Infinity)), big, 1);
+  });
+  const sq = x.div(s.unsqueeze(-1).unsqueeze(-1)).square().sum([-2, -1]);
   const zero = noGrad(() => sq.eq(0));
-  return where(zero, 0, where(zero, 1, sq).sqrt());
+  return where(zero, 0, where(zero, 1, sq).sqrt()).mul(s);
 }
 
 /** The norm of the (…, m, n) matrices in the last two dims of A. */
@@ -192,9 +210,10 @@ export function matrixNorm(
     throw new RangeError(
       `${op}: dims must be different, got (${dim[0]}, ${dim[1]}) for shape ${shapeStr(A.shape)}`,
     );
+  const keep = boolOption(op, 'keepdim', keepdim, false);
   const rest = [...Array(A.ndim).keys()].filter((d) => d !== d0 && d !== d1);
   const out = lastTwoNorm(permute(A, [...rest, d0, d1]), ord);
-  if (!keepdim) return out;
+  if (!keep) return out;
   return unsqueeze(unsqueeze(out, Math.min(d0, d1)), Math.max(d0, d1));
 }
 
@@ -224,11 +243,16 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
   }
   checkSquare(`${op}(p=${String(p)})`, A);
   checkFloat(op, A.dtype);
+  // No matrix to measure: 0, as PyTorch (the 1- and ∞-norms of an empty matrix are undefined).
+  if (A.shape[A.ndim - 1] === 0) return zeros(A.shape.slice(0, -2), { dtype: A.dtype, device: A.device });
   const [x, info] = applyOp(invOp, [A], undefined);
   const r = lastTwoNorm(A, p).mul(lastTwoNorm(x, p));
   const singular = apply1(nonzeroOp, [info], { dtype: A.dtype });
   info.dispose();
-  return where(singular, Infinity, r);
+  // A finite A whose inverse leaves the range (inf entries, then a NaN norm) has κ beyond it too.
+  const finite = noGrad(() => A.sub(A).abs().sum([-2, -1]).eq(0));
+  const overflow = noGrad(() => r.ne(r).mul(finite));
+  return where(singular.add(overflow).gt(0), Infinity, r);
 }
 
 /**
@@ -244,11 +268,12 @@ export function matrixRank(
   opts: { atol?: ToleranceArg; rtol?: ToleranceArg; hermitian?: boolean } = {},
 ): Tensor {
   const op = 'linalg.matrixRank';
-  if (opts.hermitian) checkSquare(op, A);
+  const hermitian = boolOption(op, 'hermitian', opts.hermitian, false);
+  if (hermitian) checkSquare(op, A);
   return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
     const tol = resolveTolerances(op, a, atol, rtol);
     return noGrad(() => {
-      const s = opts.hermitian ? eigvalsh(a) : svdvals(a);
+      const s = hermitian ? eigvalsh(a) : svdvals(a);
       const r = apply1(countAboveOp, [s], tol);
       s.dispose();
       return r;

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
-import { checkMatrix } from './common.js';
+import { checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import { solveTriangularCore } from './triangular.js';
 
 export type { QrMode };
@@ -32,8 +32,10 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
   cpu: ([a], [q, r], { mode }) => {
     const [m, n] = a.shape.slice(-2);
     const batch = numelOf(a.shape.slice(0, -2));
+    // Subnormal or huge matrices are factored scaled by 2^e (exact), then R is scaled back.
+    const scales = rangeScales(a.data, batch, m * n);
     qrCpu(
-      a.data as FloatArray,
+      scales ? scaledCopy(a.data as FloatArray, scales, m * n) : (a.data as FloatArray),
       batch,
       m,
       n,
@@ -41,6 +43,10 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
       r.data as FloatArray,
       mode,
     );
+    const rSize = r.data.length / Math.max(batch, 1);
+    if (scales)
+      for (let i = 0; i < r.data.length; i++)
+        r.data[i] = timesPow2(r.data[i], -scales[Math.floor(i / rSize)]);
   },
   webgpu: (gpu, [a], [q, r], { mode }) => {
     const [m, n] = a.shape.slice(-2);

@@ -276,9 +276,14 @@ function formQt(s: Float64Array, n: number, tau: Float64Array, wt: Float64Array)
   }
 }
 
-/** e[i] is negligible next to its diagonal neighbours. */
-function negligible(d: Float64Array, e: Float64Array, i: number): boolean {
-  return Math.abs(e[i]) <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1]));
+/**
+ * e[i] is negligible next to its diagonal neighbours, or next to ‖T‖ (`tol` = eps·max|T|): without
+ * the second test a block of entries 1e-300 times ‖T‖ (a matrix of wide dynamic range) iterates in
+ * underflow and does not converge; deflating there is a backward error below eps·‖T‖.
+ */
+function negligible(d: Float64Array, e: Float64Array, i: number, tol: number): boolean {
+  const x = Math.abs(e[i]);
+  return x <= tol || x <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1]));
 }
 
 /**
@@ -288,16 +293,19 @@ function negligible(d: Float64Array, e: Float64Array, i: number): boolean {
  */
 function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: RowRotator | null): number {
   const maxSteps = MAX_STEPS_PER_ROW * n;
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
+  const tol = EPS * tnorm;
   let steps = 0;
   let h = n - 1;
   while (h > 0) {
-    if (negligible(d, e, h - 1)) {
+    if (negligible(d, e, h - 1, tol)) {
       e[h - 1] = 0;
       h--;
       continue;
     }
     let l = h - 1;
-    while (l > 0 && !negligible(d, e, l - 1)) l--;
+    while (l > 0 && !negligible(d, e, l - 1, tol)) l--;
     if (l > 0) e[l - 1] = 0;
     if (steps++ >= maxSteps) {
       let bad = 0;

@@ -76,6 +76,20 @@ export function householder(buf: Float64Array, off: number, len: number): void {
     const t = buf[i] / sc;
     ss += t * t;
   }
+  if (sc < 2 ** -900) {
+    // A (nearly) subnormal column: u0, β and τ as subnormals keep a few bits only, and τ·uᵀu ≠ 2
+    // by as much (Q, V non-orthogonal by 1e-4). Form them in units of sc instead (LAPACK dlarfg
+    // rescales the same way); the ratios x_i / u0 are unchanged.
+    const xs = x0 / sc;
+    const ns = Math.sqrt(ss);
+    const bs = xs >= 0 ? -ns : ns;
+    const us = xs - bs;
+    for (let i = off + 1; i < off + len; i++) buf[i] = buf[i] / sc / us;
+    buf[off] = 1;
+    refl.tau = -us / bs;
+    refl.beta = bs * sc;
+    return;
+  }
   const norm = sc * Math.sqrt(ss);
   const beta = x0 >= 0 ? -norm : norm;
   const u0 = x0 - beta; // |u0| ∈ [‖x‖, 2‖x‖]: no cancellation

@@ -42,13 +42,14 @@ ${wgslSlotPrologue(t, s)}
   // Element (i, j) of L lives at base + at(i, j): transposed when the output is U = Lᵀ.
   let rs = select(n, 1u, upper);
   let cs = select(1u, n, upper);
-  // Copy the lower triangle of A into L's triangle and zero the other one.
+  // Copy the lower triangle of A (the upper one, transposed, when upper) into L's triangle and
+  // zero the other one.
   if (live && k0 == 0u) {
     for (var e = lane; e < n * n; e += ${t}u) {
       let i = e / n;
       let j = e % n;
       if (i > j) {
-        let v = ${inPlace ? 'L' : 'A'}[base + e];
+        let v = ${inPlace ? 'L' : 'A'}[base + select(e, j * n + i, upper)];
         L[base + i * rs + j * cs] = v;
         L[base + j * rs + i * cs] = 0.0;
       }${inPlace ? '' : ' else if (i == j) { L[base + e] = A[base + e]; }'}
@@ -84,8 +85,8 @@ ${wgslSlotPrologue(t, s)}
 
 /**
  * Cholesky factorization A = L·Lᵀ, batched, float32, on the device (torch.linalg.cholesky).
- * - `a`: batch × n × n row-major; only the lower triangle is read (also when `upper`, like
- *   PyTorch, which then returns U = Lᵀ).
+ * - `a`: batch × n × n row-major; only the lower triangle is read, or the upper one when `upper`
+ *   (as PyTorch, which then factors A = Uᵀ·U from triu(A), and as the CPU kernel).
  * - `l`: batch × n × n; receives L (or U = Lᵀ when `upper`) with the other triangle zeroed. It may
  *   be `a` itself (in place).
  * - `info` (int32, batch) = 0, or the 1-based order k of the first leading minor that is not

@@ -75,20 +75,23 @@ ${wgslSlotPrologue(t, s)}
       }
     }
     ${bar}
-    // Trailing update A22 -= a21 (u12 / pivot), one column per invocation (column k itself is
-    // scaled in the next step); column k + 1's owner also finds the next pivot.
+    // Trailing update A22 -= (a21 / pivot) u12, one column per invocation (column k itself is
+    // scaled in the next step); column k + 1's owner also finds the next pivot. The multiplier
+    // a21 / pivot is at most 1 in magnitude (partial pivoting), where u12 / pivot could overflow
+    // (|u12| ≫ |pivot|) and give 0·inf = NaN.
     if (live) {
       let pivot = LU[rk + k];
       let zero = f32IsZero(pivot);
       if (zero && info == 0u) { info = k + 1u; }
       for (var j = k + 1u + lane; j < n; j += ${t}u) {
-        let ukj = select(LU[rk + j] / pivot, LU[rk + j], zero);
+        let ukj = LU[rk + j];
         let scan = j == k + 1u;
         var p = j;
         var best = 0u;
         for (var i = k + 1u; i < n; i++) {
           let q = base + i * n + j;
-          let v = LU[q] - LU[base + i * n + k] * ukj;
+          let lik = LU[base + i * n + k];
+          let v = LU[q] - select(lik / pivot, lik, zero) * ukj;
           LU[q] = v;
           if (scan) {
             let key = f32Key(v);
