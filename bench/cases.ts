@@ -1,19 +1,58 @@
 /**
  * Benchmark cases: deterministic float64 inputs (generated once per case, identical for every
- * library), and the checks that each library's answer must pass before it is timed.
+ * library), and the checks (checks.ts, gp.ts) that each library's answer must pass before it is
+ * timed.
  */
+import {
+  choleskyError,
+  detError,
+  eighError,
+  invBackwardError,
+  inverseResidual,
+  matmulError,
+  pinvError,
+  qrError,
+  solveError,
+  svdError,
+  svdvalsBackwardError,
+  svdvalsError,
+} from './checks.js';
+import { gpError, gpInput } from './gp.js';
 
 /** The operations a library adapter may implement. */
-export type OpName = 'inv' | 'invBackward' | 'solve' | 'cholesky' | 'det';
+export type OpName =
+  | 'inv'
+  | 'invBackward'
+  | 'matmul'
+  | 'solve'
+  | 'cholesky'
+  | 'det'
+  | 'svd'
+  | 'svdvals'
+  | 'svdvalsBackward'
+  | 'eigh'
+  | 'qr'
+  | 'pinv'
+  | 'gp';
 
-/** One case's inputs; all matrices are row-major float64, `batch` stacked n×n matrices. */
+/**
+ * One case's inputs; all matrices are row-major float64, `batch` stacked n×n matrices (m×n for
+ * 'pinv').
+ */
 export interface CaseInput {
   batch: number;
   n: number;
-  /** The operand A (general, well-conditioned), or the SPD matrix for 'cholesky'. */
+  /** Rows of A when it is not square ('pinv'). */
+  m?: number;
+  /**
+   * The operand A (general, well-conditioned), the SPD matrix for 'cholesky', the symmetric one
+   * for 'eigh', the squared distances D² for 'gp'.
+   */
   a: Float64Array;
-  /** Right-hand side for 'solve' (n×n). */
+  /** Right-hand side for 'solve' (n×n), B of 'matmul', y of 'gp' (n). */
   b?: Float64Array;
+  /** The GP's log-hyperparameters (log ℓ, log σf, log σn). */
+  theta?: Float64Array;
 }
 
 export interface BenchCase {
@@ -22,6 +61,8 @@ export interface BenchCase {
   op: OpName;
   batch: number;
   n: number;
+  /** Rows, when A is not square. */
+  m?: number;
   /** For 'invBackward': the id of the forward case at the same size (to report bwd/fwd ratios). */
   forwardOf?: string;
   /** Builds the inputs (called once per case). */
@@ -41,7 +82,7 @@ export interface BenchCase {
 // Deterministic random inputs.
 
 /** Mulberry32 uniform generator in [0, 1). */
-function uniform(seed: number): () => number {
+export function uniform(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -73,171 +114,43 @@ export function shiftedGaussian(batch: number, n: number, seed: number, shift = 
   return a;
 }
 
-/** An exactly symmetric positive-definite matrix M Mᵀ / n + I (condition number below about 5). */
-export function spd(n: number, seed: number): Float64Array {
-  const m = gaussian(n * n, seed);
-  const s = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let acc = 0;
-      for (let k = 0; k < n; k++) acc += m[i * n + k]! * m[j * n + k]!;
-      acc /= n;
-      if (i === j) acc += 1;
-      s[i * n + j] = acc;
-      s[j * n + i] = acc;
+/**
+ * `batch` exactly symmetric positive-definite matrices M Mᵀ / n + I (condition number below
+ * about 5).
+ */
+export function spd(n: number, seed: number, batch = 1): Float64Array {
+  const m = gaussian(batch * n * n, seed);
+  const s = new Float64Array(batch * n * n);
+  for (let b = 0; b < batch; b++) {
+    const o = b * n * n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let acc = 0;
+        for (let k = 0; k < n; k++) acc += m[o + i * n + k]! * m[o + j * n + k]!;
+        acc /= n;
+        if (i === j) acc += 1;
+        s[o + i * n + j] = acc;
+        s[o + j * n + i] = acc;
+      }
     }
   }
   return s;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reference computations (plain JavaScript, used only for checking).
-
-/** C = A·B for n×n row-major matrices (offsets select one matrix of a batch). */
-function matmulInto(
-  a: Float64Array,
-  ao: number,
-  b: Float64Array,
-  bo: number,
-  n: number,
-  c: Float64Array,
-): void {
-  c.fill(0);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const aik = a[ao + i * n + k]!;
-      if (aik === 0) continue;
-      const bRow = bo + k * n;
-      const cRow = i * n;
-      for (let j = 0; j < n; j++) c[cRow + j]! += aik * b[bRow + j]!;
-    }
-  }
-}
-
-/** Largest |A_k X_k − I| over the batch. */
-export function inverseResidual(input: CaseInput, x: Float64Array): number {
-  const { batch, n, a } = input;
-  if (x.length !== batch * n * n) return Number.POSITIVE_INFINITY;
-  const c = new Float64Array(n * n);
-  let worst = 0;
-  for (let k = 0; k < batch; k++) {
-    matmulInto(a, k * n * n, x, k * n * n, n, c);
+/** `batch` exactly symmetric matrices (G + Gᵀ)/2. */
+export function symmetric(batch: number, n: number, seed: number): Float64Array {
+  const g = gaussian(batch * n * n, seed);
+  const s = new Float64Array(batch * n * n);
+  for (let b = 0; b < batch; b++) {
+    const o = b * n * n;
     for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) {
-        const e = Math.abs(c[i * n + j]! - (i === j ? 1 : 0));
-        if (!(e <= worst)) worst = e; // NaN propagates as a failure
+      for (let j = 0; j <= i; j++) {
+        const v = (g[o + i * n + j]! + g[o + j * n + i]!) / 2;
+        s[o + i * n + j] = v;
+        s[o + j * n + i] = v;
       }
   }
-  return worst;
-}
-
-/** Reference inverse and log|det| by Gauss–Jordan with partial pivoting (one n×n matrix). */
-export function referenceInverse(a: Float64Array, n: number): { inv: Float64Array; det: number } {
-  const m = Float64Array.from(a.subarray(0, n * n));
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  let det = 1;
-  for (let col = 0; col < n; col++) {
-    let p = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[p * n + col]!)) p = r;
-    if (p !== col) {
-      det = -det;
-      for (let j = 0; j < n; j++) {
-        [m[p * n + j], m[col * n + j]] = [m[col * n + j]!, m[p * n + j]!];
-        [inv[p * n + j], inv[col * n + j]] = [inv[col * n + j]!, inv[p * n + j]!];
-      }
-    }
-    const piv = m[col * n + col]!;
-    det *= piv;
-    for (let j = 0; j < n; j++) {
-      m[col * n + j]! /= piv;
-      inv[col * n + j]! /= piv;
-    }
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = m[r * n + col]!;
-      if (f === 0) continue;
-      for (let j = 0; j < n; j++) {
-        m[r * n + j]! -= f * m[col * n + j]!;
-        inv[r * n + j]! -= f * inv[col * n + j]!;
-      }
-    }
-  }
-  return { inv, det };
-}
-
-/**
- * Gradient of sum(inv(A)) with respect to A: −Xᵀ 1 1ᵀ Xᵀ with X = A⁻¹, i.e.
- * G[i][j] = −(column sum i of X)·(row sum j of X). Compared relative to max |G|.
- */
-function invBackwardError(input: CaseInput, g: Float64Array): number {
-  const { n, a } = input;
-  if (g.length !== n * n) return Number.POSITIVE_INFINITY;
-  const { inv } = referenceInverse(a, n);
-  const colSum = new Float64Array(n);
-  const rowSum = new Float64Array(n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      colSum[j]! += inv[i * n + j]!;
-      rowSum[i]! += inv[i * n + j]!;
-    }
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      const ref = -colSum[i]! * rowSum[j]!;
-      scale = Math.max(scale, Math.abs(ref));
-      const e = Math.abs(g[i * n + j]! - ref);
-      if (!(e <= worst)) worst = e;
-    }
-  return worst / scale;
-}
-
-/** max |A X − B| / (max|A|·max|X|·n + max|B|). */
-function solveError(input: CaseInput, x: Float64Array): number {
-  const { n, a, b } = input;
-  if (!b || x.length !== n * n) return Number.POSITIVE_INFINITY;
-  const c = new Float64Array(n * n);
-  matmulInto(a, 0, x, 0, n, c);
-  let worst = 0;
-  let ma = 0;
-  let mx = 0;
-  let mb = 0;
-  for (let i = 0; i < n * n; i++) {
-    const e = Math.abs(c[i]! - b[i]!);
-    if (!(e <= worst)) worst = e;
-    ma = Math.max(ma, Math.abs(a[i]!));
-    mx = Math.max(mx, Math.abs(x[i]!));
-    mb = Math.max(mb, Math.abs(b[i]!));
-  }
-  return worst / (ma * mx * n + mb);
-}
-
-/** max |L Lᵀ − S| / max|S|, and L must be lower triangular. */
-function choleskyError(input: CaseInput, l: Float64Array): number {
-  const { n, a: s } = input;
-  if (l.length !== n * n) return Number.POSITIVE_INFINITY;
-  let worst = 0;
-  let ms = 0;
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) if (l[i * n + j] !== 0) return Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let acc = 0;
-      for (let k = 0; k <= j; k++) acc += l[i * n + k]! * l[j * n + k]!;
-      const e = Math.abs(acc - s[i * n + j]!);
-      if (!(e <= worst)) worst = e;
-      ms = Math.max(ms, Math.abs(s[i * n + j]!));
-    }
-  return worst / ms;
-}
-
-/** |det − ref| / |ref|. */
-function detError(input: CaseInput, d: Float64Array): number {
-  if (d.length !== 1) return Number.POSITIVE_INFINITY;
-  const ref = referenceInverse(input.a, input.n).det;
-  const e = Math.abs(d[0]! - ref) / Math.abs(ref);
-  return Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +186,52 @@ function invBackwardCase(n: number): BenchCase {
   };
 }
 
+const batchName = (batch: number, n: number) => (batch > 1 ? `-${batch}x${n}x${n}` : `-${n}`);
+const batchTitle = (batch: number, n: number) =>
+  batch > 1 ? `${batch.toLocaleString('en')} × ${n}×${n} batched` : `${n}×${n}`;
+
+function choleskyCase(batch: number, n: number): BenchCase {
+  return {
+    id: `cholesky${batchName(batch, n)}`,
+    title: `Cholesky, ${batchTitle(batch, n)} SPD`,
+    op: 'cholesky',
+    batch,
+    n,
+    make: () => ({ batch, n, a: spd(n, 4000 + n, batch) }),
+    check: choleskyError,
+    tol: 1e-12,
+    errName: 'max|L·Lᵀ − S| / max|S|',
+  };
+}
+
+function svdCase(batch: number, n: number): BenchCase {
+  return {
+    id: `svd${batchName(batch, n)}`,
+    title: `svd (U, S, Vh), ${batchTitle(batch, n)} Gaussian`,
+    op: 'svd',
+    batch,
+    n,
+    make: () => ({ batch, n, a: gaussian(batch * n * n, 6000 + n) }),
+    check: svdError,
+    tol: 1e-11,
+    errName: 'max(|UᵀU − I|, |VVᵀ − I|, |U·S·Vh − A|/max|A|)',
+  };
+}
+
+function eighCase(batch: number, n: number): BenchCase {
+  return {
+    id: `eigh${batchName(batch, n)}`,
+    title: `eigh (values and vectors), ${batchTitle(batch, n)} symmetric`,
+    op: 'eigh',
+    batch,
+    n,
+    make: () => ({ batch, n, a: symmetric(batch, n, 7000 + n) }),
+    check: eighError,
+    tol: 1e-11,
+    errName: 'max(|VᵀV − I|, |A·V − V·Λ|/max|A|)',
+  };
+}
+
 export const CASES: readonly BenchCase[] = [
   invCase(10000, 4),
   invCase(1, 128),
@@ -280,6 +239,17 @@ export const CASES: readonly BenchCase[] = [
   invCase(1, 512),
   invBackwardCase(128),
   invBackwardCase(256),
+  {
+    id: 'matmul-512',
+    title: 'matmul, 512×512 · 512×512',
+    op: 'matmul',
+    batch: 1,
+    n: 512,
+    make: () => ({ batch: 1, n: 512, a: gaussian(512 * 512, 1512), b: gaussian(512 * 512, 2512) }),
+    check: matmulError,
+    tol: 1e-14,
+    errName: 'max|C − A·B| / (n·max|A|·max|B|)',
+  },
   {
     id: 'solve-256',
     title: 'solve A X = B, 256×256 with B 256×256',
@@ -291,17 +261,9 @@ export const CASES: readonly BenchCase[] = [
     tol: 1e-12,
     errName: 'max|A·X − B| / (n·max|A|·max|X| + max|B|)',
   },
-  {
-    id: 'cholesky-256',
-    title: 'Cholesky, 256×256 SPD',
-    op: 'cholesky',
-    batch: 1,
-    n: 256,
-    make: () => ({ batch: 1, n: 256, a: spd(256, 4256) }),
-    check: choleskyError,
-    tol: 1e-12,
-    errName: 'max|L·Lᵀ − S| / max|S|',
-  },
+  choleskyCase(1, 256),
+  choleskyCase(1, 512),
+  choleskyCase(10000, 8),
   {
     id: 'det-256',
     title: 'det, 256×256 (I + G/n, so det stays finite)',
@@ -312,5 +274,65 @@ export const CASES: readonly BenchCase[] = [
     check: detError,
     tol: 1e-9,
     errName: '|det − ref| / |ref|',
+  },
+  svdCase(1, 256),
+  {
+    id: 'svdvals-256',
+    title: 'svdvals, 256×256 Gaussian',
+    op: 'svdvals',
+    batch: 1,
+    n: 256,
+    make: () => ({ batch: 1, n: 256, a: gaussian(256 * 256, 6256) }),
+    check: svdvalsError,
+    tol: 1e-10,
+    errName: 'max(|Σs² − ‖A‖²|/‖A‖², |Σ log s − log|det A||)',
+  },
+  eighCase(1, 256),
+  {
+    id: 'qr-256',
+    title: 'qr (reduced Q, R), 256×256 Gaussian',
+    op: 'qr',
+    batch: 1,
+    n: 256,
+    make: () => ({ batch: 1, n: 256, a: gaussian(256 * 256, 8256) }),
+    check: qrError,
+    tol: 1e-11,
+    errName: 'max(|QᵀQ − I|, |Q·R − A|/max|A|)',
+  },
+  {
+    id: 'pinv-256x128',
+    title: 'pinv, 256×128 Gaussian',
+    op: 'pinv',
+    batch: 1,
+    n: 128,
+    m: 256,
+    make: () => ({ batch: 1, n: 128, m: 256, a: gaussian(256 * 128, 9128) }),
+    check: pinvError,
+    tol: 1e-11,
+    errName: 'max(|AXA − A|/max|A|, |XAX − X|/max|X|, |XA − I|)',
+  },
+  svdCase(10000, 4),
+  eighCase(10000, 4),
+  {
+    id: 'svdvalsbwd-128',
+    title: 'svdvals + backward of sum(svdvals(A)), 128×128 Gaussian',
+    op: 'svdvalsBackward',
+    batch: 1,
+    n: 128,
+    make: () => ({ batch: 1, n: 128, a: gaussian(128 * 128, 6128) }),
+    check: svdvalsBackwardError,
+    tol: 1e-10,
+    errName: 'max(|GᵀG − I|, |GᵀA − AᵀG|/max|A|), GᵀA pos. def.',
+  },
+  {
+    id: 'gp-1000',
+    title: 'GP −log p(y | θ) and its gradient in θ (3 hyperparameters), n = 1000',
+    op: 'gp',
+    batch: 1,
+    n: 1000,
+    make: () => gpInput(1000, uniform(11000)),
+    check: gpError,
+    tol: 1e-8,
+    errName: 'max relative error of [nlp, ∇θ]',
   },
 ];

@@ -1,6 +1,6 @@
 /**
- * Library adapters for the benchmark: linagrad (CPU float64, optionally WebGPU float32) and the
- * peers ml-matrix, mathjs and @jax-js/jax (wasm backend).
+ * Library adapters for the benchmark's JavaScript peers ml-matrix, mathjs and @jax-js/jax (wasm
+ * backend); linagrad's own are in linagrad.ts, numpy's and torch's in native.ts.
  *
  * Contract: `prepare(input)` converts the case's inputs to the library's native form (not timed)
  * and returns a runner. `run()` is the timed part and must leave the result fully computed (for
@@ -10,20 +10,23 @@
  */
 import type * as JaxModule from '@jax-js/jax';
 import * as math from 'mathjs';
-import { CholeskyDecomposition, determinant, inverse, Matrix, solve as mlSolve } from 'ml-matrix';
 import {
-  getWebGPUInfo,
-  initWebGPU,
-  linalg,
-  type Tensor,
-  type TensorOptions,
-  tensor,
-  tidy,
-} from '../src/index.js';
+  CholeskyDecomposition,
+  determinant,
+  EigenvalueDecomposition,
+  inverse,
+  Matrix,
+  solve as mlSolve,
+  pseudoInverse,
+  QrDecomposition,
+  SingularValueDecomposition,
+} from 'ml-matrix';
 import type { CaseInput, OpName } from './cases.js';
 
 export interface Runner<R = unknown> {
   run(): R | Promise<R>;
+  /** The time of one run measured by the library itself (ms), when the wall clock would count overhead. */
+  elapsed?(r: R): number;
   read(r: R): Float64Array | Promise<Float64Array>;
   release?(r: R): void;
   /** Frees the prepared inputs after the case. */
@@ -38,6 +41,8 @@ export interface Library {
   baseline?: boolean;
   /** Shown but left out of ratios' summary (e.g. WebGPU on a software adapter). */
   informational?: boolean;
+  /** A native (Python) peer: linagrad's ratio is taken against the best of these. */
+  native?: boolean;
   /** How each op is done, for the README / the legend. */
   how: Partial<Record<OpName, string>>;
   /** Why an op is missing. */
@@ -47,148 +52,11 @@ export interface Library {
   ops: Partial<Record<OpName, (input: CaseInput) => Runner<never>>>;
 }
 
-const runner = <R>(r: Runner<R>): Runner<never> => r as unknown as Runner<never>;
+export const runner = <R>(r: Runner<R>): Runner<never> => r as unknown as Runner<never>;
 
-function shapeOf(input: CaseInput): number[] {
-  return input.batch > 1 ? [input.batch, input.n, input.n] : [input.n, input.n];
-}
-
-// ---------------------------------------------------------------------------------------------
-// linagrad (this repository), CPU float64.
-
-function toF64(t: Tensor): Float64Array {
-  const d = t.dataSync();
-  return d instanceof Float64Array ? d : Float64Array.from(d as ArrayLike<number>);
-}
-
-export const linagradCpu: Library = {
-  name: 'linagrad',
-  dtype: 'float64',
-  baseline: true,
-  how: {
-    inv: 'linalg.inv (batched)',
-    invBackward: 'linalg.inv(A).sum().backward()',
-    solve: 'linalg.solve',
-    cholesky: 'linalg.cholesky',
-    det: 'linalg.det',
-  },
-  missing: {},
-  ops: {
-    inv: (input) => {
-      const A = tensor(input.a, { shape: shapeOf(input), dtype: 'float64', device: 'cpu' });
-      return runner<Tensor>({ run: () => linalg.inv(A), read: toF64, release: (r) => r.dispose() });
-    },
-    invBackward: (input) => {
-      const A = tensor(input.a, {
-        shape: shapeOf(input),
-        dtype: 'float64',
-        device: 'cpu',
-        requiresGrad: true,
-      });
-      return runner<Tensor>({
-        run: () => {
-          linalg.inv(A).sum().backward();
-          const g = A.grad!;
-          A.grad = null;
-          return g;
-        },
-        read: toF64,
-        release: (r) => r.dispose(),
-      });
-    },
-    solve: (input) => {
-      const opts: TensorOptions & { shape: number[] } = { shape: [input.n, input.n], dtype: 'float64' };
-      const A = tensor(input.a, opts);
-      const B = tensor(input.b!, opts);
-      return runner<Tensor>({ run: () => linalg.solve(A, B), read: toF64, release: (r) => r.dispose() });
-    },
-    cholesky: (input) => {
-      const S = tensor(input.a, { shape: [input.n, input.n], dtype: 'float64' });
-      return runner<Tensor>({ run: () => linalg.cholesky(S), read: toF64, release: (r) => r.dispose() });
-    },
-    det: (input) => {
-      const A = tensor(input.a, { shape: [input.n, input.n], dtype: 'float64' });
-      return runner<Tensor>({ run: () => linalg.det(A), read: toF64, release: (r) => r.dispose() });
-    },
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// linagrad on WebGPU, float32 (only with --webgpu). The timed part includes reading the result
-// back, which is the only way to wait for the GPU.
-
-function gpuRunner(make: () => Tensor, inputs: Tensor[], useTidy = true): Runner<never> {
-  return runner<Float32Array>({
-    run: async () => {
-      const x = useTidy ? tidy(make) : make();
-      const d = (await x.data()) as Float32Array;
-      x.dispose();
-      return d;
-    },
-    read: (d) => Float64Array.from(d),
-    cleanup: () => {
-      for (const t of inputs) t.dispose();
-    },
-  });
-}
-
-const f32 = (a: Float64Array) => Float32Array.from(a);
-
-export const linagradWebGPU: Library = {
-  name: 'linagrad webgpu f32',
-  dtype: 'float32',
-  informational: true,
-  how: {
-    inv: 'linalg.inv on webgpu + readback',
-    invBackward: 'inv(A).sum().backward() on webgpu + readback of A.grad',
-    solve: 'linalg.solve on webgpu + readback',
-    cholesky: 'linalg.cholesky on webgpu + readback',
-    det: 'linalg.det on webgpu + readback',
-  },
-  missing: {},
-  async init() {
-    const info = await initWebGPU();
-    return `adapter: ${info.adapter} (${info.backend})`;
-  },
-  ops: {
-    inv: (input) => {
-      const A = tensor(f32(input.a), { shape: shapeOf(input), device: 'webgpu' });
-      return gpuRunner(() => linalg.inv(A), [A]);
-    },
-    invBackward: (input) => {
-      const A = tensor(f32(input.a), { shape: shapeOf(input), device: 'webgpu', requiresGrad: true });
-      // Not inside tidy(): there, reading the returned A.grad fails with "WebGPU read: the storage
-      // was already freed" (linagrad bug seen with linalg.inv + backward and linalg.solve inside
-      // tidy on WebGPU; linalg.invEx + backward is fine). Intermediates go to the GC safety net.
-      return gpuRunner(
-        () => {
-          linalg.inv(A).sum().backward();
-          const g = A.grad!;
-          A.grad = null;
-          return g;
-        },
-        [A],
-        false,
-      );
-    },
-    solve: (input) => {
-      const A = tensor(f32(input.a), { shape: [input.n, input.n], device: 'webgpu' });
-      const B = tensor(f32(input.b!), { shape: [input.n, input.n], device: 'webgpu' });
-      return gpuRunner(() => linalg.solve(A, B), [A, B], false); // same tidy() problem as invBackward
-    },
-    cholesky: (input) => {
-      const S = tensor(f32(input.a), { shape: [input.n, input.n], device: 'webgpu' });
-      return gpuRunner(() => linalg.cholesky(S), [S]);
-    },
-    det: (input) => {
-      const A = tensor(f32(input.a), { shape: [input.n, input.n], device: 'webgpu' });
-      return gpuRunner(() => linalg.det(A), [A]);
-    },
-  },
-};
-
-export function webgpuAdapterName(): string | null {
-  return getWebGPUInfo()?.adapter ?? null;
+export function shapeOf(input: CaseInput): number[] {
+  const m = input.m ?? input.n;
+  return input.batch > 1 ? [input.batch, m, input.n] : [m, input.n];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,10 +82,20 @@ export const mlMatrix: Library = {
   how: {
     inv: 'inverse(A) (LU); batch: a loop over matrices',
     solve: 'solve(A, B) (LU)',
-    cholesky: 'new CholeskyDecomposition(S).lowerTriangularMatrix',
+    cholesky: 'new CholeskyDecomposition(S).lowerTriangularMatrix; batch: a loop',
     det: 'determinant(A) (LU)',
+    matmul: 'A.mmul(B)',
+    svd: 'new SingularValueDecomposition(A) (Golub–Kahan); batch: a loop',
+    eigh: 'new EigenvalueDecomposition(S, { assumeSymmetric: true }) (tred2/tql2); batch: a loop',
+    qr: 'new QrDecomposition(A) (Householder)',
+    pinv: 'pseudoInverse(A) (through the SVD)',
   },
-  missing: { invBackward: 'no autograd' },
+  missing: {
+    invBackward: 'no autograd',
+    svdvalsBackward: 'no autograd',
+    gp: 'no autograd',
+    svdvals: 'no singular values without vectors',
+  },
   ops: {
     inv: (input) => {
       const ms = mlMatrices(input);
@@ -236,11 +114,50 @@ export const mlMatrix: Library = {
       return runner<Matrix>({ run: () => mlSolve(A!, B!), read: (x) => mlFlatten([x]) });
     },
     cholesky: (input) => {
-      const [S] = mlMatrices(input);
-      return runner<Matrix>({
-        run: () => new CholeskyDecomposition(S!).lowerTriangularMatrix,
-        read: (l) => mlFlatten([l]),
+      const ss = mlMatrices(input);
+      return runner<Matrix[]>({
+        run: () => ss.map((s) => new CholeskyDecomposition(s).lowerTriangularMatrix),
+        read: mlFlatten,
       });
+    },
+    matmul: (input) => {
+      const [A] = mlMatrices(input);
+      const [B] = mlMatrices(input, input.b!);
+      return runner<Matrix>({ run: () => A!.mmul(B!), read: (x) => mlFlatten([x]) });
+    },
+    svd: (input) => {
+      const as = mlMatrices(input);
+      return runner<SingularValueDecomposition[]>({
+        run: () => as.map((a) => new SingularValueDecomposition(a)),
+        read: (ds) =>
+          Float64Array.from([
+            ...mlFlatten(ds.map((d) => d.leftSingularVectors)),
+            ...ds.flatMap((d) => d.diagonal),
+            ...mlFlatten(ds.map((d) => d.rightSingularVectors.transpose())),
+          ]),
+      });
+    },
+    eigh: (input) => {
+      const as = mlMatrices(input);
+      return runner<EigenvalueDecomposition[]>({
+        run: () => as.map((a) => new EigenvalueDecomposition(a, { assumeSymmetric: true })),
+        read: (ds) =>
+          Float64Array.from([
+            ...ds.flatMap((d) => d.realEigenvalues),
+            ...mlFlatten(ds.map((d) => d.eigenvectorMatrix)),
+          ]),
+      });
+    },
+    qr: (input) => {
+      const [A] = mlMatrices(input);
+      return runner<QrDecomposition>({
+        run: () => new QrDecomposition(A!),
+        read: (d) => mlFlatten([d.orthogonalMatrix, d.upperTriangularMatrix]),
+      });
+    },
+    pinv: (input) => {
+      const A = Matrix.from1DArray(input.m!, input.n, input.a);
+      return runner<Matrix>({ run: () => pseudoInverse(A), read: (x) => mlFlatten([x]) });
     },
     det: (input) => {
       const [A] = mlMatrices(input);
@@ -277,8 +194,19 @@ export const mathjs: Library = {
     inv: 'math.inv(A) on number[][]; batch: a loop over matrices',
     solve: 'math.lup(A) then math.lusolve(lup, column) per column of B (lusolve takes one column)',
     det: 'math.det(A)',
+    matmul: 'math.multiply(A, B) on number[][]',
   },
-  missing: { invBackward: 'no autograd', cholesky: 'no Cholesky decomposition in mathjs' },
+  missing: {
+    invBackward: 'no autograd',
+    cholesky: 'no Cholesky decomposition in mathjs',
+    svd: 'no SVD in mathjs',
+    svdvals: 'no SVD in mathjs',
+    svdvalsBackward: 'no autograd',
+    gp: 'no autograd',
+    eigh: 'not run (math.eigs is too slow at 256)',
+    qr: 'not run (math.qr is too slow at 256)',
+    pinv: 'not run (math.pinv is too slow at 256×128)',
+  },
   ops: {
     inv: (input) => {
       const { batch, n } = input;
@@ -321,6 +249,11 @@ export const mathjs: Library = {
       const A = nested(input.a, 0, input.n, input.n);
       return runner<number>({ run: () => math.det(A), read: (d) => Float64Array.of(d) });
     },
+    matmul: (input) => {
+      const A = nested(input.a, 0, input.n, input.n);
+      const B = nested(input.b!, 0, input.n, input.n);
+      return runner<number[][]>({ run: () => math.multiply(A, B), read: flatNested });
+    },
   },
 };
 
@@ -347,6 +280,24 @@ function jaxRunner(make: () => JaxArray, inputs: JaxArray[]): Runner<never> {
   });
 }
 
+/** Several outputs (svd, eigh), read in order. */
+function jaxRunnerMulti(make: () => JaxArray[], inputs: JaxArray[]): Runner<never> {
+  return runner<JaxArray[]>({
+    run: async () => {
+      const xs = make();
+      for (const x of xs) await x.blockUntilReady();
+      return xs;
+    },
+    read: (xs) => Float64Array.from(xs.flatMap((x) => Array.from(x.dataSync() as ArrayLike<number>))),
+    release: (xs) => {
+      for (const x of xs) x.dispose();
+    },
+    cleanup: () => {
+      for (const a of inputs) a.dispose();
+    },
+  });
+}
+
 function jaxArray(data: Float64Array, shape: number[]): JaxArray {
   const np = jax!.numpy;
   return np.array(data, { shape, dtype: np.float64 });
@@ -361,8 +312,17 @@ export const jaxJs: Library = {
     solve: 'numpy.linalg.solve',
     cholesky: 'numpy.linalg.cholesky(S, { symmetrizeInput: false })',
     det: 'numpy.linalg.det',
+    matmul: 'numpy.matmul',
+    svd: 'numpy.linalg.svd(A, { fullMatrices: false })',
+    svdvals: 'numpy.linalg.svdvals',
+    eigh: 'numpy.linalg.eigh',
   },
-  missing: {},
+  missing: {
+    qr: 'no numpy.linalg.qr in jax-js 0.1',
+    pinv: 'no numpy.linalg.pinv in jax-js 0.1',
+    svdvalsBackward: 'not run (no svdvals gradient checked in jax-js)',
+    gp: 'not ported to jax-js',
+  },
   async init() {
     // jax-js 0.1.x tests `x instanceof Float16Array` when building arrays; Node 20 has no
     // Float16Array (Node >= 24 does), so give it a stand-in that no value is an instance of.
@@ -402,12 +362,29 @@ export const jaxJs: Library = {
       return jaxRunner(() => jax!.numpy.linalg.solve(A.ref, B.ref), [A, B]);
     },
     cholesky: (input) => {
-      const S = jaxArray(input.a, [input.n, input.n]);
+      const S = jaxArray(input.a, shapeOf(input));
       return jaxRunner(() => jax!.numpy.linalg.cholesky(S.ref, { symmetrizeInput: false }), [S]);
     },
     det: (input) => {
       const A = jaxArray(input.a, [input.n, input.n]);
       return jaxRunner(() => jax!.numpy.linalg.det(A.ref), [A]);
+    },
+    matmul: (input) => {
+      const A = jaxArray(input.a, [input.n, input.n]);
+      const B = jaxArray(input.b!, [input.n, input.n]);
+      return jaxRunner(() => jax!.numpy.matmul(A.ref, B.ref), [A, B]);
+    },
+    svd: (input) => {
+      const A = jaxArray(input.a, shapeOf(input));
+      return jaxRunnerMulti(() => jax!.numpy.linalg.svd(A.ref, { fullMatrices: false }), [A]);
+    },
+    svdvals: (input) => {
+      const A = jaxArray(input.a, shapeOf(input));
+      return jaxRunner(() => jax!.numpy.linalg.svdvals(A.ref), [A]);
+    },
+    eigh: (input) => {
+      const A = jaxArray(input.a, shapeOf(input));
+      return jaxRunnerMulti(() => jax!.numpy.linalg.eigh(A.ref), [A]);
     },
   },
 };

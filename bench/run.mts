@@ -1,12 +1,17 @@
 /**
- * `npm run bench`: linagrad against ml-matrix, mathjs and @jax-js/jax, all measured in one run.
+ * `npm run bench`: linagrad against the native numpy and torch (through python3) and the
+ * JavaScript ml-matrix, mathjs and @jax-js/jax, all measured in one run.
  * See bench/README.md. Flags: --webgpu, --only <ids>, --libs <names>, --budget <ms>, --max-run <ms>.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { getNumThreads, runningWorkers } from '../src/backends/cpu/pool.js';
+import { startGemmPool } from '../src/backends/cpu/wasm-gemm.js';
 import { type BenchCase, CASES, type CaseInput } from './cases.js';
-import { type Library, linagradCpu, linagradWebGPU, PEERS, type Runner } from './peers.js';
+import { linagradCpu, linagradWebGPU } from './linagrad.js';
+import { NATIVE } from './native.js';
+import { type Library, PEERS, type Runner } from './peers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +62,9 @@ async function call<R>(r: Runner<R>): Promise<R> {
   return v instanceof Promise ? await v : v;
 }
 
+/** The time of one run: the library's own measure when it has one (native peers), else the wall clock. */
+const took = <R,>(r: Runner<R>, v: R, wall: number) => (r.elapsed ? r.elapsed(v) : wall);
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -82,7 +90,7 @@ async function prepare(lib: Library, c: BenchCase, input: CaseInput): Promise<Co
   try {
     let t = now();
     const first = await call(r);
-    let warmSpent = now() - t;
+    let warmSpent = took(r, first, now() - t);
     const out = await r.read(first);
     const err = c.check(input, out);
     const tol = lib.dtype === 'float32' ? F32_TOL : c.tol;
@@ -94,7 +102,7 @@ async function prepare(lib: Library, c: BenchCase, input: CaseInput): Promise<Co
     while (warmups < MAX_WARMUP_RUNS && warmSpent < BUDGET_MS / 2) {
       t = now();
       const v = await call(r);
-      warmSpent += now() - t;
+      warmSpent += took(r, v, now() - t);
       r.release?.(v);
       warmups++;
     }
@@ -122,7 +130,7 @@ async function timeAll(ks: Contestant[]): Promise<Map<string, Result>> {
       for (const k of active) {
         const t = now();
         const v = await call(k.r);
-        const dt = now() - t;
+        const dt = took(k.r, v, now() - t);
         k.r.release?.(v);
         k.times.push(dt);
         k.spent += dt;
@@ -172,7 +180,7 @@ function table(header: string[], rows: string[][]): string {
 const wantedLibs = args.libs?.split(',').map((s) => s.trim().toLowerCase());
 const libs: Library[] = [
   linagradCpu,
-  ...PEERS.filter((l) => !wantedLibs || wantedLibs.includes(l.name.toLowerCase())),
+  ...[...NATIVE, ...PEERS].filter((l) => !wantedLibs || wantedLibs.includes(l.name.toLowerCase())),
   ...(args.webgpu ? [linagradWebGPU] : []),
 ];
 const onlyIds = args.only?.split(',').map((s) => s.trim());
@@ -186,10 +194,17 @@ console.log(
   `node ${process.version}, ${cpu}, ${os.cpus().length} logical cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
 );
 console.log(`load average at start (1/5/15 min): ${load0}`);
+// The CPU pool starts by itself on the first large product; started here so that no case's
+// warm-up depends on when its workers came up.
+await startGemmPool();
+console.log(
+  `linagrad CPU threads: ${getNumThreads()} (${runningWorkers()} pool worker${runningWorkers() === 1 ? '' : 's'} running; LINAGRAD_NUM_THREADS or setNumThreads change it)`,
+);
 console.log(
   `median of timed runs after warm-up, libraries interleaved; per library and case: ≥${MIN_RUNS} runs and ${BUDGET_MS} ms (≤${MAX_RUNS} runs); skipped when one run is predicted > ${MAX_RUN_MS} ms`,
 );
-console.log('ratio = library median / linagrad median (>1: linagrad is faster)\n');
+console.log('peer / linagrad = library median / linagrad median (>1: linagrad is faster)');
+console.log('linagrad ÷ native = linagrad median / the best of numpy and torch (≤ 2 is the goal)\n');
 
 const unavailable = new Map<string, string>();
 for (const lib of libs) {
@@ -204,6 +219,30 @@ for (const lib of libs) {
 console.log();
 
 const results = new Map<string, Map<string, Result>>();
+
+/** The fastest native peer's result of a case by median (or by fastest run), if any ran. */
+function bestNative(row: Map<string, Result>, stat: 'median' | 'min'): { name: string; t: number } | null {
+  let best: { name: string; t: number } | null = null;
+  for (const lib of libs) {
+    const r = row.get(lib.name);
+    if (lib.native && r?.status === 'ok' && (!best || r[stat] < best.t))
+      best = { name: lib.name, t: r[stat] };
+  }
+  return best;
+}
+
+/**
+ * linagrad ÷ best native peer, by medians (the goal's measure) or by fastest runs (more robust
+ * when the machine is oversubscribed: the native peers' threads spin-wait for each other then).
+ */
+function nativeRatio(
+  row: Map<string, Result>,
+  stat: 'median' | 'min' = 'median',
+): { ratio: number; name: string } | null {
+  const b = row.get(linagradCpu.name);
+  const nat = bestNative(row, stat);
+  return b?.status === 'ok' && nat ? { ratio: b[stat] / nat.t, name: nat.name } : null;
+}
 
 /** Predicted time of one run, from the same library's inverse at the largest smaller size. */
 function predictedRun(lib: Library, c: BenchCase): number | null {
@@ -278,6 +317,8 @@ for (const c of cases) {
   });
   console.log(`### ${c.title}  [${c.id}]`);
   console.log(table(header, rows));
+  const nr = nativeRatio(row);
+  if (nr) console.log(`linagrad ÷ best native (${nr.name}): ${ratio(nr.ratio)}`);
   console.log();
 }
 
@@ -287,13 +328,21 @@ for (const c of cases) {
 const load1 = loadavg();
 const elapsed = (now() - t0) / 1000;
 
-console.log('## All cases: median ms (peer / linagrad)');
-const sumHeader = ['case', ...libs.map((l) => (l.informational ? `${l.name} (info)` : l.name))];
+console.log('## All cases: median ms (peer / linagrad), and linagrad ÷ the best native peer');
+const sumHeader = [
+  'case',
+  'linagrad ÷ native',
+  'by fastest run',
+  ...libs.map((l) => (l.informational ? `${l.name} (info)` : l.name)),
+];
 const sumRows = cases.map((c) => {
   const row = results.get(c.id)!;
   const base = row.get(linagradCpu.name)!;
+  const nr = nativeRatio(row);
   return [
     c.id,
+    nr ? `${ratio(nr.ratio)} (${nr.name})` : '—',
+    ((m) => (m ? `${ratio(m.ratio)} (${m.name})` : '—'))(nativeRatio(row, 'min')),
     ...libs.map((lib) => {
       const r = row.get(lib.name)!;
       if (r.status !== 'ok') return r.status;
@@ -340,6 +389,28 @@ for (const lib of libs) {
   );
 }
 console.log(`\nSummary: linagrad ${parts.join('; ')}.`);
+
+const nativeRatios = cases.flatMap((c) => {
+  const nr = nativeRatio(results.get(c.id)!);
+  return nr ? [{ id: c.id, ...nr }] : [];
+});
+const nativeMins = cases.flatMap((c) => {
+  const nr = nativeRatio(results.get(c.id)!, 'min');
+  return nr && nr.ratio > 2 ? [`${c.id} ${ratio(nr.ratio)}`] : [];
+});
+if (nativeRatios.length) {
+  const within = nativeRatios.filter((r) => r.ratio <= 2);
+  const over = nativeRatios.filter((r) => r.ratio > 2).map((r) => `${r.id} ${ratio(r.ratio)}`);
+  const geo = Math.exp(nativeRatios.reduce((s, r) => s + Math.log(r.ratio), 0) / nativeRatios.length);
+  console.log(
+    `Against the best native peer: ${within.length}/${nativeRatios.length} cases within 2× (geo-mean linagrad ÷ native ${ratio(geo)})` +
+      (over.length ? `; above 2×: ${over.join(', ')}` : ''),
+  );
+  console.log(
+    `By fastest runs: ${nativeRatios.length - nativeMins.length}/${nativeRatios.length} within 2×` +
+      (nativeMins.length ? `; above 2×: ${nativeMins.join(', ')}` : ''),
+  );
+} else console.log('No native peer ran (numpy/torch not importable by python3): no native ratios.');
 
 const problems: string[] = [];
 for (const c of cases)

@@ -9,7 +9,7 @@
  * deterministic PRNG of `linalg-rand.ts`.
  * @module
  */
-import fc from 'fast-check';
+import { type Arbitrary, fc } from './fc.js';
 import {
   composeUSVt,
   householderQR,
@@ -70,7 +70,7 @@ function checkCond(cond: number): void {
     throw new RangeError(`arbitraries: cond must be finite and >= 1, got ${cond}`);
 }
 
-function sizeArb(fixed: number | undefined, min: number, max: number, name: string): fc.Arbitrary<number> {
+function sizeArb(fixed: number | undefined, min: number, max: number, name: string): Arbitrary<number> {
   if (fixed !== undefined) {
     checkInt(name, fixed);
     return fc.constant(fixed);
@@ -78,7 +78,7 @@ function sizeArb(fixed: number | undefined, min: number, max: number, name: stri
   return fc.integer({ min, max });
 }
 
-function batchArb(opts: MatrixOptions): fc.Arbitrary<number[]> {
+function batchArb(opts: MatrixOptions): Arbitrary<number[]> {
   const batch = opts.batch ?? [];
   if (batch !== 'any') {
     for (const [i, d] of batch.entries()) checkInt(`batch[${i}]`, d);
@@ -148,7 +148,7 @@ export interface GeneralOptions extends MatrixOptions {
 }
 
 /** Dense matrices with independent entries (uniform [-1, 1] or N(0, 1)); square or rectangular. */
-export function generalMatrix(opts: GeneralOptions = {}): fc.Arbitrary<MatrixSample> {
+export function generalMatrix(opts: GeneralOptions = {}): Arbitrary<MatrixSample> {
   const normal = opts.distribution === 'normal';
   return batched(opts, opts.square ?? false, 0, (rng, rows, cols) => {
     const data = new Float64Array(rows * cols);
@@ -168,7 +168,7 @@ export interface CondOptions extends MatrixOptions {
  * [1/cond, 1] — largest exactly 1, smallest exactly 1/cond, the others log-uniform — so
  * ‖A‖₂ = 1, ‖A⁻¹‖₂ = cond and `sample.cond = cond` (1 when n ≤ 1). Default minSize 0.
  */
-export function wellConditionedMatrix(opts: CondOptions = {}): fc.Arbitrary<MatrixSample> {
+export function wellConditionedMatrix(opts: CondOptions = {}): Arbitrary<MatrixSample> {
   const target = opts.cond ?? 10;
   checkCond(target);
   return batched(opts, true, 0, (rng, n) => {
@@ -183,7 +183,7 @@ export function wellConditionedMatrix(opts: CondOptions = {}): fc.Arbitrary<Matr
  * after the product). Eigenvalues lie in [1/cond, 1] with max exactly 1 and min exactly 1/cond,
  * so `sample.cond = cond` (1 when n ≤ 1). Default minSize 0.
  */
-export function spdMatrix(opts: CondOptions = {}): fc.Arbitrary<MatrixSample> {
+export function spdMatrix(opts: CondOptions = {}): Arbitrary<MatrixSample> {
   const target = opts.cond ?? 10;
   checkCond(target);
   return batched(opts, true, 0, (rng, n) => {
@@ -206,7 +206,7 @@ export interface SymmetricOptions extends MatrixOptions {
  * eigenvalues are `minGap·(1 + u)` apart (u uniform in [0, 1)) and zero is placed mid-way between
  * two of them, so |λ| ≥ minGap/2 and |λ| < 2n·minGap. `sample.cond = max|λ| / min|λ|`.
  */
-export function symmetricMatrix(opts: SymmetricOptions = {}): fc.Arbitrary<MatrixSample> {
+export function symmetricMatrix(opts: SymmetricOptions = {}): Arbitrary<MatrixSample> {
   const gap = opts.distinctEigenvalues?.minGap;
   if (gap !== undefined && !(gap > 0 && Number.isFinite(gap))) {
     throw new RangeError(`arbitraries: distinctEigenvalues.minGap must be > 0, got ${gap}`);
@@ -248,7 +248,7 @@ export interface DistinctSvOptions extends MatrixOptions {
  * m×n `U·diag(s)·Vᵀ` (Haar U, V; k = min(m, n) singular values) with distinct, positive singular
  * values as described by `spread`; `sample.cond = max s / min s`. Default minSize 0.
  */
-export function distinctSingularValuesMatrix(opts: DistinctSvOptions = {}): fc.Arbitrary<MatrixSample> {
+export function distinctSingularValuesMatrix(opts: DistinctSvOptions = {}): Arbitrary<MatrixSample> {
   const g = opts.minRelGap ?? 0.1;
   if (!(g > 0 && g < 0.5)) throw new RangeError(`arbitraries: minRelGap must be in (0, 0.5), got ${g}`);
   const harmonic = opts.spread === 'harmonic';
@@ -278,7 +278,7 @@ export interface RankOptions extends MatrixOptions {
  * to rounding (~1e-16). Default minSize is `rank + 1`, so the matrix is truly rank-deficient.
  * `sample.cond` is left unset (the condition number is infinite).
  */
-export function rankDeficientMatrix(opts: RankOptions): fc.Arbitrary<MatrixSample> {
+export function rankDeficientMatrix(opts: RankOptions): Arbitrary<MatrixSample> {
   checkInt('rank', opts.rank);
   const target = opts.cond ?? 2;
   checkCond(target);
@@ -314,7 +314,7 @@ export interface TriangularOptions extends MatrixOptions {
  * (positive diagonal; Rᵀ for lower) of a {@link wellConditionedMatrix}, so κ₂(T) = cond exactly
  * (`sample.cond`) and the diagonal lies in [1/cond, 1]. Default minSize 0.
  */
-export function triangularMatrix(opts: TriangularOptions): fc.Arbitrary<MatrixSample> {
+export function triangularMatrix(opts: TriangularOptions): Arbitrary<MatrixSample> {
   const { upper, unitDiagonal = false, cond: target } = opts;
   if (target !== undefined) {
     checkCond(target);

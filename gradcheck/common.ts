@@ -7,6 +7,7 @@ import { isTensor, type Tensor, tensor } from '../src/index.js';
 
 /** A gradient check failed (a wrong derivative, a non-reentrant backward, …). */
 export class GradcheckError extends Error {
+  /** 'GradcheckError'. */
   override name = 'GradcheckError';
 }
 

@@ -40,6 +40,10 @@ import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report
  *    (vmapped) backward relies on (gradcheck/batched.ts).
  * Returns true, or throws a GradcheckError (returns false with `raiseException: false`). Misuse
  * (no input requiring grad, non-tensor inputs or outputs, webgpu inputs) always throws.
+ * @example
+ * const A = tensor([[2, 1], [1, 3]], { requiresGrad: true });
+ * gradcheck((a) => linalg.inv(a), [A]); // true
+ * gradcheck((a) => linalg.det(a), [A], { fastMode: true, atol: 1e-6 });
  */
 export function gradcheck(fn: GradcheckFn, inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
   const o = resolveOptions('gradcheck', opts);

@@ -25,6 +25,9 @@ export type GradOutputsArg = Tensor | readonly Tensor[] | Readonly<Record<string
  * Without `gradOutputs`, random ones (uniform in [−1, 1), seeded by `opts.seed`, requiring grad)
  * are made for every output of fn that requires grad; given ones are matched to those outputs in
  * order (by key for a record) and are differentiated only if they require grad.
+ * @example
+ * const A = tensor([[2, 1], [1, 3]], { requiresGrad: true });
+ * gradgradcheck((a) => linalg.cholesky(a), [A]); // true: the backward formula's own gradient is right
  */
 export function gradgradcheck(
   fn: GradcheckFn,

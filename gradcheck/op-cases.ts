@@ -3,7 +3,7 @@
  * (used by tests/op-table.ts). Each gives `OpCase`s with values uniform in [−1.5, 1.5].
  * @module
  */
-import fc from 'fast-check';
+import { fc } from './fc.js';
 import { casesOf, dimIn, shaped } from './op-info.js';
 import { broadcastShapesArb, shapeArb, sizeArb, uniform } from './tensor-arbitraries.js';
 

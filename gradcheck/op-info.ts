@@ -5,10 +5,11 @@
  * cases. linagrad's own table is tests/op-table.ts; the same types serve user-defined ops.
  * @module
  */
-import fc from 'fast-check';
+
 import type { Device, Tensor } from '../src/index.js';
 import { tensor } from '../src/index.js';
 import type { GradcheckOptions, GradcheckOutput } from './common.js';
+import { type Arbitrary, fc, lazyArbitrary } from './fc.js';
 import {
   broadcastShapesArb,
   type Sampler,
@@ -22,6 +23,7 @@ import type { Tolerance } from './tolerance.js';
 
 /** One input of a case; differentiated unless `grad: false`. */
 export interface InputSpec extends TensorSample {
+  /** Differentiate with respect to this input (default true for float inputs). */
   grad?: boolean;
   /** dtype on the cpu (default float64); on webgpu every float input is float32. */
   dtype?: 'float32' | 'float64';
@@ -29,7 +31,9 @@ export interface InputSpec extends TensorSample {
 
 /** One test case: inputs plus the op's other arguments (dims, offsets, …). */
 export interface OpCase<A = unknown> {
+  /** The input tensors of the case. */
   inputs: InputSpec[];
+  /** The non-tensor arguments passed to the op. */
   args: A;
   /** Condition number of the problem (default 1), for the WebGPU agreement tolerance. */
   cond?: number;
@@ -53,10 +57,16 @@ export type MakeTensor = (shape: number[], dtype?: 'float' | 'int32') => Tensor;
  * failures when a result is first read.
  */
 export interface ErrorCase {
+  /** What is wrong with the call, for the test name. */
   desc: string;
+  /** Makes the bad call (mk builds tensors on the device under test). */
   call: (mk: MakeTensor) => unknown;
+  /** The expected error message. */
   message: RegExp;
-  type?: new (...args: never[]) => Error;
+  /** The expected error class (default any Error). */
+  type?: new (
+    ...args: never[]
+  ) => Error;
   /** A known bug makes this case fail: it runs as an expected failure titled with this text. */
   knownBug?: string;
   /** The devices the known bug shows on (default all). */
@@ -70,6 +80,7 @@ export interface CheckSettings extends GradcheckOptions {
   numRuns?: number;
 }
 
+/** How an op table compares the WebGPU result with the CPU one. */
 export interface WebGPUSettings<A = unknown> {
   /** Tolerance against the cpu float64 result `ref` (default: agreementTolerance, see the test). */
   tolerance?: (c: OpCase<A>, kind: 'forward' | 'backward', ref: Float64Array) => Tolerance;
@@ -82,17 +93,29 @@ export interface WebGPUSettings<A = unknown> {
   numRuns?: number;
 }
 
+/** The checks an op table runs per entry. */
 export type CheckKind = 'gradcheck' | 'fastMode' | 'gradgradcheck' | 'webgpuBackward';
 
+/**
+ * One op of an op table (the idea of PyTorch's OpInfo): its cases, error inputs and check settings;
+ * see docs/gradcheck.md.
+ */
 export interface OpEntry<A = unknown> {
+  /** The op's name, as tests print it. */
   name: string;
   /** The call under test. */
   fn: (xs: Tensor[], args: A) => GradcheckOutput;
-  arbitrary: fc.Arbitrary<OpCase<A>>;
+  /** Random cases (fast-check). */
+  arbitrary: Arbitrary<OpCase<A>>;
+  /** Fixed cases that always run (edge cases). */
   samples?: OpCase<A>[];
+  /** Bad calls and the errors they must raise. */
   errors?: ErrorCase[];
+  /** gradcheck settings (and number of random cases). */
   gradcheck?: CheckSettings;
+  /** gradgradcheck settings, or absent to skip it. */
   gradgradcheck?: CheckSettings;
+  /** CPU-vs-WebGPU agreement settings, or a skip with its reason. */
   webgpu?: WebGPUSettings<A> | { skip: string };
   /** Checks that do not apply, with the reason. */
   skips?: Partial<Record<CheckKind, string>>;
@@ -103,7 +126,10 @@ export function entry<A>(e: OpEntry<A>): OpEntry<unknown> {
   return e as unknown as OpEntry<unknown>;
 }
 
-export const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
+/** Seeds for case generators (a fast-check arbitrary; throws on use without fast-check). */
+export const seedArb: Arbitrary<number> = lazyArbitrary('seedArb', () =>
+  fc.integer({ min: 0, max: 0x7fffffff }),
+);
 
 /** A fixed case: the given shapes filled from `samplers` with a fixed seed. */
 export function fixed<A>(
@@ -118,9 +144,9 @@ export function fixed<A>(
 
 /** Cases whose shapes and args are drawn together by `gen`, valued by `samplers`. */
 export function casesOf<A>(
-  gen: fc.Arbitrary<{ shapes: number[][]; args: A }>,
+  gen: Arbitrary<{ shapes: number[][]; args: A }>,
   samplers: Sampler[],
-): fc.Arbitrary<OpCase<A>> {
+): Arbitrary<OpCase<A>> {
   return fc
     .tuple(gen, seedArb)
     .map(([g, seed]) => ({ inputs: samplesFromSeed(g.shapes, samplers, seed), args: g.args }));
@@ -128,10 +154,10 @@ export function casesOf<A>(
 
 /** One-input cases whose args depend on the input shape (shape ops). */
 export function shaped<A>(
-  shape: fc.Arbitrary<number[]>,
-  args: (s: number[]) => fc.Arbitrary<A>,
+  shape: Arbitrary<number[]>,
+  args: (s: number[]) => Arbitrary<A>,
   sampler: Sampler = uniform(-1.5, 1.5),
-): fc.Arbitrary<OpCase<A>> {
+): Arbitrary<OpCase<A>> {
   return casesOf(
     shape.chain((s) => args(s).map((a) => ({ shapes: [s], args: a }))),
     [sampler],
@@ -139,15 +165,15 @@ export function shaped<A>(
 }
 
 /** A dim of an `nd`-dim tensor, negative or not. */
-export function dimIn(nd: number): fc.Arbitrary<number> {
+export function dimIn(nd: number): Arbitrary<number> {
   return fc.integer({ min: -nd, max: nd - 1 });
 }
 
 /** undefined (all dims), one dim, or a list of distinct dims in any order; each possibly negative. */
-export function dimsArb(nd: number): fc.Arbitrary<number | number[] | undefined> {
+export function dimsArb(nd: number): Arbitrary<number | number[] | undefined> {
   const all = [...Array(nd).keys()];
   const neg = (d: number, flip: boolean) => (flip ? d - nd : d);
-  const options: fc.Arbitrary<number | number[] | undefined>[] = [fc.constant(undefined)];
+  const options: Arbitrary<number | number[] | undefined>[] = [fc.constant(undefined)];
   if (nd > 0) {
     options.push(fc.tuple(fc.integer({ min: 0, max: nd - 1 }), fc.boolean()).map(([d, f]) => neg(d, f)));
     options.push(

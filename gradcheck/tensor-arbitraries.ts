@@ -8,7 +8,7 @@
  * a failing case shrinks to small shapes first and then to seed 0.
  * @module
  */
-import fc from 'fast-check';
+import { type Arbitrary, fc } from './fc.js';
 import { makeRng, type Rng } from './linalg-rand.js';
 
 /** Host data of one tensor: row-major values and shape (a `MatrixSample` is one too). */
@@ -80,7 +80,7 @@ export interface ShapeOptions {
  * A dim size in [min, max]. When min is 0, zero (an empty tensor) is drawn one time in ten, so
  * that most multi-dim shapes are not empty; shrinking still goes to 0 first.
  */
-export function sizeArb(min: number, max: number): fc.Arbitrary<number> {
+export function sizeArb(min: number, max: number): Arbitrary<number> {
   if (min > 0 || max === 0) return fc.integer({ min, max });
   return fc.oneof(
     { arbitrary: fc.constant(0), weight: 1 },
@@ -89,7 +89,7 @@ export function sizeArb(min: number, max: number): fc.Arbitrary<number> {
 }
 
 /** Shapes with `minDims`–`maxDims` dims of size `minSize`–`maxSize` (sizes by {@link sizeArb}). */
-export function shapeArb(o: ShapeOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb(o: ShapeOptions = {}): Arbitrary<number[]> {
   const size = sizeArb(o.minSize ?? 0, o.maxSize ?? 3);
   return fc.array(size, { minLength: o.minDims ?? 0, maxLength: o.maxDims ?? 3 });
 }
@@ -98,7 +98,7 @@ export function shapeArb(o: ShapeOptions = {}): fc.Arbitrary<number[]> {
  * `count` shapes that broadcast together: each is a broadcast shape drawn by {@link shapeArb}
  * with some leading dims dropped and some dims set to 1.
  */
-export function broadcastShapesArb(count: number, o: ShapeOptions = {}): fc.Arbitrary<number[][]> {
+export function broadcastShapesArb(count: number, o: ShapeOptions = {}): Arbitrary<number[][]> {
   return shapeArb(o).chain((out) => {
     const one = fc
       .tuple(
@@ -133,9 +133,9 @@ export function samplesFromSeed(
 
 /** Samples for the given shapes (an arbitrary of shape lists), valued by `samplers`. */
 export function samplesArb(
-  shapes: fc.Arbitrary<number[][]>,
+  shapes: Arbitrary<number[][]>,
   samplers: readonly Sampler[],
-): fc.Arbitrary<TensorSample[]> {
+): Arbitrary<TensorSample[]> {
   return fc
     .tuple(shapes, fc.integer({ min: 0, max: 0x7fffffff }))
     .map(([s, seed]) => samplesFromSeed(s, samplers, seed));
@@ -143,9 +143,9 @@ export function samplesArb(
 
 /** One sample of a shape from `shape`, valued by `sampler`. */
 export function tensorSampleArb(
-  shape: fc.Arbitrary<number[]> = shapeArb(),
+  shape: Arbitrary<number[]> = shapeArb(),
   sampler: Sampler = uniform(-1, 1),
-): fc.Arbitrary<TensorSample> {
+): Arbitrary<TensorSample> {
   return samplesArb(
     shape.map((s) => [s]),
     [sampler],

@@ -2,11 +2,18 @@ import type { StorageDType, TypedArray } from './backends/backend.js';
 
 /** Public dtypes. Complex dtypes are reserved in the type; asking for them is a clear error for now. */
 export type DType = 'float32' | 'float64' | 'complex64' | 'complex128' | 'int32';
+/** The floating-point dtypes (differentiable; the default dtype is one of them). */
 export type FloatDType = 'float32' | 'float64';
 
 let defaultDtype: FloatDType = 'float64';
 
-/** Dtype used for JS numbers and nested arrays (PyTorch uses float32; NumPy users expect float64). */
+/**
+ * Dtype used for JS numbers and nested arrays (PyTorch uses float32; NumPy users expect float64).
+ * @example
+ * setDefaultDtype('float32');
+ * tensor([1, 2]).dtype; // 'float32'
+ * setDefaultDtype('float64'); // the default
+ */
 export function setDefaultDtype(dtype: FloatDType): void {
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new TypeError(`setDefaultDtype: expected 'float32' or 'float64', got ${String(dtype)}`);
@@ -14,6 +21,11 @@ export function setDefaultDtype(dtype: FloatDType): void {
   defaultDtype = dtype;
 }
 
+/**
+ * The dtype of tensors made from JS numbers without a `dtype` option (float64 unless changed).
+ * @example
+ * getDefaultDtype(); // 'float64'
+ */
 export function getDefaultDtype(): FloatDType {
   return defaultDtype;
 }
@@ -39,7 +51,12 @@ export function isFloat(dtype: StorageDType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }
 
-/** Machine epsilon (the spacing of numbers near 1), as numpy.finfo(dtype).eps. */
+/**
+ * Machine epsilon (the spacing of numbers near 1), as numpy.finfo(dtype).eps.
+ * @example
+ * eps('float64'); // 2.220446049250313e-16
+ * eps('float32'); // 1.1920928955078125e-7
+ */
 export function eps(dtype: FloatDType): number {
   return dtype === 'float32' ? 2 ** -23 : 2 ** -52;
 }

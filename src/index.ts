@@ -1,12 +1,11 @@
 /** linagrad: differentiable linear algebra with reverse-mode autograd on CPU and WebGPU. */
-// The WebGPU types (GPUDevice, GPUBuffer, …) the declarations use, kept in the emitted .d.ts.
-/// <reference types="@webgpu/types" preserve="true" />
 import { tidy as tidyImpl } from './memory.js';
 import { isTensor, type Tensor } from './tensor.js';
 
-export type { BackwardContext, BackwardFn, GradHook } from './autograd/index.js';
+export type { BackwardContext, BackwardFn, GradHook, Tuple } from './autograd/index.js';
 export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
 export type { Device, StorageDType } from './backends/backend.js';
+export { setNumThreads } from './backends/cpu/pool.js';
 export {
   getWebGPUInfo,
   initWebGPU,
@@ -16,6 +15,7 @@ export {
 } from './backends/webgpu/device.js';
 export { type DType, eps, type FloatDType, getDefaultDtype, setDefaultDtype } from './dtype.js';
 export { AutogradError, LinAlgError } from './errors.js';
+export { getPrintOptions, type PrintOptions, setPrintOptions } from './format.js';
 export { keep } from './memory.js';
 export {
   arange,
@@ -62,10 +62,16 @@ export {
   where,
 } from './ops/elementwise.js';
 export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
+export {
+  getSpectralGradMode,
+  resetSpectralGradWarnings,
+  type SpectralGradMode,
+  setSpectralGradMode,
+} from './ops/linalg/spectral.js';
 export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';
-export { applyOp, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
+export { applyOp, applyOp1, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
 export {
   cat,
   diagEmbed,
@@ -88,14 +94,27 @@ export { isTensor, type NestedArray, Tensor } from './tensor.js';
 /**
  * Runs `fn` and disposes every tensor created inside it except those it returns (and what their
  * autograd graph still needs). Use it around training steps on WebGPU to keep GPU memory flat.
+ * @example
+ * const loss = tidy(() => {
+ *   opt.zeroGrad();
+ *   const l = model(X).sub(Y).square().mean();
+ *   l.backward();
+ *   opt.step();
+ *   return l.detach(); // kept; every other tensor made inside is disposed
+ * });
  */
 export function tidy<T>(fn: () => T): T {
   return tidyImpl(fn, isTensor);
 }
 
-/** Disposes tensors now (also works on arrays and records of tensors). */
+/**
+ * Disposes tensors now (also works on arrays and records of tensors).
+ * @example
+ * const [a, b] = [zeros([2]), ones([2])];
+ * dispose([a, b]); // a.isDisposed === true
+ */
 export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
   const list = isTensor(x) ? [x] : Array.isArray(x) ? x : Object.values(x);
   for (const t of list) (t as Tensor).dispose();
 }
-export { Adam, optim, SGD } from './optim.js';
+export { Adam, type AdamOptions, optim, SGD, type SGDOptions } from './optim.js';

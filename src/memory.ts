@@ -37,7 +37,14 @@ export function untrack(t: Tensor): void {
   finalizer.unregister(t);
 }
 
-/** Keeps a tensor alive past the tidy scope it was made in. */
+/**
+ * Keeps a tensor alive past the tidy scope it was made in.
+ * @example
+ * let w = tensor([1]);
+ * tidy(() => {
+ *   w = keep(w.add(1)); // survives the tidy scope
+ * });
+ */
 export function keep<T extends Tensor>(t: T): T {
   scopeOf.get(t)?.delete(t);
   scopeOf.delete(t);
@@ -77,7 +84,7 @@ export function tidy<T>(fn: () => T, isTensor: (v: unknown) => v is Tensor): T {
     scopes.pop();
   }
   if (result instanceof Promise) {
-    throw new Error(
+    throw new TypeError(
       'tidy: the function returned a Promise; tidy only tracks synchronous code (await outside it)',
     );
   }

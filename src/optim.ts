@@ -9,7 +9,10 @@ import type { Tensor } from './tensor.js';
  * the replaced storage at once, which keeps GPU memory flat across steps.
  */
 abstract class Optimizer {
-  constructor(readonly params: Tensor[]) {
+  constructor(
+    /** The tensors this optimizer updates in place. */
+    readonly params: Tensor[],
+  ) {
     for (const p of params) {
       if (!p.isLeaf || !p.requiresGrad) {
         throw new TypeError(
@@ -19,7 +22,11 @@ abstract class Optimizer {
     }
   }
 
-  /** Sets every parameter's .grad to null (freeing it), as zero_grad(set_to_none=True). */
+  /**
+   * Sets every parameter's .grad to null (freeing it), as zero_grad(set_to_none=True).
+   * @example
+   * opt.zeroGrad(); // every p.grad is null
+   */
   zeroGrad(): void {
     for (const p of this.params) {
       p.grad?.dispose();
@@ -27,7 +34,12 @@ abstract class Optimizer {
     }
   }
 
-  /** One update from the current .grad of each parameter (parameters without a gradient are skipped). */
+  /**
+   * One update from the current .grad of each parameter (parameters without a gradient are skipped).
+   * @example
+   * loss.backward();
+   * opt.step();
+   */
   step(): void {
     noGrad(() => {
       this.params.forEach((p, i) => {
@@ -39,11 +51,44 @@ abstract class Optimizer {
   protected abstract update(p: Tensor, g: Tensor, i: number): Tensor;
 }
 
+/** Options of optim.SGD (torch.optim.SGD's, camelCase). */
+export interface SGDOptions {
+  /** Learning rate (required). */
+  lr: number;
+  /** Momentum factor (default 0: plain gradient descent). */
+  momentum?: number;
+  /** L2 penalty added to the gradient as weightDecay·p (default 0). */
+  weightDecay?: number;
+}
+
+/** Options of optim.Adam (torch.optim.Adam's, camelCase). */
+export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number;
+  /** Decay rates of the running means of the gradient and its square (default [0.9, 0.999]). */
+  betas?: [number, number];
+  /** Added to the denominator √v̂ for stability (default 1e-8). */
+  eps?: number;
+  /** L2 penalty added to the gradient as weightDecay·p (default 0). */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum and weight decay (torch.optim.SGD): g = grad +
+ * weightDecay·p; v = momentum·v + g (v = g at the first step); p ← p − lr·v.
+ * @example
+ * const w = tensor([1, -1], { requiresGrad: true });
+ * const opt = new optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad();
+ * w.square().sum().backward();
+ * opt.step();
+ */
 export class SGD extends Optimizer {
   private velocity: (Tensor | null)[];
   constructor(
     params: Tensor[],
-    readonly opts: { lr: number; momentum?: number; weightDecay?: number },
+    /** The options it was made with. */
+    readonly opts: SGDOptions,
   ) {
     super(params);
     this.velocity = params.map(() => null);
@@ -62,13 +107,24 @@ export class SGD extends Optimizer {
   }
 }
 
+/**
+ * Adam (torch.optim.Adam): m and v are running means of g and g² (betas), bias-corrected; p ← p −
+ * lr·m̂ / (√v̂ + eps), with g = grad + weightDecay·p.
+ * @example
+ * const w = tensor([1, -1], { requiresGrad: true });
+ * const opt = new optim.Adam([w], { lr: 0.01 });
+ * opt.zeroGrad();
+ * w.square().sum().backward();
+ * opt.step();
+ */
 export class Adam extends Optimizer {
   private m: Tensor[];
   private v: Tensor[];
   private t = 0;
   constructor(
     params: Tensor[],
-    readonly opts: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number } = {},
+    /** The options it was made with (defaults filled in at each step). */
+    readonly opts: AdamOptions = {},
   ) {
     super(params);
     this.m = params.map((p) => keep(zerosLike(p)));
@@ -94,4 +150,14 @@ export class Adam extends Optimizer {
   }
 }
 
-export const optim = { SGD, Adam };
+/**
+ * The optimizers, as torch.optim.
+ * @example
+ * new optim.Adam(params, { lr: 1e-3 });
+ */
+export const optim = {
+  /** Stochastic gradient descent (torch.optim.SGD); see the SGD class. */
+  SGD,
+  /** Adam (torch.optim.Adam); see the Adam class. */
+  Adam,
+};

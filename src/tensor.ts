@@ -2,12 +2,28 @@ import { runBackward } from './autograd/engine.js';
 import type { GradHook, Node } from './autograd/node.js';
 import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from './backends/backend.js';
 import { getGpu } from './backends/webgpu/device.js';
-import { isFloat } from './dtype.js';
+import { getDefaultDtype, isFloat } from './dtype.js';
 import { AutogradError } from './errors.js';
+import { formatTensor } from './format.js';
 import { retarget, track, untrack } from './memory.js';
 import * as ops from './ops/index.js';
 import { numelOf, shapeStr } from './shape.js';
 
+declare global {
+  /**
+   * `Symbol.dispose` (for `using t = …`), declared as lib.esnext.disposable and @types/node do, so
+   * that the declarations also type-check in projects whose `lib` predates it (ES2022 + DOM).
+   */
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+/**
+ * A number or nested arrays of numbers (what tensor() takes and toArray() returns).
+ * @example
+ * const rows: NestedArray = [[1, 2], [3, 4]];
+ */
 export type NestedArray = number | NestedArray[];
 type Operand = Tensor | number;
 
@@ -16,10 +32,19 @@ type Operand = Tensor | number;
  * Ops never mutate a tensor's values; `requiresGrad_` and optimizers are the only in-place changes.
  */
 export class Tensor {
+  /** The size of each dim (a frozen array). @example tensor([[1, 2, 3]]).shape; // [1, 3] */
   readonly shape: readonly number[];
+  /** 'float64' (the default), 'float32' or 'int32'. @example tensor([1]).dtype; // 'float64' */
   readonly dtype: StorageDType;
+  /** 'cpu' or 'webgpu'. @example tensor([1]).device; // 'cpu' */
   readonly device: Device;
-  /** The gradient accumulated by backward() for a leaf that requires grad (or a non-leaf with retainGrad). */
+  /**
+   * The gradient accumulated by backward() for a leaf that requires grad (or a non-leaf with retainGrad).
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * x.square().sum().backward();
+   * x.grad; // tensor([2., 4.])
+   */
   grad: Tensor | null = null;
   private storage: Storage | null;
   private _requiresGrad = false;
@@ -27,6 +52,8 @@ export class Tensor {
   private outIndex = 0;
   private leafHooks: GradHook[] = [];
   private gradOwned = false;
+  /** The values of a webgpu tensor, kept when they were read (small tensors only), for printing. */
+  private lastRead: TypedArray | null = null;
 
   private constructor(storage: Storage, shape: readonly number[]) {
     this.storage = storage;
@@ -44,23 +71,41 @@ export class Tensor {
     return new Tensor(storage, shape);
   }
 
+  /** The number of dims. @example zeros([2, 3]).ndim; // 2 */
   get ndim(): number {
     return this.shape.length;
   }
+  /** The number of elements. @example zeros([2, 3]).numel; // 6 */
   get numel(): number {
     return numelOf(this.shape);
   }
+  /**
+   * True for tensors not made by a differentiable op (whose .grad backward fills when they require
+   * grad).
+   * @example
+   * tensor([1], { requiresGrad: true }).mul(2).isLeaf; // false
+   */
   get isLeaf(): boolean {
     return this.node === null;
   }
-  /** The name of the op that made this tensor (null for leaves), like PyTorch's grad_fn. */
+  /** The name of the op that made this tensor (null for leaves), like PyTorch's grad_fn.
+   * @example tensor([1], { requiresGrad: true }).mul(2).gradFn; // 'mul' */
   get gradFn(): string | null {
     return this.node?.name ?? null;
   }
+  /**
+   * True after dispose() (or tidy) freed the storage.
+   * @example
+   * const t = tensor([1]);
+   * t.dispose();
+   * t.isDisposed; // true
+   */
   get isDisposed(): boolean {
     return this.storage === null;
   }
 
+  /** Whether backward computes a gradient for this tensor (leaves) or through it (results of ops).
+   * @example tensor([1]).requiresGrad; // false */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
@@ -68,7 +113,8 @@ export class Tensor {
     this.requiresGrad_(flag);
   }
 
-  /** Sets requiresGrad in place (leaves only) and returns this tensor. */
+  /** Sets requiresGrad in place (leaves only) and returns this tensor.
+   * @example const w = randn([3, 3], { seed: 0 }).requiresGrad_(); */
   requiresGrad_(flag = true): this {
     if (!this.isLeaf && !flag) {
       throw new AutogradError(
@@ -111,7 +157,8 @@ export class Tensor {
     this.gradOwned = true;
   }
 
-  /** Registers a hook called with this tensor's gradient; it may return a replacement gradient. */
+  /** Registers a hook called with this tensor's gradient; it may return a replacement gradient.
+   * @example x.registerHook((g) => g.mul(2)); // doubles the gradient flowing into x */
   registerHook(hook: GradHook): void {
     if (!this.requiresGrad) {
       throw new AutogradError(
@@ -122,7 +169,14 @@ export class Tensor {
     else this.leafHooks.push(hook);
   }
 
-  /** Makes backward() fill .grad for this non-leaf tensor too. */
+  /**
+   * Makes backward() fill .grad for this non-leaf tensor too.
+   * @example
+   * const h = x.mul(2);
+   * h.retainGrad();
+   * h.sum().backward();
+   * h.grad; // ones
+   */
   retainGrad(): void {
     if (this.isLeaf) return;
     this.registerHook((g) => {
@@ -131,7 +185,14 @@ export class Tensor {
     });
   }
 
-  /** Computes gradients of this tensor with respect to graph leaves, accumulating into their .grad. */
+  /**
+   * Computes gradients of this tensor with respect to graph leaves, accumulating into their .grad.
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * x.square().sum().backward();
+   * x.mul(3).backward(tensor([1, 1])); // a non-scalar output needs a gradient
+   * x.grad; // tensor([5., 7.]) (accumulated)
+   */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
     runBackward([this], gradient ? [gradient] : null, {
       ...opts,
@@ -146,7 +207,7 @@ export class Tensor {
   /** @internal Throws a clear error if this tensor was disposed. */
   assertAlive(op: string): void {
     if (!this.storage) {
-      throw new Error(
+      throw new AutogradError(
         `${op}: tensor of shape ${shapeStr(this.shape)} was disposed and cannot be used; ` +
           'if tidy() disposed it, return it from the tidy function or call keep(tensor)',
       );
@@ -171,6 +232,7 @@ export class Tensor {
     this.assertAlive('assign');
     src.assertAlive('assign');
     const old = this.storage!;
+    this.lastRead = null;
     this.storage = src.storage;
     src.storage = null;
     untrack(src);
@@ -188,49 +250,66 @@ export class Tensor {
     return s;
   }
 
-  /** The values as a flat typed array (synchronous; cpu only). */
+  /** The values as a flat typed array (synchronous; cpu only).
+   * @example tensor([1, 2]).dataSync(); // Float64Array [1, 2] */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
     if (this.storage!.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'dataSync: this tensor is on webgpu, which cannot be read synchronously; use `await t.data()`',
       );
     }
     return this.storage!.data.slice();
   }
-  /** The values as a flat typed array. */
+  /** The values as a flat typed array.
+   * @example await tensor([1, 2], { device: 'webgpu', dtype: 'float32' }).data(); // Float32Array [1, 2] */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
     const s = this.storage!;
-    return s.device === 'cpu' ? s.data.slice() : getGpu().read(s);
+    if (s.device === 'cpu') return s.data.slice();
+    const values = await getGpu().read(s);
+    if (this.storage === s && values.length <= PRINT_CACHE_LIMIT) this.lastRead = values.slice();
+    return values;
   }
-  /** Nested JS arrays (synchronous; cpu only). */
+  /** Nested JS arrays (synchronous; cpu only).
+   * @example tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]] */
   toArray(): NestedArray {
     this.assertAlive('toArray');
     if (this.storage!.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'toArray: this tensor is on webgpu, which cannot be read synchronously; use `await t.array()`',
       );
     }
     return nest(this.storage!.data, this.shape);
   }
+  /**
+   * Nested JS arrays, on every device (rejects with the LinAlgError of a failed WebGPU
+   * computation).
+   * @example
+   * await linalg.inv(A).array();
+   */
   async array(): Promise<NestedArray> {
     return nest(await this.data(), this.shape);
   }
-  /** The single value of a one-element tensor (synchronous; cpu only). */
+  /** The single value of a one-element tensor (synchronous; cpu only). @example tensor([[3]]).item(); // 3 */
   item(): number {
     if (this.numel !== 1) {
       throw new RangeError(`item: a Tensor with ${this.numel} elements cannot be converted to a number`);
     }
     if (this.device !== 'cpu') {
-      throw new Error(
+      throw new TypeError(
         'item: this tensor is on webgpu, which cannot be read synchronously; use `(await t.data())[0]`',
       );
     }
     return this.dataSync()[0];
   }
 
-  /** Frees the storage now (GPU buffers go back to the pool). Idempotent. */
+  /**
+   * Frees the storage now (GPU buffers go back to the pool). Idempotent.
+   * @example
+   * const t = zeros([1000], { dtype: 'float32', device: 'webgpu' });
+   * t.dispose();
+   */
   dispose(): void {
     const s = this.storage;
     if (!s) return;
@@ -242,157 +321,268 @@ export class Tensor {
     this.dispose();
   }
 
-  /** A tensor sharing nothing with the graph: same values, no gradient history. */
+  /** A tensor sharing nothing with the graph: same values, no gradient history.
+   * @example const y = w.mul(2).detach(); // y.requiresGrad === false */
   detach(): Tensor {
     return ops.detach(this);
   }
+  /** A copy that stays in the graph. @example const c = x.clone(); */
   clone(): Tensor {
     return ops.clone(this);
   }
-  /** Moves to a device or converts to a dtype (differentiable). */
+  /**
+   * Moves to a device or converts to a dtype (differentiable).
+   * @example
+   * tensor([1, 2]).to('float32');
+   * tensor([1, 2], { dtype: 'float32' }).to('webgpu');
+   */
   to(target: Device | StorageDType): Tensor {
     return target === 'cpu' || target === 'webgpu' ? ops.toDevice(this, target) : ops.cast(this, target);
   }
+  /**
+   * The values, as PyTorch prints them: `tensor([[1.0000, 2.0000],` / `        [3.0000, 4.5000]],
+   * requiresGrad=true)`, with the dtype when it is not the default, summarized beyond 1000
+   * elements (see setPrintOptions). A webgpu tensor shows its values once they have been read
+   * (`await t.array()`), else where to read them. `console.log(t)` in Node prints the same.
+   * @example
+   * String(tensor([[1, 2], [3, 4.5]])); // 'tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]])'
+   */
   toString(): string {
-    return `Tensor(shape=${shapeStr(this.shape)}, dtype=${this.dtype}, device=${this.device}${this.node ? `, gradFn=${this.node.name}` : ''})`;
+    const s = this.storage;
+    const data = s === null ? null : s.device === 'cpu' ? s.data : this.lastRead;
+    return formatTensor({
+      shape: this.shape,
+      dtype: this.dtype,
+      device: this.device,
+      data,
+      unreadable:
+        s === null
+          ? 'disposed'
+          : this.numel > PRINT_CACHE_LIMIT
+            ? 'on webgpu: read it with await t.array()'
+            : 'on webgpu, not read yet: await t.array() reads it',
+      defaultDtype: getDefaultDtype(),
+      requiresGrad: this.requiresGrad,
+      gradFn: this.gradFn,
+    });
+  }
+
+  /**
+   * What `JSON.stringify(t)` writes: the nested values (cpu tensors). A webgpu tensor cannot be read
+   * synchronously, so this throws a TypeError that says to stringify `await t.array()` instead.
+   */
+  toJSON(): NestedArray {
+    this.assertAlive('JSON.stringify');
+    if (this.device !== 'cpu') {
+      throw new TypeError(
+        'JSON.stringify: this tensor is on webgpu, which cannot be read synchronously; ' +
+          'stringify its values instead: JSON.stringify(await t.array())',
+      );
+    }
+    return this.toArray();
   }
 
   // ---- math (all differentiable, all broadcasting like PyTorch) ----------------------------------
+  /** this + o, broadcasting (o may be a number). @example tensor([1, 2]).add(1); // tensor([2., 3.]) */
   add(o: Operand): Tensor {
     return ops.add(this, o);
   }
+  /** this − o, broadcasting. @example tensor([1, 2]).sub(tensor([1])); // tensor([0., 1.]) */
   sub(o: Operand): Tensor {
     return ops.sub(this, o);
   }
+  /** this · o elementwise, broadcasting. @example tensor([1, 2]).mul(3); // tensor([3., 6.]) */
   mul(o: Operand): Tensor {
     return ops.mul(this, o);
   }
+  /** this / o elementwise, broadcasting. @example tensor([1, 2]).div(2); // tensor([0.5000, 1.0000]) */
   div(o: Operand): Tensor {
     return ops.div(this, o);
   }
+  /** this raised to o elementwise. @example tensor([2, 3]).pow(2); // tensor([4., 9.]) */
   pow(o: Operand): Tensor {
     return ops.pow(this, o);
   }
+  /** The larger of this and o elementwise. @example tensor([1, 5]).maximum(3); // tensor([3., 5.]) */
   maximum(o: Operand): Tensor {
     return ops.maximum(this, o);
   }
+  /** The smaller of this and o elementwise. @example tensor([1, 5]).minimum(3); // tensor([1., 3.]) */
   minimum(o: Operand): Tensor {
     return ops.minimum(this, o);
   }
+  /** 1 where this > o, else 0. @example tensor([1, 5]).gt(3); // tensor([0., 1.]) */
   gt(o: Operand): Tensor {
     return ops.gt(this, o);
   }
+  /** 1 where this < o, else 0. @example tensor([1, 5]).lt(3); // tensor([1., 0.]) */
   lt(o: Operand): Tensor {
     return ops.lt(this, o);
   }
+  /** 1 where this ≥ o, else 0. @example tensor([3, 5]).ge(3); // tensor([1., 1.]) */
   ge(o: Operand): Tensor {
     return ops.ge(this, o);
   }
+  /** 1 where this ≤ o, else 0. @example tensor([3, 5]).le(3); // tensor([1., 0.]) */
   le(o: Operand): Tensor {
     return ops.le(this, o);
   }
+  /** 1 where this = o, else 0. @example tensor([3, 5]).eq(3); // tensor([1., 0.]) */
   eq(o: Operand): Tensor {
     return ops.eq(this, o);
   }
+  /** 1 where this ≠ o, else 0. @example tensor([3, 5]).ne(3); // tensor([0., 1.]) */
   ne(o: Operand): Tensor {
     return ops.ne(this, o);
   }
+  /** Sine elementwise. @example tensor([0]).sin(); // tensor([0.]) */
   sin(): Tensor {
     return ops.sin(this);
   }
+  /** Cosine elementwise. @example tensor([0]).cos(); // tensor([1.]) */
   cos(): Tensor {
     return ops.cos(this);
   }
+  /** 1 / this elementwise. @example tensor([2]).reciprocal(); // tensor([0.5000]) */
   reciprocal(): Tensor {
     return ops.reciprocal(this);
   }
+  /** −this. @example tensor([1]).neg(); // tensor([-1.]) */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** Square root elementwise. @example tensor([4]).sqrt(); // tensor([2.]) */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** eˣ elementwise. @example tensor([0]).exp(); // tensor([1.]) */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** Natural logarithm elementwise. @example tensor([1]).log(); // tensor([0.]) */
   log(): Tensor {
     return ops.log(this);
   }
+  /** |x| elementwise. @example tensor([-2]).abs(); // tensor([2.]) */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** x² elementwise. @example tensor([3]).square(); // tensor([9.]) */
   square(): Tensor {
     return ops.square(this);
   }
+  /** −1, 0 or 1 elementwise. @example tensor([-2, 0]).sign(); // tensor([-1.,  0.]) */
   sign(): Tensor {
     return ops.sign(this);
   }
+  /** Hyperbolic tangent elementwise. @example tensor([0]).tanh(); // tensor([0.]) */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** Sum over all elements, or over `dim` (keeping it as size 1 with `keepdim`).
+   * @example tensor([[1, 2], [3, 4]]).sum(0); // tensor([4., 6.]) */
   sum(dim?: number | number[], keepdim = false): Tensor {
     return ops.sum(this, dim, keepdim);
   }
+  /** Mean over all elements, or over `dim`. @example tensor([[1, 2], [3, 4]]).mean(); // tensor(2.5000) */
   mean(dim?: number | number[], keepdim = false): Tensor {
     return ops.mean(this, dim, keepdim);
   }
+  /** Matrix product (torch.matmul: vectors, matrices, broadcast batches).
+   * @example eye(2).matmul(tensor([1, 2])); // tensor([1., 2.]) */
   matmul(o: Tensor): Tensor {
     return ops.matmul(this, o);
   }
+  /** The same values in a new shape (one dim may be −1); sizes as arguments or one array.
+   * @example arange(6).reshape(2, -1).shape; // [2, 3] */
   reshape(...shape: number[] | [number[]]): Tensor {
     return ops.reshape(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
+  /** Swaps dims d0 and d1. @example zeros([2, 3]).transpose(0, 1).shape; // [3, 2] */
   transpose(d0: number, d1: number): Tensor {
     return ops.transpose(this, d0, d1);
   }
+  /** Reorders the dims. @example zeros([2, 3, 4]).permute(2, 0, 1).shape; // [4, 2, 3] */
   permute(...dims: number[] | [number[]]): Tensor {
     return ops.permute(this, Array.isArray(dims[0]) ? dims[0] : (dims as number[]));
   }
+  /** Inserts a dim of size 1. @example tensor([1, 2]).unsqueeze(0).shape; // [1, 2] */
   unsqueeze(dim: number): Tensor {
     return ops.unsqueeze(this, dim);
   }
+  /** Removes dims of size 1 (only `dim` when given). @example zeros([1, 2, 1]).squeeze().shape; // [2] */
   squeeze(dim?: number): Tensor {
     return ops.squeeze(this, dim);
   }
+  /** Broadcasts to a larger shape (−1 keeps a dim).
+   * @example tensor([[1], [2]]).expand(2, 3).shape; // [2, 3] */
   expand(...shape: number[] | [number[]]): Tensor {
     return ops.expand(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
+  /** `length` entries of `dim` from `start`. @example arange(5).narrow(0, 1, 2); // tensor([1., 2.]) */
   narrow(dim: number, start: number, length: number): Tensor {
     return ops.narrow(this, dim, start, length);
   }
+  /** The diagonal at `offset` of dims dim1 and dim2, as the last dim.
+   * @example eye(3).diagonal(); // tensor([1., 1., 1.]) */
   diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
     return ops.diagonal(this, offset, dim1, dim2);
   }
+  /** The lower triangle below and on diagonal k; zeros elsewhere.
+   * @example ones([2, 2]).tril(); // tensor([[1., 0.], [1., 1.]]) */
   tril(k = 0): Tensor {
     return ops.tril(this, k);
   }
+  /** The upper triangle above and on diagonal k; zeros elsewhere.
+   * @example ones([2, 2]).triu(1); // tensor([[0., 1.], [0., 0.]]) */
   triu(k = 0): Tensor {
     return ops.triu(this, k);
   }
-  /** linalg.inv(this). */
+  /** linalg.inv(this).
+   * @example tensor([[2, 0], [0, 4]]).inverse(); // tensor([[0.5000, 0.0000], [0.0000, 0.2500]]) */
   inverse(): Tensor {
     return ops.linalg.inv(this);
   }
-  /** Transpose of the last two dims. */
+  /** Transpose of the last two dims. @example zeros([5, 2, 3]).mT.shape; // [5, 3, 2] */
   get mT(): Tensor {
     return ops.mT(this);
   }
-  /** Conjugate transpose of the last two dims (the transpose, for real dtypes). */
+  /** Conjugate transpose of the last two dims (the transpose, for real dtypes).
+   * @example tensor([[1, 2]]).mH.shape; // [2, 1] */
   get mH(): Tensor {
     return ops.mT(this);
   }
-  /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch. */
+  /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch.
+   * @example tensor([1]).conj(); // the same tensor */
   conj(): Tensor {
     return this;
   }
-  /** Real part: the tensor itself for real dtypes. */
+  /** Real part: the tensor itself for real dtypes. @example tensor([1]).real(); // the same tensor */
   real(): Tensor {
     return this;
   }
+  /**
+   * The imaginary part: a TypeError for real dtypes, as in PyTorch (complex dtypes are not
+   * supported yet).
+   * @example
+   * tensor([1]).imag(); // TypeError
+   */
   imag(): Tensor {
     throw new TypeError('imag: imag is not implemented for tensors with non-complex dtypes');
   }
 }
+
+/** webgpu tensors up to this many elements keep a copy of their values when read, for printing. */
+const PRINT_CACHE_LIMIT = 1000;
+
+// Node's util.inspect (console.log) prints the same string instead of the private fields. Set on the
+// prototype with the registered symbol, so the module needs no node: import and the declarations
+// stay free of it.
+Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Tensor) {
+    return this.toString();
+  },
+});
 
 function nest(data: TypedArray, shape: readonly number[]): NestedArray {
   if (shape.length === 0) return data[0];
@@ -410,6 +600,11 @@ function nest(data: TypedArray, shape: readonly number[]): NestedArray {
   return rec(0, 0);
 }
 
+/**
+ * True for linagrad tensors.
+ * @example
+ * isTensor(tensor([1])); // true
+ */
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { applyOp, defineOp, type OpDef, tensor } from '../src/index.js';
+import { applyOp, applyOp1, defineOp, type OpDef, type Tensor, tensor } from '../src/index.js';
 
 // Compile-time checks (run by `npm run typecheck`): an op without a WGSL kernel or a backward rule
 // does not type-check. Each @ts-expect-error line fails the typecheck if the error disappears.
@@ -41,4 +41,50 @@ it('a complete definition type-checks and runs through the same path as built-in
   expect(y.gradFn).toBe('twice');
   y.sum().backward();
   expect(x.grad!.toArray()).toEqual([2, 2]);
+});
+
+it('with input/output counts, kernels and backward see tuples and applyOp1 returns a Tensor', () => {
+  // Destructured elements are TensorMeta / CpuView / Tensor, not `| undefined`: these lines compile
+  // under the consumer settings the package test uses (noUncheckedIndexedAccess).
+  const addOp = defineOp<{ scale: number }, 2, 1>({
+    name: 'scaledAdd',
+    infer: ([a, b]) => [{ shape: a.shape, dtype: b.dtype }],
+    cpu: ([a, b], [out], { scale }) => {
+      a.data.forEach((v, i) => {
+        out.data[i] = scale * (v + (b.data[i] ?? 0));
+      });
+    },
+    webgpu: () => {
+      throw new Error('scaledAdd: no WebGPU kernel in this test');
+    },
+    backward: ({ attrs, needsInputGrad: [ga, gb] }, [g]) => [
+      ga && g ? g.mul(attrs.scale) : null,
+      gb && g ? g.mul(attrs.scale) : null,
+    ],
+  });
+  const a = tensor([1, 2], { requiresGrad: true });
+  const y: Tensor = applyOp1(addOp, [a, tensor([3, 4])], { scale: 2 });
+  expect(y.toArray()).toEqual([8, 12]);
+  y.sum().backward();
+  expect(a.grad!.toArray()).toEqual([2, 2]);
+  // @ts-expect-error -- two inputs declared, one given
+  expect(() => applyOp1(addOp, [a], { scale: 1 })).toThrow();
+  // @ts-expect-error -- attributes are required for this op
+  void (() => applyOp1(addOp, [a, a]));
+  const [first]: [Tensor] = applyOp(addOp, [a, a], { scale: 1 });
+  expect(first.toArray()).toEqual([2, 4]);
+});
+
+it('applyOp1 rejects ops with several outputs, naming applyOp', () => {
+  const splitOp = defineOp({
+    name: 'dup',
+    infer: ([x]) => [x!, x!],
+    cpu: ([x], [o1, o2]) => {
+      o1!.data.set(x!.data);
+      o2!.data.set(x!.data);
+    },
+    webgpu: () => undefined,
+    backward: 'not-differentiable',
+  });
+  expect(() => applyOp1(splitOp, [tensor([1])])).toThrow(/produced 2 outputs; use applyOp/);
 });

@@ -125,7 +125,9 @@ const solve = entry<SolveArgs>({
     {
       desc: 'left: false with a 1-D B',
       call: (mk) => linalg.solve(mk([2, 2]), mk([2]), { left: false }),
-      message: /^linalg\.solve: with left=false, B must have at least 2 dimensions, got shape \[2\]$/,
+      // As PyTorch: the vector is a 2x1 column, which XA = B cannot take.
+      message:
+        /^linalg\.solve: Incompatible shapes of A and B for the equation XA = B \(2x2 and 2x1\); with left=false, B must be a batch of k×n matrices$/,
       type: RangeError,
     },
     {

@@ -306,11 +306,11 @@ describeWebGPU('WebGPU LU / Cholesky / triangular kernels', () => {
       const l = new Float64Array(a.length);
       const info = new Int32Array(batch);
       C.cholesky(Float64Array.from(a), batch, n, l, info, upper);
-      // Only the lower triangle may be read: poison the strict upper one.
+      // Only the lower triangle (the upper one when `upper`, as PyTorch) may be read: poison the other.
       const poisoned = Float32Array.from(a);
       for (let b = 0; b < batch; b++)
         for (let i = 0; i < n; i++)
-          poisoned.fill(Number.NaN, b * n * n + i * n + i + 1, b * n * n + (i + 1) * n);
+          for (let j = 0; j < n; j++) if (upper ? j < i : j > i) poisoned[b * n * n + i * n + j] = Number.NaN;
       const [L, I] = [f32(a.length), i32(batch)];
       const S = up(poisoned); // in place
       G.choleskyGpu(getGpu(), up(poisoned), batch, n, L, I, upper);
@@ -361,15 +361,16 @@ describeWebGPU('WebGPU LU / Cholesky / triangular kernels', () => {
         a[3 * n * n + (n - 1) * n + 1] = Number.NaN; // NaN in the lower triangle
         a[4 * n * n] = Number.NaN; // NaN pivot
         a[5 * n * n + 2 * n + 2] = -0; // -0 pivot ... in an otherwise random matrix
-        const info = new Int32Array(batch);
-        C.cholesky(Float64Array.from(a), batch, n, new Float64Array(a.length), info, false);
-        expect(info[2]).toBe(1);
-        expect(info[4]).toBe(1);
-        expect(info[3]).toBeGreaterThan(0);
         for (const upper of [false, true]) {
+          // Each reads its own triangle (the NaN at (n−1, 1) is in the lower one only).
+          const info = new Int32Array(batch);
+          C.cholesky(Float64Array.from(a), batch, n, new Float64Array(a.length), info, upper);
+          expect(info[2]).toBe(1);
+          expect(info[4]).toBe(1);
+          if (!upper) expect(info[3]).toBeGreaterThan(0);
           const I = i32(batch);
           G.choleskyGpu(getGpu(), up(a), batch, n, f32(a.length), I, upper);
-          expect(await rdi(I), `n=${n}`).toEqual(Array.from(info));
+          expect(await rdi(I), `n=${n}, upper=${upper}`).toEqual(Array.from(info));
         }
       }
     });

@@ -2,11 +2,20 @@ import type { Tensor } from '../tensor.js';
 import { runBackward } from './engine.js';
 
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
-export type { BackwardContext, BackwardFn, GradHook } from './node.js';
+export type { BackwardContext, BackwardFn, GradHook, Tuple } from './node.js';
 
+/**
+ * Options of autograd.grad (torch.autograd.grad).
+ * @example
+ * autograd.grad([y], [x], { createGraph: true, allowUnused: true });
+ */
 export interface GradOptions {
   /** Gradients of the outputs (vector-Jacobian product); required for non-scalar outputs. */
   gradOutputs?: Tensor | (Tensor | null)[] | null;
+  /**
+   * Keep the graph's saved tensors for another backward pass (default false; default true with
+   * createGraph).
+   */
   retainGraph?: boolean;
   /** Record the backward pass so the returned gradients can be differentiated again. */
   createGraph?: boolean;
@@ -17,6 +26,9 @@ export interface GradOptions {
 /**
  * Gradients of `outputs` with respect to `inputs` (torch.autograd.grad). Leaves' .grad are left
  * untouched.
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const [g] = autograd.grad([x.square().sum()], [x]); // tensor([2., 4.])
  */
 function grad(
   outputs: Tensor | Tensor[],
@@ -39,4 +51,9 @@ function grad(
   });
 }
 
+/**
+ * torch.autograd: `autograd.grad(outputs, inputs, opts)`.
+ * @example
+ * const [g] = autograd.grad([x.square().sum()], [x]);
+ */
 export const autograd = { grad };

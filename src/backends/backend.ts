@@ -5,6 +5,11 @@
 
 /** Storage element types. Floats are differentiable; int32 carries LAPACK-style info and pivots. */
 export type StorageDType = 'float32' | 'float64' | 'int32';
+/**
+ * Where a tensor lives: the CPU, or a WebGPU device after initWebGPU().
+ * @example
+ * tensor([1], { device: 'webgpu', dtype: 'float32' }).device; // 'webgpu'
+ */
 export type Device = 'cpu' | 'webgpu';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -19,6 +24,7 @@ export interface GpuStorage {
   readonly dtype: 'float32' | 'int32';
   /** Number of elements (not bytes). */
   readonly length: number;
+  /** @internal The GPUBuffer (its type is kept out of the public declarations). */
   buffer: GPUBuffer;
   /**
    * A numerical failure found on the device (LinAlgError) that must be raised when this storage

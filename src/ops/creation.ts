@@ -4,14 +4,36 @@ import { allocArray, checkDtype, type DType, dtypeOfArray } from '../dtype.js';
 import { numelOf, shapeStr } from '../shape.js';
 import { type NestedArray, Tensor } from '../tensor.js';
 
+/**
+ * Options of the tensor factories (tensor, zeros, ones, full, eye, arange, rand, randn).
+ * @example
+ * zeros([2, 3], { dtype: 'float32', requiresGrad: true });
+ */
 export interface TensorOptions {
+  /**
+   * The element type. Default: getDefaultDtype() (float64), integer-valued data included;
+   * Int32Array data gives int32.
+   */
   dtype?: DType;
+  /** 'cpu' or 'webgpu' (after initWebGPU()). Default: getDefaultDevice() ('cpu'). */
   device?: Device;
+  /**
+   * Make the tensor a leaf whose gradient backward() computes (floating-point dtypes only). Default
+   * false.
+   */
   requiresGrad?: boolean;
 }
 
 let defaultDevice: Device = 'cpu';
 
+/**
+ * The device of tensors made without a `device` option (default cpu); webgpu needs initWebGPU()
+ * first.
+ * @example
+ * await initWebGPU();
+ * setDefaultDevice('webgpu');
+ * tensor([1, 2], { dtype: 'float32' }).device; // 'webgpu'
+ */
 export function setDefaultDevice(device: Device): void {
   if (device !== 'cpu' && device !== 'webgpu')
     throw new TypeError(`setDefaultDevice: unknown device ${String(device)}`);
@@ -19,6 +41,11 @@ export function setDefaultDevice(device: Device): void {
   defaultDevice = device;
 }
 
+/**
+ * The device of tensors made without a `device` option.
+ * @example
+ * getDefaultDevice(); // 'cpu'
+ */
 export function getDefaultDevice(): Device {
   return defaultDevice;
 }
@@ -81,13 +108,21 @@ function flatten(data: NestedArray, shape: number[], out: TypedArray): void {
 /**
  * A complex tensor re + i·im (API.md). Complex dtypes are not supported yet: this names the
  * missing dtype, as `tensor(…, { dtype: 'complex64' })` does, instead of being absent.
+ * @example
+ * complex(tensor([1]), tensor([2])); // TypeError: complex: dtype complex128 is not supported yet
  */
 export function complex(re: Tensor, im: Tensor): Tensor {
   const dtype = re.dtype === 'float32' && im.dtype === 'float32' ? 'complex64' : 'complex128';
   throw new TypeError(`complex: dtype ${dtype} is not supported yet; use float32 or float64 tensors`);
 }
 
-/** Makes a tensor from a number, nested arrays or a typed array (copied). */
+/**
+ * Makes a tensor from a number, nested arrays or a typed array (copied).
+ * @example
+ * tensor([[1, 2], [3, 4]]); // float64, shape [2, 2]
+ * tensor([1, 2, 3, 4], { shape: [2, 2], dtype: 'float32', requiresGrad: true });
+ * tensor(new Float32Array([1, 2])); // float32, from the array's type
+ */
 export function tensor(
   data: NestedArray | Float32Array | Float64Array | Int32Array,
   opts: TensorOptions & { shape?: number[] } = {},
@@ -125,6 +160,11 @@ function checkShape(op: string, shape: readonly number[]): void {
   }
 }
 
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example
+ * full([2, 2], 0.5); // tensor([[0.5000, 0.5000], [0.5000, 0.5000]])
+ */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   checkShape('full', shape);
   const data = allocArray(checkDtype(opts.dtype, 'full'), numelOf(shape));
@@ -132,15 +172,31 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
   return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
 }
 
+/**
+ * A tensor of zeros.
+ * @example
+ * zeros([2, 3]); // float64
+ * zeros([4], { dtype: 'float32', device: 'webgpu' });
+ */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return full(shape, 0, opts);
 }
 
+/**
+ * A tensor of ones.
+ * @example
+ * ones([3]); // tensor([1., 1., 1.])
+ */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return full(shape, 1, opts);
 }
 
-/** n×m identity (m defaults to n). */
+/**
+ * n×m identity (m defaults to n).
+ * @example
+ * eye(2); // tensor([[1., 0.], [0., 1.]])
+ * eye(2, 3, { dtype: 'float32' });
+ */
 export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
   if (typeof m === 'object') {
     opts = m;
@@ -152,7 +208,12 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   return fromHost(data, [n, m], opts.device ?? defaultDevice, opts.requiresGrad);
 }
 
-/** arange(end), arange(start, end), arange(start, end, step), as torch.arange. */
+/**
+ * arange(end), arange(start, end), arange(start, end, step), as torch.arange.
+ * @example
+ * arange(4); // tensor([0., 1., 2., 3.])
+ * arange(1, 2, 0.25); // tensor([1.0000, 1.2500, 1.5000, 1.7500])
+ */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
   if (end === undefined) {
     end = start;
@@ -180,11 +241,23 @@ export function makeRng(seed: number): () => number {
 
 let globalRng = makeRng(0x5eed);
 
-/** Reseeds the generator used by randn/rand when no seed is given (torch.manual_seed). */
+/**
+ * Reseeds the generator used by randn/rand when no seed is given (torch.manual_seed).
+ * @example
+ * manualSeed(42);
+ * const a = randn([2]);
+ * manualSeed(42);
+ * randn([2]).eq(a).sum().item(); // 2
+ */
 export function manualSeed(seed: number): void {
   globalRng = makeRng(seed);
 }
 
+/**
+ * Uniform samples in [0, 1); a `seed` makes them reproducible on every platform (torch.rand).
+ * @example
+ * rand([2, 2], { seed: 0 });
+ */
 export function rand(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
   checkShape('rand', shape);
   const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
@@ -193,7 +266,12 @@ export function rand(shape: readonly number[], opts: TensorOptions & { seed?: nu
   return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
 }
 
-/** Standard normal samples (Box–Muller). */
+/**
+ * Standard normal samples (Box–Muller).
+ * @example
+ * randn([3, 3], { seed: 1 }); // the same values on every platform
+ * randn([2], { dtype: 'float32', requiresGrad: true });
+ */
 export function randn(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
   checkShape('randn', shape);
   const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
@@ -214,10 +292,20 @@ export function fullLike(like: Tensor, value: number, shape: readonly number[] =
   return fromHost(data, shape, like.device);
 }
 
+/**
+ * Ones with the shape, dtype and device of `like`.
+ * @example
+ * onesLike(tensor([1, 2], { dtype: 'float32' })); // tensor([1., 1.], dtype=float32)
+ */
 export function onesLike(like: Tensor): Tensor {
   return fullLike(like, 1);
 }
 
+/**
+ * Zeros with the shape, dtype and device of `like`.
+ * @example
+ * zerosLike(eye(2)); // tensor([[0., 0.], [0., 0.]])
+ */
 export function zerosLike(like: Tensor): Tensor {
   return fullLike(like, 0);
 }

@@ -182,31 +182,158 @@ function pair(a: Operand, b: Operand): [Tensor, Tensor] {
 const bin = (op: OpDef<undefined>) => (a: Operand, b: Operand) => apply1(op, pair(a, b), undefined);
 const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
 
+/**
+ * a + b, broadcasting; either may be a number.
+ * @example
+ * add(tensor([1, 2]), 10); // tensor([11., 12.])
+ */
 export const add = bin(binaryOps.add);
+/**
+ * a − b, broadcasting.
+ * @example
+ * sub(tensor([[1], [2]]), tensor([1, 2])); // shape [2, 2]
+ */
 export const sub = bin(binaryOps.sub);
+/**
+ * a · b elementwise, broadcasting.
+ * @example
+ * mul(tensor([1, 2]), tensor([3, 4])); // tensor([3., 8.])
+ */
 export const mul = bin(binaryOps.mul);
+/**
+ * a / b elementwise, broadcasting.
+ * @example
+ * div(tensor([1, 2]), 4); // tensor([0.2500, 0.5000])
+ */
 export const div = bin(binaryOps.div);
+/**
+ * a raised to b elementwise, broadcasting (differentiable in both).
+ * @example
+ * pow(tensor([2, 3]), 2); // tensor([4., 9.])
+ */
 export const pow = bin(binaryOps.pow);
+/**
+ * The larger of a and b elementwise (torch.maximum); the gradient goes to the larger, split at
+ * ties.
+ * @example
+ * maximum(tensor([1, 5]), 3); // tensor([3., 5.])
+ */
 export const maximum = bin(binaryOps.maximum);
+/**
+ * The smaller of a and b elementwise (torch.minimum).
+ * @example
+ * minimum(tensor([1, 5]), 3); // tensor([1., 3.])
+ */
 export const minimum = bin(binaryOps.minimum);
+/**
+ * 1 where a > b, else 0 (same dtype; not differentiable).
+ * @example
+ * gt(tensor([1, 5]), 3); // tensor([0., 1.])
+ */
 export const gt = bin(binaryOps.gt);
+/**
+ * 1 where a < b, else 0.
+ * @example
+ * lt(tensor([1, 5]), 3); // tensor([1., 0.])
+ */
 export const lt = bin(binaryOps.lt);
+/**
+ * 1 where a ≥ b, else 0.
+ * @example
+ * ge(tensor([3, 5]), 3); // tensor([1., 1.])
+ */
 export const ge = bin(binaryOps.ge);
+/**
+ * 1 where a ≤ b, else 0.
+ * @example
+ * le(tensor([3, 5]), 3); // tensor([1., 0.])
+ */
 export const le = bin(binaryOps.le);
+/**
+ * 1 where a = b, else 0.
+ * @example
+ * eq(tensor([3, 5]), 3); // tensor([1., 0.])
+ */
 export const eq = bin(binaryOps.eq);
+/**
+ * 1 where a ≠ b, else 0.
+ * @example
+ * ne(tensor([3, 5]), 3); // tensor([0., 1.])
+ */
 export const ne = bin(binaryOps.ne);
+/**
+ * −x.
+ * @example
+ * neg(tensor([1, -2])); // tensor([-1.,  2.])
+ */
 export const neg = un(unaryOps.neg);
+/**
+ * eˣ elementwise.
+ * @example
+ * exp(tensor([0, 1])); // tensor([1.0000, 2.7183])
+ */
 export const exp = un(unaryOps.exp);
+/**
+ * Natural logarithm elementwise (NaN below 0, −inf at 0).
+ * @example
+ * log(tensor([1, Math.E])); // tensor([0., 1.])
+ */
 export const log = un(unaryOps.log);
+/**
+ * Square root elementwise.
+ * @example
+ * sqrt(tensor([4, 9])); // tensor([2., 3.])
+ */
 export const sqrt = un(unaryOps.sqrt);
+/**
+ * |x| elementwise (gradient sign(x), 0 at 0).
+ * @example
+ * abs(tensor([-1, 2])); // tensor([1., 2.])
+ */
 export const abs = un(unaryOps.abs);
+/**
+ * x² elementwise.
+ * @example
+ * square(tensor([-1, 3])); // tensor([1., 9.])
+ */
 export const square = un(unaryOps.square);
+/**
+ * −1, 0 or 1 elementwise (gradient 0).
+ * @example
+ * sign(tensor([-2, 0, 3])); // tensor([-1.,  0.,  1.])
+ */
 export const sign = un(unaryOps.sign);
+/**
+ * Hyperbolic tangent elementwise.
+ * @example
+ * tanh(tensor([0])); // tensor([0.])
+ */
 export const tanh = un(unaryOps.tanh);
+/**
+ * Sine elementwise.
+ * @example
+ * sin(tensor([0, Math.PI / 2])); // tensor([0., 1.])
+ */
 export const sin = un(unaryOps.sin);
+/**
+ * Cosine elementwise.
+ * @example
+ * cos(tensor([0])); // tensor([1.])
+ */
 export const cos = un(unaryOps.cos);
+/**
+ * 1 / x elementwise.
+ * @example
+ * reciprocal(tensor([2, 4])); // tensor([0.5000, 0.2500])
+ */
 export const reciprocal = un(unaryOps.reciprocal);
 
+/**
+ * cond ? a : b elementwise (nonzero cond picks a), broadcasting; a and b may be numbers.
+ * Differentiable in a and b.
+ * @example
+ * where(tensor([1, 0]), tensor([1, 2]), -1); // tensor([ 1., -1.])
+ */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const like = typeof a !== 'number' ? a : typeof b !== 'number' ? b : cond;
   const ta = typeof a === 'number' ? scalarLike(like, a) : a;

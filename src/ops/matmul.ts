@@ -136,7 +136,12 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   return apply1(bmmOp, [a, b], undefined);
 }
 
-/** torch.matmul: dot, matrix-vector, vector-matrix, and batched products with broadcast batch dims. */
+/**
+ * torch.matmul: dot, matrix-vector, vector-matrix, and batched products with broadcast batch dims.
+ * @example
+ * matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])); // tensor([3., 7.])
+ * matmul(randn([10, 3, 4]), randn([4, 5])).shape; // [10, 3, 5] (batched, broadcast)
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(

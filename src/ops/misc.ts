@@ -3,6 +3,7 @@ import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import { checkDtype, isFloat } from '../dtype.js';
+import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
@@ -28,17 +29,33 @@ const cloneOp = defineOp<undefined>({
 
 export const miscOps = { cast: castOp, clone: cloneOp };
 
+/**
+ * Converts to another dtype (differentiable: the gradient is converted back); the same as
+ * `x.to(dtype)`.
+ * @example
+ * cast(tensor([1.5]), 'float32'); // tensor([1.5000], dtype=float32)
+ */
 export function cast(x: Tensor, dtype: StorageDType): Tensor {
   const dt = checkDtype(dtype, 'to');
   if (dt === x.dtype) return x;
   return apply1(castOp, [x], { dtype: dt });
 }
 
+/**
+ * A copy that stays in the graph (the gradient flows through).
+ * @example
+ * clone(tensor([1, 2], { requiresGrad: true })); // gradFn=<clone>
+ */
 export function clone(x: Tensor): Tensor {
   return apply1(cloneOp, [x], undefined);
 }
 
-/** Same values, no history, requiresGrad false (a copy: tensors never share storage). */
+/**
+ * Same values, no history, requiresGrad false (a copy: tensors never share storage).
+ * @example
+ * const w = tensor([1], { requiresGrad: true });
+ * detach(w.mul(2)).requiresGrad; // false
+ */
 export function detach(x: Tensor): Tensor {
   return noGrad(() => clone(x));
 }
@@ -58,7 +75,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   if (device === 'webgpu') {
     getGpu();
     if (x.requiresGrad && isGradEnabled()) {
-      throw new Error(
+      throw new AutogradError(
         "to('webgpu'): this cpu tensor requires grad, but a gradient cannot flow back from webgpu to the cpu " +
           'synchronously during backward(). Create the leaf on webgpu instead: ' +
           "x.detach().to('webgpu').requiresGrad_(), or tensor(data, { device: 'webgpu', requiresGrad: true })",
@@ -67,7 +84,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   }
   const out = x.device === 'cpu' ? fromHost(x.cpuView().data.slice(), x.shape, device) : null;
   if (!out) {
-    throw new Error(
+    throw new TypeError(
       "to('cpu'): reading a webgpu tensor is asynchronous; use `await toCpu(t)` (or `await t.data()`)",
     );
   }
@@ -75,7 +92,12 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   return out;
 }
 
-/** Copies a webgpu tensor to the cpu (async, since GPU reads are); differentiable like toDevice. */
+/**
+ * Copies a webgpu tensor to the cpu (async, since GPU reads are); differentiable like toDevice.
+ * @example
+ * const g = tensor([1, 2], { device: 'webgpu', dtype: 'float32' });
+ * (await toCpu(g)).toArray(); // [1, 2]
+ */
 export async function toCpu(x: Tensor): Promise<Tensor> {
   if (x.device === 'cpu') return x;
   const out = fromHost(await x.data(), x.shape, 'cpu');

@@ -147,10 +147,22 @@ function normDims(op: string, x: Tensor, dim: number | readonly number[] | undef
   return ds.sort((a, b) => a - b);
 }
 
+/**
+ * Sum over all elements, or over `dim` (a dim or a list), keeping reduced dims as size 1 with
+ * `keepdim`.
+ * @example
+ * sum(tensor([[1, 2], [3, 4]]), 1); // tensor([3., 7.])
+ * tensor([[1, 2], [3, 4]]).sum(); // tensor(10.)
+ */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   return apply1(sumOp, [x], { dims: normDims('sum', x, dim), keepdim });
 }
 
+/**
+ * Mean over all elements or over `dim`, as sum.
+ * @example
+ * mean(tensor([[1, 2], [3, 4]]), 0, true); // tensor([[2., 3.]])
+ */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   requireFloat('mean', [x]);
   const dims = normDims('mean', x, dim);

@@ -1,5 +1,5 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { BackwardFn, Edge } from '../autograd/node.js';
+import type { BackwardFn, Edge, Tuple } from '../autograd/node.js';
 import { Node } from '../autograd/node.js';
 import type { CpuView, GpuStorage, GpuView, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
@@ -10,7 +10,9 @@ import { Tensor } from '../tensor.js';
 
 /** Shape and dtype of one tensor, as an op's shape rule sees it. */
 export interface TensorMeta {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The tensor's dtype. */
   readonly dtype: StorageDType;
 }
 
@@ -18,29 +20,50 @@ export interface TensorMeta {
  * One op, in one place: its name, shape/dtype rule, CPU kernel, WGSL kernel and backward formula.
  * Every field is required, so the type checker rejects an op that lacks a kernel or a backward rule;
  * an op with no derivative says so with `backward: 'not-differentiable'`.
+ *
+ * `A` is the type of the op's attributes (`undefined` when it has none); `NIn` and `NOut`, when
+ * given as number literals, make the inputs, outputs and gradients tuples of that length.
  */
-export interface OpDef<A = undefined> {
+export interface OpDef<A = undefined, NIn extends number = number, NOut extends number = number> {
+  /** The op's name, shown as `gradFn` and in error messages. */
   readonly name: string;
   /** Validates the inputs (throwing errors that name the op and shapes) and returns the outputs' metas. */
-  readonly infer: (inputs: readonly TensorMeta[], attrs: A) => TensorMeta[];
+  readonly infer: (inputs: Tuple<TensorMeta, NIn>, attrs: A) => Tuple<TensorMeta, NOut>;
   /** Fills `outputs` (freshly allocated, zeroed) from `inputs`; all contiguous row-major. */
-  readonly cpu: (inputs: readonly CpuView[], outputs: readonly CpuView[], attrs: A) => void;
+  readonly cpu: (inputs: Tuple<CpuView, NIn>, outputs: Tuple<CpuView, NOut>, attrs: A) => void;
   /**
-   * Encodes the WGSL dispatches that fill `outputs` from `inputs` (float32/int32 only). Each
-   * dispatch keeps the loop rule: it states `loops`, its invocations' loop iterations, at most
-   * LOOP_BUDGET (backends/webgpu/loops.ts); longer work is split over dispatches.
+   * Encodes the WGSL dispatches that fill `outputs` from `inputs` (float32/int32 only), with
+   * `gpu.run`. Each dispatch keeps the loop rule: it states `loops`, its invocations' loop
+   * iterations, at most LOOP_BUDGET (backends/webgpu/loops.ts); longer work is split over
+   * dispatches.
    */
   readonly webgpu: (
     gpu: WebGPURuntime,
-    inputs: readonly GpuView[],
-    outputs: readonly GpuView[],
+    inputs: Tuple<GpuView, NIn>,
+    outputs: Tuple<GpuView, NOut>,
     attrs: A,
   ) => void;
-  readonly backward: BackwardFn<A> | 'not-differentiable';
+  /** The gradients of the inputs from those of the outputs, written with differentiable tensor ops. */
+  readonly backward: BackwardFn<A, NIn, NOut> | 'not-differentiable';
 }
 
-/** Defines an op; the identity function, here so that user ops and built-in ops go through one path. */
-export function defineOp<A = undefined>(def: OpDef<A>): OpDef<A> {
+/**
+ * Defines an op (kernels and backward formula, as the built-in ops are defined); returns `def`.
+ * Give the input and output counts as type arguments to get tuples instead of arrays.
+ * @example
+ * // y = 2x, one input and one output, no attributes:
+ * const twiceOp = defineOp<undefined, 1, 1>({
+ *   name: 'twice',
+ *   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+ *   cpu: ([x], [out]) => x.data.forEach((v, i) => { out.data[i] = 2 * v; }),
+ *   webgpu: () => { throw new Error('twice: no WebGPU kernel'); },
+ *   backward: (_ctx, [g]) => [g ? g.mul(2) : null],
+ * });
+ * const y = applyOp1(twiceOp, [tensor([1, 2])]); // tensor([2., 4.])
+ */
+export function defineOp<A = undefined, NIn extends number = number, NOut extends number = number>(
+  def: OpDef<A, NIn, NOut>,
+): OpDef<A, NIn, NOut> {
   return def;
 }
 
@@ -48,7 +71,7 @@ function checkSameDevice(op: string, inputs: readonly Tensor[]): void {
   for (const t of inputs) {
     t.assertAlive(op);
     if (t.device !== inputs[0].device) {
-      throw new Error(
+      throw new TypeError(
         `${op}: expected all tensors to be on the same device, but found at least two devices, ` +
           `${inputs[0].device} and ${t.device}; move them with .to('${inputs[0].device}') first`,
       );
@@ -56,8 +79,42 @@ function checkSameDevice(op: string, inputs: readonly Tensor[]): void {
   }
 }
 
-/** Runs an op's kernel on the inputs' device and records it for autograd. Returns all outputs. */
-export function applyOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+/**
+ * Runs an op's kernel on the inputs' device and records it for autograd. Returns all outputs (a
+ * tuple when the op was defined with an output count); applyOp1 returns the one output of an op.
+ * @example
+ * const [y] = applyOp(twiceOp, [tensor([1, 2])], undefined);
+ */
+export function applyOp<A, NIn extends number = number, NOut extends number = number>(
+  op: OpDef<A, NIn, NOut>,
+  inputs: Tuple<Tensor, NIn>,
+  attrs: A,
+): NOut extends 1 ? [Tensor] : number extends NOut ? Tensor[] : Tuple<Tensor, NOut> {
+  return applyAny(op as unknown as OpDef<A>, inputs as readonly Tensor[], attrs) as never;
+}
+
+/**
+ * Applies an op with exactly one output and returns that output (a `Tensor`, where
+ * `applyOp(...)[0]` is `Tensor | undefined` under noUncheckedIndexedAccess). `attrs` may be left
+ * out for ops without attributes. Throws a TypeError when the op does not produce one output.
+ * @example
+ * const softplus = (x: Tensor) => applyOp1(softplusOp, [x]);
+ */
+export function applyOp1<A, NIn extends number = number, NOut extends number = number>(
+  op: OpDef<A, NIn, NOut>,
+  inputs: Tuple<Tensor, NIn>,
+  ...attrs: undefined extends A ? [attrs?: A] : [attrs: A]
+): Tensor {
+  const outputs = applyAny(op as unknown as OpDef<A>, inputs as readonly Tensor[], attrs[0] as A);
+  if (outputs.length !== 1) {
+    throw new TypeError(
+      `applyOp1: op '${op.name}' produced ${outputs.length} outputs; use applyOp for ops with several`,
+    );
+  }
+  return outputs[0];
+}
+
+function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   checkSameDevice(op.name, inputs);
   const metas = op.infer(inputs, attrs);
   const device = inputs[0]?.device ?? 'cpu';
@@ -134,9 +191,9 @@ export function applyOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): T
   return outputs;
 }
 
-/** Single-output convenience. */
+/** Single-output convenience for built-in ops (no output-count check). */
 export function apply1<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  return applyOp(op, inputs, attrs)[0];
+  return applyAny(op, inputs, attrs)[0]!;
 }
 
 /** Throws unless every input is a floating-point tensor. */

@@ -161,6 +161,11 @@ export const shapeOps = {
 
 // ---- public functions -------------------------------------------------------------------------
 
+/**
+ * The same values in a new shape (one dim may be −1).
+ * @example
+ * reshape(arange(6), [2, 3]); // or arange(6).reshape(2, 3)
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const n = x.numel;
   const infer = shape.indexOf(-1);
@@ -180,6 +185,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply1(reshapeOp, [x], { shape: out });
 }
 
+/**
+ * Reorders the dims.
+ * @example
+ * permute(zeros([2, 3, 4]), [2, 0, 1]).shape; // [4, 2, 3]
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const nd = x.ndim;
   if (dims.length !== nd) {
@@ -194,6 +204,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return apply1(permuteOp, [x], { shape: d.map((k) => x.shape[k]), strides: d.map((k) => st[k]), offset: 0 });
 }
 
+/**
+ * Swaps two dims.
+ * @example
+ * transpose(zeros([2, 3]), 0, 1).shape; // [3, 2]
+ */
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   const nd = x.ndim;
   const a = normDim('transpose', d0, nd);
@@ -204,13 +219,22 @@ export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   return permute(x, dims);
 }
 
-/** Transpose of the last two dims. */
+/**
+ * Transpose of the last two dims.
+ * @example
+ * mT(zeros([5, 2, 3])).shape; // [5, 3, 2]
+ */
 export function mT(x: Tensor): Tensor {
   if (x.ndim < 2)
     throw new RangeError(`mT: tensor must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`);
   return transpose(x, -2, -1);
 }
 
+/**
+ * Inserts a dim of size 1 at `dim`.
+ * @example
+ * unsqueeze(tensor([1, 2]), -1).shape; // [2, 1]
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim('unsqueeze', dim, x.ndim + 1);
   const s = [...x.shape];
@@ -218,6 +242,11 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshape(x, s);
 }
 
+/**
+ * Removes dims of size 1 (only `dim` when given).
+ * @example
+ * squeeze(zeros([2, 1, 3])).shape; // [2, 3]
+ */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined)
     return reshape(
@@ -232,6 +261,11 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   );
 }
 
+/**
+ * Broadcasts to a larger shape (−1 keeps a dim); the gradient sums back.
+ * @example
+ * expand(tensor([[1], [2]]), [2, 3]); // tensor([[1., 1., 1.], [2., 2., 2.]])
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const nd = shape.length;
   if (nd < x.ndim)
@@ -257,6 +291,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return apply1(expandOp, [x], { shape: target, strides, offset: 0 });
 }
 
+/**
+ * `length` entries of `dim` from `start` (torch.narrow).
+ * @example
+ * narrow(arange(5), 0, 1, 3); // tensor([1., 2., 3.])
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normDim('narrow', dim, x.ndim);
   const size = x.shape[d];
@@ -299,13 +338,22 @@ function diagonalView(shape: readonly number[], offset: number, dim1: number, di
   };
 }
 
+/**
+ * The diagonal at `offset` of the dims dim1, dim2, moved to the last dim.
+ * @example
+ * diagonal(tensor([[1, 2], [3, 4]])); // tensor([1., 4.])
+ */
 export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   if (x.ndim < 2)
     throw new RangeError(`diagonal: input must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`);
   return apply1(diagonalOp, [x], diagonalView(x.shape, offset, dim1, dim2));
 }
 
-/** Matrices with x's last dim on diagonal `offset` (torch.diag_embed with dim1=-2, dim2=-1). */
+/**
+ * Matrices with x's last dim on diagonal `offset` (torch.diag_embed with dim1=-2, dim2=-1).
+ * @example
+ * diagEmbed(tensor([1, 2])); // tensor([[1., 0.], [0., 2.]])
+ */
 export function diagEmbed(x: Tensor, offset = 0): Tensor {
   if (x.ndim < 1) throw new RangeError('diagEmbed: input must have at least 1 dimension');
   const n = x.shape[x.ndim - 1] + Math.abs(offset);
@@ -313,14 +361,29 @@ export function diagEmbed(x: Tensor, offset = 0): Tensor {
   return embed(x, outShape, diagonalView(outShape, offset, -2, -1));
 }
 
+/**
+ * The lower triangle (entries below and on diagonal k), zeros elsewhere.
+ * @example
+ * tril(ones([3, 3]), -1); // strictly lower
+ */
 export function tril(x: Tensor, k = 0): Tensor {
   return apply1(triOp, [x], { k, upper: false });
 }
 
+/**
+ * The upper triangle (entries above and on diagonal k), zeros elsewhere.
+ * @example
+ * triu(ones([2, 2])); // tensor([[1., 1.], [0., 1.]])
+ */
 export function triu(x: Tensor, k = 0): Tensor {
   return apply1(triOp, [x], { k, upper: true });
 }
 
+/**
+ * Concatenates along an existing dim.
+ * @example
+ * cat([zeros([2, 3]), ones([1, 3])], 0).shape; // [3, 3]
+ */
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
   const d = normDim('cat', dim, xs[0].ndim);
@@ -328,6 +391,11 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   return applyOp(catOp, xs, { dim: d })[0];
 }
 
+/**
+ * Stacks equal-shaped tensors along a new dim.
+ * @example
+ * stack([tensor([1, 2]), tensor([3, 4])], 0).shape; // [2, 2]
+ */
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
   for (const t of xs) {
@@ -344,7 +412,11 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   );
 }
 
-/** Sums a broadcast gradient back to `shape` (the engine's one place that undoes broadcasting). */
+/**
+ * Sums a broadcast gradient back to `shape` (the engine's one place that undoes broadcasting).
+ * @example
+ * sumTo(ones([2, 3]), [3]); // tensor([2., 2., 2.])
+ */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;

@@ -14,63 +14,30 @@
  * returns false and the caller keeps its JavaScript kernel.
  */
 
-// ---- a minimal WebAssembly encoder ------------------------------------------------------------
+import { activePool, parallelGemm, poolThreads, poolWanted, startPool, threadsSupported } from './pool.js';
 
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-};
-const sleb = (v: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, ...uleb(d)],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  get: (l: number) => [0x20, ...uleb(l)],
-  set: (l: number) => [0x21, ...uleb(l)],
-  const: (v: number) => [0x41, ...sleb(v)],
-  eqz: [0x45],
-  geU: [0x4f],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  shl: [0x74],
-  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
-};
-/** memarg: alignment 2³ (the f64 data need not be 16-byte aligned), byte offset. */
-const memarg = (offset: number) => [3, ...uleb(offset)];
-const v128Load = (offset = 0) => op.simd(0, ...memarg(offset));
-const v128Store = (offset = 0) => op.simd(11, ...memarg(offset));
-const load64Splat = (offset = 0) => op.simd(10, ...memarg(offset));
-const f64x2Add = op.simd(240);
-const f64x2Splat = op.simd(20);
-const v128Zero = op.simd(12, ...new Array<number>(16).fill(0));
-const f64x2Mul = op.simd(242);
+import {
+  addTo,
+  assemble,
+  F64,
+  f64x2Add,
+  f64x2Mul,
+  f64x2Splat,
+  I32,
+  load64Splat,
+  name,
+  op,
+  section,
+  uleb,
+  V128,
+  v128Load,
+  v128Store,
+  v128Zero,
+  vec,
+} from './wasm-asm.js';
+import { colaccBody, dotaxpyBody, rank1Body } from './wasm-level2.js';
+import { rotBody } from './wasm-rot.js';
+import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
 // ---- the kernel ---------------------------------------------------------------------------------
 
@@ -81,18 +48,6 @@ const I32_LOCALS = 9;
 const ACC = 16; // acc 0..7: row r, columns 2h..2h+1 at ACC + 2r + h
 const [B0, B1, X, AV] = [24, 25, 26, 27];
 const V128_LOCALS = 12;
-
-/** local = local + value (i32). */
-const addTo = (l: number, value: number[]) => [...op.get(l), ...value, ...op.add, ...op.set(l)];
-
-/** A function body: its local declarations, then the instructions `write` emits. */
-function assemble(locals: number[], write: (emit: (...parts: number[][]) => void) => void): number[] {
-  const code = [...locals];
-  write((...parts) => {
-    for (const p of parts) code.push(...p);
-  });
-  return code;
-}
 
 function kernelBody(): number[] {
   return assemble(
@@ -186,9 +141,16 @@ function packBody(): number[] {
   });
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** Pages (64 KiB) of the shared memory's maximum (2 GiB, the blocks' limit below). */
+const MAX_PAGES = 32768;
+
+/** The module; its memory is imported (env.mem), shared (for the worker pool) or not. */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const gemm = kernelBody();
   const pack = packBody();
+  const trsm = trsmBody();
+  const rot = rotBody();
+  const level2 = [colaccBody(), rank1Body(), dotaxpyBody()];
   const params = (count: number, ...more: number[]) => [
     0x60,
     ...vec([...Array.from({ length: count }, () => [I32]), ...more.map((t) => [t])]),
@@ -196,15 +158,25 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([params(6, F64), params(4)])),
-    ...section(3, vec([[0], [1]])),
-    ...section(5, vec([[0x00, 1]])),
+    ...section(
+      1,
+      vec([params(6, F64), params(4), params(TRSM_PARAMS), params(3, F64, F64), params(6), params(5, F64)]),
+    ),
+    ...section(
+      2,
+      vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
+    ),
+    ...section(3, vec([[0], [1], [2], [3], [4], [0], [5]])),
     ...section(
       7,
       vec([
         [...name('gemm'), 0x00, 0],
         [...name('pack'), 0x00, 1],
-        [...name('mem'), 0x02, 0],
+        [...name('trsm'), 0x00, 2],
+        [...name('rot'), 0x00, 3],
+        [...name('colacc'), 0x00, 4],
+        [...name('rank1'), 0x00, 5],
+        [...name('dotaxpy'), 0x00, 6],
       ]),
     ),
     ...section(
@@ -212,6 +184,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       vec([
         [...uleb(gemm.length), ...gemm],
         [...uleb(pack.length), ...pack],
+        [...uleb(trsm.length), ...trsm],
+        [...uleb(rot.length), ...rot],
+        ...level2.map((body) => [...uleb(body.length), ...body]),
       ]),
     ),
   ]);
@@ -222,25 +197,112 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void;
   pack: (src: number, dst: number, k: number, np: number) => void;
+  trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
+  rot: (pi: number, pj: number, len: number, c: number, s: number) => void;
+  colacc: (m: number, ld: number, u: number, rows: number, acc: number, len: number) => void;
+  rank1: (m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number) => void;
+  dotaxpy: (m: number, ld: number, v: number, rows: number, len: number, tau: number) => void;
   mem: WebAssembly.Memory;
+  /** A float64 view of all of mem (renewed when it grows). */
+  heap: Float64Array;
+  module: WebAssembly.Module;
 }
 
 let kernel: Kernel | null | undefined;
 
-/** The instantiated kernel, or null where WebAssembly SIMD is unavailable (compiled once). */
+function instantiate(shared: boolean): Kernel | null {
+  const bytes = moduleBytes(shared);
+  if (!WebAssembly.validate(bytes)) return null;
+  const mem = shared
+    ? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: 1 });
+  const module = new WebAssembly.Module(bytes);
+  const inst = new WebAssembly.Instance(module, { env: { mem } });
+  const exports = inst.exports as unknown as Pick<
+    Kernel,
+    'gemm' | 'pack' | 'trsm' | 'rot' | 'colacc' | 'rank1' | 'dotaxpy'
+  >;
+  return { ...exports, mem, heap: new Float64Array(mem.buffer), module };
+}
+
+/**
+ * The instantiated kernel (on a shared memory where threads are possible, so that the worker pool
+ * can run it too), or null where WebAssembly SIMD is unavailable (compiled once).
+ */
 function getKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
   kernel = null;
+  if (typeof WebAssembly !== 'object') return null;
   try {
-    const bytes = moduleBytes();
-    if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-      const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-      kernel = inst.exports as unknown as Kernel;
-    }
+    kernel = threadsSupported() ? instantiate(true) : null;
+  } catch {
+    kernel = null;
+  }
+  try {
+    kernel ??= instantiate(false);
   } catch {
     kernel = null;
   }
   return kernel;
+}
+
+/** Products of at least this many multiply-adds (and 16 rows) are split over the worker pool. */
+const PARALLEL_MIN = 1 << 21;
+
+/**
+ * kern.gemm over the pool when it is worth it and running (starting it, for the next products,
+ * when it is not yet). A failure of the pool discards this memory too (a stopping worker may
+ * still write into it): the next call makes a new kernel.
+ */
+function runGemm(
+  kern: Kernel,
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+) {
+  if (m >= 16 && m * n * k >= PARALLEL_MIN && poolWanted()) {
+    const pool = activePool(kern.mem);
+    if (pool) {
+      const rows = Math.max(4, ceil4(Math.ceil(m / (4 * poolThreads(pool)))));
+      try {
+        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows);
+      } catch (e) {
+        kernel = undefined;
+        throw e;
+      }
+      return;
+    }
+    void startPool(kern.module, kern.mem);
+  }
+  kern.gemm(a, b, c, m, n, k, alpha);
+}
+
+/** Test hook: forgets the kernel, so the next product instantiates it again (threads or not). */
+export function resetGemmKernel(): void {
+  kernel = undefined;
+}
+
+/** Starts the worker pool for the kernel now and resolves once its workers run (for tests). */
+export function startGemmPool(): Promise<void> {
+  const kern = getKernel();
+  return kern ? startPool(kern.module, kern.mem) : Promise.resolve();
+}
+
+/** Test hook: a pool job over the kernel whose workers fault (kind 2: throw, 3: exit, 4: hang). */
+export function faultGemmPool(kind: 2 | 3 | 4): void {
+  const kern = getKernel();
+  const pool = kern && activePool(kern.mem);
+  if (!kern || !pool) throw new Error('faultGemmPool: no running pool');
+  try {
+    parallelGemm(pool, kern.gemm, 0, 0, 0, 1024, 4, 0, 0, 4, kind);
+  } catch (e) {
+    kernel = undefined;
+    throw e;
+  }
 }
 
 /** Whether the WebAssembly kernel is in use (false: the JavaScript fallback). */
@@ -276,29 +338,182 @@ export function wasmGemm(
   const kern = getKernel();
   if (!kern) return false;
   const [mp, np] = [ceil4(m), ceil4(n)];
-  const doubles = mp * k + 2 * k * np + mp * np;
-  if (doubles * 8 > 2 ** 31) return false;
-  const need = doubles * 8 - kern.mem.buffer.byteLength;
-  if (need > 0) kern.mem.grow(Math.ceil(need / 65536));
-  const heap = new Float64Array(kern.mem.buffer);
+  const heap = heapOf(kern, mp * k + 2 * k * np + mp * np);
+  if (!heap) return false;
   // A (mp × k), packed B (k × np), C (mp × np), and B row-major (k × np) to pack from.
   const [ha, hb, hc, hs] = [0, mp * k, mp * k + k * np, mp * k + k * np + mp * np];
   for (let i = 0; i < m; i++) {
     const src = ao + i * ars;
     const dst = ha + i * k;
-    if (acs === 1) heap.set(a.subarray(src, src + k), dst);
+    if (acs === 1) copyRow(heap, dst, a, src, k);
     else for (let p = 0; p < k; p++) heap[dst + p] = a[src + p * acs]!;
   }
   heap.fill(0, ha + m * k, hb);
   for (let p = 0; p < k; p++) {
     const dst = hs + p * np;
-    heap.set(b.subarray(bo + p * ldb, bo + p * ldb + n), dst);
+    copyRow(heap, dst, b, bo + p * ldb, n);
     for (let j = n; j < np; j++) heap[dst + j] = 0;
   }
   kern.pack(hs * 8, hb * 8, k, np);
-  heap.fill(0, hc, hc + mp * np);
-  for (let i = 0; i < m; i++) heap.set(c.subarray(co + i * ldc, co + i * ldc + n), hc + i * np);
-  kern.gemm(ha * 8, hb * 8, hc * 8, mp, np, k, alpha);
-  for (let i = 0; i < m; i++) c.set(heap.subarray(hc + i * np, hc + i * np + n), co + i * ldc);
+  for (let i = 0; i < m; i++) {
+    const dst = hc + i * np;
+    copyRow(heap, dst, c, co + i * ldc, n);
+    for (let j = n; j < np; j++) heap[dst + j] = 0;
+  }
+  heap.fill(0, hc + m * np, hc + mp * np);
+  runGemm(kern, ha * 8, hb * 8, hc * 8, mp, np, k, alpha);
+  for (let i = 0; i < m; i++) copyRow(c, co + i * ldc, heap, hc + i * np, n);
   return true;
+}
+
+/**
+ * dst[d0..d0+len) = src[s0..]: a loop for short rows (where subarray() + set() would allocate two
+ * objects per row), set() for long ones.
+ */
+function copyRow(dst: Float64Array, d0: number, src: Float64Array, s0: number, len: number): void {
+  if (len >= 64) dst.set(src.subarray(s0, s0 + len), d0);
+  else for (let j = 0; j < len; j++) dst[d0 + j] = src[s0 + j]!;
+}
+
+/** The kernel's memory as float64, holding at least `doubles` values (grown as needed). */
+function heapOf(kern: Kernel, doubles: number): Float64Array | null {
+  if (doubles * 8 > 2 ** 31) return null;
+  if (kern.heap.length < doubles) {
+    kern.mem.grow(Math.ceil((doubles * 8 - kern.heap.byteLength) / 65536));
+    kern.heap = new Float64Array(kern.mem.buffer);
+  }
+  return kern.heap;
+}
+
+/**
+ * Solves T·X = B in place (B := X) for a small n×n triangular T and B n×m with the arguments of
+ * triangular.ts trsmBase (non-`tri` form): T and B are copied into the kernel's memory (an upper
+ * T with rows and columns reversed, so that the kernel only solves lower triangles), solved there
+ * and B copied back. Returns false (doing nothing) without WebAssembly SIMD.
+ */
+export function wasmTrsm(
+  upper: boolean,
+  unit: boolean,
+  t: Float64Array,
+  to: number,
+  lda: number,
+  b: Float64Array,
+  bo: number,
+  ldb: number,
+  n: number,
+  m: number,
+): boolean {
+  const kern = getKernel();
+  if (!kern) return false;
+  const mp = ceil4(m);
+  const heap = heapOf(kern, n * n + n * mp);
+  if (!heap) return false;
+  const hb = n * n;
+  for (let i = 0; i < n; i++) {
+    const src = upper ? n - 1 - i : i;
+    const row = to + src * lda;
+    const dst = i * n;
+    if (upper) for (let s = 0; s <= i; s++) heap[dst + s] = t[row + (n - 1 - s)]!;
+    else for (let s = 0; s <= i; s++) heap[dst + s] = t[row + s]!;
+    const bd = hb + i * mp;
+    copyRow(heap, bd, b, bo + src * ldb, m);
+    for (let j = m; j < mp; j++) heap[bd + j] = 0;
+  }
+  kern.trsm(0, hb * 8, n, mp, unit ? 1 : 0);
+  for (let i = 0; i < n; i++) {
+    const dst = bo + (upper ? n - 1 - i : i) * ldb;
+    copyRow(b, dst, heap, hb + i * mp, m);
+  }
+  return true;
+}
+
+/** Rotations of the rows of one matrix (see {@link rowRotators}). */
+export interface RowRotator {
+  /** Rows i and j ← [c s; −s c]·[row i; row j]. */
+  rotate(i: number, j: number, c: number, s: number): void;
+  /** Writes the rotated rows back into the matrix (a no-op for the JavaScript fallback). */
+  finish(): void;
+}
+
+/**
+ * Row rotators for row-major matrices (each rows × cols): with WebAssembly SIMD the matrices are
+ * copied into the kernel's memory (rows padded to a multiple of 4) and rotated there by `rot`
+ * until finish(); nothing else may use the kernel in between. Without it, the JavaScript loop on
+ * the matrix itself. Same results either way.
+ */
+export function rowRotators(mats: { data: Float64Array; rows: number; cols: number }[]): RowRotator[] {
+  const kern = mats.some((x) => x.cols >= WASM_ROT_MIN) ? getKernel() : null;
+  const lds = mats.map((x) => ceil4(x.cols));
+  const total = mats.reduce((sum, x, i) => sum + x.rows * lds[i]!, 0);
+  const heap = kern ? heapOf(kern, total) : null;
+  if (!kern || !heap) return mats.map(({ data, cols }) => jsRowRotator(data, cols));
+  let base = 0;
+  return mats.map(({ data, rows, cols }, q) => {
+    const ld = lds[q]!;
+    const b0 = base;
+    base += rows * ld;
+    for (let i = 0; i < rows; i++) {
+      copyRow(heap, b0 + i * ld, data, i * cols, cols);
+      for (let j = cols; j < ld; j++) heap[b0 + i * ld + j] = 0;
+    }
+    const rot = kern.rot;
+    return {
+      rotate: (i, j, c, s) => rot((b0 + i * ld) * 8, (b0 + j * ld) * 8, ld, c, s),
+      finish: () => {
+        for (let i = 0; i < rows; i++) copyRow(data, i * cols, heap, b0 + i * ld, cols);
+      },
+    };
+  });
+}
+
+/**
+ * Rows shorter than this are rotated by the JavaScript loop: for them copying into the kernel's
+ * memory and calling across costs more than it saves (batches of 4×4 eigh/svd).
+ */
+export const WASM_ROT_MIN = 16;
+
+/** The JavaScript row rotator on `data` itself (finish() does nothing); reusable. */
+export function jsRowRotator(data: Float64Array, cols: number): RowRotator {
+  return {
+    rotate: (i, j, c, s) => rotateRowsJs(data, i * cols, j * cols, cols, c, s),
+    finish: () => {},
+  };
+}
+
+function rotateRowsJs(buf: Float64Array, oi: number, oj: number, len: number, c: number, s: number): void {
+  for (let t = 0; t < len; t++) {
+    const x = buf[oi + t]!;
+    const y = buf[oj + t]!;
+    buf[oi + t] = c * x + s * y;
+    buf[oj + t] = c * y - s * x;
+  }
+}
+
+/**
+ * The level-2 kernels of wasm-level2.ts on the kernel's memory, addressed in doubles (offsets and
+ * leading dims; `len` even), with a float64 view `heap` of at least `doubles` values. The view
+ * is valid until the next product or solve in WebAssembly (which may grow the memory), so a
+ * caller keeps its work in it only while it calls nothing else. Null without WebAssembly SIMD.
+ */
+export interface Level2 {
+  heap: Float64Array;
+  /** acc[j] = Σ_i u[i]·M[i][j]. */
+  colacc(m: number, ld: number, u: number, rows: number, acc: number, len: number): void;
+  /** M[i][j] −= (τ·u[i])·acc[j]. */
+  rank1(m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number): void;
+  /** Per row: d = τ·(M[i]·v); M[i][j] −= d·v[j]. */
+  dotaxpy(m: number, ld: number, v: number, rows: number, len: number, tau: number): void;
+}
+
+export function level2Workspace(doubles: number): Level2 | null {
+  const kern = getKernel();
+  const heap = kern ? heapOf(kern, doubles) : null;
+  if (!kern || !heap) return null;
+  const { colacc, rank1, dotaxpy } = kern;
+  return {
+    heap,
+    colacc: (m, ld, u, rows, acc, len) => colacc(m * 8, ld * 8, u * 8, rows, acc * 8, len),
+    rank1: (m, ld, u, rows, acc, len, tau) => rank1(m * 8, ld * 8, u * 8, rows, acc * 8, len, tau),
+    dotaxpy: (m, ld, v, rows, len, tau) => dotaxpy(m * 8, ld * 8, v * 8, rows, len, tau),
+  };
 }

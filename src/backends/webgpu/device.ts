@@ -1,11 +1,19 @@
 import { type RuntimeOptions, WebGPURuntime } from './runtime.js';
 
+/**
+ * What initWebGPU found: the adapter, the Dawn backend, the feature level and the limits.
+ * @example
+ * const info = await initWebGPU();
+ * console.log(info.adapter, info.backend, info.featureLevel);
+ */
 export interface WebGPUInfo {
   /** Vendor / architecture / device / description, as the adapter reports them. */
   adapter: string;
   /** Dawn backend in Node ('vulkan', 'opengles', or 'default' off Linux); 'navigator.gpu' in a browser. */
   backend: string;
+  /** 'core' (Vulkan, Metal, D3D12) or 'compatibility' (OpenGL ES). */
   featureLevel: 'core' | 'compatibility';
+  /** The device limits linagrad sizes its dispatches by. */
   limits: WebGPULimits;
 }
 
@@ -36,16 +44,24 @@ export const LIMIT_NAMES: readonly (keyof WebGPULimits)[] = [
   'maxUniformBufferBindingSize',
 ];
 
+/** @internal */
 export function pickLimits(limits: GPUSupportedLimits): WebGPULimits {
   const out = {} as WebGPULimits;
   for (const k of LIMIT_NAMES) out[k] = Number(limits[k]);
   return out;
 }
 
+/**
+ * Options of initWebGPU.
+ * @example
+ * await initWebGPU({ backend: 'opengles', powerPreference: 'high-performance' });
+ */
 export interface InitWebGPUOptions {
   /** Node only: force a Dawn backend. Default: env LINAGRAD_WEBGPU_BACKEND, else automatic. */
   backend?: string;
-  powerPreference?: GPUPowerPreference;
+  /** Passed to requestAdapter (as GPURequestAdapterOptions.powerPreference). */
+  powerPreference?: 'low-power' | 'high-performance';
+  /** Tuning of the command batching and buffer pool (advanced). */
   runtime?: RuntimeOptions;
 }
 
@@ -77,6 +93,10 @@ const keepAlive: { gpu: GPU | null } = { gpu: null };
 /**
  * Finds an adapter, creates the device and the runtime. Once it has succeeded, later calls return
  * the same info (and ignore `opts`) until `resetWebGPU()`.
+ * @example
+ * await initWebGPU(); // Node: the webgpu package (Dawn); browsers: navigator.gpu
+ * const A = tensor([[2, 1], [1, 3]], { device: 'webgpu', dtype: 'float32' });
+ * console.log(await linalg.inv(A).array());
  */
 export function initWebGPU(opts: InitWebGPUOptions = {}): Promise<WebGPUInfo> {
   if (info && runtime) return Promise.resolve(info);
@@ -86,7 +106,11 @@ export function initWebGPU(opts: InitWebGPUOptions = {}): Promise<WebGPUInfo> {
   return pending;
 }
 
-/** True once `initWebGPU` has succeeded (and the device has not been lost or reset). */
+/**
+ * True once `initWebGPU` has succeeded (and the device has not been lost or reset).
+ * @example
+ * if (!isWebGPUAvailable()) await initWebGPU().catch(() => undefined);
+ */
 export function isWebGPUAvailable(): boolean {
   return runtime !== null;
 }
@@ -96,11 +120,20 @@ export function getGpu(): WebGPURuntime {
   return runtime;
 }
 
+/**
+ * The info initWebGPU returned, or null before it has succeeded.
+ * @example
+ * getWebGPUInfo()?.adapter; // e.g. 'Google SwiftShader'
+ */
 export function getWebGPUInfo(): WebGPUInfo | null {
   return info;
 }
 
-/** Destroys the device and every buffer (for tests); `initWebGPU` may be called again. */
+/**
+ * Destroys the device and every buffer (for tests); `initWebGPU` may be called again.
+ * @example
+ * await resetWebGPU(); // every webgpu tensor is gone; call initWebGPU() to use webgpu again
+ */
 export async function resetWebGPU(): Promise<void> {
   if (pending) await pending.catch(() => undefined);
   const rt = runtime;

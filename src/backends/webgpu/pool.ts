@@ -27,6 +27,7 @@ export function bucketBytes(bytes: number): number {
   return Math.ceil(b / step) * step;
 }
 
+/** @internal */
 export interface BufferPoolOptions {
   usage: GPUBufferUsageFlags;
   /** Largest buffer the device accepts (`limits.maxBufferSize`). */
@@ -45,6 +46,7 @@ export interface PoolStats {
   reused: number;
 }
 
+/** @internal GPUBuffers by size bucket (its GPU types are kept out of the public declarations). */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private readonly live = new Set<GPUBuffer>();

@@ -91,6 +91,9 @@ const MAP_MODE_READ = 0x1;
 
 /** Owns one GPUDevice: buffers, pipelines, batched command encoding, reads. */
 export class WebGPURuntime {
+  /** @internal The GPUDevice (its type is kept out of the public declarations). */
+  readonly device: GPUDevice;
+  /** @internal */
   readonly pool: BufferPool;
   private readonly staging: BufferPool;
   private readonly layouts = new Map<string, Layout>();
@@ -116,11 +119,13 @@ export class WebGPURuntime {
   /** checkLoops: per dispatch slot of the batch, [declared bound, worst count above it]. */
   private readonly loopCheck: { ring: GPUBuffer; arena: Uint32Array<ArrayBuffer>; kernels: string[] } | null;
 
+  /** @internal Made by initWebGPU. */
   constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     readonly limits: WebGPULimits,
     opts: RuntimeOptions = {},
   ) {
+    this.device = device;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 64);
     this.onError = opts.onError ?? ((m) => console.warn(`linagrad WebGPU: ${m}`));
     const max = this.limits.maxBufferSize;

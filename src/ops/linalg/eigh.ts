@@ -9,7 +9,7 @@ import { zerosLike } from '../creation.js';
 import { maximum } from '../elementwise.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
-import { checkSquare } from './common.js';
+import { checkSquare, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import {
   checkConvergence,
   diagnosticActive,
@@ -51,8 +51,10 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
   },
   cpu: ([a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);
+    // Subnormal or huge matrices are decomposed scaled by 2^e (exact), then λ is scaled back.
+    const exps = rangeScales(a.data, batch, n * n, { n, upper });
     eighCpu(
-      a.data as FloatArray,
+      exps ? scaledCopy(a.data as FloatArray, exps, n * n) : (a.data as FloatArray),
       batch,
       n,
       upper,
@@ -61,6 +63,7 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
       vectors,
       info.data as Int32Array,
     );
+    if (exps) for (let i = 0; i < batch * n; i++) w.data[i] = timesPow2(w.data[i], -exps[Math.floor(i / n)]);
   },
   webgpu: (gpu, [a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);
@@ -116,13 +119,28 @@ function run(A: Tensor, op: string, uplo: unknown, vectors: boolean): [Tensor, T
  * Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices, as
  * torch.linalg.eigh. Only the lower (UPLO 'L', default) or upper ('U') triangle is read. Each
  * eigenvector's largest-magnitude component is positive.
+ * @example
+ * const { eigenvalues, eigenvectors } = linalg.eigh(tensor([[2, 1], [1, 2]]));
+ * // eigenvalues tensor([1., 3.]); eigenvectors' columns [0.7071, -0.7071], [0.7071, 0.7071]
  */
-export function eigh(A: Tensor, opts: { UPLO?: Uplo } = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+export function eigh(
+  A: Tensor,
+  opts: { UPLO?: Uplo } = {},
+): {
+  /** (…, n), ascending. */
+  eigenvalues: Tensor;
+  /** (…, n, n), eigenvector j in column j. */
+  eigenvectors: Tensor;
+} {
   const [eigenvalues, eigenvectors] = run(A, 'linalg.eigh', opts.UPLO, true);
   return { eigenvalues, eigenvectors };
 }
 
-/** Eigenvalues of symmetric matrices, ascending (eigenvectors are computed only for the gradient). */
+/**
+ * Eigenvalues of symmetric matrices, ascending (eigenvectors are computed only for the gradient).
+ * @example
+ * linalg.eigvalsh(tensor([[2, 1], [1, 2]])); // tensor([1., 3.])
+ */
 export function eigvalsh(A: Tensor, opts: { UPLO?: Uplo } = {}): Tensor {
   return run(A, 'linalg.eigvalsh', opts.UPLO, A.requiresGrad && isGradEnabled())[0];
 }

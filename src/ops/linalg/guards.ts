@@ -27,6 +27,9 @@ const warned = new Set<string>();
  * - 'warn' (default): one console.warn per op and process, then the guarded gradient;
  * - 'strict': throws an AutogradError (on WebGPU: reading the gradient rejects with it);
  * - 'silent': the guarded gradient, no diagnostic (and no cost for detecting it).
+ * @example
+ * setSpectralGradMode('strict'); // ill-defined eigh/svd/pinv gradients now throw AutogradError
+ * setSpectralGradMode('warn'); // the default
  */
 export function setSpectralGradMode(m: SpectralGradMode): void {
   if (m !== 'warn' && m !== 'strict' && m !== 'silent') {
@@ -35,11 +38,20 @@ export function setSpectralGradMode(m: SpectralGradMode): void {
   mode = m;
 }
 
+/**
+ * The current mode of setSpectralGradMode.
+ * @example
+ * getSpectralGradMode(); // 'warn'
+ */
 export function getSpectralGradMode(): SpectralGradMode {
   return mode;
 }
 
-/** Lets the once-per-process warnings fire again (for tests). */
+/**
+ * Lets the once-per-process warnings fire again (for tests).
+ * @example
+ * resetSpectralGradWarnings(); // the next ill-defined gradient warns again
+ */
 export function resetSpectralGradWarnings(): void {
   warned.clear();
 }

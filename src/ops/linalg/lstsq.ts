@@ -26,6 +26,9 @@ export interface LstsqResult {
  * eps(dtype)·max(m, n); a negative rcond also means that default, as in LAPACK). Batch
  * dimensions broadcast; B may be a (batch of) vector(s) (…, m). The solution and the residuals are
  * differentiable (through pinv's Golub–Pereyra rule with G Bᴴ for A, and Pᴴ G for B).
+ * @example
+ * const { solution, residuals, rank } = linalg.lstsq(tensor([[1, 0], [1, 1], [1, 2]]), tensor([[1], [2], [2]]));
+ * // solution [[1.1667], [0.5]], residuals [0.1667], rank 2
  */
 export function lstsq(A: Tensor, B: Tensor, opts: { rcond?: number } = {}): LstsqResult {
   const op = 'linalg.lstsq';

@@ -3,10 +3,11 @@ import type { GpuStorage, StorageDType } from '../../backends/backend.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
 import { normDim, numelOf, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
+import { zeros } from '../creation.js';
 import { where } from '../elementwise.js';
 import { apply1, applyOp, defineOp } from '../registry.js';
 import { permute, unsqueeze } from '../shape.js';
-import { checkFloat, checkMatrix, checkSquare } from './common.js';
+import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { eigvalsh } from './eigh.js';
 import { invOp } from './lu.js';
 import { resolveTolerances } from './pinv.js';
@@ -53,10 +54,15 @@ function extremumGpu(
   gpu.run({
     code: reduceWgsl(
       min ? 'amin last dim' : 'amax last dim',
+      // WGSL's min/max need not propagate NaN: a NaN entry (exponent all ones, mantissa nonzero) wins by its bits.
       `let row = b / pu(2u);
   let l0 = (b % pu(2u)) * ${EXTREMUM_CHUNK}u;
   var best = X[row * k + l0];
-  for (var l = l0 + 1u; l < min(k, l0 + ${EXTREMUM_CHUNK}u); l++) { best = ${min ? 'min' : 'max'}(best, X[row * k + l]); }
+  for (var l = l0; l < min(k, l0 + ${EXTREMUM_CHUNK}u); l++) {
+    let v = X[row * k + l];
+    if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { best = v; break; }
+    best = ${min ? 'min' : 'max'}(best, v);
+  }
   OUT[b] = best;`,
       'f32',
       'f32',
@@ -165,11 +171,23 @@ const nonzeroOp = defineOp<{ dtype: StorageDType }>({
 export type MatrixNormOrd = 'fro' | 'nuc' | number;
 const ORDS: readonly MatrixNormOrd[] = ['fro', 'nuc', 2, -2, 1, -1, Infinity, -Infinity];
 
-/** sqrt(Σ x²) over the last two dims with a zero (sub)gradient at 0 instead of NaN, as PyTorch. */
+/**
+ * sqrt(Σ x²) over the last two dims with a zero (sub)gradient at 0 instead of NaN, as PyTorch.
+ * Computed as s·sqrt(Σ (x/s)²) with s = max|x| per matrix (held constant for the gradient, which
+ * it does not change), so entries near the ends of the range (1e±300 in float64, 1e±30 in float32)
+ * neither overflow nor underflow in the squares, as LAPACK's nrm2.
+ */
 function frobenius(x: Tensor): Tensor {
-  const sq = x.square().sum([-2, -1]);
+  const [m, n] = x.shape.slice(-2);
+  if (m * n === 0) return x.square().sum([-2, -1]);
+  const s = noGrad(() => {
+    const big = apply1(extremumOp, [x.abs().reshape([...x.shape.slice(0, -2), m * n])], { min: false });
+    // A zero or non-finite scale would turn x/s into NaN: scale by 1 there (inf/NaN then propagate).
+    return where(big.gt(0).mul(big.lt(Infinity)), big, 1);
+  });
+  const sq = x.div(s.unsqueeze(-1).unsqueeze(-1)).square().sum([-2, -1]);
   const zero = noGrad(() => sq.eq(0));
-  return where(zero, 0, where(zero, 1, sq).sqrt());
+  return where(zero, 0, where(zero, 1, sq).sqrt()).mul(s);
 }
 
 /** The norm of the (…, m, n) matrices in the last two dims of A. */
@@ -194,6 +212,9 @@ function lastTwoNorm(A: Tensor, ord: MatrixNormOrd): Tensor {
  * Matrix norm over the two dims `dim` (default the last two), as torch.linalg.matrix_norm:
  * 'fro' (default), 'nuc' (sum of singular values), 2 / −2 (largest / smallest singular value),
  * 1 / −1 (max / min absolute column sum), Infinity / −Infinity (max / min absolute row sum).
+ * @example
+ * linalg.matrixNorm(tensor([[1, -2], [3, 4]])); // tensor(5.4772) (Frobenius)
+ * linalg.matrixNorm(tensor([[1, -2], [3, 4]]), 'nuc'); // tensor(7.0711)
  */
 export function matrixNorm(
   A: Tensor,
@@ -216,9 +237,10 @@ export function matrixNorm(
     throw new RangeError(
       `${op}: dims must be different, got (${dim[0]}, ${dim[1]}) for shape ${shapeStr(A.shape)}`,
     );
+  const keep = boolOption(op, 'keepdim', keepdim, false);
   const rest = [...Array(A.ndim).keys()].filter((d) => d !== d0 && d !== d1);
   const out = lastTwoNorm(permute(A, [...rest, d0, d1]), ord);
-  if (!keepdim) return out;
+  if (!keep) return out;
   return unsqueeze(unsqueeze(out, Math.min(d0, d1)), Math.max(d0, d1));
 }
 
@@ -226,6 +248,9 @@ export function matrixNorm(
  * Condition number, as torch.linalg.cond: σ_max/σ_min for p = 2 (default; any shape) and
  * σ_min/σ_max for −2, otherwise ‖A‖_p·‖A⁻¹‖_p for square A ('fro', 'nuc', ±1, ±Infinity), which
  * is Infinity for singular matrices.
+ * @example
+ * linalg.cond(tensor([[1, -2], [3, 4]])); // tensor(2.6180)
+ * linalg.cond(tensor([[1, 2], [2, 4]]), 1); // tensor(inf)
  */
 export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
   const op = 'linalg.cond';
@@ -245,11 +270,16 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
   }
   checkSquare(`${op}(p=${String(p)})`, A);
   checkFloat(op, A.dtype);
+  // No matrix to measure: 0, as PyTorch (the 1- and ∞-norms of an empty matrix are undefined).
+  if (A.shape[A.ndim - 1] === 0) return zeros(A.shape.slice(0, -2), { dtype: A.dtype, device: A.device });
   const [x, info] = applyOp(invOp, [A], undefined);
   const r = lastTwoNorm(A, p).mul(lastTwoNorm(x, p));
   const singular = apply1(nonzeroOp, [info], { dtype: A.dtype });
   info.dispose();
-  return where(singular, Infinity, r);
+  // A finite A whose inverse leaves the range (inf entries, then a NaN norm) has κ beyond it too.
+  const finite = noGrad(() => A.sub(A).abs().sum([-2, -1]).eq(0));
+  const overflow = noGrad(() => r.ne(r).mul(finite));
+  return where(singular.add(overflow).gt(0), Infinity, r);
 }
 
 /**
@@ -257,17 +287,20 @@ export function cond(A: Tensor, p?: MatrixNormOrd): Tensor {
  * `hermitian`) greater than max(atol, rtol·σ_max), with pinv's defaults for atol and rtol (numbers,
  * or tensors with one tolerance per matrix).
  * Returns int32 (PyTorch: int64); an integer has no gradient.
+ * @example
+ * linalg.matrixRank(tensor([[1, 2], [2, 4], [3, 6]])); // tensor(1, dtype=int32)
  */
 export function matrixRank(
   A: Tensor,
   opts: { atol?: ToleranceArg; rtol?: ToleranceArg; hermitian?: boolean } = {},
 ): Tensor {
   const op = 'linalg.matrixRank';
-  if (opts.hermitian) checkSquare(op, A);
+  const hermitian = boolOption(op, 'hermitian', opts.hermitian, false);
+  if (hermitian) checkSquare(op, A);
   return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
     const tol = resolveTolerances(op, a, atol, rtol);
     return noGrad(() => {
-      const s = opts.hermitian ? eigvalsh(a) : svdvals(a);
+      const s = hermitian ? eigvalsh(a) : svdvals(a);
       const r = apply1(countAboveOp, [s], tol);
       s.dispose();
       return r;

@@ -9,7 +9,15 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
-import { checkFloat, checkMatrix, checkSquare } from './common.js';
+import {
+  boolOption,
+  checkFloat,
+  checkMatrix,
+  checkSquare,
+  rangeScales,
+  scaledCopy,
+  timesPow2,
+} from './common.js';
 import { checkConvergence, diagnosticActive, reportIllDefined } from './guards.js';
 import { type ToleranceArg, withTolerances } from './tolerance-args.js';
 
@@ -195,16 +203,24 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
       rank: rank.data as Int32Array,
     };
     const inf = info.data as Int32Array;
+    // Subnormal or huge matrices are decomposed scaled by 2^e (exact); the values are scaled back.
+    const exps = rangeScales(a.data, batch, m * n, attrs.hermitian ? { n, upper: false } : undefined);
+    const input = exps ? scaledCopy(a.data as FloatArray, exps, m * n) : (a.data as FloatArray);
+    const unscale = (d: Float64Array, per: number) => {
+      if (exps) for (let i = 0; i < d.length; i++) d[i] = timesPow2(d[i], -exps[Math.floor(i / per)]);
+    };
     if (attrs.hermitian) {
       const w = new Float64Array(batch * n);
       const v = new Float64Array(batch * n * n);
-      eighCpu(a.data as FloatArray, batch, n, false, w, v, true, inf);
+      eighCpu(input, batch, n, false, w, v, true, inf);
+      unscale(w, n);
       assembleCpu(v, w, v, batch, o, attrs, outs);
     } else {
       const u = new Float64Array(batch * m * k);
       const sv = new Float64Array(batch * k);
       const vh = new Float64Array(batch * k * n);
-      svdCpu(a.data as FloatArray, batch, m, n, u, sv, vh, { fullMatrices: false, computeUV: true }, inf);
+      svdCpu(input, batch, m, n, u, sv, vh, { fullMatrices: false, computeUV: true }, inf);
+      unscale(sv, k);
       assembleCpu(vh, sv, u, batch, o, attrs, outs);
     }
   },
@@ -315,12 +331,17 @@ export function pinvParts(A: Tensor, op: string, attrs: PinvAttrs): { P: Tensor;
  * Moore–Penrose pseudoinverse, as torch.linalg.pinv: singular values (|eigenvalues| when
  * `hermitian`) at or below max(atol, rtol·σ_max) are treated as zero. Differentiable by the
  * Golub–Pereyra formula where the numerical rank is locally constant.
+ * @example
+ * linalg.pinv(tensor([[1, 2], [2, 4], [3, 6]])); // rank 1: tensor([[0.0143, 0.0286, 0.0429], …])
+ * linalg.pinv(A, { atol: 1e-8, hermitian: true });
  */
 export function pinv(A: Tensor, opts: PinvOptions = {}): Tensor {
   const op = 'linalg.pinv';
+  const hermitian = boolOption(op, 'hermitian', opts.hermitian, false);
+  if (hermitian) checkSquare(op, A);
   return withTolerances(op, A, opts.atol, opts.rtol, (a, atol, rtol) => {
     const tol = resolveTolerances(op, a, atol, rtol);
-    const { P, S, rank } = pinvParts(a, op, { ...tol, hermitian: opts.hermitian ?? false });
+    const { P, S, rank } = pinvParts(a, op, { ...tol, hermitian });
     if (!P.requiresGrad) S.dispose();
     rank.dispose();
     return P;

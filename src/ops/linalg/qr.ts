@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
-import { checkMatrix } from './common.js';
+import { checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import { solveTriangularCore } from './triangular.js';
 
 export type { QrMode };
@@ -32,8 +32,10 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
   cpu: ([a], [q, r], { mode }) => {
     const [m, n] = a.shape.slice(-2);
     const batch = numelOf(a.shape.slice(0, -2));
+    // Subnormal or huge matrices are factored scaled by 2^e (exact), then R is scaled back.
+    const scales = rangeScales(a.data, batch, m * n);
     qrCpu(
-      a.data as FloatArray,
+      scales ? scaledCopy(a.data as FloatArray, scales, m * n) : (a.data as FloatArray),
       batch,
       m,
       n,
@@ -41,6 +43,10 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
       r.data as FloatArray,
       mode,
     );
+    const rSize = r.data.length / Math.max(batch, 1);
+    if (scales)
+      for (let i = 0; i < r.data.length; i++)
+        r.data[i] = timesPow2(r.data[i], -scales[Math.floor(i / rSize)]);
   },
   webgpu: (gpu, [a], [q, r], { mode }) => {
     const [m, n] = a.shape.slice(-2);
@@ -104,8 +110,18 @@ const MODES: readonly QrMode[] = ['reduced', 'complete', 'r'];
  * QR decomposition, as torch.linalg.qr: { Q, R } with mode 'reduced' (default: Q m×k, R k×n),
  * 'complete' (Q m×m, R m×n) or 'r' (R only; Q is an empty tensor, and there is no gradient).
  * Differentiable for 'reduced' and for 'complete' with m ≤ n, where R must have a nonzero diagonal.
+ * @example
+ * const { Q, R } = linalg.qr(tensor([[1, 2], [3, 4], [5, 6]])); // Q 3×2, R 2×2
  */
-export function qr(A: Tensor, opts: { mode?: QrMode } = {}): { Q: Tensor; R: Tensor } {
+export function qr(
+  A: Tensor,
+  opts: { mode?: QrMode } = {},
+): {
+  /** Orthonormal columns (empty for mode 'r'). */
+  Q: Tensor;
+  /** Upper triangular. */
+  R: Tensor;
+} {
   const mode = opts.mode ?? 'reduced';
   if (!MODES.includes(mode)) {
     throw new RangeError(

@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor.js';
 import { eye, zerosLike } from '../creation.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { diagEmbed, expand } from '../shape.js';
-import { checkMatrix } from './common.js';
+import { boolOption, checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import {
   checkConvergence,
   diagnosticActive,
@@ -51,11 +51,13 @@ export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
     ];
   },
   cpu: ([a], [u, s, vh, info], { fullMatrices, computeUV }) => {
-    const { batch, m, n } = dims(a.shape);
+    const { batch, m, n, k } = dims(a.shape);
     const U = computeUV ? (u.data as FloatArray) : null;
     const V = computeUV ? (vh.data as FloatArray) : null;
+    // Subnormal or huge matrices are factored scaled by 2^e (exact), then S is scaled back.
+    const scales = rangeScales(a.data, batch, m * n);
     svdCpu(
-      a.data as FloatArray,
+      scales ? scaledCopy(a.data as FloatArray, scales, m * n) : (a.data as FloatArray),
       batch,
       m,
       n,
@@ -65,6 +67,8 @@ export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
       { fullMatrices, computeUV },
       info.data as Int32Array,
     );
+    if (scales)
+      for (let i = 0; i < batch * k; i++) s.data[i] = timesPow2(s.data[i], -scales[Math.floor(i / k)]);
   },
   webgpu: (gpu, [a], [u, s, vh, info], { fullMatrices, computeUV }) => {
     const { batch, m, n } = dims(a.shape);
@@ -172,9 +176,22 @@ function batchedEye(A: Tensor, n: number): Tensor {
  * Singular value decomposition, as torch.linalg.svd: { U, S, Vh } with S descending. With
  * `fullMatrices` (default true) U is m×m and Vh n×n; otherwise m×k and k×n, k = min(m, n).
  * The gradient ignores the last m − k columns of U and n − k rows of Vh (an arbitrary basis).
+ * @example
+ * const { U, S, Vh } = linalg.svd(tensor([[3, 0], [4, 5]])); // S tensor([6.7082, 2.2361])
+ * U.mul(S.unsqueeze(-2)).matmul(Vh); // ≈ A
  */
-export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
-  const fullMatrices = opts.fullMatrices ?? true;
+export function svd(
+  A: Tensor,
+  opts: { fullMatrices?: boolean } = {},
+): {
+  /** Left singular vectors in the columns. */
+  U: Tensor;
+  /** Singular values, descending. */
+  S: Tensor;
+  /** Right singular vectors in the rows (Vᴴ). */
+  Vh: Tensor;
+} {
+  const fullMatrices = boolOption('linalg.svd', 'fullMatrices', opts.fullMatrices, true);
   let [U, S, Vh] = run(A, 'linalg.svd', fullMatrices, true);
   if (A.ndim >= 2 && Math.min(A.shape[A.ndim - 2], A.shape[A.ndim - 1]) === 0 && fullMatrices) {
     // No singular values: the full bases are identities, as in PyTorch.
@@ -184,7 +201,11 @@ export function svd(A: Tensor, opts: { fullMatrices?: boolean } = {}): { U: Tens
   return { U, S, Vh };
 }
 
-/** Singular values, descending (singular vectors are computed only for the gradient). */
+/**
+ * Singular values, descending (singular vectors are computed only for the gradient).
+ * @example
+ * linalg.svdvals(tensor([[3, 0], [4, 5]])); // tensor([6.7082, 2.2361])
+ */
 export function svdvals(A: Tensor): Tensor {
   return run(A, 'linalg.svdvals', false, A.requiresGrad && isGradEnabled())[1];
 }

@@ -96,7 +96,9 @@ export function cholesky(
     const base = e * nn;
     if (direct) {
       info[e] = potrf(direct, base, n, n, tmp);
-      for (let i = 0; i < n; i++) direct.fill(0, base + i * n + i + 1, base + (i + 1) * n);
+      // The strict upper triangle: a loop (fill() per short row costs more than the factorization).
+      for (let i = 0; i < n; i++)
+        for (let j = base + i * n + i + 1; j < base + (i + 1) * n; j++) direct[j] = 0;
       continue;
     }
     // Upper: factor Aᵀ's lower triangle (= A's upper one) and return its transpose.

@@ -2,17 +2,10 @@
  * Symmetric eigendecomposition: Householder tridiagonalisation followed by the implicit symmetric
  * QR iteration with Wilkinson shifts (Golub & Van Loan, Matrix Computations, §8.3).
  */
-import {
-  type FloatArray,
-  givens,
-  householder,
-  hypot,
-  INFO_NONFINITE,
-  pow2Scale,
-  refl,
-  rot,
-  rotateRows,
-} from './qr.js';
+
+import { jsRowRotator, level2Workspace, type RowRotator, rowRotators, WASM_ROT_MIN } from '../wasm-gemm.js';
+import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
+import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per row (LAPACK dsteqr uses 30·n too). */
@@ -61,6 +54,7 @@ export function eigh(
   const p = new Float64Array(n);
   const perm = new Int32Array(n);
   const wt = computeVectors ? new Float64Array(n * n) : null; // Vᵀ: row j = eigenvector j
+  const smallRot = wt !== null && n < WASM_ROT_MIN ? jsRowRotator(wt, n) : null; // made once
   for (let b = 0; b < batch; b++) {
     const off = b * n * n;
     // Read the chosen triangle into the lower triangle of s; check finiteness; find max |a_ij|.
@@ -85,7 +79,9 @@ export function eigh(
     if (scale !== 1) for (let t = 0; t < n * n; t++) s[t] *= scale;
     tridiagonalize(s, n, d, e, tau, p);
     if (wt !== null) formQt(s, n, tau, wt);
-    info[b] = tridiagonalQr(d, e, n, wt);
+    const rr = wt === null ? null : (smallRot ?? rowRotators([{ data: wt, rows: n, cols: n }])[0]!);
+    info[b] = tridiagonalQr(d, e, n, rr);
+    rr?.finish();
     // Sort ascending (insertion sort on indices: stable, O(n²) worst case, n is small here).
     for (let i = 0; i < n; i++) {
       const pi = i;
@@ -131,6 +127,7 @@ function tridiagonalize(
   tau: Float64Array,
   p: Float64Array,
 ): void {
+  if (n >= WASM_TRIDIAG_MIN && tridiagonalizeWasm(s, n, d, e, tau)) return;
   for (let k = 0; k < n - 2; k++) {
     const rk = k * n;
     d[k] = s[rk + k];
@@ -175,11 +172,94 @@ function tridiagonalize(
   if (n >= 1) d[n - 1] = s[n * n - 1];
 }
 
+/** Matrices of at least this order are tridiagonalised with the WebAssembly kernels. */
+const WASM_TRIDIAG_MIN = 24;
+
+/**
+ * {@link tridiagonalize} on the full symmetric matrix held in the WebAssembly kernel's memory
+ * (rows padded to an even length): per reflector, p = τ·A₂₂·u by colacc (A₂₂ is symmetric, so
+ * uᵀA₂₂ = (A₂₂u)ᵀ) and A₂₂ −= u·wᵀ + w·uᵀ by two rank1 calls (wasm-level2.ts), twice the flops of
+ * the lower-triangle loops but in SIMD. The updates start at an even column; the extra column k
+ * they may touch meets zeros in u and w and stays as it is. Reflectors, d, e and tau come out as
+ * from the JavaScript loops (s gets the reflectors back). False when the kernels are unavailable.
+ */
+function tridiagonalizeWasm(
+  s: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): boolean {
+  const ld = (n + 1) & ~1;
+  const [UR, UC, WR, WC, PC] = [
+    n * ld,
+    n * ld + n,
+    n * ld + n + ld,
+    n * ld + 2 * n + ld,
+    n * ld + 2 * n + 2 * ld,
+  ];
+  const w = level2Workspace(PC + ld);
+  if (w === null) return false;
+  const h = w.heap;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      h[i * ld + j] = s[i * n + j];
+      h[j * ld + i] = s[i * n + j];
+    }
+    if (ld > n) h[i * ld + n] = 0;
+  }
+  for (let k = 0; k < n - 2; k++) {
+    const rk = k * n;
+    d[k] = h[k * ld + k];
+    for (let i = k + 1; i < n; i++) s[rk + i] = h[i * ld + k];
+    householder(s, rk + k + 1, n - k - 1);
+    const t = refl.tau;
+    tau[k] = t;
+    e[k] = refl.beta;
+    if (t === 0) continue;
+    const c0 = (k + 1) & ~1;
+    const rows = n - k - 1;
+    const len = ld - c0;
+    // u by rows (k+1..n) and by columns (c0..ld, zero outside k+1..n).
+    for (let i = k + 1; i < n; i++) h[UR + i - k - 1] = s[rk + i];
+    for (let j = c0; j < ld; j++) h[UC + j - c0] = j > k && j < n ? s[rk + j] : 0;
+    const m0 = (k + 1) * ld + c0;
+    w.colacc(m0, ld, UR, rows, PC, len); // (A₂₂u) by columns
+    let pu = 0;
+    for (let j = k + 1; j < n; j++) {
+      h[PC + j - c0] *= t;
+      pu += h[PC + j - c0] * s[rk + j];
+    }
+    const kk = 0.5 * t * pu;
+    for (let j = c0; j < ld; j++) {
+      const wj = j > k && j < n ? h[PC + j - c0] - kk * s[rk + j] : 0;
+      h[WC + j - c0] = wj;
+      if (j > k && j < n) h[WR + j - k - 1] = wj;
+    }
+    w.rank1(m0, ld, UR, rows, WC, len, 1);
+    w.rank1(m0, ld, WR, rows, UC, len, 1);
+  }
+  if (n >= 2) {
+    d[n - 2] = h[(n - 2) * ld + n - 2];
+    e[n - 2] = h[(n - 1) * ld + n - 2];
+  }
+  if (n >= 1) d[n - 1] = h[(n - 1) * ld + n - 1];
+  return true;
+}
+
 /**
  * wt ← Qᵀ = H_{n−3} ⋯ H_0, accumulated backwards by right multiplication (wt ← wt·H_k), which
- * only changes the block [k+1.., k+1..]. Row-contiguous dot products and updates.
+ * only changes the block [k+1.., k+1..]. Row-contiguous dot products and updates; for large n,
+ * in blocks of reflectors through GEMM (qr-blocked.ts).
  */
 function formQt(s: Float64Array, n: number, tau: Float64Array, wt: Float64Array): void {
+  if (n - 2 >= REFLECTOR_BLOCKED_MIN) {
+    // Q = H_0⋯H_{n−3} by blocks of reflectors in GEMM, then wt = Qᵀ.
+    const qm = new Float64Array(n * n);
+    reflectorProduct(s, n, 1, n - 2, tau, n, n, qm, 0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) wt[j * n + i] = qm[i * n + j]!;
+    return;
+  }
   wt.fill(0);
   for (let i = 0; i < n; i++) wt[i * n + i] = 1;
   for (let k = n - 3; k >= 0; k--) {
@@ -196,28 +276,36 @@ function formQt(s: Float64Array, n: number, tau: Float64Array, wt: Float64Array)
   }
 }
 
-/** e[i] is negligible next to its diagonal neighbours. */
-function negligible(d: Float64Array, e: Float64Array, i: number): boolean {
-  return Math.abs(e[i]) <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1]));
+/**
+ * e[i] is negligible next to its diagonal neighbours, or next to ‖T‖ (`tol` = eps·max|T|): without
+ * the second test a block of entries 1e-300 times ‖T‖ (a matrix of wide dynamic range) iterates in
+ * underflow and does not converge; deflating there is a backward error below eps·‖T‖.
+ */
+function negligible(d: Float64Array, e: Float64Array, i: number, tol: number): boolean {
+  const x = Math.abs(e[i]);
+  return x <= tol || x <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1]));
 }
 
 /**
  * Implicit symmetric QR with Wilkinson shifts on the tridiagonal (d, e), deflating from the
  * bottom. Each rotation T ← R T Rᵀ on indices (k, k+1) is also applied to rows k, k+1 of wt
- * (= Vᵀ) when given. Returns 0, or the number of unconverged off-diagonals after the step limit.
+ * (= Vᵀ, through a row rotator: WebAssembly SIMD where available) when given. Returns 0, or the number of unconverged off-diagonals after the step limit.
  */
-function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: Float64Array | null): number {
+function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: RowRotator | null): number {
   const maxSteps = MAX_STEPS_PER_ROW * n;
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
+  const tol = EPS * tnorm;
   let steps = 0;
   let h = n - 1;
   while (h > 0) {
-    if (negligible(d, e, h - 1)) {
+    if (negligible(d, e, h - 1, tol)) {
       e[h - 1] = 0;
       h--;
       continue;
     }
     let l = h - 1;
-    while (l > 0 && !negligible(d, e, l - 1)) l--;
+    while (l > 0 && !negligible(d, e, l - 1, tol)) l--;
     if (l > 0) e[l - 1] = 0;
     if (steps++ >= maxSteps) {
       let bad = 0;
@@ -248,7 +336,7 @@ function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, wt: Float64A
         e[k + 1] *= c;
         x = e[k];
       }
-      if (wt !== null) rotateRows(wt, k * n, (k + 1) * n, n, c, sn);
+      if (wt !== null) wt.rotate(k, k + 1, c, sn);
     }
   }
   return 0;

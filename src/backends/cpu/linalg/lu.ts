@@ -313,8 +313,34 @@ function pivotSign(piv: Int32Array, po: number, n: number): number {
 export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
   const nn = n * n;
   for (let e = 0; e < batch; e++) {
+    // The product is kept in [2^-500, 2^500] by exact powers of two (exponent in ex), each pivot
+    // brought into that range before it is multiplied in, so a partial product neither overflows
+    // before a small pivot nor gives inf·0 = NaN with a zero one.
     let d = pivotSign(piv, e * n, n);
-    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) d *= lu[q]!;
+    let ex = 0;
+    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) {
+      let u = lu[q]!;
+      const au = Math.abs(u);
+      if (au > 2 ** 500) {
+        u *= 2 ** -600;
+        ex += 600;
+      } else if (au < 2 ** -500 && au > 0) {
+        u *= 2 ** 600;
+        ex -= 600;
+      }
+      d *= u;
+      const a = Math.abs(d);
+      if (a > 2 ** 500) {
+        d *= 2 ** -500;
+        ex += 500;
+      } else if (a < 2 ** -500 && a > 0) {
+        d *= 2 ** 500;
+        ex -= 500;
+      }
+    }
+    // Applied in two halves (2^ex alone could overflow); a zero product stays 0 (0·2^1350 = NaN).
+    const h = ex >> 1;
+    if (d !== 0) d = d * 2 ** h * 2 ** (ex - h);
     out[e] = d === 0 ? 0 : d;
   }
 }

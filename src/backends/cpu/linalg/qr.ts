@@ -2,7 +2,12 @@
  * Householder QR, plus the small orthogonal-transformation helpers (Householder reflectors,
  * Givens rotations, power-of-two scaling) shared by the spectral kernels `eigh` and `svd`.
  * All arithmetic is done in JS doubles on Float64Array scratch; outputs take the input's precision.
+ * Large matrices are factored in panels with the compact WY form (qr-blocked.ts).
  */
+import { blockedFactor, blockedQ } from './qr-blocked.js';
+
+/** Matrices with min(m, n) at least this are factored blocked (most flops in GEMM). */
+const QR_BLOCKED_MIN = 64;
 
 /** A batch of row-major contiguous matrices stored back to back (float64 or float32). */
 export type FloatArray = Float32Array | Float64Array;
@@ -71,6 +76,20 @@ export function householder(buf: Float64Array, off: number, len: number): void {
     const t = buf[i] / sc;
     ss += t * t;
   }
+  if (sc < 2 ** -900) {
+    // A (nearly) subnormal column: u0, β and τ as subnormals keep a few bits only, and τ·uᵀu ≠ 2
+    // by as much (Q, V non-orthogonal by 1e-4). Form them in units of sc instead (LAPACK dlarfg
+    // rescales the same way); the ratios x_i / u0 are unchanged.
+    const xs = x0 / sc;
+    const ns = Math.sqrt(ss);
+    const bs = xs >= 0 ? -ns : ns;
+    const us = xs - bs;
+    for (let i = off + 1; i < off + len; i++) buf[i] = buf[i] / sc / us;
+    buf[off] = 1;
+    refl.tau = -us / bs;
+    refl.beta = bs * sc;
+    return;
+  }
   const norm = sc * Math.sqrt(ss);
   const beta = x0 >= 0 ? -norm : norm;
   const u0 = x0 - beta; // |u0| ∈ [‖x‖, 2‖x‖]: no cancellation
@@ -103,23 +122,6 @@ export function givens(y: number, z: number): void {
   }
 }
 
-/** Rows i and j (offsets oi, oj, length len) ← [c s; −s c]·[row_i; row_j]. */
-export function rotateRows(
-  buf: Float64Array,
-  oi: number,
-  oj: number,
-  len: number,
-  c: number,
-  s: number,
-): void {
-  for (let t = 0; t < len; t++) {
-    const x = buf[oi + t];
-    const y = buf[oj + t];
-    buf[oi + t] = c * x + s * y;
-    buf[oj + t] = c * y - s * x;
-  }
-}
-
 /**
  * Power of two p such that amax·p ∈ [1, 2) (clamped to the normal range), used to scale a matrix
  * exactly before an iteration so that squares of its entries neither overflow nor underflow.
@@ -143,7 +145,8 @@ export function pow2Scale(amax: number): number {
  * Q has orthonormal columns (to rounding) even for rank-deficient A. A NaN/Inf in A propagates
  * as NaN into the columns of R and Q it reaches; there is no iteration, so it always terminates.
  * Internally Aᵀ and Qᵀ are stored, so that each reflector is applied by one dot product and one
- * axpy per contiguous row (one pass over the trailing matrix, each row reused from L1).
+ * axpy per contiguous row (one pass over the trailing matrix, each row reused from L1); from
+ * min(m, n) = 64 on, panels of reflectors are applied as blocks instead (qr-blocked.ts).
  */
 export function qr(
   a: FloatArray,
@@ -163,8 +166,30 @@ export function qr(
   const taus = new Float64Array(k);
   const diag = new Float64Array(k);
   const qt = wantQ ? new Float64Array(qCols * m) : null; // Qᵀ
+  const blocked = k >= QR_BLOCKED_MIN;
+  const w = blocked ? new Float64Array(m * n) : null;
+  const q64 = blocked && wantQ && !(q instanceof Float64Array) ? new Float64Array(m * qCols) : null;
   for (let b = 0; b < batch; b++) {
     const aOff = b * m * n;
+    if (w !== null) {
+      for (let i = 0; i < m * n; i++) w[i] = a[aOff + i]!;
+      const panels = blockedFactor(w, m, n, diag);
+      const rOff = b * rRows * n;
+      r.fill(0, rOff, rOff + rRows * n);
+      for (let i = 0; i < k; i++) {
+        r[rOff + i * n + i] = diag[i]!;
+        for (let c = i + 1; c < n; c++) r[rOff + i * n + c] = w[i * n + c]!;
+      }
+      if (wantQ && q !== null) {
+        const qOff = b * m * qCols;
+        if (q64 === null) blockedQ(panels, m, qCols, q as Float64Array, qOff);
+        else {
+          blockedQ(panels, m, qCols, q64, 0);
+          for (let i = 0; i < m * qCols; i++) q[qOff + i] = q64[i]!;
+        }
+      }
+      continue;
+    }
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) at[j * m + i] = a[aOff + i * n + j];
     for (let j = 0; j < k; j++) {
       householder(at, j * m + j, m - j);

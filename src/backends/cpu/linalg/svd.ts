@@ -3,6 +3,8 @@
  * the implicit shifted QR iteration on the bidiagonal (Golub & Van Loan, Matrix Computations,
  * §8.6), with explicit handling of zero diagonal entries.
  */
+
+import { jsRowRotator, level2Workspace, type RowRotator, rowRotators, WASM_ROT_MIN } from '../wasm-gemm.js';
 import {
   applyRight,
   type FloatArray,
@@ -13,8 +15,8 @@ import {
   pow2Scale,
   refl,
   rot,
-  rotateRows,
 } from './qr.js';
+import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per singular value. */
@@ -76,6 +78,11 @@ export function svd(
   const perm = new Int32Array(q);
   const wu = computeUV ? new Float64Array(c * p) : null;
   const wv = computeUV ? new Float64Array(q * q) : null;
+  // Small matrices: the JavaScript rotators, made once for the whole batch.
+  const small =
+    wu !== null && wv !== null && p < WASM_ROT_MIN
+      ? ([jsRowRotator(wu, p), jsRowRotator(wv, q)] as const)
+      : null;
   for (let b = 0; b < batch; b++) {
     const off = b * m * n;
     let amax = 0;
@@ -102,14 +109,33 @@ export function svd(
     if (wu !== null && wv !== null) {
       // WU = first c rows of Ubᵀ = H_{q−1}⋯H_0 and WV = Vbᵀ = G_{q−3}⋯G_0, accumulated backwards
       // by right multiplication: at step k only the block [k.., k..] (resp. [k+1.., k+1..]) changes.
-      wu.fill(0);
-      for (let i = 0; i < c; i++) wu[i * p + i] = 1;
-      for (let k = q - 1; k >= 0; k--) applyRight(wu, p, ul, k * p, k, c, k, p, tauL[k]);
-      wv.fill(0);
-      for (let i = 0; i < q; i++) wv[i * q + i] = 1;
-      for (let k = q - 3; k >= 0; k--) applyRight(wv, q, vr, k * q, k + 1, q, k + 1, q, tauR[k]);
+      if (q >= REFLECTOR_BLOCKED_MIN) {
+        // The same products by blocks of reflectors in GEMM: Ub·E_c and Vb, then transposed.
+        const x = new Float64Array(p * Math.max(c, q));
+        reflectorProduct(ul, p, 0, q, tauL, p, c, x, 0);
+        for (let r = 0; r < p; r++) for (let i = 0; i < c; i++) wu[i * p + r] = x[r * c + i]!;
+        reflectorProduct(vr, q, 1, Math.max(q - 2, 0), tauR, q, q, x, 0);
+        for (let r = 0; r < q; r++) for (let i = 0; i < q; i++) wv[i * q + r] = x[r * q + i]!;
+      } else {
+        wu.fill(0);
+        for (let i = 0; i < c; i++) wu[i * p + i] = 1;
+        for (let k = q - 1; k >= 0; k--) applyRight(wu, p, ul, k * p, k, c, k, p, tauL[k]);
+        wv.fill(0);
+        for (let i = 0; i < q; i++) wv[i * q + i] = 1;
+        for (let k = q - 3; k >= 0; k--) applyRight(wv, q, vr, k * q, k + 1, q, k + 1, q, tauR[k]);
+      }
     }
-    info[b] = bidiagonalQr(d, e, q, p, wu, wv);
+    const [ru, rv] =
+      small ??
+      (wu !== null && wv !== null
+        ? rowRotators([
+            { data: wu, rows: c, cols: p },
+            { data: wv, rows: q, cols: q },
+          ])
+        : [null, null]);
+    info[b] = bidiagonalQr(d, e, q, ru ?? null, rv ?? null);
+    ru?.finish();
+    rv?.finish();
     // Make the singular values non-negative (flip the matching row of Vᵀ), sort descending.
     for (let i = 0; i < q; i++) {
       if (d[i] < 0) {
@@ -149,6 +175,64 @@ export function svd(
   }
 }
 
+/** Matrices with at least this many columns are bidiagonalised with the WebAssembly kernels. */
+const WASM_BIDIAG_MIN = 24;
+
+/**
+ * {@link bidiagonalize} with the matrix in the WebAssembly kernel's memory (rows padded to an
+ * even length) and its two level-2 updates per reflector in WebAssembly SIMD (wasm-level2.ts).
+ * The updates start at an even column: the one extra column k they then touch is never read
+ * again (the left update), or meets a zero in the right reflector (the right update). `mat` is
+ * left as it was. Returns false when the kernels are unavailable.
+ */
+function bidiagonalizeWasm(
+  mat: Float64Array,
+  p: number,
+  q: number,
+  d: Float64Array,
+  e: Float64Array,
+  ul: Float64Array,
+  vr: Float64Array,
+  tauL: Float64Array,
+  tauR: Float64Array,
+): boolean {
+  const ld = (q + 1) & ~1;
+  const [U, V, ACC] = [p * ld, p * ld + p, p * ld + p + ld];
+  const w = level2Workspace(ACC + ld);
+  if (w === null) return false;
+  const h = w.heap;
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < q; j++) h[i * ld + j] = mat[i * q + j];
+    if (ld > q) h[i * ld + q] = 0;
+  }
+  for (let k = 0; k < q; k++) {
+    const lb = k * p;
+    for (let i = k; i < p; i++) ul[lb + i] = h[i * ld + k];
+    householder(ul, lb + k, p - k);
+    tauL[k] = refl.tau;
+    d[k] = refl.beta;
+    const c0 = (k + 1) & ~1;
+    if (refl.tau !== 0 && k + 1 < q) {
+      for (let i = k; i < p; i++) h[U + i - k] = ul[lb + i];
+      w.colacc(k * ld + c0, ld, U, p - k, ACC, ld - c0);
+      w.rank1(k * ld + c0, ld, U, p - k, ACC, ld - c0, refl.tau);
+    }
+    tauR[k] = 0;
+    if (k === q - 2) e[k] = h[k * ld + k + 1];
+    if (k >= q - 2) continue;
+    const vb = k * q;
+    for (let j = k + 1; j < q; j++) vr[vb + j] = h[k * ld + j];
+    householder(vr, vb + k + 1, q - k - 1);
+    tauR[k] = refl.tau;
+    e[k] = refl.beta;
+    if (refl.tau !== 0) {
+      for (let j = c0; j < ld; j++) h[V + j - c0] = j > k && j < q ? vr[vb + j] : 0;
+      w.dotaxpy((k + 1) * ld + c0, ld, V, p - k - 1, ld - c0, refl.tau);
+    }
+  }
+  return true;
+}
+
 /**
  * Householder bidiagonalisation M = Ub·B·Vbᵀ of the p×q matrix (p ≥ q): B upper bidiagonal with
  * diagonal d and superdiagonal e. Left reflector k (rows k..p−1) goes to ul row k, right reflector
@@ -166,6 +250,7 @@ function bidiagonalize(
   tauR: Float64Array,
   acc: Float64Array,
 ): void {
+  if (q >= WASM_BIDIAG_MIN && bidiagonalizeWasm(mat, p, q, d, e, ul, vr, tauL, tauR)) return;
   for (let k = 0; k < q; k++) {
     const lb = k * p;
     for (let i = k; i < p; i++) ul[lb + i] = mat[i * q + k];
@@ -228,9 +313,8 @@ function bidiagonalQr(
   d: Float64Array,
   e: Float64Array,
   q: number,
-  p: number,
-  wu: Float64Array | null,
-  wv: Float64Array | null,
+  wu: RowRotator | null,
+  wv: RowRotator | null,
 ): number {
   let bnorm = 0;
   for (let i = 0; i < q; i++) bnorm = Math.max(bnorm, Math.abs(d[i]), i < q - 1 ? Math.abs(e[i]) : 0);
@@ -267,7 +351,7 @@ function bidiagonalQr(
             f = -rot.s * e[j];
             e[j] *= rot.c;
           }
-          if (wu !== null) rotateRows(wu, j * p, z * p, p, rot.c, rot.s);
+          if (wu !== null) wu.rotate(j, z, rot.c, rot.s);
         }
       } else {
         let f = e[h - 1];
@@ -279,7 +363,7 @@ function bidiagonalQr(
             f = -rot.s * e[j - 1];
             e[j - 1] *= rot.c;
           }
-          if (wv !== null) rotateRows(wv, j * q, h * q, q, rot.c, rot.s);
+          if (wv !== null) wv.rotate(j, h, rot.c, rot.s);
         }
       }
       continue;
@@ -310,7 +394,7 @@ function bidiagonalQr(
       e[k] = c * ek - sn * dk;
       const bulge = sn * d[k + 1];
       d[k + 1] *= c;
-      if (wv !== null) rotateRows(wv, k * q, (k + 1) * q, q, c, sn);
+      if (wv !== null) wv.rotate(k, k + 1, c, sn);
       // Left rotation on rows (k, k+1) removes the bulge B[k+1][k].
       givens(d[k], bulge);
       c = rot.c;
@@ -325,7 +409,7 @@ function bidiagonalQr(
         e[k + 1] *= c;
         y = e[k];
       }
-      if (wu !== null) rotateRows(wu, k * p, (k + 1) * p, p, c, sn);
+      if (wu !== null) wu.rotate(k, k + 1, c, sn);
     }
   }
   return 0;

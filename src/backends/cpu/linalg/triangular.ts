@@ -7,7 +7,7 @@
  * way out, so float32 results are at least as accurate as a float32 LAPACK would give.
  */
 
-import { wasmGemm } from '../wasm-gemm.js';
+import { wasmGemm, wasmTrsm } from '../wasm-gemm.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -28,6 +28,8 @@ const WASM_MIN_WORK = 32768;
 const WASM_MIN_K = 8;
 const GEMM_JC = 512;
 const TRSM_BASE = 16;
+/** Base-case solves with at least this many right-hand sides run in WebAssembly (wasm-trsm.ts). */
+const WASM_TRSM_MIN_M = 8;
 const INV_COL_BLOCK = 64;
 
 /** Copies `len` elements `src[so..]` into `dst[dst0..]` (any float types). @internal */
@@ -225,6 +227,7 @@ export function trsmLeft(
     return;
   }
   if (n <= TRSM_BASE) {
+    if (m >= WASM_TRSM_MIN_M && wasmTrsm(upper, unit, t, to, lda, b, bo, ldb, n, m)) return;
     trsmBase(upper, unit, t, to, lda, b, bo, ldb, n, m, false);
     return;
   }

@@ -22,8 +22,9 @@ import {
   wgslVectorPrologue,
 } from './triangular.js';
 
-// L's triangle ← the lower triangle of A (transposed when the output is U = Lᵀ), the other one
-// zeroed; one invocation per entry. In place too: a lower entry is read only by its own invocation.
+// L's triangle ← the lower triangle of A (the upper one, and L = Uᵀ stored transposed, when
+// upper), the other one zeroed; one invocation per entry (i, j) of the lower triangle. In place
+// too: the entry it reads, (i, j) or (j, i), is read and written by no other invocation.
 function choleskyInitWgsl(inPlace: boolean): string {
   const o = inPlace ? 0 : 1;
   return `// linalg_cholesky_init${inPlace ? '_inplace' : ''}
@@ -43,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = (q % (n * n)) / n;
   let j = q % n;
   if (i > j) {
-    let v = ${inPlace ? 'L' : 'A'}[q];
+    let v = ${inPlace ? 'L' : 'A'}[base + select(i * n + j, j * n + i, upper)];
     L[base + i * rs + j * cs] = v;
     L[base + j * rs + i * cs] = 0.0;
   }${inPlace ? '' : ' else if (i == j) { L[q] = A[q]; }'}
@@ -103,8 +104,8 @@ ${wgslSlotPrologue(t, s)}
 
 /**
  * Cholesky factorization A = L·Lᵀ, batched, float32, on the device (torch.linalg.cholesky).
- * - `a`: batch × n × n row-major; only the lower triangle is read (also when `upper`, like
- *   PyTorch, which then returns U = Lᵀ).
+ * - `a`: batch × n × n row-major; only the lower triangle is read, or the upper one when `upper`
+ *   (as PyTorch, which then factors A = Uᵀ·U from triu(A), and as the CPU kernel).
  * - `l`: batch × n × n; receives L (or U = Lᵀ when `upper`) with the other triangle zeroed. It may
  *   be `a` itself (in place).
  * - `info` (int32, batch) = 0, or the 1-based order k of the first leading minor that is not

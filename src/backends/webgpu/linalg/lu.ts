@@ -26,8 +26,10 @@ import {
 // In place on LU (A was copied there first). Sub-step (k, b) of elimination step k (see
 // wgslFactorSteps): when b = 0, finish column k − 1 of L (divide by its pivot unless zero, as
 // LAPACK) and swap rows k and piv[k] − 1 across the full width; then update the trailing columns
-// [c0, c1) of block b: A22 -= a21 (u12 / pivot), one column per invocation (column k itself is
-// scaled in the next step); the owner of column k + 1 also finds the next pivot.
+// [c0, c1) of block b: A22 -= (a21 / pivot) u12, one column per invocation (column k itself is
+// scaled in the next step); the owner of column k + 1 also finds the next pivot. The multiplier
+// a21 / pivot is at most 1 in magnitude (partial pivoting), where u12 / pivot could overflow
+// (|u12| ≫ |pivot|) and give 0·inf = NaN.
 function factorWgsl(t: number, s: number): string {
   const bar = wgslBarrier(t);
   return `// linalg_lu_factor_t${t}
@@ -81,13 +83,14 @@ ${wgslSlotPrologue(t, s)}
       let zero = f32IsZero(pivot);
       if (zero && info == 0u) { info = k + 1u; }
       for (var j = c0 + lane; j < c1; j += ${t}u) {
-        let ukj = select(LU[rk + j] / pivot, LU[rk + j], zero);
+        let ukj = LU[rk + j];
         let scan = j == k + 1u;
         var p = j;
         var best = 0u;
         for (var i = k + 1u; i < n; i++) {
           let q = base + i * n + j;
-          let v = LU[q] - LU[base + i * n + k] * ukj;
+          let lik = LU[base + i * n + k];
+          let v = LU[q] - select(lik / pivot, lik, zero) * ukj;
           LU[q] = v;
           if (scan) {
             let key = f32Key(v);
