@@ -521,6 +521,27 @@ for (const dt of ['float64', 'float32'] as const) {
         }
     });
 
+    it('trans: Aᵀ read in place gives exactly the solve with the transposed copy (all 8 combinations)', () => {
+      for (const o of combos)
+        for (const [batch, n, k] of [
+          [3, 7, 5],
+          [1, 40, 600],
+          [1, 130, 50],
+          [2, 20, 2],
+        ] as const) {
+          const a = triBatch(dt, batch, n, n + k, { ...o, upper: !o.upper });
+          const at = alloc(dt, a.length);
+          for (let e = 0; e < batch; e++)
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < n; j++) at[e * n * n + j * n + i] = a[e * n * n + i * n + j]!;
+          const b = randomArray(dt, batch * n * k, k);
+          const [x, want] = [alloc(dt, b.length), alloc(dt, b.length)];
+          solveTriangular(a, batch, n, b, k, x, { ...o, trans: true });
+          solveTriangular(at, batch, n, b, k, want, o);
+          expect(x).toEqual(want);
+        }
+    });
+
     it('a zero diagonal divides through to inf/NaN without throwing', () => {
       const x = alloc(dt, 2);
       const o = { upper: false, left: true, unitriangular: false };

@@ -81,7 +81,7 @@ interface Handle {
   terminate(): unknown;
 }
 
-/** One generation of the pool: its memory, control block and workers. */
+/** One generation of the pool: its memory, control block and workers. @internal */
 interface Generation {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
@@ -172,6 +172,7 @@ function discard(): void {
 /**
  * Starts the pool for a kernel module and its shared memory (asynchronously; the returned
  * promise resolves once every worker runs). Does nothing when one thread is asked for.
+ * @internal (kept out of the published declarations, which must not need the WebAssembly lib)
  */
 export function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
   if (gen && gen.memory === memory) return starting ?? Promise.resolve();
@@ -250,10 +251,10 @@ async function spawnWorkers(g: Generation): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
 }
 
-/** Threads of a running pool generation (its workers and the calling thread). */
+/** Threads of a running pool generation (its workers and the calling thread). @internal */
 export const poolThreads = (g: Generation): number => g.size + 1;
 
-/** The pool's generation for `memory` when it has a running worker, else null. */
+/** The pool's generation for `memory` when it has a running worker, else null. @internal */
 export function activePool(memory: WebAssembly.Memory): Generation | null {
   if (!gen || gen.memory !== memory) return null;
   if (Atomics.load(gen.ctrl, DEAD) || Atomics.load(gen.ctrl, ERROR)) {
@@ -277,7 +278,7 @@ const canBlock = (): boolean => {
 /**
  * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4) in bands of `rows`
  * rows over the pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests
- * (a fault in a worker, with this thread taking no chunk).
+ * (a fault in a worker, with this thread taking no chunk). @internal
  */
 export function parallelGemm(
   g: Generation,

@@ -402,6 +402,7 @@ export function wasmTrsm(
   ldb: number,
   n: number,
   m: number,
+  tcs = 1,
 ): boolean {
   const kern = getKernel();
   if (!kern) return false;
@@ -413,8 +414,8 @@ export function wasmTrsm(
     const src = upper ? n - 1 - i : i;
     const row = to + src * lda;
     const dst = i * n;
-    if (upper) for (let s = 0; s <= i; s++) heap[dst + s] = t[row + (n - 1 - s)]!;
-    else for (let s = 0; s <= i; s++) heap[dst + s] = t[row + s]!;
+    if (upper) for (let s = 0; s <= i; s++) heap[dst + s] = t[row + (n - 1 - s) * tcs]!;
+    else for (let s = 0; s <= i; s++) heap[dst + s] = t[row + s * tcs]!;
     const bd = hb + i * mp;
     copyRow(heap, bd, b, bo + src * ldb, m);
     for (let j = m; j < mp; j++) heap[bd + j] = 0;

@@ -42,7 +42,7 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
     const gL = upper ? gOut!.mT : gOut!;
     const t = L.mT.matmul(gL).tril();
     const sym = t.add(t.tril(-1).mT).mul(0.5);
-    const left = solveTriangularCore(L.mT, sym, { upper: true, left: true, unitriangular: false });
+    const left = solveTriangularCore(L, sym, { upper: true, left: true, unitriangular: false, trans: true });
     return [solveTriangularCore(L, left, { upper: false, left: false, unitriangular: false })];
   },
 });

@@ -37,22 +37,32 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
     ]);
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
-  // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB.
+  // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB. With `trans` the matrix
+  // solved with is E = Aᵀ: the same formulas give gE, and gA = gEᵀ.
   backward: (c, [g]) => {
     const [a] = c.inputs;
     const x = c.outputs[0];
     const o = c.attrs;
-    const gB = solveTriangularCore(a.mT, g!, { ...o, upper: !o.upper });
+    const gB = solveTriangularCore(a, g!, { ...o, upper: !o.upper, trans: !o.trans });
     if (!c.needsInputGrad[0]) return [null, gB];
     const full = o.left ? gB.matmul(x.mT).neg() : x.mT.matmul(gB).neg();
     const k = o.unitriangular ? 1 : 0;
-    return [o.upper ? full.triu(k) : full.tril(-k), gB];
+    const gE = o.upper ? full.triu(k) : full.tril(-k);
+    return [o.trans ? gE.mT : gE, gB];
   },
 });
 
-/** The part of A a triangular solve reads. */
-const readRegion = (o: TriangularOptions): Region => ({ upper: o.upper, skipDiagonal: o.unitriangular });
+/** The part of A a triangular solve reads (the other triangle of A when it is read transposed). */
+const readRegion = (o: TriangularOptions): Region => ({
+  upper: o.trans ? !o.upper : o.upper,
+  skipDiagonal: o.unitriangular,
+});
 
+/**
+ * The solve op; `trans: true` solves with Aᵀ (the CPU kernel reads A in place, so backward
+ * formulas need not materialise a transpose; on WebGPU the transpose is taken first).
+ */
 export function solveTriangularCore(a: Tensor, b: Tensor, o: TriangularOptions): Tensor {
+  if (o.trans && a.device !== 'cpu') return apply1(solveTriangularOp, [a.mT, b], { ...o, trans: false });
   return apply1(solveTriangularOp, [a, b], o);
 }

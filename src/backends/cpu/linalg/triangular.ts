@@ -16,6 +16,11 @@ export interface TriangularOptions {
   upper: boolean;
   left: boolean;
   unitriangular: boolean;
+  /**
+   * Internal (backward formulas): solve with Aᵀ instead of A, read in place; `upper` then names
+   * the triangle of Aᵀ (so the other triangle of A is read).
+   */
+  trans?: boolean;
 }
 
 const GEMM_KC = 128;
@@ -206,7 +211,8 @@ export function splitHalf(n: number): number {
 /**
  * Solves T·X = B in place (B := X) for an n×n triangular T (row-major, leading dim lda; only the
  * `upper`/lower triangle is read, the diagonal is skipped when `unit`) and B n×m (leading dim
- * ldb). Recursive: half of the work is a triangular solve, the rest GEMM. Zero diagonal entries
+ * ldb); T[i][s] is read at to + i·lda + s·tcs, so tcs = n, lda = 1 reads the transpose of a
+ * row-major matrix without copying it. Recursive: half of the work is a triangular solve, the rest GEMM. Zero diagonal entries
  * divide through to ±inf/NaN like LAPACK trsm. @internal
  */
 export function trsmLeft(
@@ -220,27 +226,29 @@ export function trsmLeft(
   ldb: number,
   n: number,
   m: number,
+  tcs = 1,
 ): void {
   if (n <= 0 || m <= 0) return;
   if (m < 4) {
-    for (let col = 0; col < m; col++) trsvDot(upper, unit, t, to, lda, b, bo + col, ldb, n);
+    for (let col = 0; col < m; col++) trsvDot(upper, unit, t, to, lda, b, bo + col, ldb, n, tcs);
     return;
   }
   if (n <= TRSM_BASE) {
-    if (m >= WASM_TRSM_MIN_M && wasmTrsm(upper, unit, t, to, lda, b, bo, ldb, n, m)) return;
-    trsmBase(upper, unit, t, to, lda, b, bo, ldb, n, m, false);
+    if (m >= WASM_TRSM_MIN_M && wasmTrsm(upper, unit, t, to, lda, b, bo, ldb, n, m, tcs)) return;
+    trsmBase(upper, unit, t, to, lda, b, bo, ldb, n, m, false, tcs);
     return;
   }
   const h = splitHalf(n);
   const r = n - h;
+  const d = to + h * lda + h * tcs; // T₂₂
   if (!upper) {
-    trsmLeft(false, unit, t, to, lda, b, bo, ldb, h, m);
-    gemm(-1, t, to + h * lda, lda, 1, b, bo, ldb, b, bo + h * ldb, ldb, r, m, h);
-    trsmLeft(false, unit, t, to + h * lda + h, lda, b, bo + h * ldb, ldb, r, m);
+    trsmLeft(false, unit, t, to, lda, b, bo, ldb, h, m, tcs);
+    gemm(-1, t, to + h * lda, lda, tcs, b, bo, ldb, b, bo + h * ldb, ldb, r, m, h);
+    trsmLeft(false, unit, t, d, lda, b, bo + h * ldb, ldb, r, m, tcs);
   } else {
-    trsmLeft(true, unit, t, to + h * lda + h, lda, b, bo + h * ldb, ldb, r, m);
-    gemm(-1, t, to + h, lda, 1, b, bo + h * ldb, ldb, b, bo, ldb, h, m, r);
-    trsmLeft(true, unit, t, to, lda, b, bo, ldb, h, m);
+    trsmLeft(true, unit, t, d, lda, b, bo + h * ldb, ldb, r, m, tcs);
+    gemm(-1, t, to + h * tcs, lda, tcs, b, bo + h * ldb, ldb, b, bo, ldb, h, m, r);
+    trsmLeft(true, unit, t, to, lda, b, bo, ldb, h, m, tcs);
   }
 }
 
@@ -262,6 +270,7 @@ function trsmBase(
   n: number,
   m: number,
   tri: boolean,
+  tcs = 1,
 ): void {
   for (let step = 0; step < n; step++) {
     const i = upper ? n - 1 - step : step;
@@ -270,10 +279,10 @@ function trsmBase(
     const s1 = upper ? n : i;
     let s = upper ? i + 1 : 0;
     for (; s + 4 <= s1; s += 4) {
-      const l0 = t[ti + s]!;
-      const l1 = t[ti + s + 1]!;
-      const l2 = t[ti + s + 2]!;
-      const l3 = t[ti + s + 3]!;
+      const l0 = t[ti + s * tcs]!;
+      const l1 = t[ti + (s + 1) * tcs]!;
+      const l2 = t[ti + (s + 2) * tcs]!;
+      const l3 = t[ti + (s + 3) * tcs]!;
       const b0 = bo + s * ldb;
       const b1 = b0 + ldb;
       const b2 = b1 + ldb;
@@ -283,13 +292,13 @@ function trsmBase(
         b[bi + j] -= l0 * b[b0 + j]! + l1 * b[b1 + j]! + l2 * b[b2 + j]! + l3 * b[b3 + j]!;
     }
     for (; s < s1; s++) {
-      const l = t[ti + s]!;
+      const l = t[ti + s * tcs]!;
       const bs = bo + s * ldb;
       const end = tri ? s + 1 : m;
       for (let j = 0; j < end; j++) b[bi + j] -= l * b[bs + j]!;
     }
     if (!unit) {
-      const d = t[ti + i]!;
+      const d = t[ti + i * tcs]!;
       const end = tri ? i + 1 : m;
       for (let j = 0; j < end; j++) b[bi + j] /= d;
     }
@@ -307,6 +316,7 @@ function trsvDot(
   xo: number,
   ldx: number,
   n: number,
+  tcs: number,
 ): void {
   for (let step = 0; step < n; step++) {
     const i = upper ? n - 1 - step : step;
@@ -314,8 +324,8 @@ function trsvDot(
     const s0 = upper ? i + 1 : 0;
     const s1 = upper ? n : i;
     let acc = x[xo + i * ldx]!;
-    for (let s = s0; s < s1; s++) acc -= t[ti + s]! * x[xo + s * ldx]!;
-    x[xo + i * ldx] = unit ? acc : acc / t[ti + i]!;
+    for (let s = s0; s < s1; s++) acc -= t[ti + s * tcs]! * x[xo + s * ldx]!;
+    x[xo + i * ldx] = unit ? acc : acc / t[ti + i * tcs]!;
   }
 }
 
@@ -369,6 +379,8 @@ export function solveTriangular(
   const nb = n * nrhs;
   if (batch <= 0 || nb === 0) return;
   const { upper, left, unitriangular: unit } = opts;
+  // Row and column strides of the matrix solved with (A, or Aᵀ read in place).
+  const [rs, cs] = opts.trans ? [1, n] : [n, 1];
   if (left) {
     const a64 = a instanceof Float64Array ? a : null;
     const x64 = x instanceof Float64Array ? x : null;
@@ -386,22 +398,25 @@ export function solveTriangular(
         copyInto(ta, 0, a, e * nn, nn);
       }
       if (x64) {
-        trsmLeft(upper, unit, ta, ao, n, x64, e * nb, nrhs, n, nrhs);
+        trsmLeft(upper, unit, ta, ao, rs, x64, e * nb, nrhs, n, nrhs, cs);
       } else {
         copyInto(xw!, 0, b, e * nb, nb);
-        trsmLeft(upper, unit, ta, ao, n, xw!, 0, nrhs, n, nrhs);
+        trsmLeft(upper, unit, ta, ao, rs, xw!, 0, nrhs, n, nrhs, cs);
         copyInto(x, e * nb, xw!, 0, nb);
       }
     }
     return;
   }
-  // X A = B  ⇔  Aᵀ Xᵀ = Bᵀ: transpose into scratch and reuse the left solver.
-  const at = new Float64Array(nn);
+  // X A = B  ⇔  Aᵀ Xᵀ = Bᵀ: the left solver on Aᵀ read in place (strides swapped), B transposed
+  // into scratch.
+  const a64 = a instanceof Float64Array ? a : null;
+  const aw = a64 ? null : new Float64Array(nn);
   const xt = new Float64Array(nb);
   for (let e = 0; e < batch; e++) {
-    transposeInto(a, e * nn, n, n, n, at, 0, n);
+    if (!a64) copyInto(aw!, 0, a, e * nn, nn);
+    const [ta, ao] = a64 ? [a64, e * nn] : [aw!, 0];
     transposeInto(b, e * nb, n, nrhs, n, xt, 0, nrhs);
-    trsmLeft(!upper, unit, at, 0, n, xt, 0, nrhs, n, nrhs);
+    trsmLeft(!upper, unit, ta, ao, cs, xt, 0, nrhs, n, nrhs, rs);
     transposeInto(xt, 0, nrhs, n, nrhs, x, e * nb, n);
   }
 }
