@@ -8,17 +8,19 @@ import type { GpuStorage } from '../../backend.js';
 import { type WebGPURuntime, wgslParams } from '../runtime.js';
 import {
   f32Bits,
+  INFO_STAGE,
+  jacobiRounds,
   needSizes,
   needStorage,
   runChunked,
   type SpectralTuning,
-  ST_CONV,
   ST_DEAD,
-  ST_INFO,
   ST_KEY,
   ST_NROT,
   STATE_WORDS,
   spectralThreads,
+  WGSL_LOAD_ENTER,
+  WGSL_READ_DEAD,
   WGSL_SPECTRAL,
   wgslSpectralMain,
   wgslSweepEnd,
@@ -43,7 +45,6 @@ const SIGN_BAND = 1e-5;
 // orthogonality 90 → 5 eps; SVD values 40 → 2 eps·‖A‖).
 function eighWgsl(t: number, vec: boolean): string {
   const o = vec ? 3 : 2;
-  const readDead = `dead = groupMax(atomicLoad(&ST[sb + ${ST_DEAD}u]), lane) != 0u;`;
   const stages: StageCode[] = [
     {
       // Largest |a_ij| of the triangle that is read (its key; non-finite keys are the largest).
@@ -58,9 +59,7 @@ function eighWgsl(t: number, vec: boolean): string {
       ],
     },
     {
-      enter: `let kmax = groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane);
-        dead = kmax >= F32_INF_KEY;
-        ex = scaleExp(kmax);`,
+      enter: WGSL_LOAD_ENTER,
       phases: [
         `if (dead) {
         for (var e = lo + lane; e < min(hi, nn); e += ${t}u) {
@@ -82,14 +81,10 @@ function eighWgsl(t: number, vec: boolean): string {
       }`,
       ],
     },
-    {
-      enter: `${readDead}
-        conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
-      stop: 'conv',
-      phases: [
-        // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
-        // floor far below rounding level so that near-null blocks terminate.
-        `
+    jacobiRounds([
+      // Rotation of each pair (p, q) that is not yet negligible: relative test, plus an absolute
+      // floor far below rounding level so that near-null blocks terminate.
+      `
         let rd = o % rounds;
         for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
           let pq = pairOf(rd, k, N);
@@ -113,10 +108,10 @@ function eighWgsl(t: number, vec: boolean): string {
           S[ro + 3u] = rot.w;
         }
       `,
-        // Rows p, q ← Jᵀ·A (items: pair × column). (Fusing this and the next step into 2×2 block
-        // updates J_Pᵀ·A[P, Q]·J_Q, one barrier less and half the traffic, measured 2× slower on
-        // SwiftShader: the block items are branchy, and masked SIMD lanes run every branch.)
-        `
+      // Rows p, q ← Jᵀ·A (items: pair × column). (Fusing this and the next step into 2×2 block
+      // updates J_Pᵀ·A[P, Q]·J_Q, one barrier less and half the traffic, measured 2× slower on
+      // SwiftShader: the block items are branchy, and masked SIMD lanes run every branch.)
+      `
         let rd = o % rounds;
         for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
           let k = e / n;
@@ -132,9 +127,9 @@ function eighWgsl(t: number, vec: boolean): string {
           }
         }
       `,
-        // Columns p, q ← A·J and V·J (items: pair × row); the 2×2 block gets its exact values. The
-        // last block of a sweep's last round decides convergence.
-        `
+      // Columns p, q ← A·J and V·J (items: pair × row); the 2×2 block gets its exact values. The
+      // last block of a sweep's last round decides convergence.
+      `
         let rd = o % rounds;
         for (var e = lo + lane; e < min(hi, half * n); e += ${t}u) {
           let k = e / n;
@@ -172,10 +167,9 @@ function eighWgsl(t: number, vec: boolean): string {
           ${wgslSweepEnd(t)}
         }
       `,
-      ],
-    },
+    ]),
     {
-      enter: readDead,
+      enter: WGSL_READ_DEAD,
       skip: 'dead',
       // Sort ascending by rank (ties by index), undo the scaling, fix each eigenvector's sign.
       phases: [
@@ -207,11 +201,7 @@ function eighWgsl(t: number, vec: boolean): string {
       `,
       ],
     },
-    {
-      enter: readDead,
-      skip: 'dead',
-      phases: [`if (lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
-    },
+    INFO_STAGE,
   ];
   return `// linalg_eigh_t${t}${vec ? '' : '_novec'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;

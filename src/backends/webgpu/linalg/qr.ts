@@ -177,6 +177,34 @@ export const [ST_KEY, ST_DEAD, ST_CONV, ST_NROT, ST_INFO, ST_GOOD, ST_BEST, ST_I
   0, 1, 2, 3, 4, 5, 6, 7,
 ];
 
+/** WGSL: `dead` ← whether the matrix holds NaN/±Inf (set by the load stage; uniform). @internal */
+export const WGSL_READ_DEAD = `dead = groupMax(atomicLoad(&ST[sb + ${ST_DEAD}u]), lane) != 0u;`;
+
+/**
+ * The `enter` of the Jacobi kernels' load stage: the max |a_ij| key of the max stage, `dead` when
+ * it is non-finite, `ex` the exact scaling. @internal
+ */
+export const WGSL_LOAD_ENTER = `let kmax = groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane);
+        dead = kmax >= F32_INF_KEY;
+        ex = scaleExp(kmax);`;
+
+/** The rounds stage of a Jacobi kernel: its phases, run until the matrix is converged (or dead). @internal */
+export function jacobiRounds(phases: string[]): StageCode {
+  return {
+    enter: `${WGSL_READ_DEAD}
+        conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
+    stop: 'conv',
+    phases,
+  };
+}
+
+/** The last stage of a Jacobi kernel: info from the state (a dead matrix's −1 is already written). @internal */
+export const INFO_STAGE: StageCode = {
+  enter: WGSL_READ_DEAD,
+  skip: 'dead',
+  phases: [`if (lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
+};
+
 /**
  * WGSL at the end of a Jacobi sweep (sweep o / rounds of the rounds stage, uniform control flow):
  * adds this dispatch's rotations to the sweep's count, and sets `conv` (and the state) when the

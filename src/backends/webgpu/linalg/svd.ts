@@ -9,20 +9,22 @@ import type { GpuStorage } from '../../backend.js';
 import { type WebGPURuntime, wgslParams } from '../runtime.js';
 import {
   f32Bits,
+  INFO_STAGE,
+  jacobiRounds,
   needSizes,
   needStorage,
   runChunked,
   type SpectralTuning,
   ST_BEST,
-  ST_CONV,
   ST_DEAD,
   ST_GOOD,
-  ST_INFO,
   ST_INV,
   ST_KEY,
   ST_NROT,
   STATE_WORDS,
   spectralThreads,
+  WGSL_LOAD_ENTER,
+  WGSL_READ_DEAD,
   WGSL_SPECTRAL,
   wgslSpectralMain,
   wgslSweepEnd,
@@ -110,7 +112,6 @@ function svdWgsl(t: number, uv: boolean): string {
   const uAt = (c: string, tt: string) => `ub + ${tt} * ucols + ${c}`;
   const vAt = (c: string, tt: string) => `vb + ${c} * n + ${tt}`;
   const at = (buf: string, c: string, tt: string) => `${buf}[${buf === 'U' ? uAt(c, tt) : vAt(c, tt)}]`;
-  const readDead = `dead = groupMax(atomicLoad(&ST[sb + ${ST_DEAD}u]), lane) != 0u;`;
   const stages: StageCode[] = [
     {
       phases: [
@@ -120,9 +121,7 @@ function svdWgsl(t: number, uv: boolean): string {
       ],
     },
     {
-      enter: `let kmax = groupMax(atomicLoad(&ST[sb + ${ST_KEY}u]), lane);
-        dead = kmax >= F32_INF_KEY;
-        ex = scaleExp(kmax);`,
+      enter: WGSL_LOAD_ENTER,
       phases: [
         `if (dead) {
         for (var e = lo + lane; e < min(hi, nload); e += ${t}u) {
@@ -142,12 +141,8 @@ function svdWgsl(t: number, uv: boolean): string {
       }`,
       ],
     },
-    {
-      enter: `${readDead}
-        conv = dead || groupMax(atomicLoad(&ST[sb + ${ST_CONV}u]), lane) != 0u;`,
-      stop: 'conv',
-      phases: [
-        `
+    jacobiRounds([
+      `
         let rd = o % rounds;
         for (var k = lo + lane; k < min(hi, half); k += ${t}u) {
           let ij = pairOf(rd, k, Q);
@@ -179,9 +174,9 @@ function svdWgsl(t: number, uv: boolean): string {
           S[sr + 2u * k + 1u] = s;
         }
       `,
-        // Columns i, j of M (rows of W, p items each) and of V (rows of VT, q items each) ← ·J; the
-        // last block of a sweep's last round decides convergence.
-        `
+      // Columns i, j of M (rows of W, p items each) and of V (rows of VT, q items each) ← ·J; the
+      // last block of a sweep's last round decides convergence.
+      `
         let rd = o % rounds;
         let len = p + qv;
         for (var e = lo + lane; e < min(hi, half * len); e += ${t}u) {
@@ -206,10 +201,9 @@ function svdWgsl(t: number, uv: boolean): string {
           ${wgslSweepEnd(t)}
         }
       `,
-      ],
-    },
+    ]),
     {
-      enter: readDead,
+      enter: WGSL_READ_DEAD,
       skip: 'dead',
       phases: [
         `
@@ -222,7 +216,7 @@ function svdWgsl(t: number, uv: boolean): string {
       ],
     },
     {
-      enter: readDead,
+      enter: WGSL_READ_DEAD,
       skip: 'dead',
       // Sort descending by rank (ties by index); left vectors m_j/σ_j, right vectors from VT.
       phases: [
@@ -259,18 +253,14 @@ function svdWgsl(t: number, uv: boolean): string {
     ...(uv
       ? [
           {
-            enter: `${readDead}
+            enter: `${WGSL_READ_DEAD}
         good = groupMax(atomicLoad(&ST[sb + ${ST_GOOD}u]), lane);`,
             skip: 'dead || o < good',
             phases: completePhases(t, at),
           },
         ]
       : []),
-    {
-      enter: readDead,
-      skip: 'dead',
-      phases: [`if (lane == 0u) { INFO[mat] = i32(atomicLoad(&ST[sb + ${ST_INFO}u])); }`],
-    },
+    INFO_STAGE,
   ];
   return `// linalg_svd_t${t}${uv ? '' : '_novec'}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
