@@ -237,7 +237,7 @@ export interface DistinctSvOptions extends MatrixOptions {
   /**
    * `'random'` (default): s₀ = 1, s_{i+1} = s_i·(1 − g·(1 + u_i)), u_i uniform in [0, 1), so each
    * relative gap (s_i − s_{i+1})/s_i is in [g, 2g). `'harmonic'`: s_i = 1 + (−1)^i/(i + 2), i.e.
-   * 1 + 1/[2, −3, 4, −5, …] (DESIGN.md §4), all in [2/3, 3/2].
+   * 1 + 1/[2, −3, 4, −5, …] (docs/design.md, gradcheck), all in [2/3, 3/2].
    */
   spread?: 'random' | 'harmonic';
   /** The minimum relative gap g of the `'random'` spread, in (0, 0.5) (default 0.1). */

@@ -23,7 +23,7 @@ import { linalg, tensor } from '../src/index.js';
 import { requireWebGPU } from './helpers/webgpu.js';
 
 const CHROMIUM = process.env.LINAGRAD_CHROMIUM ?? '/usr/bin/chromium';
-/** Chromium's WebGPU on SwiftShader (DESIGN.md §5), without the background traffic this closed network refuses. */
+/** Chromium's WebGPU on SwiftShader (docs/design.md, WebGPU without a GPU), without the background traffic this closed network refuses. */
 const ARGS = [
   '--enable-unsafe-webgpu',
   '--enable-features=Vulkan',

@@ -1,6 +1,6 @@
 /**
  * Op-table entries of the spectral decompositions: eigh, eigvalsh, svd, svdvals, qr (pinv, lstsq,
- * norms, cond and matrixRank are in op-table-linalg-derived.ts). DESIGN.md §4: inputs have
+ * norms, cond and matrixRank are in op-table-linalg-derived.ts). docs/design.md, gradcheck: inputs have
  * distinct eigenvalues / singular values; Hermitian-input ops are checked through A + Aᵀ; the
  * outputs whose sign (gauge) is arbitrary are checked through gauge-invariant views: V·diag(1…n)·Vᵀ
  * and |V| for eigenvectors, U·Vh, |U| and |Vh| for singular vectors.

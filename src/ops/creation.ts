@@ -106,7 +106,7 @@ function flatten(data: NestedArray, shape: number[], out: TypedArray): void {
 }
 
 /**
- * A complex tensor re + i·im (API.md). Complex dtypes are not supported yet: this names the
+ * A complex tensor re + i·im (docs/api.md). Complex dtypes are not supported yet: this names the
  * missing dtype, as `tensor(…, { dtype: 'complex64' })` does, instead of being absent.
  * @example
  * complex(tensor([1]), tensor([2])); // TypeError: complex: dtype complex128 is not supported yet

@@ -69,7 +69,7 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
     const [batch, n] = sizes(a.shape);
     eighGpu(gpu, a.storage, batch, n, upper, w.storage, vectors ? v.storage : null, info.storage);
   },
-  // M = Vᴴ gV, R = ½(M − Mᴴ) ⊘ E with E_ij = λ_j − λ_i (guarded), diag(R) = gλ; gA = V R Vᴴ (DESIGN.md §3).
+  // M = Vᴴ gV, R = ½(M − Mᴴ) ⊘ E with E_ij = λ_j − λ_i (guarded), diag(R) = gλ; gA = V R Vᴴ (docs/design.md, derivative formulas).
   backward: (c, [gw, gv]) => {
     const a = c.inputs[0];
     const [w, v] = c.outputs;

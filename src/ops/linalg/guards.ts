@@ -8,7 +8,7 @@ import { where } from '../elementwise.js';
 
 /**
  * Numerical guards of the spectral ops (eigh, svd, pinv):
- * - degeneracy guards for their gradients (DESIGN.md §3): reciprocal spectral gaps below a
+ * - degeneracy guards for their gradients (docs/design.md, derivative formulas): reciprocal spectral gaps below a
  *   tolerance are taken as 0, and a diagnostic says when the loss depends on the part of the
  *   gradient that this hides (a gauge-dependent quantity at a degenerate spectrum, or a pinv
  *   rank change), once per op and process ('warn'), as an error ('strict'), or not at all ('silent');

@@ -85,7 +85,7 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
   },
 });
 
-// m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (DESIGN.md §3).
+// m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (docs/design.md, derivative formulas).
 function tallBackward(Q: Tensor, R: Tensor, gQ: Tensor | null, gR: Tensor | null): Tensor {
   const rg = gR ? R.matmul(gR.mT) : null;
   const qg = gQ ? gQ.mT.matmul(Q) : null;

@@ -80,7 +80,7 @@ export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
 });
 
 // With J = UᴴgU − (UᴴgU)ᴴ, K = Vh gVhᴴ − (Vh gVhᴴ)ᴴ: inner = ½[(J+K) ⊘ (s_j − s_i) + (J−K) ⊘ (s_j + s_i)]
-// + diag(gS), which is (JS + SK) ⊘ E of DESIGN.md §3 split so each factor can be guarded alone;
+// + diag(gS), which is (JS + SK) ⊘ E of docs/design.md, derivative formulas split so each factor can be guarded alone;
 // gA = U inner Vh + (I − UUᴴ) gU S⁻¹ Vh (m > n) + U S⁻¹ gVh (I − VVᴴ) (m < n) (Townsend 2016).
 function svdBackward(
   c: { inputs: readonly Tensor[]; outputs: readonly Tensor[]; attrs: SvdAttrs },
