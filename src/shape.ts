@@ -66,3 +66,27 @@ export function broadcastStrides(from: readonly number[], to: readonly number[])
   for (let i = 0; i < from.length; i++) out[off + i] = from[i] === 1 ? 0 : st[i];
   return out;
 }
+
+/**
+ * A number or nested arrays of numbers (what tensor() takes and toArray() returns).
+ * @example
+ * const rows: NestedArray = [[1, 2], [3, 4]];
+ */
+export type NestedArray = number | NestedArray[];
+
+/** Row-major flat values as nested arrays of the given shape (a number for a 0-d shape). */
+export function nest(data: ArrayLike<number>, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return data[0];
+  const rec = (offset: number, d: number): NestedArray[] => {
+    const n = shape[d];
+    const out: NestedArray[] = new Array(n);
+    if (d === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = data[offset + i];
+      return out;
+    }
+    const stride = numelOf(shape.slice(d + 1));
+    for (let i = 0; i < n; i++) out[i] = rec(offset + i * stride, d + 1);
+    return out;
+  };
+  return rec(0, 0);
+}

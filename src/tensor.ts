@@ -7,7 +7,7 @@ import { AutogradError } from './errors.js';
 import { formatTensor } from './format.js';
 import { retarget, track, untrack } from './memory.js';
 import * as ops from './ops/index.js';
-import { numelOf, shapeStr } from './shape.js';
+import { type NestedArray, nest, numelOf, shapeStr } from './shape.js';
 
 declare global {
   /**
@@ -19,12 +19,8 @@ declare global {
   }
 }
 
-/**
- * A number or nested arrays of numbers (what tensor() takes and toArray() returns).
- * @example
- * const rows: NestedArray = [[1, 2], [3, 4]];
- */
-export type NestedArray = number | NestedArray[];
+export type { NestedArray } from './shape.js';
+
 type Operand = Tensor | number;
 
 /**
@@ -253,13 +249,7 @@ export class Tensor {
   /** The values as a flat typed array (synchronous; cpu only).
    * @example tensor([1, 2]).dataSync(); // Float64Array [1, 2] */
   dataSync(): TypedArray {
-    this.assertAlive('dataSync');
-    if (this.storage!.device !== 'cpu') {
-      throw new TypeError(
-        'dataSync: this tensor is on webgpu, which cannot be read synchronously; use `await t.data()`',
-      );
-    }
-    return this.storage!.data.slice();
+    return this.cpuValues('dataSync', 'await t.data()').slice();
   }
   /** The values as a flat typed array.
    * @example await tensor([1, 2], { device: 'webgpu', dtype: 'float32' }).data(); // Float32Array [1, 2] */
@@ -274,13 +264,7 @@ export class Tensor {
   /** Nested JS arrays (synchronous; cpu only).
    * @example tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]] */
   toArray(): NestedArray {
-    this.assertAlive('toArray');
-    if (this.storage!.device !== 'cpu') {
-      throw new TypeError(
-        'toArray: this tensor is on webgpu, which cannot be read synchronously; use `await t.array()`',
-      );
-    }
-    return nest(this.storage!.data, this.shape);
+    return nest(this.cpuValues('toArray', 'await t.array()'), this.shape);
   }
   /**
    * Nested JS arrays, on every device (rejects with the LinAlgError of a failed WebGPU
@@ -296,12 +280,19 @@ export class Tensor {
     if (this.numel !== 1) {
       throw new RangeError(`item: a Tensor with ${this.numel} elements cannot be converted to a number`);
     }
-    if (this.device !== 'cpu') {
+    return this.cpuValues('item', '(await t.data())[0]')[0];
+  }
+
+  /** The cpu storage's values (not a copy), or the TypeError that names the async read to use. */
+  private cpuValues(op: string, asyncRead: string): TypedArray {
+    this.assertAlive(op);
+    const s = this.storage!;
+    if (s.device !== 'cpu') {
       throw new TypeError(
-        'item: this tensor is on webgpu, which cannot be read synchronously; use `(await t.data())[0]`',
+        `${op}: this tensor is on webgpu, which cannot be read synchronously; use \`${asyncRead}\``,
       );
     }
-    return this.dataSync()[0];
+    return s.data;
   }
 
   /**
@@ -583,22 +574,6 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
     return this.toString();
   },
 });
-
-function nest(data: TypedArray, shape: readonly number[]): NestedArray {
-  if (shape.length === 0) return data[0];
-  const rec = (offset: number, d: number): NestedArray[] => {
-    const n = shape[d];
-    const out: NestedArray[] = new Array(n);
-    if (d === shape.length - 1) {
-      for (let i = 0; i < n; i++) out[i] = data[offset + i];
-      return out;
-    }
-    const stride = numelOf(shape.slice(d + 1));
-    for (let i = 0; i < n; i++) out[i] = rec(offset + i * stride, d + 1);
-    return out;
-  };
-  return rec(0, 0);
-}
 
 /**
  * True for linagrad tensors.
