@@ -7,18 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { eigh, svd } from '../src/backends/cpu/linalg/spectral.js';
+import { random } from './helpers/random.js';
 
 const u = 2 ** -53;
-
-function random(count: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 const fro = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 

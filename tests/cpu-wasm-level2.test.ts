@@ -6,16 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { level2Workspace, wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
-
-function random(count: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+import { random } from './helpers/random.js';
 
 const u = 2 ** -53;
 
