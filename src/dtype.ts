@@ -47,6 +47,14 @@ export function promoteTypes(a: StorageDType, b: StorageDType): StorageDType {
   return 'float32';
 }
 
+/** The complex dtypes (reserved: no tensor stores one yet). */
+export type ComplexDType = 'complex64' | 'complex128';
+
+/** True for complex dtypes; false for every dtype a tensor stores today. */
+export function isComplex(dtype: DType): dtype is ComplexDType {
+  return dtype === 'complex64' || dtype === 'complex128';
+}
+
 export function isFloat(dtype: StorageDType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }

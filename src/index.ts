@@ -1,5 +1,6 @@
 /** linagrad: differentiable linear algebra with reverse-mode autograd on CPU and WebGPU. */
 import { tidy as tidyImpl } from './memory.js';
+import './ops/install.js'; // fills the ops hook behind Tensor methods (src/ops-hook.ts)
 import { isTensor, type Tensor } from './tensor.js';
 
 export type { BackwardContext, BackwardFn, GradHook, Tuple } from './autograd/index.js';

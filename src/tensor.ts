@@ -2,11 +2,11 @@ import { runBackward } from './autograd/engine.js';
 import type { GradHook, Node } from './autograd/node.js';
 import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from './backends/backend.js';
 import { getGpu } from './backends/webgpu/device.js';
-import { getDefaultDtype, isFloat } from './dtype.js';
+import { getDefaultDtype, isComplex, isFloat } from './dtype.js';
 import { AutogradError } from './errors.js';
 import { formatTensor } from './format.js';
 import { retarget, track, untrack } from './memory.js';
-import * as ops from './ops/index.js';
+import { tensorOps as ops } from './ops-hook.js';
 import { type NestedArray, nest, numelOf, shapeStr } from './shape.js';
 
 declare global {
@@ -541,12 +541,13 @@ export class Tensor {
   /** Conjugate transpose of the last two dims (the transpose, for real dtypes).
    * @example tensor([[1, 2]]).mH.shape; // [2, 1] */
   get mH(): Tensor {
-    return ops.mT(this);
+    return this.conj().mT;
   }
   /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch.
    * @example tensor([1]).conj(); // the same tensor */
   conj(): Tensor {
-    return this;
+    // Complex dtypes (not stored yet) take the elementwise conj op, the hook's conjComplex slot.
+    return isComplex(this.dtype) ? ops.conjComplex(this) : this;
   }
   /** Real part: the tensor itself for real dtypes. @example tensor([1]).real(); // the same tensor */
   real(): Tensor {

@@ -1,5 +1,5 @@
 import { AutogradError } from '../errors.js';
-import { cast, noGradAdd, onesLike, sumTo } from '../ops/index.js';
+import { tensorOps } from '../ops-hook.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { withGradMode } from './grad-mode.js';
@@ -37,7 +37,7 @@ function seedGradients(roots: readonly Tensor[], grads: readonly Tensor[] | null
           'pass a gradient of the same shape (e.g. t.backward(onesLike(t)))',
       );
     }
-    return onesLike(r);
+    return tensorOps.onesLike(r);
   });
 }
 
@@ -94,7 +94,7 @@ function collect(roots: readonly Node[], targets: Set<Node> | null, targetLeaves
 
 function addInto(buf: (Tensor | null)[], index: number, g: Tensor, createGraph: boolean): void {
   const old = buf[index];
-  buf[index] = old ? (createGraph ? old.add(g) : noGradAdd(old, g)) : g;
+  buf[index] = old ? (createGraph ? old.add(g) : tensorOps.noGradAdd(old, g)) : g;
 }
 
 /** The backward pass shared by Tensor.backward and autograd.grad. Returns the gradients of `inputs`. */
@@ -126,7 +126,7 @@ export function runBackward(
     if (inputs) {
       if (!inputLeaves.has(leaf)) return;
       const old = captured.get(leaf);
-      captured.set(leaf, old ? (createGraph ? old.add(g) : noGradAdd(old, g)) : g);
+      captured.set(leaf, old ? (createGraph ? old.add(g) : tensorOps.noGradAdd(old, g)) : g);
     } else if (opts.accumulate) {
       leaf.accumulateGrad(g, createGraph);
     }
@@ -213,7 +213,7 @@ export function runBackward(
 /** Undoes broadcasting once, here, and restores the input's dtype. */
 function fitGradient(node: Node, i: number, g: Tensor): Tensor {
   const shape = node.inputShapes[i];
-  if (!sameShape(g.shape, shape)) g = sumTo(g, shape);
-  if (g.dtype !== node.inputDtypes[i]) g = cast(g, node.inputDtypes[i]);
+  if (!sameShape(g.shape, shape)) g = tensorOps.sumTo(g, shape);
+  if (g.dtype !== node.inputDtypes[i]) g = tensorOps.cast(g, node.inputDtypes[i]);
   return g;
 }

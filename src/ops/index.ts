@@ -1,4 +1,6 @@
-/** Every op function, for the Tensor methods and the public index. */
+/** Every op function; importing this module also installs the ops behind Tensor methods (./install.ts). */
+import './install.js';
+
 export * from './creation.js';
 export * from './elementwise.js';
 export { choleskyInverse, linalg, logdet } from './linalg/index.js';
