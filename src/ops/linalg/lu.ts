@@ -271,5 +271,3 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
 export function invCore(a: Tensor): Tensor {
   return applyOp(invOp, [a], undefined)[0];
 }
-
-export const luOps = { luFactor: luFactorOp, inv: invOp, solve: solveOp, det: detOp, slogdet: slogdetOp };

@@ -4,12 +4,12 @@
  * spread into the `linalg` namespace (src/ops/linalg/index.ts); the guard settings
  * (setSpectralGradMode, getSpectralGradMode) are top-level exports of src/index.ts.
  */
-import { eigh, eighOp, eigvalsh } from './eigh.js';
+import { eigh, eigvalsh } from './eigh.js';
 import { lstsq } from './lstsq.js';
 import { cond, matrixNorm, matrixRank } from './norms.js';
-import { pinv, pinvOp } from './pinv.js';
-import { qr, qrOp } from './qr.js';
-import { svd, svdOp, svdvals } from './svd.js';
+import { pinv } from './pinv.js';
+import { qr } from './qr.js';
+import { svd, svdvals } from './svd.js';
 
 export { type EighAttrs, eigh, eigvalsh, type Uplo } from './eigh.js';
 export {
@@ -24,9 +24,6 @@ export { cond, type MatrixNormOrd, matrixNorm, matrixRank } from './norms.js';
 export { type PinvAttrs, type PinvOptions, pinv } from './pinv.js';
 export { type QrMode, qr } from './qr.js';
 export { type SvdAttrs, svd, svdvals } from './svd.js';
-
-/** The ops of this family by name (for op tables and completeness checks). */
-export const spectralOps = { eigh: eighOp, svd: svdOp, qr: qrOp, pinv: pinvOp };
 
 /** The public functions, to spread into the `linalg` namespace. */
 export const spectralLinalg = {
