@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocExample, docExamples, docFiles, relativeLinks } from './helpers/doc-examples.js';
+import { jsFiles, loadEachAlone } from './helpers/load-alone.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 const repo = resolve('.');
@@ -285,6 +286,13 @@ describe('the packed package', () => {
         expect(files, `${md} links to ${target}, which is not in the package`).toContain(path);
       }
     }
+  });
+
+  it('every built module of dist/src and dist/gradcheck loads first, alone, in a fresh node process', async () => {
+    expect(packError, 'npm pack failed').toBe('');
+    const files = [...jsFiles(join(repo, 'dist/src')), ...jsFiles(join(repo, 'dist/gradcheck'))];
+    expect(files.length).toBeGreaterThan(60);
+    expect(await loadEachAlone(files, repo)).toEqual([]);
   });
 
   /** Type-checks the examples and the API types with one compiler in every set-up. */
