@@ -177,3 +177,22 @@ describe('lifecycle', () => {
     expect(() => tidy((async () => tensor(1)) as never)).toThrow(/Promise/);
   });
 });
+
+describe('conj and mH', () => {
+  it('conj is the tensor itself for real dtypes, and mH is conj().mT', () => {
+    for (const dtype of ['float64', 'float32', 'int32'] as const) {
+      const a = randn([2, 3, 4], { seed: 1 }).to(dtype);
+      expect(a.conj()).toBe(a);
+      expect(a.mH.shape).toEqual([2, 4, 3]);
+      expect(Array.from(a.mH.dataSync())).toEqual(Array.from(a.mT.dataSync()));
+    }
+  });
+
+  it('mH is differentiable like mT', () => {
+    const a = randn([3, 2], { seed: 2 }).requiresGrad_();
+    const w = randn([2, 3], { seed: 3 });
+    a.mH.mul(w).sum().backward();
+    expect(a.mH.gradFn).toBe(a.mT.gradFn);
+    expect(Array.from(a.grad!.dataSync())).toEqual(Array.from(w.mT.dataSync()));
+  });
+});
