@@ -6,7 +6,7 @@
 import {
   cholesky,
   choleskyInverse,
-  luFactor,
+  luFactorCpu,
   luInverse,
   luSolve,
   solveTriangular,
@@ -58,11 +58,11 @@ function benchInv(batch: number, n: number, runs: number): void {
   const info = new Int32Array(batch);
   const out = new Float64Array(a.length);
   const ms = median(() => {
-    luFactor(a, batch, n, lu, piv, info);
+    luFactorCpu(a, batch, n, lu, piv, info);
     luInverse(lu, piv, batch, n, out);
   }, runs);
   report(`inv f64 ${batch} x ${n}x${n}`, ms, batch * 2 * n ** 3);
-  const msLu = median(() => luFactor(a, batch, n, lu, piv, info), runs);
+  const msLu = median(() => luFactorCpu(a, batch, n, lu, piv, info), runs);
   report(`  luFactor f64 ${batch} x ${n}x${n}`, msLu, (batch * 2 * n ** 3) / 3);
 }
 
@@ -76,7 +76,7 @@ for (const n of [256, 512]) {
   const piv = new Int32Array(n);
   const info = new Int32Array(1);
   const x = new Float64Array(n * n);
-  luFactor(a, 1, n, lu, piv, info);
+  luFactorCpu(a, 1, n, lu, piv, info);
   report(
     `luSolve f64 ${n}, nrhs ${n}`,
     median(() => luSolve(lu, piv, 1, n, b, n, x), 7),

@@ -3,7 +3,7 @@
  *   npx tsx bench/cpu-spectral-kernels.ts
  * Prints the median of several runs for float64 eigh / svd / qr on random matrices.
  */
-import { eigh, qr, svd } from '../src/backends/cpu/linalg/spectral.js';
+import { eigh, qr, svdCpu } from '../src/backends/cpu/linalg/spectral.js';
 
 function randomMatrices(batch: number, m: number, n: number, seed: number): Float64Array {
   const a = new Float64Array(batch * m * n);
@@ -55,12 +55,12 @@ function benchSize(batch: number, n: number, runs: number): void {
   const full = { fullMatrices: true, computeUV: true };
   report(
     `svd ${tag}`,
-    median(() => svd(a, batch, n, n, u, w, vh, full, info), runs),
+    median(() => svdCpu(a, batch, n, n, u, w, vh, full, info), runs),
   );
   const vals = { fullMatrices: false, computeUV: false };
   report(
     `svdvals ${tag}`,
-    median(() => svd(a, batch, n, n, null, w, null, vals, info), runs),
+    median(() => svdCpu(a, batch, n, n, null, w, null, vals, info), runs),
   );
   report(
     `qr ${tag}`,
@@ -75,7 +75,7 @@ function benchTall(m: number, n: number, runs: number): void {
   const vh = new Float64Array(n * n);
   const info = new Int32Array(1);
   for (const fullMatrices of [false, true]) {
-    const ms = median(() => svd(a, 1, m, n, u, s, vh, { fullMatrices, computeUV: true }, info), runs);
+    const ms = median(() => svdCpu(a, 1, m, n, u, s, vh, { fullMatrices, computeUV: true }, info), runs);
     report(`svd ${m}×${n} fullMatrices=${fullMatrices}`, ms);
   }
 }

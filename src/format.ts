@@ -5,6 +5,7 @@
  * threshold, and suffixes for a non-default dtype, the device, `requiresGrad` and `gradFn`.
  * Pure string work on a flat array and a shape, so that tensor.ts stays about tensors.
  */
+import { numelOf } from './shape.js';
 
 /** How tensors print (torch.set_printoptions). */
 export interface PrintOptions {
@@ -69,7 +70,7 @@ const PREFIX = 'tensor(';
 /** The PyTorch-style string of a tensor. */
 export function formatTensor(t: FormatInput): string {
   const indent = PREFIX.length;
-  const numel = t.shape.reduce((a, b) => a * b, 1);
+  const numel = numelOf(t.shape);
   const suffixes: string[] = [];
   if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
   let body: string;

@@ -6,6 +6,11 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/** The batch dims of a (batch of) matrices [..., m, n]: all but the last two. */
+export function batchOf(shape: readonly number[]): number[] {
+  return shape.slice(0, -2);
+}
+
 /** Row-major (C-contiguous) strides. */
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);

@@ -23,7 +23,7 @@ import {
   choleskyInverse,
   type FloatArray,
   luDet,
-  luFactor,
+  luFactorCpu,
   luInverse,
   luSlogdet,
   luSolve,
@@ -118,7 +118,7 @@ function factor(dt: DT, a: FloatArray, batch: number, n: number) {
   const lu = alloc(dt, batch * n * n);
   const piv = new Int32Array(batch * n);
   const info = new Int32Array(batch);
-  luFactor(a, batch, n, lu, piv, info);
+  luFactorCpu(a, batch, n, lu, piv, info);
   return { lu, piv, info };
 }
 
@@ -562,7 +562,7 @@ describe('degenerate shapes, aliasing and mixed storage', () => {
       const piv = new Int32Array(batch * n);
       const info = new Int32Array(batch).fill(-1);
       const [zeros, ones] = [new Array(batch).fill(0), new Array(batch).fill(1)];
-      luFactor(a, batch, n, a, piv, info);
+      luFactorCpu(a, batch, n, a, piv, info);
       expect(Array.from(info)).toEqual(zeros);
       const [det, sign, lad] = [
         new Float64Array(batch),
@@ -589,7 +589,7 @@ describe('degenerate shapes, aliasing and mixed storage', () => {
     const a = randomArray('float64', 2 * n * n, 5);
     const ref = factor('float64', a, 2, n);
     const [inPlace, piv, inv] = [a.slice(), new Int32Array(2 * n), new Float64Array(2 * n * n)];
-    luFactor(inPlace, 2, n, inPlace, piv, new Int32Array(2));
+    luFactorCpu(inPlace, 2, n, inPlace, piv, new Int32Array(2));
     expect(inPlace).toEqual(ref.lu);
     luInverse(ref.lu, ref.piv, 2, n, inv);
     luInverse(inPlace, piv, 2, n, inPlace);
@@ -609,8 +609,8 @@ describe('degenerate shapes, aliasing and mixed storage', () => {
     const a32 = randomArray('float32', n * n, 9);
     const ref = factor('float64', Float64Array.from(a32), 1, n);
     const [lu64, lu32] = [new Float64Array(n * n), new Float32Array(n * n)];
-    luFactor(a32, 1, n, lu64, new Int32Array(n), new Int32Array(1));
-    luFactor(Float64Array.from(a32), 1, n, lu32, new Int32Array(n), new Int32Array(1));
+    luFactorCpu(a32, 1, n, lu64, new Int32Array(n), new Int32Array(1));
+    luFactorCpu(Float64Array.from(a32), 1, n, lu32, new Int32Array(n), new Int32Array(1));
     expect(lu64).toEqual(ref.lu);
     expect(lu32).toEqual(Float32Array.from(ref.lu));
   });

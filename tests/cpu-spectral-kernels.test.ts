@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eigh, INFO_NONFINITE, type QrMode, qr, svd } from '../src/backends/cpu/linalg/spectral.js';
+import { eigh, INFO_NONFINITE, type QrMode, qr, svdCpu } from '../src/backends/cpu/linalg/spectral.js';
 
 type DType = 'float64' | 'float32';
 type Arr = Float32Array | Float64Array;
@@ -270,14 +270,14 @@ function checkSvd(dt: DType, a: Arr, batch: number, m: number, n: number) {
   const eps = EPS[dt];
   const nn = Math.max(m, n, 1);
   const s0 = alloc(dt, batch * k);
-  svd(a, batch, m, n, null, s0, null, { fullMatrices: false, computeUV: false }, new Int32Array(batch));
+  svdCpu(a, batch, m, n, null, s0, null, { fullMatrices: false, computeUV: false }, new Int32Array(batch));
   for (const full of [true, false]) {
     const [uc, vr] = full ? [m, n] : [k, k];
     const u = alloc(dt, batch * m * uc);
     const s = alloc(dt, batch * k);
     const vh = alloc(dt, batch * vr * n);
     const info = new Int32Array(batch);
-    svd(a, batch, m, n, u, s, vh, { fullMatrices: full, computeUV: true }, info);
+    svdCpu(a, batch, m, n, u, s, vh, { fullMatrices: full, computeUV: true }, info);
     expect(Array.from(s)).toEqual(Array.from(s0));
     for (let b = 0; b < batch; b++) {
       expect(info[b]).toBe(0);
@@ -379,7 +379,7 @@ describe('svd', () => {
       const a = Float64Array.from([1, 2, 3, 4, 5, 6, 1, bad, 0, 1, 1, 1]);
       const [u, s, vh] = [new Float64Array(8), new Float64Array(4), new Float64Array(18)];
       const info = new Int32Array(2);
-      svd(a, 2, 2, 3, u, s, vh, { fullMatrices: true, computeUV: true }, info);
+      svdCpu(a, 2, 2, 3, u, s, vh, { fullMatrices: true, computeUV: true }, info);
       expect(Array.from(info)).toEqual([0, INFO_NONFINITE]);
       expect([...s.subarray(2), ...u.subarray(4), ...vh.subarray(9)].every(Number.isNaN)).toBe(true);
       expect([...s.subarray(0, 2), ...u.subarray(0, 4), ...vh.subarray(0, 9)].every(Number.isFinite)).toBe(

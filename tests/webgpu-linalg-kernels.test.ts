@@ -10,7 +10,7 @@ import * as R from '../gradcheck/linalg-rand.js';
 import { agreementTolerance, eps, linalgTolerance } from '../gradcheck/tolerance.js';
 import type { GpuStorage } from '../src/backends/backend.js';
 import * as C from '../src/backends/cpu/linalg/index.js';
-import { svd } from '../src/backends/cpu/linalg/svd.js';
+import { svdCpu } from '../src/backends/cpu/linalg/svd.js';
 import { getGpu } from '../src/backends/webgpu/index.js';
 import * as G from '../src/backends/webgpu/linalg/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
@@ -60,7 +60,7 @@ const SVDVALS = { fullMatrices: false, computeUV: false };
 function kappas(a: ArrayLike<number>, batch: number, n: number): number[] {
   if (n === 0) return new Array<number>(batch).fill(1);
   const s = new Float64Array(batch * n);
-  svd(Float64Array.from(a), batch, n, n, null, s, null, SVDVALS, new Int32Array(batch));
+  svdCpu(Float64Array.from(a), batch, n, n, null, s, null, SVDVALS, new Int32Array(batch));
   return Array.from({ length: batch }, (_, b) => s[b * n]! / s[b * n + n - 1]!);
 }
 
@@ -120,7 +120,7 @@ async function checkLu(a: Float32Array, batch: number, n: number, nrhs = 3): Pro
   const lu = new Float64Array(a.length);
   const piv = new Int32Array(batch * n);
   const info = new Int32Array(batch);
-  C.luFactor(a64, batch, n, lu, piv, info);
+  C.luFactorCpu(a64, batch, n, lu, piv, info);
   const rhs = Float32Array.from(R.gaussian(R.makeRng(n + 1), batch * n * nrhs));
   const x = new Float64Array(rhs.length);
   C.luSolve(lu, piv, batch, n, Float64Array.from(rhs), nrhs, x);
@@ -211,7 +211,7 @@ describeWebGPU('WebGPU LU / Cholesky / triangular kernels', () => {
       for (const [n, m] of cases) {
         const a = Float32Array.from(m);
         const [lu, piv, info] = [new Float64Array(n * n), new Int32Array(n), new Int32Array(1)];
-        C.luFactor(Float64Array.from(a), 1, n, lu, piv, info);
+        C.luFactorCpu(Float64Array.from(a), 1, n, lu, piv, info);
         const [LU, P, I] = [f32(n * n), i32(n), i32(1)];
         G.luFactorGpu(getGpu(), up(a), 1, n, LU, P, I);
         expect(await rdi(I), JSON.stringify(m)).toEqual(Array.from(info));
@@ -222,7 +222,7 @@ describeWebGPU('WebGPU LU / Cholesky / triangular kernels', () => {
       const a = batchOf(5, 3, () => general(rng, 3, 5));
       a.set([1, 2, 3, 2, 4, 6, 0, 1, 1], 18);
       const info = new Int32Array(5);
-      C.luFactor(Float64Array.from(a), 5, 3, new Float64Array(45), new Int32Array(15), info);
+      C.luFactorCpu(Float64Array.from(a), 5, 3, new Float64Array(45), new Int32Array(15), info);
       expect(Array.from(info)).toEqual([0, 0, 3, 0, 0]);
       const I = i32(5);
       G.luFactorGpu(getGpu(), up(a), 5, 3, f32(45), i32(15), I);
@@ -252,7 +252,7 @@ describeWebGPU('WebGPU LU / Cholesky / triangular kernels', () => {
       a.fill(0, 48, 52); // zero row ... and a NaN in it
       a[49] = Number.NaN;
       const [lu, piv, info] = [new Float64Array(64), new Int32Array(16), new Int32Array(4)];
-      C.luFactor(Float64Array.from(a), 4, n, lu, piv, info);
+      C.luFactorCpu(Float64Array.from(a), 4, n, lu, piv, info);
       const det = new Float64Array(4);
       C.luDet(lu, piv, 4, n, det);
       const [LU, P, I, INV, D] = [f32(64), i32(16), i32(4), f32(64), f32(4)];

@@ -16,7 +16,7 @@ import { afterAll, expect, it } from 'vitest';
 import * as lr from '../gradcheck/linalg-rand.js';
 import { agreementTolerance, eps } from '../gradcheck/tolerance.js';
 import type { GpuStorage } from '../src/backends/backend.js';
-import { eigh, qr, svd } from '../src/backends/cpu/linalg/spectral.js';
+import { eigh, qr, svdCpu } from '../src/backends/cpu/linalg/spectral.js';
 import { getGpu } from '../src/backends/webgpu/index.js';
 import * as k from '../src/backends/webgpu/linalg/spectral.js';
 import { describeWebGPU } from './helpers/webgpu.js';
@@ -157,7 +157,7 @@ async function checkSvd(a: Float32Array, job: Job, full: boolean) {
   const q = Math.min(m, n);
   const [uc, vr] = [full ? m : q, full ? n : q];
   const [sc, ucpu, vcpu] = [new F64(batch * q), new F64(batch * m * uc), new F64(batch * vr * n)];
-  svd(
+  svdCpu(
     F64.from(a),
     batch,
     m,
@@ -217,7 +217,7 @@ async function checkQr(a: Float32Array, job: Job, mode: k.QrGpuMode, cond?: numb
   const [qcpu, rcpu, sv] = [new F64(batch * m * qc), new F64(batch * rr * n), new F64(batch * kk)];
   qr(F64.from(a), batch, m, n, qcpu, rcpu, mode);
   const opts = { fullMatrices: false, computeUV: false };
-  svd(F64.from(a), batch, m, n, null, sv, null, opts, new Int32Array(batch));
+  svdCpu(F64.from(a), batch, m, n, null, sv, null, opts, new Int32Array(batch));
   const tol = tolFor(Math.max(m, n));
   for (let b = 0; b < batch; b++) {
     const norm = Math.max(sv[b * kk] ?? 0, Number.MIN_VALUE);

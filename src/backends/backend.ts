@@ -12,6 +12,8 @@ export type StorageDType = 'float32' | 'float64' | 'int32';
  */
 export type Device = 'cpu' | 'webgpu';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
+/** The data of a float tensor: a batch of row-major matrices stored back to back, for the CPU kernels. */
+export type FloatArray = Float32Array | Float64Array;
 
 export interface CpuStorage {
   readonly device: 'cpu';

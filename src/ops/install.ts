@@ -5,52 +5,13 @@
  */
 import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
-import { onesLike } from './creation.js';
-import {
-  abs,
-  add,
-  cos,
-  div,
-  eq,
-  exp,
-  ge,
-  gt,
-  le,
-  log,
-  lt,
-  maximum,
-  minimum,
-  mul,
-  ne,
-  neg,
-  noGradAdd,
-  pow,
-  reciprocal,
-  sign,
-  sin,
-  sqrt,
-  square,
-  sub,
-  tanh,
-} from './elementwise.js';
+import * as creation from './creation.js';
+import * as elementwise from './elementwise.js';
 import { linalg } from './linalg/index.js';
-import { matmul } from './matmul.js';
-import { cast, clone, detach, toDevice } from './misc.js';
-import { mean, sum } from './reduce.js';
-import {
-  diagonal,
-  expand,
-  mT,
-  narrow,
-  permute,
-  reshape,
-  squeeze,
-  sumTo,
-  transpose,
-  tril,
-  triu,
-  unsqueeze,
-} from './shape.js';
+import * as matmul from './matmul.js';
+import * as misc from './misc.js';
+import * as reduce from './reduce.js';
+import * as shape from './shape.js';
 
 /**
  * The complex conjugate, the place where the elementwise conj op for complex dtypes goes; Tensor.conj()
@@ -60,52 +21,14 @@ function conjComplex(x: Tensor): Tensor {
   throw new TypeError(`conj: dtype ${x.dtype} is not supported yet; use float32 or float64`);
 }
 
+// The hook takes the ops it names (src/ops-hook.ts, TENSOR_OP_NAMES) and ignores the rest.
 installTensorOps({
-  cast,
-  noGradAdd,
-  onesLike,
-  sumTo,
-  detach,
-  clone,
-  toDevice,
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  maximum,
-  minimum,
-  gt,
-  lt,
-  ge,
-  le,
-  eq,
-  ne,
-  sin,
-  cos,
-  reciprocal,
-  neg,
-  sqrt,
-  exp,
-  log,
-  abs,
-  square,
-  sign,
-  tanh,
-  sum,
-  mean,
-  matmul,
-  reshape,
-  transpose,
-  permute,
-  unsqueeze,
-  squeeze,
-  expand,
-  narrow,
-  diagonal,
-  tril,
-  triu,
-  mT,
+  ...creation,
+  ...elementwise,
+  ...matmul,
+  ...misc,
+  ...reduce,
+  ...shape,
   linalg,
   conjComplex,
 });

@@ -4,6 +4,7 @@ import {
   type FloatArray,
 } from '../../backends/cpu/linalg/index.js';
 import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/index.js';
+import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
@@ -11,10 +12,9 @@ import { poisonNonFiniteCpu, poisonNonFiniteGpu, squares } from './nonfinite.js'
 import { solveTriangularCore } from './triangular.js';
 
 type Upper = { upper: boolean };
-const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
 const sizes = (shape: readonly number[]): [number, number] => {
   const n = shape[shape.length - 1];
-  return [shape.slice(0, -2).reduce((a, b) => a * b, 1), n];
+  return [numelOf(batchOf(shape)), n];
 };
 
 /** A = L Lᴴ (or Uᴴ U with U = Lᴴ): the factor and info (order of the first failing leading minor). */

@@ -1,7 +1,7 @@
 import { noGrad } from '../../autograd/grad-mode.js';
 import type { GpuStorage, StorageDType } from '../../backends/backend.js';
-import { type FloatArray, luDet, luFactor, luInverse } from '../../backends/cpu/linalg/index.js';
-import { svd as svdCpu } from '../../backends/cpu/linalg/svd.js';
+import { type FloatArray, luDet, luFactorCpu, luInverse } from '../../backends/cpu/linalg/index.js';
+import { svdCpu } from '../../backends/cpu/linalg/svd.js';
 import { luDetGpu, luFactorGpu, luInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
@@ -40,7 +40,7 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
     const tiny = n * eps('float64');
     for (let e = 0; e < batch; e++) {
       const ae = Float64Array.from(a.data.subarray(e * nn, (e + 1) * nn));
-      luFactor(ae, 1, n, lu, piv, info);
+      luFactorCpu(ae, 1, n, lu, piv, info);
       let umax = 0;
       let dmin = Number.POSITIVE_INFINITY;
       for (let i = 0; i < n; i++) {
@@ -258,7 +258,7 @@ function detSign(q: Float64Array, n: number): number {
   const lu = new Float64Array(n * n);
   const piv = new Int32Array(n);
   const d = new Float64Array(1);
-  luFactor(q, 1, n, lu, piv, new Int32Array(1));
+  luFactorCpu(q, 1, n, lu, piv, new Int32Array(1));
   luDet(lu, piv, 1, n, d);
   return d[0] < 0 ? -1 : 1;
 }

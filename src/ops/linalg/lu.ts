@@ -2,7 +2,7 @@ import type { CpuView, GpuView } from '../../backends/backend.js';
 import {
   type FloatArray,
   luDet,
-  luFactor,
+  luFactorCpu,
   luFactorRect,
   luInverse,
   luSlogdet,
@@ -18,6 +18,7 @@ import {
 } from '../../backends/webgpu/linalg/index.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
+import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
@@ -34,8 +35,6 @@ import { solveTriangularCore } from './triangular.js';
 
 const WHOLE: Region = {};
 
-const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
-
 /**
  * Factors on the CPU into scratch arrays (the input is never modified). A matrix with NaN or ±inf
  * gets an all-NaN LU, so everything computed from it (inverse, solve, det, slogdet) is NaN.
@@ -44,7 +43,7 @@ function factorCpu(a: CpuView, batch: number, n: number) {
   const lu = allocArray(a.dtype, a.data.length) as FloatArray;
   const piv = new Int32Array(batch * n);
   const info = new Int32Array(batch);
-  luFactor(a.data as FloatArray, batch, n, lu, piv, info);
+  luFactorCpu(a.data as FloatArray, batch, n, lu, piv, info);
   poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: lu, size: n * n }]);
   return { lu, piv, info };
 }
@@ -96,7 +95,7 @@ export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
   },
   webgpu: (gpu, [a], [lu, piv, info]) => {
     const [m, n] = a.shape.slice(-2);
-    const batch = numel(info.shape);
+    const batch = numelOf(info.shape);
     luFactorRectGpu(gpu, a.storage, batch, m, n, lu.storage, piv.storage, info.storage);
     poisonNonFiniteGpu(gpu, a.storage, { batch, rows: m, cols: n }, WHOLE, [
       { storage: lu.storage, size: m * n },
@@ -145,10 +144,6 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
   return P.matmul(solve(L.mT, gX, true, true, true));
 }
 
-function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 // ---- inv --------------------------------------------------------------------------------------
 
 /** X = A⁻¹ and info (nonzero: the 1-based index of a zero pivot). */
@@ -168,7 +163,7 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
     luInverse(f.lu, f.piv, batch, n, x.data as FloatArray);
   },
   webgpu: (gpu, [a], [x, info]) => {
-    const [batch, n] = [numel(info.shape), a.shape[a.shape.length - 1]];
+    const [batch, n] = [numelOf(info.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n, info);
     luInverseGpu(gpu, f.lu, f.piv, batch, n, x.storage);
     f.free();
@@ -233,7 +228,7 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     luDet(f.lu, f.piv, batch, n, d.data as FloatArray);
   },
   webgpu: (gpu, [a], [d]) => {
-    const [batch, n] = [numel(d.shape), a.shape[a.shape.length - 1]];
+    const [batch, n] = [numelOf(d.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
@@ -258,7 +253,7 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     luSlogdet(f.lu, f.piv, batch, n, sign.data as FloatArray, lad.data as FloatArray);
   },
   webgpu: (gpu, [a], [sign, lad]) => {
-    const [batch, n] = [numel(sign.shape), a.shape[a.shape.length - 1]];
+    const [batch, n] = [numelOf(sign.shape), a.shape[a.shape.length - 1]];
     const f = factorGpu(gpu, a, batch, n);
     luSlogdetGpu(gpu, f.lu, f.piv, batch, n, sign.storage, lad.storage);
     f.free();

@@ -1,7 +1,7 @@
 import { noGrad } from '../../autograd/grad-mode.js';
 import type { GpuStorage } from '../../backends/backend.js';
 import type { FloatArray } from '../../backends/cpu/linalg/index.js';
-import { eigh as eighCpu, svd as svdCpu } from '../../backends/cpu/linalg/spectral.js';
+import { eigh as eighCpu, svdCpu } from '../../backends/cpu/linalg/spectral.js';
 import { eighGpu, svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
 import { eps, type FloatDType } from '../../dtype.js';

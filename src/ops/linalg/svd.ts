@@ -1,6 +1,6 @@
 import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
 import type { FloatArray } from '../../backends/cpu/linalg/index.js';
-import { svd as svdCpu } from '../../backends/cpu/linalg/spectral.js';
+import { svdCpu } from '../../backends/cpu/linalg/spectral.js';
 import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';

@@ -92,7 +92,7 @@ function getrfPanel(
  *   factorization still completes (as LAPACK), only solves with it divide by zero.
  * Float32 arrays are factored in float64 and rounded once into `lu`.
  */
-export function luFactor(
+export function luFactorCpu(
   a: FloatArray,
   batch: number,
   n: number,
@@ -119,7 +119,7 @@ export function luFactor(
  * LU factorization with partial pivoting of rectangular m×n matrices (LAPACK getrf), batched:
  * P·A = L·U with L m×k unit lower trapezoidal and U k×n upper trapezoidal, k = min(m, n).
  * - `a`: batch × m × n row-major; `lu` (same layout) receives L\U packed as getrf does.
- * - `piv` (batch × k): 1-based pivot rows, as {@link luFactor}; `info[b]`: 0 or the 1-based index
+ * - `piv` (batch × k): 1-based pivot rows, as {@link luFactorCpu}; `info[b]`: 0 or the 1-based index
  *   of the first exactly-zero pivot among the k.
  * Each matrix is factored in an s×s float64 scratch, s = max(m, n), padded with zeros: a tall one
  * factors only its n columns (zero rows of a wide one never win a pivot search, ties keep the
@@ -135,7 +135,7 @@ export function luFactorRect(
   info: Int32Array,
 ): void {
   if (m === n) {
-    luFactor(a, batch, n, lu, piv, info);
+    luFactorCpu(a, batch, n, lu, piv, info);
     return;
   }
   const k = Math.min(m, n);
@@ -168,8 +168,8 @@ function applyRowSwaps(x: Float64Array, xo: number, n: number, m: number, piv: I
 }
 
 /**
- * Solves A X = B from `luFactor`'s output, batched.
- * - `lu`, `piv` as produced by {@link luFactor}; `b`, `x`: batch × n × nrhs row-major. `x` may be
+ * Solves A X = B from `luFactorCpu`'s output, batched.
+ * - `lu`, `piv` as produced by {@link luFactorCpu}; `b`, `x`: batch × n × nrhs row-major. `x` may be
  *   the same array as `b`; it must not overlap `lu`.
  * - No singularity check: a zero pivot gives ±inf/NaN (callers check `info` first).
  */
@@ -243,7 +243,7 @@ function smallInverse(f: Float64Array, fo: number, n: number, x: Float64Array, x
 }
 
 /**
- * Inverse from `luFactor`'s output (what linalg.inv computes), batched: out = U⁻¹ L⁻¹ Pᵀ.
+ * Inverse from `luFactorCpu`'s output (what linalg.inv computes), batched: out = U⁻¹ L⁻¹ Pᵀ.
  * - `out`: batch × n × n row-major. It may share a buffer with `lu` (the factor is then copied
  *   to scratch first).
  * - Cost 4n³/3 flops (L⁻¹ exploiting its zeros, then a blocked U solve); no singularity check:
@@ -307,7 +307,7 @@ function pivotSign(piv: Int32Array, po: number, n: number): number {
 }
 
 /**
- * Determinant from `luFactor`'s output: out[b] = ±∏ U[k,k] (sign from the pivots), batched.
+ * Determinant from `luFactorCpu`'s output: out[b] = ±∏ U[k,k] (sign from the pivots), batched.
  * A 0×0 matrix has determinant 1.
  */
 export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
@@ -346,7 +346,7 @@ export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number,
 }
 
 /**
- * Sign and log|det| from `luFactor`'s output, batched (torch.linalg.slogdet): sign[b] ∈ {-1, 0, 1}
+ * Sign and log|det| from `luFactorCpu`'s output, batched (torch.linalg.slogdet): sign[b] ∈ {-1, 0, 1}
  * (0 with logabsdet = -inf for an exactly singular U; NaN when U has a NaN), logabsdet[b] =
  * Σ log|U[k,k]|. A 0×0 matrix gives (1, 0).
  */

@@ -4,13 +4,13 @@
  * All arithmetic is done in JS doubles on Float64Array scratch; outputs take the input's precision.
  * Large matrices are factored in panels with the compact WY form (qr-blocked.ts).
  */
+import type { FloatArray } from '../../backend.js';
 import { blockedFactor, blockedQ } from './qr-blocked.js';
+
+export type { FloatArray } from '../../backend.js';
 
 /** Matrices with min(m, n) at least this are factored blocked (most flops in GEMM). */
 const QR_BLOCKED_MIN = 64;
-
-/** A batch of row-major contiguous matrices stored back to back (float64 or float32). */
-export type FloatArray = Float32Array | Float64Array;
 
 /** Output modes of `qr`, as in torch.linalg.qr. */
 export type QrMode = 'reduced' | 'complete' | 'r';

@@ -22,7 +22,7 @@ const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per singular value. */
 const MAX_STEPS_PER_VALUE = 40;
 
-/** Options of `svd`, as in torch.linalg.svd (computeUV = false is torch.linalg.svdvals). */
+/** Options of `svdCpu`, as in torch.linalg.svd (computeUV = false is torch.linalg.svdvals). */
 export interface SvdOptions {
   fullMatrices: boolean;
   computeUV: boolean;
@@ -47,7 +47,7 @@ export interface SvdOptions {
  * that max|a_ij| ∈ [1, 2). Accuracy is normwise: |σ̂_i − σ_i| ≲ p(n)·eps·‖A‖₂. Every loop over
  * matrix entries runs along contiguous rows (U and V are kept transposed while iterating).
  */
-export function svd(
+export function svdCpu(
   a: FloatArray,
   batch: number,
   m: number,

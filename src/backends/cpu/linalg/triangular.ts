@@ -7,9 +7,10 @@
  * way out, so float32 results are at least as accurate as a float32 LAPACK would give.
  */
 
+import type { FloatArray } from '../../backend.js';
 import { wasmGemm, wasmTrsm } from '../wasm-gemm.js';
 
-export type FloatArray = Float32Array | Float64Array;
+export type { FloatArray } from '../../backend.js';
 
 /** Options of {@link solveTriangular}, as in `torch.linalg.solve_triangular`. */
 export interface TriangularOptions {
