@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cycleThrough, importGraph, importsOf, stronglyConnected, tsFiles } from './helpers/import-graph.js';
 
 const SRC = tsFiles('src');
@@ -74,6 +74,22 @@ describe('modules of src', () => {
       targets.filter((t) => t.startsWith('src/ops/')).map((t) => `${file} → ${t}`),
     );
     expect(intoOps).toEqual([]);
+  });
+});
+
+describe('the ops hook', () => {
+  it('a Tensor method used before the ops are loaded says so; loading them fills the hook', async () => {
+    vi.resetModules();
+    const { tensor } = await import('../src/ops/creation.js');
+    const t = tensor([1, 2]);
+    expect(() => t.add(1)).toThrow(
+      "internal: the op 'add' was called before the ops were loaded; import linagrad (src/index.ts) " +
+        'or src/ops/index.ts before calling Tensor methods',
+    );
+    expect(() => t.inverse()).toThrow(/the op 'linalg\.inv' was called before the ops were loaded/);
+    await import('../src/ops/index.js');
+    expect(Array.from(t.add(1).dataSync())).toEqual([2, 3]);
+    vi.resetModules();
   });
 });
 
