@@ -77,6 +77,21 @@ describe('modules of src', () => {
   });
 });
 
+describe('what the Tensor class pulls in', () => {
+  it('loading src/tensor.ts loads no op (a bundle of Tensor alone holds no op or op kernel)', () => {
+    const graph = importGraph(SRC, true);
+    const reached = new Set<string>();
+    const stack = ['src/tensor.ts'];
+    for (let f = stack.pop(); f !== undefined; f = stack.pop()) {
+      if (reached.has(f)) continue;
+      reached.add(f);
+      stack.push(...(graph.get(f) ?? []));
+    }
+    expect(reached).toContain('src/ops-hook.ts');
+    expect([...reached].filter((f) => f.startsWith('src/ops/'))).toEqual([]);
+  });
+});
+
 describe('the ops hook', () => {
   it('a Tensor method used before the ops are loaded says so; loading them fills the hook', async () => {
     vi.resetModules();
