@@ -133,10 +133,10 @@ export type ParamValue = number | boolean | readonly number[];
 export interface KernelSpec {
   /** The kernel's name: the first line of its code is `// name` (messages name it). */
   readonly name: string;
-  /** Read-only storage buffers, in binding order from 0. */
-  readonly inputs?: Readonly<Record<string, WgslElement>>;
+  /** Read-only storage buffers, in binding order from 0 (an undefined entry is left out). */
+  readonly inputs?: Readonly<Record<string, WgslElement | undefined>>;
   /** read_write storage buffers, numbered after the inputs. */
-  readonly outputs?: Readonly<Record<string, WgslElement>>;
+  readonly outputs?: Readonly<Record<string, WgslElement | undefined>>;
   /** Fields of `struct Params`, the uniform `params` bound after the outputs (when not empty). */
   readonly params?: Readonly<Record<string, ParamType>>;
   /** Scalar types the body uses besides those of the buffers (their preludes are declared). */
@@ -228,8 +228,9 @@ function declare(spec: KernelSpec, layout: ParamLayout): string {
   const seen = new Set<string>(['params']);
   const preludes = new Set<string>();
   let binding = 0;
-  const buffers = (group: Readonly<Record<string, WgslElement>> | undefined, access: string) => {
+  const buffers = (group: KernelSpec['inputs'], access: string) => {
     for (const [name, el] of Object.entries(group ?? {})) {
+      if (!el) continue;
       if (!IDENT.test(name) || seen.has(name)) {
         throw new Error(`kernel '${spec.name}': invalid or repeated binding name '${name}'`);
       }
@@ -245,6 +246,10 @@ function declare(spec: KernelSpec, layout: ParamLayout): string {
   return [...lines, ...preludes].join('\n');
 }
 
+function present(group: KernelSpec['inputs']): string[] {
+  return Object.entries(group ?? {}).flatMap(([name, el]) => (el ? [name] : []));
+}
+
 /** Builds a kernel from its spec and its body (everything after the declarations). */
 export function wgslKernel(spec: KernelSpec, body: string): Kernel {
   if (spec.name.includes('\n')) throw new Error('kernel name must be one line');
@@ -252,8 +257,8 @@ export function wgslKernel(spec: KernelSpec, body: string): Kernel {
   return {
     spec,
     code: `// ${spec.name}\n${declare(spec, layout)}\n${body}`,
-    inputs: Object.keys(spec.inputs ?? {}),
-    outputs: Object.keys(spec.outputs ?? {}),
+    inputs: present(spec.inputs),
+    outputs: present(spec.outputs),
     layout,
   };
 }
@@ -302,7 +307,8 @@ export function packParams(
 
 /** What a dispatch of a kernel takes: buffers and params by name, the grid and the loop bound. */
 export interface KernelArgs {
-  readonly buffers: Readonly<Record<string, GpuStorage>>;
+  /** The storage of every binding, by name (undefined entries are ignored). */
+  readonly buffers: Readonly<Record<string, GpuStorage | undefined>>;
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly workgroups: readonly [number, number?, number?];
   /** The loop rule's bound for one invocation (see loops.ts and WgslDispatch.loops). */
@@ -317,8 +323,8 @@ export function kernelDispatch(kernel: Kernel, args: KernelArgs): WgslDispatch {
       if (!s) throw new Error(`kernel '${kernel.spec.name}': missing buffer '${n}'`);
       return s;
     });
-  for (const key of Object.keys(args.buffers)) {
-    if (!kernel.inputs.includes(key) && !kernel.outputs.includes(key)) {
+  for (const [key, st] of Object.entries(args.buffers)) {
+    if (st && !kernel.inputs.includes(key) && !kernel.outputs.includes(key)) {
       throw new Error(`kernel '${kernel.spec.name}': unknown buffer '${key}'`);
     }
   }
@@ -346,10 +352,32 @@ export function runKernel(gpu: { run(d: WgslDispatch): void }, kernel: Kernel, a
  * `len` of them (a RangeError): the argument check of every kernel entry point.
  */
 export function needBuffer(op: string, name: string, st: GpuStorage, el: WgslElement, len: number): void {
-  const dtype = el.dtype === 'complex64' ? 'float32' : el.dtype;
-  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${el.dtype}, got ${st.dtype}`);
+  if (st.dtype !== storageDtype(el))
+    throw new TypeError(`${op}: ${name} must be ${el.dtype}, got ${st.dtype}`);
   const have = el.dtype === 'complex64' ? st.length / 2 : st.length;
   if (have < len) {
     throw new RangeError(`${op}: ${name} has ${have} elements, needs at least ${len}`);
   }
+}
+
+/** Throws a RangeError unless every size is a non-negative integer (kernel entry points' check). */
+export function needSizes(op: string, sizes: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/** The storage dtype that holds elements of type `el` (complex64: float32 pairs). */
+export function storageDtype(el: WgslElement): GpuStorage['dtype'] {
+  return el.dtype === 'int32' ? 'int32' : 'float32';
+}
+
+/** Allocates storage for `count` elements of type `el` (scratch buffers of kernels). */
+export function allocElements(
+  gpu: { alloc(dtype: GpuStorage['dtype'], length: number): GpuStorage },
+  el: WgslElement,
+  count: number,
+): GpuStorage {
+  return gpu.alloc(storageDtype(el), count * (el.bytes / 4));
 }
