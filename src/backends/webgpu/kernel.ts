@@ -375,9 +375,10 @@ export function storageDtype(el: WgslElement): GpuStorage['dtype'] {
 
 /** Allocates storage for `count` elements of type `el` (scratch buffers of kernels). */
 export function allocElements(
-  gpu: { alloc(dtype: GpuStorage['dtype'], length: number): GpuStorage },
+  gpu: { alloc(dtype: GpuStorage['dtype'], length: number, opts?: { zero?: boolean }): GpuStorage },
   el: WgslElement,
   count: number,
+  opts?: { zero?: boolean },
 ): GpuStorage {
-  return gpu.alloc(storageDtype(el), count * (el.bytes / 4));
+  return gpu.alloc(storageDtype(el), count * (el.bytes / 4), opts);
 }
