@@ -34,8 +34,10 @@ export {
   storageDtype,
   type WgslElement,
   type WgslScalar,
+  wgslBinding,
   wgslDeclarations,
   wgslKernel,
+  wgslParamsDeclaration,
 } from './kernel.js';
 export {
   instrumentLoops,

@@ -143,8 +143,8 @@ export interface KernelSpec {
   readonly scalars?: readonly WgslElement[];
 }
 
-/** Bytes of the params uniform the runtime binds (see runtime.ts PARAMS_BYTES). */
-const PARAMS_LIMIT = 1024;
+/** Bytes of the params uniform the runtime binds per dispatch: a params struct fits in them. */
+export const PARAMS_BYTES = 1024;
 
 interface ParamField {
   name: string;
@@ -180,13 +180,35 @@ export function paramLayout(name: string, params: Readonly<Record<string, ParamT
     }
   }
   const words = Math.ceil(at / 4) * 4;
-  if (words * 4 > PARAMS_LIMIT) {
-    throw new Error(`kernel '${name}': params take ${words * 4} bytes, more than ${PARAMS_LIMIT}`);
+  if (words * 4 > PARAMS_BYTES) {
+    throw new Error(`kernel '${name}': params take ${words * 4} bytes, more than ${PARAMS_BYTES}`);
   }
   return { fields, words };
 }
 
-/** The WGSL `struct Params`, the uniform `params` at `binding` and the array accessors. */
+/**
+ * The one place a `@group(0) @binding(k)` line is written: storage (`read`/`read_write`) or
+ * `uniform` variable `name` of WGSL type `type` at binding k. The runtime's extra bindings (the
+ * loop counter) use it too.
+ */
+export function wgslBinding(
+  binding: number,
+  space: 'read' | 'read_write' | 'uniform',
+  name: string,
+  type: string,
+): string {
+  const where = space === 'uniform' ? 'uniform' : `storage, ${space}`;
+  return `@group(0) @binding(${binding}) var<${where}> ${name}: ${type};`;
+}
+
+/**
+ * The WGSL `struct Params` of these fields, the uniform `params` at `binding` and the array
+ * accessors (what {@link wgslKernel} declares after the buffers).
+ */
+export function wgslParamsDeclaration(params: Readonly<Record<string, ParamType>>, binding: number): string {
+  return paramsWgsl(paramLayout('params', params), binding);
+}
+
 function paramsWgsl(layout: ParamLayout, binding: number): string {
   const members = layout.fields.map((f) =>
     typeof f.type === 'string'
@@ -200,7 +222,7 @@ function paramsWgsl(layout: ParamLayout, binding: number): string {
   );
   return [
     `struct Params {\n${members.join('\n')}\n}`,
-    `@group(0) @binding(${binding}) var<uniform> params: Params;`,
+    wgslBinding(binding, 'uniform', 'params', 'Params'),
     ...accessors,
   ].join('\n');
 }
@@ -228,14 +250,14 @@ function declare(spec: KernelSpec, layout: ParamLayout): string {
   const seen = new Set<string>(['params']);
   const preludes = new Set<string>();
   let binding = 0;
-  const buffers = (group: KernelSpec['inputs'], access: string) => {
+  const buffers = (group: KernelSpec['inputs'], access: 'read' | 'read_write') => {
     for (const [name, el] of Object.entries(group ?? {})) {
       if (!el) continue;
       if (!IDENT.test(name) || seen.has(name)) {
         throw new Error(`kernel '${spec.name}': invalid or repeated binding name '${name}'`);
       }
       seen.add(name);
-      lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${el.wgsl}>;`);
+      lines.push(wgslBinding(binding++, access, name, `array<${el.wgsl}>`));
       if (el.prelude) preludes.add(el.prelude);
     }
   };
