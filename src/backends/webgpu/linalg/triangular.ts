@@ -322,7 +322,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let fin = params.fin != 0u;`;
 }
 
-function trsmKernel(sc: WgslScalar, inPlace: boolean): Kernel {
+/** The triangular-solve kernel for scalar type `sc` (see {@link solveTriangularGpu}). @internal */
+export function trsmKernel(sc: WgslScalar, inPlace: boolean): Kernel {
   const spec = {
     name: `linalg_solve_triangular${inPlace ? '_inplace' : ''}`,
     inputs: inPlace ? { T: sc } : { T: sc, B: sc },
