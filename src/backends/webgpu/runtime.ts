@@ -4,7 +4,7 @@ import { elementBytes, F32, PARAMS_BYTES, wgslParamsDeclaration } from './kernel
 import { instrumentLoops, LOOP_BUDGET, LOOP_SLOT_BYTES } from './loops.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
-type GpuDType = 'float32' | 'int32';
+type GpuDType = GpuStorage['dtype'];
 
 export { PARAMS_BYTES };
 
