@@ -102,6 +102,12 @@ describe('kernel specs (no device needed)', () => {
       0,
       0,
     ]);
+    expect(Array.from(packParams(k, { n: 1, tol: 0, s: 0, up: false, plan: Uint32Array.of(3) }))).toEqual([
+      1, 0, 0, 0, 3, 0, 0, 0,
+    ]);
+    expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0, plan: 5 })).toThrow(
+      "param 'plan' must be an array",
+    );
     expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0 })).toThrow("kernel 'k': missing param 'plan'");
     expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0, plan: [], extra: 1 })).toThrow(
       "kernel 'k': unknown param 'extra'",

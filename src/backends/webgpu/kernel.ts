@@ -128,7 +128,7 @@ export function elementBytes(dtype: GpuStorage['dtype']): number {
  */
 export type ParamType = 'u32' | 'i32' | 'f32' | { readonly array: 'u32'; readonly length: number };
 /** A params value: booleans are passed as u32 1/0; array fields take up to `length` values. */
-export type ParamValue = number | boolean | readonly number[];
+export type ParamValue = number | boolean | ArrayLike<number>;
 
 export interface KernelSpec {
   /** The kernel's name: the first line of its code is `// name` (messages name it). */
@@ -162,6 +162,10 @@ export interface ParamLayout {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Where each params field lives (in u32 words) in `struct Params`, in the spec's order; throws
+ * for an invalid field name or a struct larger than PARAMS_BYTES (`name` names the kernel).
+ */
 export function paramLayout(name: string, params: Readonly<Record<string, ParamType>>): ParamLayout {
   const fields: ParamField[] = [];
   let at = 0;
@@ -306,8 +310,8 @@ export function packParams(
     const v = values[f.name];
     if (v === undefined) throw new Error(`kernel '${name}': missing param '${f.name}'`);
     if (typeof f.type !== 'string') {
-      if (!Array.isArray(v)) throw new TypeError(`kernel '${name}': param '${f.name}' must be an array`);
-      const a = v as readonly number[];
+      if (typeof v !== 'object') throw new TypeError(`kernel '${name}': param '${f.name}' must be an array`);
+      const a: ArrayLike<number> = v;
       if (a.length > f.type.length) {
         throw new RangeError(
           `kernel '${name}': param '${f.name}' has ${a.length} values, at most ${f.type.length}`,
