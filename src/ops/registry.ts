@@ -8,6 +8,9 @@ import { allocArray, isFloat } from '../dtype.js';
 import { broadcastShapes, numelOf, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
+/** The dtype lists of op sections (defined in dtype.ts, a leaf module, so reading them at load time is safe). */
+export { allDtypes, floatDtypes } from '../dtype.js';
+
 /** Shape and dtype of one tensor, as an op's shape rule sees it. */
 export interface TensorMeta {
   /** The tensor's shape. */
