@@ -72,7 +72,15 @@ export {
 export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';
-export { applyOp, applyOp1, defineOp, type OpDef, type TensorMeta } from './ops/registry.js';
+export {
+  applyOp,
+  applyOp1,
+  defineOp,
+  type JvpFn,
+  type JvpRule,
+  type OpDef,
+  type TensorMeta,
+} from './ops/registry.js';
 export {
   cat,
   diagEmbed,
