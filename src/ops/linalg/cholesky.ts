@@ -35,14 +35,20 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
     const [batch, n] = sizes(a.shape);
     choleskyGpu(gpu, a.storage, batch, n, l.storage, info.storage, upper);
   },
-  // T = tril(Lᴴ gL); gA = L⁻ᴴ · ½(T + tril(T, −1)ᴴ) · L⁻¹, by two triangular solves.
+  // T = tril(Lᴴ gL); gA = L⁻ᴴ · ½(T + tril(T, −1)ᴴ) · L⁻¹, by two triangular solves (L⁻ᴴ as a
+  // `trans` solve with conj(L)); upper: L = Uᴴ and gL = gUᴴ.
   backward: (c, [gOut]) => {
     const upper = c.attrs.upper;
-    const L = upper ? c.outputs[0].mT : c.outputs[0];
-    const gL = upper ? gOut!.mT : gOut!;
-    const t = L.mT.matmul(gL).tril();
-    const sym = t.add(t.tril(-1).mT).mul(0.5);
-    const left = solveTriangularCore(L, sym, { upper: true, left: true, unitriangular: false, trans: true });
+    const L = upper ? c.outputs[0].mH : c.outputs[0];
+    const gL = upper ? gOut!.mH : gOut!;
+    const t = L.mH.matmul(gL).tril();
+    const sym = t.add(t.tril(-1).mH).mul(0.5);
+    const left = solveTriangularCore(L.conj(), sym, {
+      upper: true,
+      left: true,
+      unitriangular: false,
+      trans: true,
+    });
     return [solveTriangularCore(L, left, { upper: false, left: false, unitriangular: false })];
   },
 });
@@ -74,7 +80,7 @@ export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
   backward: (c, [g]) => {
     const x = c.outputs[0];
     const f = c.inputs[0];
-    const cm = x.matmul(g!.add(g!.mT)).matmul(x);
+    const cm = x.matmul(g!.add(g!.mH)).matmul(x);
     return [c.attrs.upper ? f.matmul(cm).neg() : cm.matmul(f).neg()];
   },
 });

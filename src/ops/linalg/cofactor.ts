@@ -73,7 +73,9 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
  * d²det[E, G] = c Σ_{i≠j} P_ij (Ẽ_ii G̃_jj − Ẽ_ij G̃_ji); so in the SVD frame
  * g̃_ii = Σ_{k≠i} P_ik G̃_kk, g̃_ij = −P_ij G̃_ji (i ≠ j), and gA = c U g̃ Vh. It holds for any SVD
  * (repeated or zero singular values included) and never divides, unlike det·(⟨G, X⟩X − X Gᵀ X)
- * with X = A⁻ᵀ, which is NaN at singular A.
+ * with X = A⁻ᵀ, which is NaN at singular A. cof is holomorphic, so for complex A the rule is the
+ * conjugate of this one applied to conj(G): G̃ = Uᴴ G Vhᴴ and gA = conj(c)·conj(U)·g̃·conj(Vh)
+ * (the transpose in g̃_ij = −P_ij G̃_ji stays plain; conj() is the tensor itself for real dtypes).
  */
 function detHessian(a: Tensor, g: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
@@ -93,10 +95,10 @@ function detHessian(a: Tensor, g: Tensor): Tensor {
     P = P ? P.mul(factor) : factor;
   }
   const off = P!.mul(eyeLike(a).neg().add(1));
-  const gt = U.mT.matmul(g).matmul(Vh.mT);
+  const gt = U.mH.matmul(g).matmul(Vh.mH);
   const diag = off.matmul(gt.diagonal(0, -2, -1).unsqueeze(-1)).squeeze(-1);
   const inner = diagEmbed(diag).sub(off.mul(gt.mT));
-  return U.matmul(inner).matmul(Vh).mul(sign.unsqueeze(-1).unsqueeze(-1));
+  return U.conj().matmul(inner).matmul(Vh.conj()).mul(sign.conj().unsqueeze(-1).unsqueeze(-1));
 }
 
 /**

@@ -76,16 +76,16 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
     const n = a.shape[a.ndim - 1];
     if (!c.attrs.vectors) throw new Error('internal: eigh backward needs the eigenvectors');
     if (n === 0 || a.numel === 0) return [zerosLike(a)];
-    if (!gv) return [v.mul(gw!.unsqueeze(-2)).matmul(v.mT)];
-    const m = v.mT.matmul(gv);
-    const num = m.sub(m.mT);
+    if (!gv) return [v.mul(gw!.unsqueeze(-2)).matmul(v.mH)];
+    const m = v.mH.matmul(gv);
+    const num = m.sub(m.mH);
     const d = w.unsqueeze(-2).sub(w.unsqueeze(-1));
     const scale = noGrad(() => maximum(w.narrow(-1, 0, 1).abs(), w.narrow(-1, n - 1, 1).abs()).unsqueeze(-1));
     const tol = noGrad(() => scale.mul(gapTolerance(a.dtype as FloatDType, n)));
     const { inv, degenerate } = guardedReciprocal(d, tol);
     let r = num.mul(inv).mul(0.5);
     if (gw) r = r.add(diagEmbed(gw));
-    const gA = v.matmul(r).matmul(v.mT);
+    const gA = v.matmul(r).matmul(v.mH);
     if (diagnosticActive('linalg.eigh')) {
       reportIllDefined(
         'linalg.eigh',

@@ -128,21 +128,21 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
     solveTriangularCore(a, b, { upper, left, unitriangular });
   if (m >= n) {
     const [L1, gL1] = [L.narrow(-2, 0, n), gL.narrow(-2, 0, n)];
-    let inner = L1.mT.matmul(gL1).tril(-1).add(gU.matmul(U.mT).triu());
+    let inner = L1.mH.matmul(gL1).tril(-1).add(gU.matmul(U.mH).triu());
     if (m > n)
       inner = inner.sub(
         L.narrow(-2, n, m - n)
-          .mT.matmul(gL.narrow(-2, n, m - n))
+          .mH.matmul(gL.narrow(-2, n, m - n))
           .triu(),
       );
-    const gY1 = solve(L1.mT, inner, true, true, true);
+    const gY1 = solve(L1.mH, inner, true, true, true);
     const gY = m > n ? cat([gY1, gL.narrow(-2, n, m - n)], -2) : gY1;
-    return P.matmul(solve(U.mT, gY, false, false, false));
+    return P.matmul(solve(U.mH, gY, false, false, false));
   }
-  const phi = L.mT.matmul(gL).sub(gU.matmul(U.mT)).tril(-1);
-  const gX1 = solve(U.narrow(-1, 0, m).mT, phi, false, false, false).add(gU.narrow(-1, 0, m));
+  const phi = L.mH.matmul(gL).sub(gU.matmul(U.mH)).tril(-1);
+  const gX1 = solve(U.narrow(-1, 0, m).mH, phi, false, false, false).add(gU.narrow(-1, 0, m));
   const gX = cat([gX1, gU.narrow(-1, m, n - m)], -1);
-  return P.matmul(solve(L.mT, gX, true, true, true));
+  return P.matmul(solve(L.mH, gX, true, true, true));
 }
 
 function numel(shape: readonly number[]): number {
@@ -175,7 +175,7 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
   },
   // X = A⁻¹: gA = −Xᴴ G Xᴴ.
   backward: (c, [g]) => {
-    const xh = c.outputs[0].mT;
+    const xh = c.outputs[0].mH;
     return [xh.matmul(g!).matmul(xh).neg()];
   },
 });
@@ -209,8 +209,8 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
   // AX = B: gB = A⁻ᴴ G (a solve with Aᴴ), gA = −gB Xᴴ.
   backward: (c, [g]) => {
     const [a] = c.inputs;
-    const gB = solveCore(a.mT, g!);
-    return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mT).neg() : null, gB];
+    const gB = solveCore(a.mH, g!);
+    return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mH).neg() : null, gB];
   },
 });
 
@@ -238,8 +238,9 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
   },
-  // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A.
-  backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]))],
+  // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A;
+  // gA = g · conj(cof(A)) = g · conj(det A) · A⁻ᴴ.
+  backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]).conj())],
 });
 
 export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
@@ -264,7 +265,7 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     f.free();
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
-  backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mT)] : [null]),
+  backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mH)] : [null]),
 });
 
 /** inv without error checks (for backward formulas). */

@@ -252,19 +252,19 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
     const a = c.inputs[0];
     if (a.numel === 0) return [zerosLike(a)];
     const { hermitian } = c.attrs;
-    const A = hermitian ? a.tril().add(a.tril(-1).mT) : a;
+    const A = hermitian ? a.tril().add(a.tril(-1).mH) : a;
     const [P, S, cutoff] = c.outputs;
     const { m, n } = dims(a.shape);
-    const Ph = P.mT;
-    const Gh = g.mT;
+    const Ph = P.mH;
+    const Gh = g.mH;
     const tall = m >= n;
     const X = tall ? Gh.matmul(P.matmul(Ph)) : Gh.matmul(P).matmul(Ph);
     const t2 = tall ? X.sub(A.matmul(P.matmul(X))) : X.sub(A.matmul(P).matmul(X));
     const Y = tall ? Ph.matmul(P.matmul(Gh)) : Ph.matmul(P).matmul(Gh);
     const t3 = tall ? Y.sub(Y.matmul(P.matmul(A))) : Y.sub(Y.matmul(P).matmul(A));
     let gA = Ph.matmul(g).matmul(Ph).neg().add(t2).add(t3);
-    // hermitian: A is symmetric by assumption, so only the symmetric part of gA is meaningful (as eigh's).
-    if (hermitian) gA = gA.add(gA.mT).mul(0.5);
+    // hermitian: A is Hermitian by assumption, so only the Hermitian part of gA is meaningful (as eigh's).
+    if (hermitian) gA = gA.add(gA.mH).mul(0.5);
     if (diagnosticActive('linalg.pinv')) {
       const count = noGrad(() => {
         const cut = cutoff.unsqueeze(-1);

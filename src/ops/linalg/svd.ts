@@ -104,10 +104,10 @@ function svdBackward(
       .unsqueeze(-1)
       .mul(gapTolerance(dtype, Math.max(m, n))),
   );
-  const uGu = gUk ? Uk.mT.matmul(gUk) : null;
-  const vGv = gVk ? Vk.matmul(gVk.mT) : null;
-  const J = uGu ? uGu.sub(uGu.mT) : null;
-  const K = vGv ? vGv.sub(vGv.mT) : null;
+  const uGu = gUk ? Uk.mH.matmul(gUk) : null;
+  const vGv = gVk ? Vk.matmul(gVk.mH) : null;
+  const J = uGu ? uGu.sub(uGu.mH) : null;
+  const K = vGv ? vGv.sub(vGv.mH) : null;
   const P = J && K ? J.add(K) : (J ?? K)!;
   const Q = J && K ? J.sub(K) : (J ?? K!.neg());
   const si = S.unsqueeze(-1);
@@ -136,7 +136,7 @@ function svdBackward(
       if (check) counts.push(columnViolations(sInv.degenerate, proj, gUk!));
     }
     if (wide) {
-      const proj = gVk!.sub(vGv!.mT.matmul(Vk)); // gVh (I − VVᴴ)
+      const proj = gVk!.sub(vGv!.mH.matmul(Vk)); // gVh (I − VVᴴ)
       gA = gA.add(Uk.mul(scaleCols).matmul(proj));
       if (check) counts.push(columnViolations(sInv.degenerate, proj.mT, gVk!.mT));
     }

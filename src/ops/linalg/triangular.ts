@@ -38,14 +38,15 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
   // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB. With `trans` the matrix
-  // solved with is E = Aᵀ: the same formulas give gE, and gA = gEᵀ.
+  // solved with is E = Aᵀ (a plain transpose): the same formulas give gE, and gA = gEᵀ. The solve
+  // with Eᴴ reads conj(A) with `trans` flipped (conj() is the tensor itself for real dtypes).
   backward: (c, [g]) => {
     const [a] = c.inputs;
     const x = c.outputs[0];
     const o = c.attrs;
-    const gB = solveTriangularCore(a, g!, { ...o, upper: !o.upper, trans: !o.trans });
+    const gB = solveTriangularCore(a.conj(), g!, { ...o, upper: !o.upper, trans: !o.trans });
     if (!c.needsInputGrad[0]) return [null, gB];
-    const full = o.left ? gB.matmul(x.mT).neg() : x.mT.matmul(gB).neg();
+    const full = o.left ? gB.matmul(x.mH).neg() : x.mH.matmul(gB).neg();
     const k = o.unitriangular ? 1 : 0;
     const gE = o.upper ? full.triu(k) : full.tril(-k);
     return [o.trans ? gE.mT : gE, gB];
