@@ -88,3 +88,57 @@ it('applyOp1 rejects ops with several outputs, naming applyOp', () => {
   });
   expect(() => applyOp1(splitOp, [tensor([1])])).toThrow(/produced 2 outputs; use applyOp/);
 });
+
+it('the section fields: a shape rule on core dims, dtypes, per-output differentiability, a jvp slot', () => {
+  // Row sums over batches of matrices: core ranks [2] → outputs of core shape [m] and [].
+  const rowSums = defineOp<undefined, 1, 2>({
+    name: 'rowSums',
+    dtypes: ['float32', 'float64'],
+    coreRanks: [2],
+    shape: ([[m]]) => [[m], []],
+    outDtypes: ([dt]) => [dt, 'int32'],
+    differentiable: [true, false],
+    cpu: ([x], [out, n]) => {
+      const cols = x.shape[x.shape.length - 1] ?? 1;
+      x.data.forEach((v, p) => {
+        out.data[Math.floor(p / cols)] += v;
+      });
+      n.data.fill(cols);
+    },
+    webgpu: () => undefined,
+    backward: (c, [g]) => [g ? g.unsqueeze(-1).expand([...c.inputs[0].shape]) : null],
+    jvp: (_c, [t]) => [t ? t.sum(-1) : null, null],
+  });
+  const [s, n] = applyOp(
+    rowSums,
+    [
+      tensor(
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        { requiresGrad: true },
+      ),
+    ],
+    undefined,
+  );
+  expect(s.shape).toEqual([1, 2]);
+  expect(n.dtype).toBe('int32');
+  expect(n.requiresGrad).toBe(false);
+  // @ts-expect-error -- two outputs: differentiable needs one flag per output
+  const shortFlags: OpDef<undefined, 1, 2> = { ...rowSums, differentiable: [true] };
+  // @ts-expect-error -- the jvp slot takes a rule or one of the named shortcuts
+  const badJvp: OpDef<undefined, 1, 2> = { ...rowSums, jvp: 'automatic' };
+  // @ts-expect-error -- coreRanks are numbers (or 'any' for ops not batched over leading dims)
+  const badRanks: OpDef<undefined, 1, 2> = { ...rowSums, coreRanks: 'all' };
+  void [shortFlags, badJvp, badRanks];
+  const shortcuts: OpDef<undefined>['jvp'][] = [
+    'elementwise',
+    'linear',
+    'not-differentiable',
+    'not-implemented',
+  ];
+  expect(shortcuts).toHaveLength(4);
+});

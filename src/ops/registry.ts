@@ -1,11 +1,11 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { BackwardFn, Edge, Tuple } from '../autograd/node.js';
+import type { BackwardContext, BackwardFn, Edge, Tuple } from '../autograd/node.js';
 import { Node } from '../autograd/node.js';
 import type { CpuView, GpuStorage, GpuView, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
 import { allocArray, isFloat } from '../dtype.js';
-import { numelOf, shapeStr } from '../shape.js';
+import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** Shape and dtype of one tensor, as an op's shape rule sees it. */
@@ -16,10 +16,47 @@ export interface TensorMeta {
   readonly dtype: StorageDType;
 }
 
+/** The dtypes the ops accept, named once for their sections. */
+export const floatDtypes: readonly StorageDType[] = ['float32', 'float64'];
+/** Every stored dtype (shape ops, cast and clone take any). */
+export const allDtypes: readonly StorageDType[] = ['float32', 'float64', 'int32'];
+
 /**
- * One op, in one place: its name, shape/dtype rule, CPU kernel, WGSL kernel and backward formula.
- * Every field is required, so the type checker rejects an op that lacks a kernel or a backward rule;
- * an op with no derivative says so with `backward: 'not-differentiable'`.
+ * An op's forward-mode rule (jvp): the tangents of the outputs from those of the inputs (null
+ * where an input has none), written with differentiable tensor ops like a backward formula.
+ */
+export type JvpFn<A, NIn extends number = number, NOut extends number = number> = (
+  ctx: BackwardContext<A, NIn, NOut>,
+  tangents: Tuple<Tensor | null, NIn>,
+) => (Tensor | null)[];
+
+/**
+ * The jvp slot: a rule, or a shortcut (as PyTorch's auto_element_wise / auto_linear):
+ * - 'elementwise': Σᵢ backward(ctx, [tᵢ])[i], valid for real elementwise ops whose backward is
+ *   g·∂f/∂xᵢ (the tangent is broadcast to the output's shape first);
+ * - 'linear': the op applied to the tangents (zeros for inputs without one);
+ * - 'not-differentiable': the outputs are piecewise constant or integer (zero / no tangent);
+ * - 'not-implemented': not written yet (evaluating it throws, naming the op).
+ */
+export type JvpRule<A, NIn extends number = number, NOut extends number = number> =
+  | JvpFn<A, NIn, NOut>
+  | 'elementwise'
+  | 'linear'
+  | 'not-differentiable'
+  | 'not-implemented';
+
+/**
+ * One op, in one place: its name, dtypes, core ranks, shape/dtype rule, CPU kernel, WGSL kernel,
+ * backward formula and forward-mode (jvp) rule. The kernels and `backward` are required, so the
+ * type checker rejects an op that lacks a kernel or a backward rule; an op with no derivative says
+ * so with `backward: 'not-differentiable'`.
+ *
+ * Shapes come from one of two rules: `shape`, written on the core dims only (the last
+ * `coreRanks[i]` dims of input i; applyOp splits off the leading batch dims, combines them as
+ * `batch` says and prepends them to every output), or `infer`, the override for ops whose rule
+ * is not "core dims + batch" (reductions, shape ops). The order of the checks applyOp runs is
+ * fixed: `check`, the dtype check (unless `dtypeCheck: 'op'`), the rank check, the shape rule,
+ * `outDtypes`.
  *
  * `A` is the type of the op's attributes (`undefined` when it has none); `NIn` and `NOut`, when
  * given as number literals, make the inputs, outputs and gradients tuples of that length.
@@ -27,8 +64,51 @@ export interface TensorMeta {
 export interface OpDef<A = undefined, NIn extends number = number, NOut extends number = number> {
   /** The op's name, shown as `gradFn` and in error messages. */
   readonly name: string;
-  /** Validates the inputs (throwing errors that name the op and shapes) and returns the outputs' metas. */
-  readonly infer: (inputs: Tuple<TensorMeta, NIn>, attrs: A) => Tuple<TensorMeta, NOut>;
+  /**
+   * The dtypes the op accepts for its inputs (the op table's dtypes come from here). applyOp
+   * rejects others with requireFloat's message (float ops) unless `dtypeCheck` is 'op'.
+   */
+  readonly dtypes?: readonly StorageDType[];
+  /**
+   * Who checks `dtypes`: 'registry' (default; before the shape rule, each input) or 'op' (the op's
+   * `check`/`infer`/`outDtypes` does, with its own wording, e.g. elementwise ops, which check the
+   * promoted dtype, or linalg ops, which check the rank first).
+   */
+  readonly dtypeCheck?: 'registry' | 'op';
+  /**
+   * Per input, the rank of its core dims ([2] for inv, [2, 2] for solve, [0] for an elementwise
+   * op: all its dims are batch dims), or 'any' for ops that are not batched over leading dims
+   * (reductions, shape ops, variadic ops). A vmap batching rule derives from these.
+   */
+  readonly coreRanks?: readonly number[] | 'any';
+  /**
+   * How the inputs' batch dims combine (with `shape`): 'same' (default; they must be equal) or
+   * 'broadcast' (broadcastShapes over the inputs, in order).
+   */
+  readonly batch?: 'same' | 'broadcast';
+  /** Validation that needs the whole inputs (messages worded the op's own way); runs first. */
+  readonly check?: (inputs: Tuple<TensorMeta, NIn>, attrs: A) => void;
+  /**
+   * The shape rule on core dims: the outputs' core shapes from the inputs' (the full inputs are
+   * passed too, for error messages). Needs `coreRanks`; the batch dims are added by applyOp.
+   */
+  readonly shape?: (
+    core: Tuple<readonly number[], NIn>,
+    attrs: A,
+    inputs: Tuple<TensorMeta, NIn>,
+  ) => Tuple<readonly number[], NOut>;
+  /** The outputs' dtypes from the inputs' (with `shape`; default: every output has input 0's dtype). */
+  readonly outDtypes?: (dtypes: Tuple<StorageDType, NIn>, attrs: A) => Tuple<StorageDType, NOut>;
+  /**
+   * The override of `shape`: validates the inputs (throwing errors that name the op and shapes)
+   * and returns the outputs' metas.
+   */
+  readonly infer?: (inputs: Tuple<TensorMeta, NIn>, attrs: A) => Tuple<TensorMeta, NOut>;
+  /**
+   * Per output, whether a gradient flows through it (default: all true; an info or pivots int32
+   * output is false). Integer outputs never join the graph either way.
+   */
+  readonly differentiable?: Tuple<boolean, NOut>;
   /** Fills `outputs` (freshly allocated, zeroed) from `inputs`; all contiguous row-major. */
   readonly cpu: (inputs: Tuple<CpuView, NIn>, outputs: Tuple<CpuView, NOut>, attrs: A) => void;
   /**
@@ -45,26 +125,102 @@ export interface OpDef<A = undefined, NIn extends number = number, NOut extends 
   ) => void;
   /** The gradients of the inputs from those of the outputs, written with differentiable tensor ops. */
   readonly backward: BackwardFn<A, NIn, NOut> | 'not-differentiable';
+  /** The forward-mode rule or a shortcut (see JvpRule); evaluated by jvpOp (ops/jvp.ts). */
+  readonly jvp?: JvpRule<A, NIn, NOut>;
 }
+
+const registry: OpDef<never>[] = [];
 
 /**
  * Defines an op (kernels and backward formula, as the built-in ops are defined); returns `def`.
- * Give the input and output counts as type arguments to get tuples instead of arrays.
+ * Give the input and output counts as type arguments to get tuples instead of arrays. Every op
+ * defined is recorded (registeredOps).
  * @example
  * // y = 2x, one input and one output, no attributes:
  * const twiceOp = defineOp<undefined, 1, 1>({
  *   name: 'twice',
- *   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+ *   dtypes: ['float32', 'float64'],
+ *   coreRanks: [0],
+ *   shape: () => [[]],
  *   cpu: ([x], [out]) => x.data.forEach((v, i) => { out.data[i] = 2 * v; }),
  *   webgpu: () => { throw new Error('twice: no WebGPU kernel'); },
  *   backward: (_ctx, [g]) => [g ? g.mul(2) : null],
+ *   jvp: 'linear',
  * });
  * const y = applyOp1(twiceOp, [tensor([1, 2])]); // tensor([2., 4.])
  */
 export function defineOp<A = undefined, NIn extends number = number, NOut extends number = number>(
   def: OpDef<A, NIn, NOut>,
 ): OpDef<A, NIn, NOut> {
+  registry.push(def as unknown as OpDef<never>);
   return def;
+}
+
+/** Every OpDef defined so far, in definition order (the op table checks each has an entry). */
+export function registeredOps(): readonly OpDef<never>[] {
+  return [...registry];
+}
+
+/** The outputs' metas of `op` applied to `inputs`: its checks, then its shape and dtype rules. */
+export function inferMetas<A>(op: OpDef<A>, inputs: readonly TensorMeta[], attrs: A): TensorMeta[] {
+  op.check?.(inputs, attrs);
+  if (op.dtypes && op.dtypeCheck !== 'op') checkDtypes(op.name, op.dtypes, inputs);
+  if (op.infer) return [...op.infer(inputs, attrs)];
+  const { shape, coreRanks } = op;
+  if (!shape || !Array.isArray(coreRanks)) {
+    throw new TypeError(`${op.name}: an OpDef needs infer, or shape with numeric coreRanks`);
+  }
+  const batches = inputs.map((t, i) => {
+    const r = (coreRanks as readonly number[])[i] ?? 0;
+    if (t.shape.length < r) {
+      throw new RangeError(
+        `${op.name}: input ${i} must have at least ${r} dimensions, got shape ${shapeStr(t.shape)}`,
+      );
+    }
+    return t.shape.slice(0, t.shape.length - r);
+  });
+  const batch = op.batch === 'broadcast' ? broadcastAll(op.name, batches) : sameBatch(op.name, batches);
+  const core = inputs.map((t, i) => t.shape.slice(batches[i].length));
+  const outCore = shape(core, attrs, inputs);
+  const dtypes = op.outDtypes
+    ? op.outDtypes(
+        inputs.map((t) => t.dtype),
+        attrs,
+      )
+    : outCore.map(() => inputs[0].dtype);
+  return outCore.map((s, j) => ({ shape: [...batch, ...s], dtype: dtypes[j] }));
+}
+
+function broadcastAll(op: string, shapes: readonly (readonly number[])[]): number[] {
+  let out = [...(shapes[0] ?? [])];
+  for (const s of shapes.slice(1)) out = broadcastShapes(op, out, s);
+  return out;
+}
+
+function sameBatch(op: string, shapes: readonly (readonly number[])[]): number[] {
+  const ref = shapes[0] ?? [];
+  for (const s of shapes) {
+    if (s.length !== ref.length || s.some((d, i) => d !== ref[i])) {
+      throw new RangeError(
+        `${op}: the inputs must have the same batch dimensions, got ${shapes.map(shapeStr).join(' and ')}`,
+      );
+    }
+  }
+  return [...ref];
+}
+
+function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
+  if (dtypes.every(isFloat)) {
+    requireFloat(op, inputs);
+    return;
+  }
+  for (const t of inputs) {
+    if (!dtypes.includes(t.dtype)) {
+      throw new TypeError(
+        `${op}: expected a tensor of dtype ${dtypes.join(' or ')}, got ${t.dtype} of shape ${shapeStr(t.shape)}`,
+      );
+    }
+  }
 }
 
 function checkSameDevice(op: string, inputs: readonly Tensor[]): void {
@@ -116,7 +272,7 @@ export function applyOp1<A, NIn extends number = number, NOut extends number = n
 
 function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   checkSameDevice(op.name, inputs);
-  const metas = op.infer(inputs, attrs);
+  const metas = inferMetas(op, inputs, attrs);
   const device = inputs[0]?.device ?? 'cpu';
   let outputs: Tensor[];
   if (device === 'cpu') {
@@ -185,7 +341,7 @@ function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[
       metas.map((m) => m.shape),
     );
     outputs.forEach((t, i) => {
-      if (isFloat(t.dtype)) t.attachNode(node, i);
+      if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
   return outputs;
