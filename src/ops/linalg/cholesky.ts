@@ -5,13 +5,12 @@ import {
 } from '../../backends/cpu/linalg/index.js';
 import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
 import { poisonNonFiniteCpu, poisonNonFiniteGpu, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 type Upper = { upper: boolean };
-const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
 const sizes = (shape: readonly number[]): [number, number] => {
   const n = shape[shape.length - 1];
   return [shape.slice(0, -2).reduce((a, b) => a * b, 1), n];
@@ -20,13 +19,13 @@ const sizes = (shape: readonly number[]): [number, number] => {
 /** A = L Lᴴ (or Uᴴ U with U = Lᴴ): the factor and info (order of the first failing leading minor). */
 export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
   name: 'cholesky',
-  infer: ([a]) => {
-    checkSquare('linalg.cholesky', a);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.cholesky', a),
+  shape: ([a]) => [a, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a], [l, info], { upper }) => {
     const [batch, n] = sizes(a.shape);
     choleskyCpu(a.data as FloatArray, batch, n, l.data as FloatArray, info.data as Int32Array, upper);
@@ -51,6 +50,7 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
     });
     return [solveTriangularCore(L, left, { upper: false, left: false, unitriangular: false })];
   },
+  jvp: 'not-implemented',
 });
 
 /**
@@ -59,13 +59,13 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
  */
 export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
   name: 'choleskyInverse',
-  infer: ([l]) => {
-    checkSquare('cholesky_inverse', l, 'input');
-    return [
-      { shape: l.shape, dtype: l.dtype },
-      { shape: batchOf(l.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([l]) => void checkSquare('cholesky_inverse', l, 'input'),
+  shape: ([l]) => [l, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([l], [x, info], { upper }) => {
     const [batch, n] = sizes(l.shape);
     choleskyInverseCpu(l.data as FloatArray, batch, n, upper, x.data as FloatArray, info.data as Int32Array);
@@ -83,6 +83,7 @@ export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
     const cm = x.matmul(g!.add(g!.mH)).matmul(x);
     return [c.attrs.upper ? f.matmul(cm).neg() : cm.matmul(f).neg()];
   },
+  jvp: 'not-implemented',
 });
 
 export function choleskyCore(a: Tensor, upper: boolean): [Tensor, Tensor] {

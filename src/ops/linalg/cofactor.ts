@@ -10,7 +10,7 @@ import { eps } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
-import { apply1, applyOp, defineOp, type OpDef } from '../registry.js';
+import { apply1, applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
 import { f32Bits } from '../strided-kernels.js';
 import { checkSquare } from './common.js';
@@ -24,10 +24,11 @@ import { svd } from './svd.js';
  */
 export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
   name: 'cofactor',
-  infer: ([a]) => {
-    checkSquare('linalg.det', a);
-    return [{ shape: a.shape, dtype: a.dtype }];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.det', a),
+  shape: ([a]) => [a],
   cpu: ([a], [out]) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
@@ -65,6 +66,7 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
   },
   // The Hessian of det applied to G, from the SVD: exact and finite at singular A too.
   backward: (c, [g]) => [detHessian(c.inputs[0], g!)],
+  jvp: 'not-implemented',
 });
 
 /**
@@ -287,7 +289,10 @@ export function eyeLike(like: Tensor, rows?: number, cols?: number): Tensor {
  */
 const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
   name: 'luPivotsToPermutation',
-  infer: ([p], { dtype, m }) => [{ shape: [...p.shape.slice(0, -1), m, m], dtype }],
+  dtypes: ['int32'],
+  coreRanks: [1],
+  shape: (_, { m }) => [[m, m]],
+  outDtypes: (_, { dtype }) => [dtype],
   cpu: ([p], [out], { m }) => {
     const k = p.shape[p.shape.length - 1];
     const batch = numelOf(p.shape.slice(0, -1));
@@ -337,6 +342,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     });
   },
   backward: 'not-differentiable',
+  jvp: 'not-differentiable',
 });
 
 /** P (…, m, m) from the pivots (…, k) of an m-row matrix. */

@@ -19,7 +19,7 @@ import {
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
@@ -33,8 +33,6 @@ import { solveTriangularCore } from './triangular.js';
  */
 
 const WHOLE: Region = {};
-
-const batchOf = (shape: readonly number[]) => shape.slice(0, -2);
 
 /**
  * Factors on the CPU into scratch arrays (the input is never modified). A matrix with NaN or ±inf
@@ -77,16 +75,13 @@ function factorGpu(gpu: WebGPURuntime, a: GpuView, batch: number, n: number, inf
  */
 export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
   name: 'luFactor',
-  infer: ([a]) => {
-    checkMatrix('linalg.luFactor', a);
-    const b = batchOf(a.shape);
-    const [m, n] = a.shape.slice(-2);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: [...b, Math.min(m, n)], dtype: 'int32' },
-      { shape: b, dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => checkMatrix('linalg.luFactor', a),
+  shape: ([[m, n]]) => [[m, n], [Math.min(m, n)], []],
+  outDtypes: ([dt]) => [dt, 'int32', 'int32'],
+  differentiable: [true, false, false],
   cpu: ([a], [lu, piv, info]) => {
     const [m, n] = a.shape.slice(-2);
     const batch = info.data.length;
@@ -103,6 +98,7 @@ export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
     ]);
   },
   backward: (c, [gLU]) => [luBackward(c.outputs[0], c.outputs[1], gLU!)],
+  jvp: 'not-implemented',
 });
 
 /**
@@ -154,13 +150,13 @@ function numel(shape: readonly number[]): number {
 /** X = A⁻¹ and info (nonzero: the 1-based index of a zero pivot). */
 export const invOp: OpDef<undefined> = defineOp<undefined>({
   name: 'inv',
-  infer: ([a]) => {
-    checkSquare('linalg.inv', a);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.inv', a),
+  shape: ([a]) => [a, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a], [x, info]) => {
     const [batch, n] = [info.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -178,6 +174,7 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
     const xh = c.outputs[0].mH;
     return [xh.matmul(g!).matmul(xh).neg()];
   },
+  jvp: 'not-implemented',
 });
 
 // ---- solve ------------------------------------------------------------------------------------
@@ -185,15 +182,17 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
 /** AX = B for A [..., n, n] and B [..., n, k] with equal batch dims (the public wrapper broadcasts). */
 export const solveOp: OpDef<undefined> = defineOp<undefined>({
   name: 'solve',
-  infer: ([a, b]) => {
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2, 2],
+  check: ([a, b]) => {
     checkSquare('linalg.solve', a);
     checkFloat('linalg.solve', b.dtype, 'B');
     checkSameBatch('linalg.solve', a.shape, b.shape);
-    return [
-      { shape: b.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
   },
+  shape: ([, b]) => [b, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorCpu(a, batch, n);
@@ -212,6 +211,7 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
     const gB = solveCore(a.mH, g!);
     return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mH).neg() : null, gB];
   },
+  jvp: 'not-implemented',
 });
 
 /** The solve op without error checks (for backward formulas, where A is known invertible). */
@@ -223,10 +223,11 @@ export function solveCore(a: Tensor, b: Tensor): Tensor {
 
 export const detOp: OpDef<undefined> = defineOp<undefined>({
   name: 'det',
-  infer: ([a]) => {
-    checkSquare('linalg.det', a);
-    return [{ shape: batchOf(a.shape), dtype: a.dtype }];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.det', a),
+  shape: () => [[]],
   cpu: ([a], [d]) => {
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -241,18 +242,18 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
   // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A;
   // gA = g · conj(cof(A)) = g · conj(det A) · A⁻ᴴ.
   backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]).conj())],
+  jvp: 'not-implemented',
 });
 
 export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
   name: 'slogdet',
-  infer: ([a]) => {
-    checkSquare('linalg.slogdet', a);
-    const b = batchOf(a.shape);
-    return [
-      { shape: b, dtype: a.dtype },
-      { shape: b, dtype: a.dtype },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.slogdet', a),
+  shape: () => [[], []],
+  // The sign stays in the graph, as in PyTorch (its gradient is zero for real inputs).
+  differentiable: [true, true],
   cpu: ([a], [sign, lad]) => {
     const [batch, n] = [sign.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -266,6 +267,7 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
   backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mH)] : [null]),
+  jvp: 'not-implemented',
 });
 
 /** inv without error checks (for backward formulas). */

@@ -8,7 +8,7 @@ import { eps, type FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import {
   boolOption,
   checkFloat,
@@ -180,19 +180,17 @@ function assembleGpu(
 
 export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
   name: 'pinv',
-  infer: ([a], { hermitian }) => {
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a], { hermitian }) => {
     if (hermitian) checkSquare('linalg.pinv', a);
     else checkMatrix('linalg.pinv', a);
-    const { m, n, k } = dims(a.shape);
-    const batch = a.shape.slice(0, -2);
-    return [
-      { shape: [...batch, n, m], dtype: a.dtype },
-      { shape: [...batch, hermitian ? n : k], dtype: a.dtype },
-      { shape: batch, dtype: a.dtype },
-      { shape: batch, dtype: 'int32' },
-      { shape: batch, dtype: 'int32' },
-    ];
   },
+  // P, S, cutoff, rank, info.
+  shape: ([[m, n]], { hermitian }) => [[n, m], [hermitian ? n : Math.min(m, n)], [], [], []],
+  outDtypes: ([dt]) => [dt, dt, dt, 'int32', 'int32'],
+  differentiable: [true, false, false, false, false],
   cpu: ([a], [p, s, cut, rank, info], attrs) => {
     const { batch, m, n, k } = dims(a.shape);
     const o = layoutOf(m, n, attrs.hermitian);
@@ -282,6 +280,7 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
     }
     return [gA];
   },
+  jvp: 'not-implemented',
 });
 
 export interface PinvOptions {

@@ -5,7 +5,7 @@ import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
 import { checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import { solveTriangularCore } from './triangular.js';
@@ -18,6 +18,11 @@ export type { QrMode };
  */
 export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
   name: 'qr',
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  differentiable: [true, true],
+  // Not core dims + batch: mode 'r' gives Q the shape [0] (an empty tensor, as PyTorch), whatever the batch.
   infer: ([a], { mode }) => {
     checkMatrix('linalg.qr', a);
     const [m, n] = a.shape.slice(-2);
@@ -83,6 +88,7 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
     const gY = gV ? Q.matmul(gV) : zerosLike(Y);
     return [cat([gX, gY], a.ndim - 1)];
   },
+  jvp: 'not-implemented',
 });
 
 // m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (docs/design.md, derivative formulas).
