@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defineOp, randn, tensor, zeros } from '../src/index.js';
+import { defineOp, randn, type Tensor, tensor, zeros } from '../src/index.js';
+import { binaryOps, unaryOps, whereOp } from '../src/ops/elementwise.js';
 import { jvpOp } from '../src/ops/jvp.js';
-import { applyOp, floatDtypes, registeredOps } from '../src/ops/registry.js';
+import { matmulOps } from '../src/ops/matmul.js';
+import { miscOps } from '../src/ops/misc.js';
+import { reduceOps } from '../src/ops/reduce.js';
+import { applyOp, floatDtypes, type OpDef, registeredOps } from '../src/ops/registry.js';
+import { shapeOps } from '../src/ops/shape.js';
 import { expectJvpMatchesFiniteDifference, maxAbs } from './helpers/jvp.js';
 
 // Test ops built from the section fields alone (kernels on the cpu only).
@@ -127,5 +132,111 @@ describe('jvp slots (checked against a finite difference)', () => {
     expect(() => jvpOp(prodOp, [x, x], [t, t], undefined)).toThrow(
       'testProd: the forward-mode rule (jvp) is not implemented yet',
     );
+  });
+});
+
+describe('the built-in ops outside linalg', () => {
+  const nonLinalg = (): [string, OpDef<never>][] =>
+    [
+      ...Object.entries(unaryOps),
+      ...Object.entries(binaryOps),
+      ['where', whereOp],
+      ...Object.entries(reduceOps),
+      ...Object.entries(shapeOps),
+      ...Object.entries(matmulOps),
+      ...Object.entries(miscOps),
+    ] as [string, OpDef<never>][];
+
+  it('each fills its section: dtypes, coreRanks and a jvp slot', () => {
+    for (const [key, op] of nonLinalg()) {
+      expect(op.dtypes, key).toBeDefined();
+      expect(op.coreRanks, key).toBeDefined();
+      expect(op.jvp, key).toBeDefined();
+      expect(op.jvp, key).not.toBe('not-implemented');
+      expect(registeredOps(), key).toContain(op);
+    }
+  });
+
+  const x = randn([3, 4], { seed: 5 });
+  const pos = randn([3, 4], { seed: 6 }).abs().add(0.5);
+  const t = randn([3, 4], { seed: 7 });
+  const row = randn([4], { seed: 8 });
+  const tRow = randn([4], { seed: 9 });
+  const m = (s: number, shape: number[]) => randn(shape, { seed: s });
+  type Case = [string, OpDef<never>, Tensor[], (Tensor | null)[], unknown, number?];
+  const cases: Case[] = [
+    ...(['exp', 'sin', 'cos', 'tanh', 'square', 'neg', 'abs', 'sign'] as const).map(
+      (k): Case => [k, unaryOps[k] as OpDef<never>, [x], [t], undefined],
+    ),
+    ...(['log', 'sqrt', 'reciprocal'] as const).map(
+      (k): Case => [k, unaryOps[k] as OpDef<never>, [pos], [t], undefined],
+    ),
+    ...(['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const).map(
+      (k): Case => [
+        k,
+        binaryOps[k] as OpDef<never>,
+        [x, pos.narrow(0, 0, 1)],
+        [t, tRow.unsqueeze(0)],
+        undefined,
+      ],
+    ),
+    ['pow', binaryOps.pow as OpDef<never>, [pos, row], [t, tRow], undefined],
+    ['mul, one tangent', binaryOps.mul as OpDef<never>, [x, row], [null, tRow], undefined],
+    ['gt', binaryOps.gt as OpDef<never>, [x, row], [t, tRow], undefined],
+    ['where', whereOp as OpDef<never>, [x.gt(0), x, row], [null, t, tRow], undefined],
+    ['sum', reduceOps.sum as OpDef<never>, [x], [t], { dims: [1], keepdim: false }, 1],
+    ['permute', shapeOps.permute as OpDef<never>, [x], [t], { shape: [4, 3], strides: [1, 4], offset: 0 }, 1],
+    ['narrow', shapeOps.narrow as OpDef<never>, [x], [t], { shape: [3, 2], strides: [4, 1], offset: 1 }, 1],
+    ['diagonal', shapeOps.diagonal as OpDef<never>, [x], [t], { shape: [3], strides: [5], offset: 0 }, 1],
+    [
+      'embed',
+      shapeOps.embed as OpDef<never>,
+      [row],
+      [tRow],
+      { shape: [4], strides: [5], offset: 0, outShape: [4, 4] },
+      1,
+    ],
+    [
+      'expand',
+      shapeOps.expand as OpDef<never>,
+      [m(10, [3, 1])],
+      [m(11, [3, 1])],
+      { shape: [3, 4], strides: [1, 0], offset: 0 },
+      1,
+    ],
+    ['reshape', shapeOps.reshape as OpDef<never>, [x], [t], { shape: [2, 6] }, 1],
+    [
+      'tril',
+      shapeOps.tril as OpDef<never>,
+      [m(12, [2, 3, 3])],
+      [m(13, [2, 3, 3])],
+      { k: 0, upper: false },
+      1,
+    ],
+    ['cat', shapeOps.cat as OpDef<never>, [x, m(14, [2, 4])], [t, null], { dim: 0 }, 1],
+    [
+      'matmul',
+      matmulOps.bmm as OpDef<never>,
+      [m(15, [2, 3, 4]), m(16, [2, 4, 2])],
+      [m(17, [2, 3, 4]), m(18, [2, 4, 2])],
+      undefined,
+    ],
+    [
+      'matmul, one tangent',
+      matmulOps.bmm as OpDef<never>,
+      [m(15, [2, 3, 4]), m(16, [2, 4, 2])],
+      [null, m(18, [2, 4, 2])],
+      undefined,
+    ],
+    ['cast', miscOps.cast as OpDef<never>, [x.to('float32')], [t.to('float32')], { dtype: 'float64' }, 1],
+    ['clone', miscOps.clone as OpDef<never>, [x], [t], undefined, 1],
+  ];
+  it.each(cases)('%s: the jvp slot agrees with a finite difference', (_name, op, xs, ts, attrs, h) => {
+    expectJvpMatchesFiniteDifference(op, xs, ts, attrs as never, 1e-5, h);
+  });
+
+  it('comparisons carry no tangent', () => {
+    const { tangents } = jvpOp(binaryOps.gt, [x, row], [t, tRow], undefined);
+    expect(tangents).toEqual([null]);
   });
 });

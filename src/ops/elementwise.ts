@@ -2,11 +2,10 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { BackwardFn } from '../autograd/node.js';
 import type { StorageDType } from '../backends/backend.js';
 import { isFloat, promoteTypes } from '../dtype.js';
-import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
 import { elementwiseCpu, elementwiseGpu, WGSL_NONFINITE } from './elementwise-kernels.js';
-import { apply1, defineOp, type OpDef, type TensorMeta } from './registry.js';
+import { apply1, defineOp, floatDtypes, type JvpRule, type OpDef } from './registry.js';
 
 /**
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
@@ -18,6 +17,8 @@ interface Entry {
   js: string;
   wgsl: string;
   backward: BackwardFn<undefined> | 'not-differentiable';
+  /** 'elementwise' (from the backward's g·f'), 'linear', or 'not-differentiable' for comparisons. */
+  jvp: JvpRule<undefined>;
   /** WGSL helper functions the expression calls. */
   prelude?: string;
 }
@@ -35,30 +36,72 @@ fn powf(a: f32, b: f32) -> f32 {
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
 
 const unaryTable = {
-  neg: { js: '-a', wgsl: '-a', backward: (_c, gs) => [g0(gs).neg()] },
-  exp: { js: 'Math.exp(a)', wgsl: 'exp(a)', backward: (c, gs) => [g0(gs).mul(c.outputs[0])] },
-  log: { js: 'Math.log(a)', wgsl: 'log(a)', backward: (c, gs) => [g0(gs).div(c.inputs[0])] },
-  sqrt: { js: 'Math.sqrt(a)', wgsl: 'sqrt(a)', backward: (c, gs) => [g0(gs).div(c.outputs[0].mul(2))] },
-  abs: { js: 'Math.abs(a)', wgsl: 'abs(a)', backward: (c, gs) => [g0(gs).mul(c.inputs[0].sign())] },
-  square: { js: 'a * a', wgsl: 'a * a', backward: (c, gs) => [g0(gs).mul(c.inputs[0].mul(2))] },
-  sign: { js: 'Math.sign(a)', wgsl: 'sign(a)', backward: (c) => [zerosLike(c.inputs[0])] },
+  neg: { js: '-a', wgsl: '-a', backward: (_c, gs) => [g0(gs).neg()], jvp: 'linear' },
+  exp: {
+    js: 'Math.exp(a)',
+    wgsl: 'exp(a)',
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0])],
+    jvp: 'elementwise',
+  },
+  log: {
+    js: 'Math.log(a)',
+    wgsl: 'log(a)',
+    backward: (c, gs) => [g0(gs).div(c.inputs[0])],
+    jvp: 'elementwise',
+  },
+  sqrt: {
+    js: 'Math.sqrt(a)',
+    wgsl: 'sqrt(a)',
+    backward: (c, gs) => [g0(gs).div(c.outputs[0].mul(2))],
+    jvp: 'elementwise',
+  },
+  abs: {
+    js: 'Math.abs(a)',
+    wgsl: 'abs(a)',
+    backward: (c, gs) => [g0(gs).mul(c.inputs[0].sign())],
+    jvp: 'elementwise',
+  },
+  square: {
+    js: 'a * a',
+    wgsl: 'a * a',
+    backward: (c, gs) => [g0(gs).mul(c.inputs[0].mul(2))],
+    jvp: 'elementwise',
+  },
+  sign: {
+    js: 'Math.sign(a)',
+    wgsl: 'sign(a)',
+    backward: (c) => [zerosLike(c.inputs[0])],
+    jvp: 'elementwise',
+  },
   tanh: {
     js: 'Math.tanh(a)',
     wgsl: 'tanh(a)',
     backward: (c, gs) => [g0(gs).mul(scalarLike(c.outputs[0], 1).sub(c.outputs[0].square()))],
+    jvp: 'elementwise',
   },
-  sin: { js: 'Math.sin(a)', wgsl: 'sin(a)', backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]))] },
-  cos: { js: 'Math.cos(a)', wgsl: 'cos(a)', backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0])).neg()] },
+  sin: {
+    js: 'Math.sin(a)',
+    wgsl: 'sin(a)',
+    backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]))],
+    jvp: 'elementwise',
+  },
+  cos: {
+    js: 'Math.cos(a)',
+    wgsl: 'cos(a)',
+    backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0])).neg()],
+    jvp: 'elementwise',
+  },
   reciprocal: {
     js: '1 / a',
     wgsl: '1.0 / a',
     backward: (c, gs) => [g0(gs).mul(c.outputs[0].square()).neg()],
+    jvp: 'elementwise',
   },
 } satisfies Record<string, Entry>;
 
 const binaryTable = {
-  add: { js: 'a + b', wgsl: 'a + b', backward: (_c, gs) => [g0(gs), g0(gs)] },
-  sub: { js: 'a - b', wgsl: 'a - b', backward: (_c, gs) => [g0(gs), g0(gs).neg()] },
+  add: { js: 'a + b', wgsl: 'a + b', backward: (_c, gs) => [g0(gs), g0(gs)], jvp: 'linear' },
+  sub: { js: 'a - b', wgsl: 'a - b', backward: (_c, gs) => [g0(gs), g0(gs).neg()], jvp: 'linear' },
   mul: {
     js: 'a * b',
     wgsl: 'a * b',
@@ -66,6 +109,7 @@ const binaryTable = {
       c.needsInputGrad[0] ? g0(gs).mul(c.inputs[1]) : null,
       c.needsInputGrad[1] ? g0(gs).mul(c.inputs[0]) : null,
     ],
+    jvp: 'elementwise',
   },
   div: {
     js: 'a / b',
@@ -75,6 +119,7 @@ const binaryTable = {
       const ga = g0(gs).div(b);
       return [ga, c.needsInputGrad[1] ? ga.mul(a).div(b).neg() : null];
     },
+    jvp: 'elementwise',
   },
   pow: {
     js: 'Math.pow(a, b)',
@@ -90,24 +135,57 @@ const binaryTable = {
         : null;
       return [ga, gb];
     },
+    jvp: 'elementwise',
   },
   maximum: {
     js: 'Math.max(a, b)',
     wgsl: 'max(a, b)',
     // The gradient is split evenly between equal operands, as PyTorch does.
     backward: (c, gs) => extremumBackward(c.inputs[0], c.inputs[1], g0(gs), gt),
+    jvp: 'elementwise',
   },
   minimum: {
     js: 'Math.min(a, b)',
     wgsl: 'min(a, b)',
     backward: (c, gs) => extremumBackward(c.inputs[0], c.inputs[1], g0(gs), lt),
+    jvp: 'elementwise',
   },
-  gt: { js: 'a > b ? 1 : 0', wgsl: 'select(0.0, 1.0, a > b)', backward: 'not-differentiable' },
-  lt: { js: 'a < b ? 1 : 0', wgsl: 'select(0.0, 1.0, a < b)', backward: 'not-differentiable' },
-  ge: { js: 'a >= b ? 1 : 0', wgsl: 'select(0.0, 1.0, a >= b)', backward: 'not-differentiable' },
-  le: { js: 'a <= b ? 1 : 0', wgsl: 'select(0.0, 1.0, a <= b)', backward: 'not-differentiable' },
-  eq: { js: 'a === b ? 1 : 0', wgsl: 'select(0.0, 1.0, a == b)', backward: 'not-differentiable' },
-  ne: { js: 'a !== b ? 1 : 0', wgsl: 'select(0.0, 1.0, a != b)', backward: 'not-differentiable' },
+  gt: {
+    js: 'a > b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a > b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
+  lt: {
+    js: 'a < b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a < b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
+  ge: {
+    js: 'a >= b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a >= b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
+  le: {
+    js: 'a <= b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a <= b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
+  eq: {
+    js: 'a === b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a == b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
+  ne: {
+    js: 'a !== b ? 1 : 0',
+    wgsl: 'select(0.0, 1.0, a != b)',
+    backward: 'not-differentiable',
+    jvp: 'not-differentiable',
+  },
 } satisfies Record<string, Entry>;
 
 function extremumBackward(a: Tensor, b: Tensor, g: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): Tensor[] {
@@ -116,47 +194,51 @@ function extremumBackward(a: Tensor, b: Tensor, g: Tensor, wins: (x: Tensor, y: 
   return [where(wins(a, b), g, gEq), where(wins(b, a), g, gEq)];
 }
 
-function floatResult(op: string, ins: readonly TensorMeta[]): StorageDType {
-  let dt = ins[0].dtype;
-  for (const t of ins.slice(1)) dt = promoteTypes(dt, t.dtype);
-  if (!isFloat(dt))
-    throw new TypeError(`${op}: expected floating-point tensors, got ${ins.map((t) => t.dtype).join(', ')}`);
+/** The promoted dtype of the operands, which must be floating point (int32 joins a float operand). */
+function floatResult(op: string, dtypes: readonly StorageDType[]): StorageDType {
+  let dt = dtypes[0];
+  for (const d of dtypes.slice(1)) dt = promoteTypes(dt, d);
+  if (!isFloat(dt)) throw new TypeError(`${op}: expected floating-point tensors, got ${dtypes.join(', ')}`);
   return dt;
 }
 
-function makeOp(name: string, e: Entry): OpDef<undefined> {
+/**
+ * Rank-0 cores: every dim is a batch dim, broadcast over the operands. The dtype rule promotes and
+ * checks the result (dtypeCheck 'op': an int32 operand is fine beside a float one).
+ */
+function makeOp(name: string, e: Entry, arity: 1 | 2): OpDef<undefined> {
   return defineOp<undefined>({
     name,
-    infer: (ins) => {
-      let shape = ins[0].shape as number[];
-      for (const t of ins.slice(1)) shape = broadcastShapes(name, shape, t.shape);
-      return [{ shape, dtype: floatResult(name, ins) }];
-    },
+    dtypes: floatDtypes,
+    dtypeCheck: 'op',
+    coreRanks: arity === 1 ? [0] : [0, 0],
+    batch: 'broadcast',
+    shape: () => [[]],
+    outDtypes: (dts) => [floatResult(name, dts)],
     cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out),
     webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude),
     backward: e.backward,
+    jvp: e.jvp,
   });
 }
 
-const build = <T extends Record<string, Entry>>(table: T) =>
-  Object.fromEntries(Object.entries(table).map(([k, e]) => [k, makeOp(k, e)])) as {
+const build = <T extends Record<string, Entry>>(table: T, arity: 1 | 2) =>
+  Object.fromEntries(Object.entries(table).map(([k, e]) => [k, makeOp(k, e, arity)])) as {
     [K in keyof T]: OpDef<undefined>;
   };
 
-export const unaryOps = build(unaryTable);
-export const binaryOps = build(binaryTable);
+export const unaryOps = build(unaryTable, 1);
+export const binaryOps = build(binaryTable, 2);
 
 /** where(cond, a, b): a where cond != 0, else b. No gradient flows to cond. */
 export const whereOp = defineOp<undefined>({
   name: 'where',
-  infer: (ins) => {
-    const shape = broadcastShapes(
-      'where',
-      broadcastShapes('where', ins[0].shape, ins[1].shape),
-      ins[2].shape,
-    );
-    return [{ shape, dtype: floatResult('where', ins.slice(1)) }];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op', // a and b promote to a float dtype; cond may have any dtype
+  coreRanks: [0, 0, 0],
+  batch: 'broadcast',
+  shape: () => [[]],
+  outDtypes: ([, a, b]) => [floatResult('where', [a, b])],
   cpu: (ins, [out]) => elementwiseCpu('a !== 0 ? b : c', ins, out),
   webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, 'select(c, b, a != 0.0)', ins, out),
   backward: (c, gs) => {
@@ -168,6 +250,7 @@ export const whereOp = defineOp<undefined>({
       c.needsInputGrad[2] ? where(cond, 0, g) : null,
     ];
   },
+  jvp: 'elementwise',
 });
 
 type Operand = Tensor | number;

@@ -5,7 +5,7 @@ import { promoteTypes } from '../dtype.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
-import { apply1, defineOp, requireFloat } from './registry.js';
+import { apply1, defineOp, floatDtypes } from './registry.js';
 import { expand, mT, reshape, squeeze, unsqueeze } from './shape.js';
 
 const TILE = 8;
@@ -60,10 +60,9 @@ function blockedProduct(
 
 const bmmOp = defineOp<undefined>({
   name: 'matmul',
-  infer: ([a, b]) => {
-    requireFloat('matmul', [a, b]);
-    return [{ shape: [a.shape[0], a.shape[1], b.shape[2]], dtype: a.dtype }];
-  },
+  dtypes: floatDtypes,
+  coreRanks: [2, 2], // [B, m, k] · [B, k, n]: the public matmul broadcasts and flattens the batch
+  shape: ([[m], [, n]]) => [[m, n]],
   cpu: ([a, b], [c]) => {
     const [B, m, k] = a.shape;
     const n = b.shape[2];
@@ -93,6 +92,13 @@ const bmmOp = defineOp<undefined>({
   backward: (c, [g]) => {
     const [a, b] = c.inputs;
     return [c.needsInputGrad[0] ? bmm(g!, mT(b)) : null, c.needsInputGrad[1] ? bmm(mT(a), g!) : null];
+  },
+  // d(AB) = dA B + A dB.
+  jvp: (c, [dA, dB]) => {
+    const [a, b] = c.inputs;
+    const left = dA ? bmm(dA, b) : null;
+    const right = dB ? bmm(a, dB) : null;
+    return [left && right ? left.add(right) : (left ?? right)];
   },
 });
 

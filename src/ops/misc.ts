@@ -7,24 +7,31 @@ import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
-import { apply1, defineOp } from './registry.js';
+import { allDtypes, apply1, defineOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
 const castOp = defineOp<{ dtype: StorageDType }>({
   name: 'cast',
-  infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+  dtypes: allDtypes,
+  coreRanks: [0],
+  shape: () => [[]],
+  outDtypes: (_dts, { dtype }) => [dtype],
   cpu: ([x], [out]) => out.data.set(x.data),
   webgpu: (gpu, [x], [out]) => elementwiseGpu(gpu, 'a', [x], out),
   backward: (c, [g]) => [cast(g!, c.inputs[0].dtype)],
+  jvp: 'linear',
 });
 
 /** A differentiable copy. */
 const cloneOp = defineOp<undefined>({
   name: 'clone',
-  infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+  dtypes: allDtypes,
+  coreRanks: [0],
+  shape: () => [[]],
   cpu: ([x], [out]) => out.data.set(x.data),
   webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
   backward: (_c, [g]) => [g],
+  jvp: 'linear',
 });
 
 export const miscOps = { cast: castOp, clone: cloneOp };

@@ -2,7 +2,7 @@ import type { GpuStorage } from '../backends/backend.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../backends/webgpu/runtime.js';
 import { normDim, numelOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply1, defineOp, requireFloat } from './registry.js';
+import { apply1, defineOp, floatDtypes, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
 
 /** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */
@@ -43,8 +43,9 @@ const WG = 64;
 
 const sumOp = defineOp<SumAttrs>({
   name: 'sum',
+  dtypes: floatDtypes,
+  coreRanks: 'any', // dims are attributes; a batching rule shifts them (vmap, later)
   infer: ([x], { dims, keepdim }) => {
-    requireFloat('sum', [x]);
     const shape = keepdim
       ? x.shape.map((d, i) => (dims.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !dims.includes(i));
@@ -71,6 +72,7 @@ const sumOp = defineOp<SumAttrs>({
     const kshape = x.shape.map((d, i) => (c.attrs.dims.includes(i) ? 1 : d));
     return [expand(reshape(g!, kshape), x.shape)];
   },
+  jvp: 'linear',
 });
 
 /** Reduced elements summed by one invocation at most (a chunk); more are summed in a second pass. */

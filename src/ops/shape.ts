@@ -2,7 +2,7 @@ import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
 import { sum } from './reduce.js';
-import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
+import { allDtypes, apply1, applyOp, defineOp, type OpDef } from './registry.js';
 import {
   gatherCpu,
   gatherGpu,
@@ -21,10 +21,13 @@ import {
 function viewOp(name: string): OpDef<View> {
   return defineOp<View>({
     name,
+    dtypes: allDtypes,
+    coreRanks: 'any',
     infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
     cpu: ([x], [out], v) => gatherCpu(x, out, v),
     webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
     backward: (c, [g]) => [embed(g!, c.inputs[0].shape, c.attrs)],
+    jvp: 'linear',
   });
 }
 
@@ -35,10 +38,13 @@ const diagonalOp = viewOp('diagonal');
 /** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
 const embedOp = defineOp<View & { outShape: readonly number[] }>({
   name: 'embed',
+  dtypes: allDtypes,
+  coreRanks: 'any',
   infer: ([x], a) => [{ shape: a.outShape, dtype: x.dtype }],
   cpu: ([x], [out], v) => scatterCpu(x, out, v),
   webgpu: (gpu, [x], [out], v) => scatterGpu(gpu, x, out, v),
   backward: (c, [g]) => [apply1(diagonalOp, [g!], c.attrs)],
+  jvp: 'linear',
 });
 
 function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
@@ -47,31 +53,39 @@ function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
 
 const expandOp = defineOp<View>({
   name: 'expand',
+  dtypes: allDtypes,
+  coreRanks: 'any',
   infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
   cpu: ([x], [out], v) => gatherCpu(x, out, v),
   webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
   backward: (c, [g]) => [sumTo(g!, c.inputs[0].shape)],
+  jvp: 'linear',
 });
 
 const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
+  dtypes: allDtypes,
+  coreRanks: 'any',
   infer: ([x], a) => [{ shape: a.shape, dtype: x.dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),
   webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
   backward: (c, [g]) => [reshape(g!, c.inputs[0].shape)],
+  jvp: 'linear',
 });
 
 type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
 const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   name: 'tril',
-  infer: ([x]) => {
+  dtypes: allDtypes,
+  coreRanks: [2],
+  check: ([x]) => {
     if (x.shape.length < 2)
       throw new RangeError(
         `tril/triu: input tensor must have at least 2 dimensions, got shape ${shapeStr(x.shape)}`,
       );
-    return [{ shape: x.shape, dtype: x.dtype }];
   },
+  shape: ([core]) => [core],
   cpu: ([x], [out], { k, upper }) => {
     const [r, c] = x.shape.slice(-2);
     const n = x.data.length;
@@ -91,10 +105,13 @@ const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
     elementwiseGpu(gpu, `select(0.0, a, ${cond})`, [x], out);
   },
   backward: (c, [g]) => [apply1(triOp, [g!], c.attrs)],
+  jvp: 'linear',
 });
 
 const catOp = defineOp<{ dim: number }>({
   name: 'cat',
+  dtypes: allDtypes,
+  coreRanks: 'any', // variadic, and dim is an attribute
   infer: (ins, { dim }) => {
     const ref = ins[0].shape;
     let total = 0;
@@ -146,6 +163,7 @@ const catOp = defineOp<{ dim: number }>({
       return g;
     });
   },
+  jvp: 'linear',
 });
 
 export const shapeOps = {
