@@ -77,3 +77,8 @@ export function dtypeOfArray(a: TypedArray): StorageDType {
   if (a instanceof Float64Array) return 'float64';
   return 'int32';
 }
+
+/** The floating-point dtypes, as an op's section lists them (`dtypes: floatDtypes`). */
+export const floatDtypes: readonly StorageDType[] = ['float32', 'float64'];
+/** Every dtype a tensor stores (shape ops, cast and clone accept any). */
+export const allDtypes: readonly StorageDType[] = ['float32', 'float64', 'int32'];

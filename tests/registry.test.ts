@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { floatDtypes } from '../src/dtype.js';
 import { defineOp, randn, type Tensor, tensor, zeros } from '../src/index.js';
 import { binaryOps, unaryOps, whereOp } from '../src/ops/elementwise.js';
 import { jvpOp } from '../src/ops/jvp.js';
 import { matmulOps } from '../src/ops/matmul.js';
 import { miscOps } from '../src/ops/misc.js';
 import { reduceOps } from '../src/ops/reduce.js';
-import { applyOp, floatDtypes, type OpDef, registeredOps } from '../src/ops/registry.js';
+import { applyOp, type OpDef, registeredOps } from '../src/ops/registry.js';
 import { shapeOps } from '../src/ops/shape.js';
 import { expectJvpMatchesFiniteDifference, maxAbs } from './helpers/jvp.js';
 

@@ -1,11 +1,11 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { BackwardFn } from '../autograd/node.js';
 import type { StorageDType } from '../backends/backend.js';
-import { isFloat, promoteTypes } from '../dtype.js';
+import { floatDtypes, isFloat, promoteTypes } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
 import { elementwiseCpu, elementwiseGpu, WGSL_NONFINITE } from './elementwise-kernels.js';
-import { apply1, defineOp, floatDtypes, type JvpRule, type OpDef } from './registry.js';
+import { apply1, defineOp, type JvpRule, type OpDef } from './registry.js';
 
 /**
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL

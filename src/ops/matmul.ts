@@ -1,11 +1,11 @@
 import { type FloatArray, gemm } from '../backends/cpu/linalg/triangular.js';
 import { loopChunks } from '../backends/webgpu/loops.js';
 import { wgslParams } from '../backends/webgpu/runtime.js';
-import { promoteTypes } from '../dtype.js';
+import { floatDtypes, promoteTypes } from '../dtype.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
-import { apply1, defineOp, floatDtypes } from './registry.js';
+import { apply1, defineOp } from './registry.js';
 import { expand, mT, reshape, squeeze, unsqueeze } from './shape.js';
 
 const TILE = 8;

@@ -2,12 +2,12 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
-import { checkDtype, isFloat } from '../dtype.js';
+import { allDtypes, checkDtype, isFloat } from '../dtype.js';
 import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
-import { allDtypes, apply1, defineOp } from './registry.js';
+import { apply1, defineOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
 const castOp = defineOp<{ dtype: StorageDType }>({

@@ -1,8 +1,9 @@
 import type { GpuStorage } from '../backends/backend.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../backends/webgpu/runtime.js';
+import { floatDtypes } from '../dtype.js';
 import { normDim, numelOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply1, defineOp, floatDtypes, requireFloat } from './registry.js';
+import { apply1, defineOp, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
 
 /** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */

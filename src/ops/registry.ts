@@ -5,8 +5,11 @@ import type { CpuView, GpuStorage, GpuView, StorageDType } from '../backends/bac
 import { getGpu } from '../backends/webgpu/device.js';
 import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
 import { allocArray, isFloat } from '../dtype.js';
-import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
+import { broadcastShapes, numelOf, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
+
+/** The dtype lists of op sections (defined in dtype.ts, a leaf module, so reading them at load time is safe). */
+export { allDtypes, floatDtypes } from '../dtype.js';
 
 /** Shape and dtype of one tensor, as an op's shape rule sees it. */
 export interface TensorMeta {
@@ -15,11 +18,6 @@ export interface TensorMeta {
   /** The tensor's dtype. */
   readonly dtype: StorageDType;
 }
-
-/** The dtypes the ops accept, named once for their sections. */
-export const floatDtypes: readonly StorageDType[] = ['float32', 'float64'];
-/** Every stored dtype (shape ops, cast and clone take any). */
-export const allDtypes: readonly StorageDType[] = ['float32', 'float64', 'int32'];
 
 /**
  * An op's forward-mode rule (jvp): the tangents of the outputs from those of the inputs (null
@@ -165,48 +163,60 @@ export function registeredOps(): readonly OpDef<never>[] {
 export function inferMetas<A>(op: OpDef<A>, inputs: readonly TensorMeta[], attrs: A): TensorMeta[] {
   op.check?.(inputs, attrs);
   if (op.dtypes && op.dtypeCheck !== 'op') checkDtypes(op.name, op.dtypes, inputs);
-  if (op.infer) return [...op.infer(inputs, attrs)];
+  if (op.infer) return op.infer(inputs, attrs) as TensorMeta[];
   const { shape, coreRanks } = op;
   if (!shape || !Array.isArray(coreRanks)) {
     throw new TypeError(`${op.name}: an OpDef needs infer, or shape with numeric coreRanks`);
   }
-  const batches = inputs.map((t, i) => {
-    const r = (coreRanks as readonly number[])[i] ?? 0;
-    if (t.shape.length < r) {
+  // Plain loops: this runs for every elementwise op, where a few microseconds show.
+  const n = inputs.length;
+  const batches: (readonly number[])[] = new Array(n);
+  const core: (readonly number[])[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = inputs[i].shape;
+    const r: number = coreRanks[i] ?? 0;
+    if (s.length < r) {
       throw new RangeError(
-        `${op.name}: input ${i} must have at least ${r} dimensions, got shape ${shapeStr(t.shape)}`,
+        `${op.name}: input ${i} must have at least ${r} dimensions, got shape ${shapeStr(s)}`,
       );
     }
-    return t.shape.slice(0, t.shape.length - r);
-  });
-  const batch = op.batch === 'broadcast' ? broadcastAll(op.name, batches) : sameBatch(op.name, batches);
-  const core = inputs.map((t, i) => t.shape.slice(batches[i].length));
+    batches[i] = r === 0 ? s : s.slice(0, s.length - r);
+    core[i] = r === 0 ? NO_DIMS : s.slice(s.length - r);
+  }
+  const batch = n === 0 ? NO_DIMS : combineBatches(op, batches);
   const outCore = shape(core, attrs, inputs);
-  const dtypes = op.outDtypes
-    ? op.outDtypes(
-        inputs.map((t) => t.dtype),
-        attrs,
-      )
-    : outCore.map(() => inputs[0].dtype);
-  return outCore.map((s, j) => ({ shape: [...batch, ...s], dtype: dtypes[j] }));
-}
-
-function broadcastAll(op: string, shapes: readonly (readonly number[])[]): number[] {
-  let out = [...(shapes[0] ?? [])];
-  for (const s of shapes.slice(1)) out = broadcastShapes(op, out, s);
+  let dtypes: readonly StorageDType[];
+  if (op.outDtypes) {
+    const dts: StorageDType[] = new Array(n);
+    for (let i = 0; i < n; i++) dts[i] = inputs[i].dtype;
+    dtypes = op.outDtypes(dts, attrs);
+  } else {
+    dtypes = outCore.map(() => inputs[0].dtype);
+  }
+  const out: TensorMeta[] = new Array(outCore.length);
+  for (let j = 0; j < outCore.length; j++) {
+    const c = outCore[j];
+    out[j] = { shape: c.length === 0 ? batch : [...batch, ...c], dtype: dtypes[j] };
+  }
   return out;
 }
 
-function sameBatch(op: string, shapes: readonly (readonly number[])[]): number[] {
-  const ref = shapes[0] ?? [];
-  for (const s of shapes) {
-    if (s.length !== ref.length || s.some((d, i) => d !== ref[i])) {
+const NO_DIMS: readonly number[] = [];
+
+/** The batch dims of the outputs: the inputs' broadcast ('broadcast'), or their common value ('same'). */
+function combineBatches<A>(op: OpDef<A>, batches: readonly (readonly number[])[]): readonly number[] {
+  let out = batches[0];
+  for (let i = 1; i < batches.length; i++) {
+    const s = batches[i];
+    if (sameShape(out, s)) continue;
+    if (op.batch !== 'broadcast') {
       throw new RangeError(
-        `${op}: the inputs must have the same batch dimensions, got ${shapes.map(shapeStr).join(' and ')}`,
+        `${op.name}: the inputs must have the same batch dimensions, got ${batches.map(shapeStr).join(' and ')}`,
       );
     }
+    out = broadcastShapes(op.name, out, s);
   }
-  return [...ref];
+  return out;
 }
 
 function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {

@@ -1,8 +1,9 @@
+import { allDtypes } from '../dtype.js';
 import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { elementwiseGpu } from './elementwise-kernels.js';
 import { sum } from './reduce.js';
-import { allDtypes, apply1, applyOp, defineOp, type OpDef } from './registry.js';
+import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
 import {
   gatherCpu,
   gatherGpu,
