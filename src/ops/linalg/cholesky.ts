@@ -6,7 +6,7 @@ import {
 import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
 import { poisonNonFiniteCpu, poisonNonFiniteGpu, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
@@ -20,13 +20,13 @@ const sizes = (shape: readonly number[]): [number, number] => {
 /** A = L Lᴴ (or Uᴴ U with U = Lᴴ): the factor and info (order of the first failing leading minor). */
 export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
   name: 'cholesky',
-  infer: ([a]) => {
-    checkSquare('linalg.cholesky', a);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.cholesky', a),
+  shape: ([a]) => [a, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a], [l, info], { upper }) => {
     const [batch, n] = sizes(a.shape);
     choleskyCpu(a.data as FloatArray, batch, n, l.data as FloatArray, info.data as Int32Array, upper);
@@ -35,16 +35,23 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
     const [batch, n] = sizes(a.shape);
     choleskyGpu(gpu, a.storage, batch, n, l.storage, info.storage, upper);
   },
-  // T = tril(Lᴴ gL); gA = L⁻ᴴ · ½(T + tril(T, −1)ᴴ) · L⁻¹, by two triangular solves.
+  // T = tril(Lᴴ gL); gA = L⁻ᴴ · ½(T + tril(T, −1)ᴴ) · L⁻¹, by two triangular solves (L⁻ᴴ as a
+  // `trans` solve with conj(L)); upper: L = Uᴴ and gL = gUᴴ.
   backward: (c, [gOut]) => {
     const upper = c.attrs.upper;
-    const L = upper ? c.outputs[0].mT : c.outputs[0];
-    const gL = upper ? gOut!.mT : gOut!;
-    const t = L.mT.matmul(gL).tril();
-    const sym = t.add(t.tril(-1).mT).mul(0.5);
-    const left = solveTriangularCore(L, sym, { upper: true, left: true, unitriangular: false, trans: true });
+    const L = upper ? c.outputs[0].mH : c.outputs[0];
+    const gL = upper ? gOut!.mH : gOut!;
+    const t = L.mH.matmul(gL).tril();
+    const sym = t.add(t.tril(-1).mH).mul(0.5);
+    const left = solveTriangularCore(L.conj(), sym, {
+      upper: true,
+      left: true,
+      unitriangular: false,
+      trans: true,
+    });
     return [solveTriangularCore(L, left, { upper: false, left: false, unitriangular: false })];
   },
+  jvp: 'not-implemented',
 });
 
 /**
@@ -53,13 +60,13 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
  */
 export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
   name: 'choleskyInverse',
-  infer: ([l]) => {
-    checkSquare('cholesky_inverse', l, 'input');
-    return [
-      { shape: l.shape, dtype: l.dtype },
-      { shape: batchOf(l.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([l]) => void checkSquare('cholesky_inverse', l, 'input'),
+  shape: ([l]) => [l, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([l], [x, info], { upper }) => {
     const [batch, n] = sizes(l.shape);
     choleskyInverseCpu(l.data as FloatArray, batch, n, upper, x.data as FloatArray, info.data as Int32Array);
@@ -74,9 +81,10 @@ export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
   backward: (c, [g]) => {
     const x = c.outputs[0];
     const f = c.inputs[0];
-    const cm = x.matmul(g!.add(g!.mT)).matmul(x);
+    const cm = x.matmul(g!.add(g!.mH)).matmul(x);
     return [c.attrs.upper ? f.matmul(cm).neg() : cm.matmul(f).neg()];
   },
+  jvp: 'not-implemented',
 });
 
 export function choleskyCore(a: Tensor, upper: boolean): [Tensor, Tensor] {

@@ -10,7 +10,7 @@ import { eps } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
-import { apply1, applyOp, defineOp, type OpDef } from '../registry.js';
+import { apply1, applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
 import { f32Bits } from '../strided-kernels.js';
 import { checkSquare } from './common.js';
@@ -24,10 +24,11 @@ import { svd } from './svd.js';
  */
 export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
   name: 'cofactor',
-  infer: ([a]) => {
-    checkSquare('linalg.det', a);
-    return [{ shape: a.shape, dtype: a.dtype }];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.det', a),
+  shape: ([a]) => [a],
   cpu: ([a], [out]) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
@@ -65,6 +66,7 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
   },
   // The Hessian of det applied to G, from the SVD: exact and finite at singular A too.
   backward: (c, [g]) => [detHessian(c.inputs[0], g!)],
+  jvp: 'not-implemented',
 });
 
 /**
@@ -73,7 +75,9 @@ export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
  * d²det[E, G] = c Σ_{i≠j} P_ij (Ẽ_ii G̃_jj − Ẽ_ij G̃_ji); so in the SVD frame
  * g̃_ii = Σ_{k≠i} P_ik G̃_kk, g̃_ij = −P_ij G̃_ji (i ≠ j), and gA = c U g̃ Vh. It holds for any SVD
  * (repeated or zero singular values included) and never divides, unlike det·(⟨G, X⟩X − X Gᵀ X)
- * with X = A⁻ᵀ, which is NaN at singular A.
+ * with X = A⁻ᵀ, which is NaN at singular A. cof is holomorphic, so for complex A the rule is the
+ * conjugate of this one applied to conj(G): G̃ = Uᴴ G Vhᴴ and gA = conj(c)·conj(U)·g̃·conj(Vh)
+ * (the transpose in g̃_ij = −P_ij G̃_ji stays plain; conj() is the tensor itself for real dtypes).
  */
 function detHessian(a: Tensor, g: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
@@ -93,10 +97,10 @@ function detHessian(a: Tensor, g: Tensor): Tensor {
     P = P ? P.mul(factor) : factor;
   }
   const off = P!.mul(eyeLike(a).neg().add(1));
-  const gt = U.mT.matmul(g).matmul(Vh.mT);
+  const gt = U.mH.matmul(g).matmul(Vh.mH);
   const diag = off.matmul(gt.diagonal(0, -2, -1).unsqueeze(-1)).squeeze(-1);
   const inner = diagEmbed(diag).sub(off.mul(gt.mT));
-  return U.matmul(inner).matmul(Vh).mul(sign.unsqueeze(-1).unsqueeze(-1));
+  return U.conj().matmul(inner).matmul(Vh.conj()).mul(sign.conj().unsqueeze(-1).unsqueeze(-1));
 }
 
 /**
@@ -285,7 +289,10 @@ export function eyeLike(like: Tensor, rows?: number, cols?: number): Tensor {
  */
 const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
   name: 'luPivotsToPermutation',
-  infer: ([p], { dtype, m }) => [{ shape: [...p.shape.slice(0, -1), m, m], dtype }],
+  dtypes: ['int32'],
+  coreRanks: [1],
+  shape: (_, { m }) => [[m, m]],
+  outDtypes: (_, { dtype }) => [dtype],
   cpu: ([p], [out], { m }) => {
     const k = p.shape[p.shape.length - 1];
     const batch = numelOf(p.shape.slice(0, -1));
@@ -335,6 +342,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     });
   },
   backward: 'not-differentiable',
+  jvp: 'not-differentiable',
 });
 
 /** P (…, m, m) from the pivots (…, k) of an m-row matrix. */

@@ -7,7 +7,7 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { maximum } from '../elementwise.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
 import { checkSquare, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import {
@@ -22,8 +22,8 @@ import {
 
 /**
  * Symmetric (Hermitian) eigendecomposition A = V diag(λ) Vᴴ, as torch.linalg.eigh: eigenvalues
- * ascending, eigenvectors as columns, only the `UPLO` triangle of A read. Outputs: λ, V (shape [0]
- * when `vectors` is false, for eigvalsh without gradient) and info (0; k > 0 no convergence;
+ * ascending, eigenvectors as columns, only the `UPLO` triangle of A read. Outputs: λ, V (shape
+ * […, 0] when `vectors` is false, for eigvalsh without gradient) and info (0; k > 0 no convergence;
  * −1 NaN/Inf input, whose outputs are NaN).
  */
 export interface EighAttrs {
@@ -40,15 +40,13 @@ const sizes = (shape: readonly number[]): [number, number] => [
 
 export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
   name: 'eigh',
-  infer: ([a], { vectors, op }) => {
-    const [, n] = checkSquare(op, a);
-    const batch = a.shape.slice(0, -2);
-    return [
-      { shape: [...batch, n], dtype: a.dtype },
-      { shape: vectors ? a.shape : [0], dtype: a.dtype },
-      { shape: batch, dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a], { op }) => void checkSquare(op, a),
+  shape: ([[, n]], { vectors }) => [[n], vectors ? [n, n] : [0], []],
+  outDtypes: ([dt]) => [dt, dt, 'int32'],
+  differentiable: [true, true, false],
   cpu: ([a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);
     // Subnormal or huge matrices are decomposed scaled by 2^e (exact), then λ is scaled back.
@@ -76,16 +74,16 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
     const n = a.shape[a.ndim - 1];
     if (!c.attrs.vectors) throw new Error('internal: eigh backward needs the eigenvectors');
     if (n === 0 || a.numel === 0) return [zerosLike(a)];
-    if (!gv) return [v.mul(gw!.unsqueeze(-2)).matmul(v.mT)];
-    const m = v.mT.matmul(gv);
-    const num = m.sub(m.mT);
+    if (!gv) return [v.mul(gw!.unsqueeze(-2)).matmul(v.mH)];
+    const m = v.mH.matmul(gv);
+    const num = m.sub(m.mH);
     const d = w.unsqueeze(-2).sub(w.unsqueeze(-1));
     const scale = noGrad(() => maximum(w.narrow(-1, 0, 1).abs(), w.narrow(-1, n - 1, 1).abs()).unsqueeze(-1));
     const tol = noGrad(() => scale.mul(gapTolerance(a.dtype as FloatDType, n)));
     const { inv, degenerate } = guardedReciprocal(d, tol);
     let r = num.mul(inv).mul(0.5);
     if (gw) r = r.add(diagEmbed(gw));
-    const gA = v.matmul(r).matmul(v.mT);
+    const gA = v.matmul(r).matmul(v.mH);
     if (diagnosticActive('linalg.eigh')) {
       reportIllDefined(
         'linalg.eigh',
@@ -98,6 +96,7 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
     }
     return [gA];
   },
+  jvp: 'not-implemented',
 });
 
 export type Uplo = 'L' | 'U';

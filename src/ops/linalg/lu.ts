@@ -20,7 +20,7 @@ import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
 import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
@@ -76,16 +76,13 @@ function factorGpu(gpu: WebGPURuntime, a: GpuView, batch: number, n: number, inf
  */
 export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
   name: 'luFactor',
-  infer: ([a]) => {
-    checkMatrix('linalg.luFactor', a);
-    const b = batchOf(a.shape);
-    const [m, n] = a.shape.slice(-2);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: [...b, Math.min(m, n)], dtype: 'int32' },
-      { shape: b, dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => checkMatrix('linalg.luFactor', a),
+  shape: ([[m, n]]) => [[m, n], [Math.min(m, n)], []],
+  outDtypes: ([dt]) => [dt, 'int32', 'int32'],
+  differentiable: [true, false, false],
   cpu: ([a], [lu, piv, info]) => {
     const [m, n] = a.shape.slice(-2);
     const batch = info.data.length;
@@ -102,6 +99,7 @@ export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
     ]);
   },
   backward: (c, [gLU]) => [luBackward(c.outputs[0], c.outputs[1], gLU!)],
+  jvp: 'not-implemented',
 });
 
 /**
@@ -127,21 +125,21 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
     solveTriangularCore(a, b, { upper, left, unitriangular });
   if (m >= n) {
     const [L1, gL1] = [L.narrow(-2, 0, n), gL.narrow(-2, 0, n)];
-    let inner = L1.mT.matmul(gL1).tril(-1).add(gU.matmul(U.mT).triu());
+    let inner = L1.mH.matmul(gL1).tril(-1).add(gU.matmul(U.mH).triu());
     if (m > n)
       inner = inner.sub(
         L.narrow(-2, n, m - n)
-          .mT.matmul(gL.narrow(-2, n, m - n))
+          .mH.matmul(gL.narrow(-2, n, m - n))
           .triu(),
       );
-    const gY1 = solve(L1.mT, inner, true, true, true);
+    const gY1 = solve(L1.mH, inner, true, true, true);
     const gY = m > n ? cat([gY1, gL.narrow(-2, n, m - n)], -2) : gY1;
-    return P.matmul(solve(U.mT, gY, false, false, false));
+    return P.matmul(solve(U.mH, gY, false, false, false));
   }
-  const phi = L.mT.matmul(gL).sub(gU.matmul(U.mT)).tril(-1);
-  const gX1 = solve(U.narrow(-1, 0, m).mT, phi, false, false, false).add(gU.narrow(-1, 0, m));
+  const phi = L.mH.matmul(gL).sub(gU.matmul(U.mH)).tril(-1);
+  const gX1 = solve(U.narrow(-1, 0, m).mH, phi, false, false, false).add(gU.narrow(-1, 0, m));
   const gX = cat([gX1, gU.narrow(-1, m, n - m)], -1);
-  return P.matmul(solve(L.mT, gX, true, true, true));
+  return P.matmul(solve(L.mH, gX, true, true, true));
 }
 
 // ---- inv --------------------------------------------------------------------------------------
@@ -149,13 +147,13 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
 /** X = A⁻¹ and info (nonzero: the 1-based index of a zero pivot). */
 export const invOp: OpDef<undefined> = defineOp<undefined>({
   name: 'inv',
-  infer: ([a]) => {
-    checkSquare('linalg.inv', a);
-    return [
-      { shape: a.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.inv', a),
+  shape: ([a]) => [a, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a], [x, info]) => {
     const [batch, n] = [info.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -170,9 +168,10 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
   },
   // X = A⁻¹: gA = −Xᴴ G Xᴴ.
   backward: (c, [g]) => {
-    const xh = c.outputs[0].mT;
+    const xh = c.outputs[0].mH;
     return [xh.matmul(g!).matmul(xh).neg()];
   },
+  jvp: 'not-implemented',
 });
 
 // ---- solve ------------------------------------------------------------------------------------
@@ -180,15 +179,17 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
 /** AX = B for A [..., n, n] and B [..., n, k] with equal batch dims (the public wrapper broadcasts). */
 export const solveOp: OpDef<undefined> = defineOp<undefined>({
   name: 'solve',
-  infer: ([a, b]) => {
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2, 2],
+  check: ([a, b]) => {
     checkSquare('linalg.solve', a);
     checkFloat('linalg.solve', b.dtype, 'B');
     checkSameBatch('linalg.solve', a.shape, b.shape);
-    return [
-      { shape: b.shape, dtype: a.dtype },
-      { shape: batchOf(a.shape), dtype: 'int32' },
-    ];
   },
+  shape: ([, b]) => [b, []],
+  outDtypes: ([dt]) => [dt, 'int32'],
+  differentiable: [true, false],
   cpu: ([a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
     const f = factorCpu(a, batch, n);
@@ -204,9 +205,10 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
   // AX = B: gB = A⁻ᴴ G (a solve with Aᴴ), gA = −gB Xᴴ.
   backward: (c, [g]) => {
     const [a] = c.inputs;
-    const gB = solveCore(a.mT, g!);
-    return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mT).neg() : null, gB];
+    const gB = solveCore(a.mH, g!);
+    return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mH).neg() : null, gB];
   },
+  jvp: 'not-implemented',
 });
 
 /** The solve op without error checks (for backward formulas, where A is known invertible). */
@@ -218,10 +220,11 @@ export function solveCore(a: Tensor, b: Tensor): Tensor {
 
 export const detOp: OpDef<undefined> = defineOp<undefined>({
   name: 'det',
-  infer: ([a]) => {
-    checkSquare('linalg.det', a);
-    return [{ shape: batchOf(a.shape), dtype: a.dtype }];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.det', a),
+  shape: () => [[]],
   cpu: ([a], [d]) => {
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -233,20 +236,21 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
     luDetGpu(gpu, f.lu, f.piv, batch, n, d.storage);
     f.free();
   },
-  // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A.
-  backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]))],
+  // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A;
+  // gA = g · conj(cof(A)) = g · conj(det A) · A⁻ᴴ.
+  backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]).conj())],
+  jvp: 'not-implemented',
 });
 
 export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
   name: 'slogdet',
-  infer: ([a]) => {
-    checkSquare('linalg.slogdet', a);
-    const b = batchOf(a.shape);
-    return [
-      { shape: b, dtype: a.dtype },
-      { shape: b, dtype: a.dtype },
-    ];
-  },
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a]) => void checkSquare('linalg.slogdet', a),
+  shape: () => [[], []],
+  // The sign stays in the graph, as in PyTorch (its gradient is zero for real inputs).
+  differentiable: [true, true],
   cpu: ([a], [sign, lad]) => {
     const [batch, n] = [sign.data.length, a.shape[a.shape.length - 1]];
     const f = factorCpu(a, batch, n);
@@ -259,7 +263,8 @@ export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
     f.free();
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
-  backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mT)] : [null]),
+  backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mH)] : [null]),
+  jvp: 'not-implemented',
 });
 
 /** inv without error checks (for backward formulas). */

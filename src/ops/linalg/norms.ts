@@ -5,7 +5,7 @@ import { normDim, numelOf, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zeros } from '../creation.js';
 import { where } from '../elementwise.js';
-import { apply1, applyOp, defineOp } from '../registry.js';
+import { apply1, applyOp, defineOp, floatDtypes } from '../registry.js';
 import { permute, unsqueeze } from '../shape.js';
 import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { eigvalsh } from './eigh.js';
@@ -81,7 +81,9 @@ function extremumGpu(
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
 const extremumOp = defineOp<{ min: boolean }>({
   name: 'amax',
-  infer: ([x]) => [{ shape: x.shape.slice(0, -1), dtype: x.dtype }],
+  dtypes: floatDtypes,
+  coreRanks: [1],
+  shape: () => [[]],
   cpu: ([x], [out], { min }) => {
     const k = x.shape[x.shape.length - 1];
     for (let b = 0; b < out.data.length; b++) {
@@ -104,12 +106,17 @@ const extremumOp = defineOp<{ min: boolean }>({
     const count = noGrad(() => mask.sum(-1, true));
     return [mask.mul(g!.unsqueeze(-1).div(count))];
   },
+  jvp: 'not-implemented',
 });
 
 /** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */
 const countAboveOp = defineOp<{ atol: number; rtol: number }>({
   name: 'matrixRankCount',
-  infer: ([s]) => [{ shape: s.shape.slice(0, -1), dtype: 'int32' }],
+  dtypes: floatDtypes,
+  coreRanks: [1],
+  shape: () => [[]],
+  outDtypes: () => ['int32'],
+  differentiable: [false],
   cpu: ([s], [out], { atol, rtol }) => {
     const k = s.shape[s.shape.length - 1];
     for (let b = 0; b < out.data.length; b++) {
@@ -145,12 +152,17 @@ const countAboveOp = defineOp<{ atol: number; rtol: number }>({
     });
   },
   backward: 'not-differentiable',
+  jvp: 'not-differentiable',
 });
 
 /** 1 where an int32 info is nonzero, else 0, in a float dtype. */
 const nonzeroOp = defineOp<{ dtype: StorageDType }>({
   name: 'infoNonzero',
-  infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+  dtypes: ['int32'],
+  coreRanks: [0],
+  shape: () => [[]],
+  outDtypes: (_, { dtype }) => [dtype],
+  differentiable: [false],
   cpu: ([x], [out]) => {
     for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i] !== 0 ? 1 : 0;
   },
@@ -166,6 +178,7 @@ const nonzeroOp = defineOp<{ dtype: StorageDType }>({
     });
   },
   backward: 'not-differentiable',
+  jvp: 'not-differentiable',
 });
 
 export type MatrixNormOrd = 'fro' | 'nuc' | number;

@@ -8,7 +8,7 @@ import { eps, type FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import {
   boolOption,
   checkFloat,
@@ -180,19 +180,17 @@ function assembleGpu(
 
 export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
   name: 'pinv',
-  infer: ([a], { hermitian }) => {
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a], { hermitian }) => {
     if (hermitian) checkSquare('linalg.pinv', a);
     else checkMatrix('linalg.pinv', a);
-    const { m, n, k } = dims(a.shape);
-    const batch = a.shape.slice(0, -2);
-    return [
-      { shape: [...batch, n, m], dtype: a.dtype },
-      { shape: [...batch, hermitian ? n : k], dtype: a.dtype },
-      { shape: batch, dtype: a.dtype },
-      { shape: batch, dtype: 'int32' },
-      { shape: batch, dtype: 'int32' },
-    ];
   },
+  // P, S, cutoff, rank, info.
+  shape: ([[m, n]], { hermitian }) => [[n, m], [hermitian ? n : Math.min(m, n)], [], [], []],
+  outDtypes: ([dt]) => [dt, dt, dt, 'int32', 'int32'],
+  differentiable: [true, false, false, false, false],
   cpu: ([a], [p, s, cut, rank, info], attrs) => {
     const { batch, m, n, k } = dims(a.shape);
     const o = layoutOf(m, n, attrs.hermitian);
@@ -252,19 +250,19 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
     const a = c.inputs[0];
     if (a.numel === 0) return [zerosLike(a)];
     const { hermitian } = c.attrs;
-    const A = hermitian ? a.tril().add(a.tril(-1).mT) : a;
+    const A = hermitian ? a.tril().add(a.tril(-1).mH) : a;
     const [P, S, cutoff] = c.outputs;
     const { m, n } = dims(a.shape);
-    const Ph = P.mT;
-    const Gh = g.mT;
+    const Ph = P.mH;
+    const Gh = g.mH;
     const tall = m >= n;
     const X = tall ? Gh.matmul(P.matmul(Ph)) : Gh.matmul(P).matmul(Ph);
     const t2 = tall ? X.sub(A.matmul(P.matmul(X))) : X.sub(A.matmul(P).matmul(X));
     const Y = tall ? Ph.matmul(P.matmul(Gh)) : Ph.matmul(P).matmul(Gh);
     const t3 = tall ? Y.sub(Y.matmul(P.matmul(A))) : Y.sub(Y.matmul(P).matmul(A));
     let gA = Ph.matmul(g).matmul(Ph).neg().add(t2).add(t3);
-    // hermitian: A is symmetric by assumption, so only the symmetric part of gA is meaningful (as eigh's).
-    if (hermitian) gA = gA.add(gA.mT).mul(0.5);
+    // hermitian: A is Hermitian by assumption, so only the Hermitian part of gA is meaningful (as eigh's).
+    if (hermitian) gA = gA.add(gA.mH).mul(0.5);
     if (diagnosticActive('linalg.pinv')) {
       const count = noGrad(() => {
         const cut = cutoff.unsqueeze(-1);
@@ -282,6 +280,7 @@ export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
     }
     return [gA];
   },
+  jvp: 'not-implemented',
 });
 
 export interface PinvOptions {

@@ -5,7 +5,7 @@ import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
 import { checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import { solveTriangularCore } from './triangular.js';
@@ -18,6 +18,11 @@ export type { QrMode };
  */
 export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
   name: 'qr',
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  differentiable: [true, true],
+  // Not core dims + batch: mode 'r' gives Q the shape [0] (an empty tensor, as PyTorch), whatever the batch.
   infer: ([a], { mode }) => {
     checkMatrix('linalg.qr', a);
     const [m, n] = a.shape.slice(-2);
@@ -78,25 +83,26 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
     const gU = gR?.narrow(-1, 0, m) ?? null;
     const gV = gR?.narrow(-1, m, n - m) ?? null;
     const Y = a.narrow(-1, m, n - m);
-    const gQx = gV ? (gQ ? gQ.add(Y.matmul(gV.mT)) : Y.matmul(gV.mT)) : gQ;
+    const gQx = gV ? (gQ ? gQ.add(Y.matmul(gV.mH)) : Y.matmul(gV.mH)) : gQ;
     const gX = tallBackward(Q, R.narrow(-1, 0, m), gQx, gU);
     const gY = gV ? Q.matmul(gV) : zerosLike(Y);
     return [cat([gX, gY], a.ndim - 1)];
   },
+  jvp: 'not-implemented',
 });
 
 // m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (docs/design.md, derivative formulas).
 function tallBackward(Q: Tensor, R: Tensor, gQ: Tensor | null, gR: Tensor | null): Tensor {
-  const rg = gR ? R.matmul(gR.mT) : null;
-  const qg = gQ ? gQ.mT.matmul(Q) : null;
+  const rg = gR ? R.matmul(gR.mH) : null;
+  const qg = gQ ? gQ.mH.matmul(Q) : null;
   const M = rg && qg ? rg.sub(qg) : (rg ?? qg!.neg());
-  const b = Q.matmul(M.tril().add(M.tril(-1).mT));
+  const b = Q.matmul(M.tril().add(M.tril(-1).mH));
   const rhs = gQ ? b.add(gQ) : b;
   // X Rᴴ = rhs with Rᴴ lower triangular, as one batched right-sided triangular solve.
   const [rows, n] = rhs.shape.slice(-2);
   const lead = rhs.shape.slice(0, -2);
   const B = numelOf(lead);
-  const x = solveTriangularCore(reshape(R.mT, [B, n, n]), reshape(rhs, [B, rows, n]), {
+  const x = solveTriangularCore(reshape(R.mH, [B, n, n]), reshape(rhs, [B, rows, n]), {
     upper: false,
     left: false,
     unitriangular: false,

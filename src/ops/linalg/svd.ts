@@ -6,7 +6,7 @@ import type { FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { eye, zerosLike } from '../creation.js';
-import { applyOp, defineOp, type OpDef } from '../registry.js';
+import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed, expand } from '../shape.js';
 import { boolOption, checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
 import {
@@ -22,7 +22,7 @@ import {
 /**
  * Singular value decomposition A = U diag(S) Vh, as torch.linalg.svd: S descending, U m×m and
  * Vh n×n with `fullMatrices`, else m×k and k×n (k = min(m, n)). Outputs U, S, Vh (U and Vh have
- * shape [0] without `computeUV`, for svdvals without gradient) and info (0; k' > 0 no
+ * shape […, 0] without `computeUV`, for svdvals without gradient) and info (0; k' > 0 no
  * convergence; −1 NaN/Inf input, whose outputs are NaN).
  */
 export interface SvdAttrs {
@@ -39,17 +39,21 @@ function dims(shape: readonly number[]) {
 
 export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
   name: 'svd',
-  infer: ([a], { fullMatrices, computeUV, op }) => {
-    checkMatrix(op, a);
-    const { m, n, k } = dims(a.shape);
-    const batch = a.shape.slice(0, -2);
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2],
+  check: ([a], { op }) => checkMatrix(op, a),
+  shape: ([[m, n]], { fullMatrices, computeUV }) => {
+    const k = Math.min(m, n);
     return [
-      { shape: computeUV ? [...batch, m, fullMatrices ? m : k] : [0], dtype: a.dtype },
-      { shape: [...batch, k], dtype: a.dtype },
-      { shape: computeUV ? [...batch, fullMatrices ? n : k, n] : [0], dtype: a.dtype },
-      { shape: batch, dtype: 'int32' },
+      computeUV ? [m, fullMatrices ? m : k] : [0],
+      [k],
+      computeUV ? [fullMatrices ? n : k, n] : [0],
+      [],
     ];
   },
+  outDtypes: ([dt]) => [dt, dt, dt, 'int32'],
+  differentiable: [true, true, true, false],
   cpu: ([a], [u, s, vh, info], { fullMatrices, computeUV }) => {
     const { batch, m, n, k } = dims(a.shape);
     const U = computeUV ? (u.data as FloatArray) : null;
@@ -77,6 +81,7 @@ export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
     svdGpu(gpu, a.storage, batch, m, n, U, s.storage, V, { fullMatrices, computeUV }, info.storage);
   },
   backward: svdBackward,
+  jvp: 'not-implemented',
 });
 
 // With J = UᴴgU − (UᴴgU)ᴴ, K = Vh gVhᴴ − (Vh gVhᴴ)ᴴ: inner = ½[(J+K) ⊘ (s_j − s_i) + (J−K) ⊘ (s_j + s_i)]
@@ -104,10 +109,10 @@ function svdBackward(
       .unsqueeze(-1)
       .mul(gapTolerance(dtype, Math.max(m, n))),
   );
-  const uGu = gUk ? Uk.mT.matmul(gUk) : null;
-  const vGv = gVk ? Vk.matmul(gVk.mT) : null;
-  const J = uGu ? uGu.sub(uGu.mT) : null;
-  const K = vGv ? vGv.sub(vGv.mT) : null;
+  const uGu = gUk ? Uk.mH.matmul(gUk) : null;
+  const vGv = gVk ? Vk.matmul(gVk.mH) : null;
+  const J = uGu ? uGu.sub(uGu.mH) : null;
+  const K = vGv ? vGv.sub(vGv.mH) : null;
   const P = J && K ? J.add(K) : (J ?? K)!;
   const Q = J && K ? J.sub(K) : (J ?? K!.neg());
   const si = S.unsqueeze(-1);
@@ -136,7 +141,7 @@ function svdBackward(
       if (check) counts.push(columnViolations(sInv.degenerate, proj, gUk!));
     }
     if (wide) {
-      const proj = gVk!.sub(vGv!.mT.matmul(Vk)); // gVh (I − VVᴴ)
+      const proj = gVk!.sub(vGv!.mH.matmul(Vk)); // gVh (I − VVᴴ)
       gA = gA.add(Uk.mul(scaleCols).matmul(proj));
       if (check) counts.push(columnViolations(sInv.degenerate, proj.mT, gVk!.mT));
     }

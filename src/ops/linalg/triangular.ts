@@ -5,7 +5,7 @@ import {
 } from '../../backends/cpu/linalg/index.js';
 import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
-import { apply1, defineOp, type OpDef } from '../registry.js';
+import { apply1, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 
@@ -16,12 +16,15 @@ import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './
  */
 export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOptions>({
   name: 'solveTriangular',
-  infer: ([a, b]) => {
+  dtypes: floatDtypes,
+  dtypeCheck: 'op',
+  coreRanks: [2, 2],
+  check: ([a, b]) => {
     checkSquare('linalg.solveTriangular', a);
     checkFloat('linalg.solveTriangular', b.dtype, 'B');
     checkSameBatch('linalg.solveTriangular', a.shape, b.shape);
-    return [{ shape: b.shape, dtype: a.dtype }];
   },
+  shape: ([, b]) => [b],
   cpu: ([a, b], [x], o) => {
     const [batch, n, nrhs] = dims(a.shape, b.shape, o.left);
     solveTriangularCpu(a.data as FloatArray, batch, n, b.data as FloatArray, nrhs, x.data as FloatArray, o);
@@ -38,18 +41,20 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOp
   },
   // As solve, with gA projected onto the triangle that is read (strictly, when unitriangular):
   // left: gB = A⁻ᴴ G, gA = −gB Xᴴ; right: gB = G A⁻ᴴ, gA = −Xᴴ gB. With `trans` the matrix
-  // solved with is E = Aᵀ: the same formulas give gE, and gA = gEᵀ.
+  // solved with is E = Aᵀ (a plain transpose): the same formulas give gE, and gA = gEᵀ. The solve
+  // with Eᴴ reads conj(A) with `trans` flipped (conj() is the tensor itself for real dtypes).
   backward: (c, [g]) => {
     const [a] = c.inputs;
     const x = c.outputs[0];
     const o = c.attrs;
-    const gB = solveTriangularCore(a, g!, { ...o, upper: !o.upper, trans: !o.trans });
+    const gB = solveTriangularCore(a.conj(), g!, { ...o, upper: !o.upper, trans: !o.trans });
     if (!c.needsInputGrad[0]) return [null, gB];
-    const full = o.left ? gB.matmul(x.mT).neg() : x.mT.matmul(gB).neg();
+    const full = o.left ? gB.matmul(x.mH).neg() : x.mH.matmul(gB).neg();
     const k = o.unitriangular ? 1 : 0;
     const gE = o.upper ? full.triu(k) : full.tril(-k);
     return [o.trans ? gE.mT : gE, gB];
   },
+  jvp: 'not-implemented',
 });
 
 /** The part of A a triangular solve reads (the other triangle of A when it is read transposed). */
