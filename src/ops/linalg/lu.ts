@@ -8,6 +8,8 @@ import {
   luSlogdet,
   luSolve,
 } from '../../backends/cpu/linalg/index.js';
+import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/linalg/nonfinite.js';
+import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import {
   luDetGpu,
   luFactorGpu,
@@ -23,7 +25,6 @@ import { applyOp, defineOp, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 /**

@@ -11,8 +11,9 @@
  * dispatches by the loop rule. The WGSL depends only on (t, outputs wanted), never on sizes or
  * batch, so pipelines are cached.
  */
-import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+
 import type { GpuStorage } from '../../backend.js';
+import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
 import { PLAN_AT, runStages, type Stage, type StageCode, wgslStages } from './staged.js';

@@ -10,8 +10,9 @@
  * so that no invocation runs more than LOOP_BUDGET loop iterations in one dispatch. State
  * between the pieces lives in the output buffers.
  */
-import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+
 import type { GpuStorage, WgslDispatch } from '../../backend.js';
+import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET, type LoopChunkOptions, loopChunks, perLane } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 

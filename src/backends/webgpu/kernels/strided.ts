@@ -1,59 +1,10 @@
-import type { CpuView, GpuView } from '../backends/backend.js';
-import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
-import { dispatch1D, wgslParams } from '../backends/webgpu/runtime.js';
-import { numelOf } from '../shape.js';
+import { numelOf } from '../../../shape.js';
+import type { GpuView } from '../../backend.js';
+import type { View } from '../../layout.js';
+import type { WebGPURuntime } from '../runtime.js';
+import { dispatch1D, wgslParams } from '../runtime.js';
 
-/**
- * A strided view of a contiguous buffer: element idx (a multi-index over `shape`) lives at
- * `offset + Σ idx[d]·strides[d]`. Transpose, permute, narrow, diagonal and expand are all views.
- */
-export interface View {
-  shape: readonly number[];
-  strides: readonly number[];
-  offset: number;
-}
-
-/** Calls f(k, p) for the k-th element of the view (row-major order) at buffer position p. */
-function forEachOffset(v: View, f: (k: number, p: number) => void): void {
-  const n = numelOf(v.shape);
-  const nd = v.shape.length;
-  if (n === 0) return;
-  if (nd === 0) {
-    f(0, v.offset);
-    return;
-  }
-  const idx = new Array<number>(nd).fill(0);
-  const inner = v.shape[nd - 1];
-  const s = v.strides[nd - 1];
-  let base = v.offset;
-  for (let k = 0; k < n; k += inner) {
-    for (let j = 0, p = base; j < inner; j++, p += s) f(k + j, p);
-    for (let d = nd - 2; d >= 0; d--) {
-      base += v.strides[d];
-      if (++idx[d] < v.shape[d]) break;
-      base -= v.strides[d] * v.shape[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-/** out (contiguous, shape v.shape) = input read through the view. */
-export function gatherCpu(input: CpuView, out: CpuView, v: View): void {
-  const src = input.data;
-  const dst = out.data;
-  forEachOffset(v, (k, p) => {
-    dst[k] = src[p];
-  });
-}
-
-/** out (zeros of its shape) receives input (contiguous, shape v.shape) at the view's positions. */
-export function scatterCpu(input: CpuView, out: CpuView, v: View): void {
-  const src = input.data;
-  const dst = out.data;
-  forEachOffset(v, (k, p) => {
-    dst[p] = src[k];
-  });
-}
+/** WGSL gathers, scatters and fills through strided views (layout.ts): the kernels of the shape ops. */
 
 const WG = 256;
 
