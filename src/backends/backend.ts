@@ -52,8 +52,9 @@ export interface GpuView {
 /**
  * One WGSL dispatch. The module's entry point is `main`. Bindings in @group(0), in order:
  * `inputs` as read-only storage buffers (0..i-1), `outputs` as read_write storage buffers
- * (i..i+o-1), then, when `params` is given, one uniform buffer at binding i+o declared with
- * `WGSL_PARAMS` (up to 256 u32 values; floats are passed with bitcast).
+ * (i..i+o-1), then, when `params` is given, one uniform buffer at binding i+o (up to 1024 bytes).
+ * Kernels do not write this by hand: `wgslKernel` (backends/webgpu/kernel.ts) generates the
+ * declarations from one `{ inputs, outputs, params }` spec and `kernelDispatch` this object.
  */
 export interface WgslDispatch {
   code: string;

@@ -1,5 +1,6 @@
 import type { GpuStorage, WgslDispatch } from '../backend.js';
 import type { WebGPULimits } from './device.js';
+import { elementBytes, F32 } from './kernel.js';
 import { instrumentLoops, LOOP_BUDGET, LOOP_SLOT_BYTES } from './loops.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
@@ -170,7 +171,7 @@ export class WebGPURuntime {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`WebGPU alloc: invalid length ${length}`);
     }
-    const buffer = this.pool.acquire(length * 4);
+    const buffer = this.pool.acquire(length * elementBytes(dtype));
     if (opts.zero) {
       this.encode().clearBuffer(buffer, 0, buffer.size);
       this.afterOp();
@@ -207,7 +208,13 @@ export class WebGPURuntime {
     if (offset < 0 || offset + data.length > s.length) throw new RangeError('WebGPU write: out of bounds');
     if (data.length === 0) return;
     this.flush();
-    this.device.queue.writeBuffer(s.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(
+      s.buffer,
+      offset * elementBytes(s.dtype),
+      data.buffer,
+      data.byteOffset,
+      data.byteLength,
+    );
   }
 
   /** Copies `length` elements (default: all of src) from src[srcOffset] to dst[dstOffset]. */
@@ -225,7 +232,8 @@ export class WebGPURuntime {
     }
     if (n === 0) return;
     if (src.buffer === dst.buffer) throw new Error('WebGPU copy: source and destination are the same buffer');
-    this.encode().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
+    const e = elementBytes(src.dtype); // every storage dtype has 4-byte elements: copies may reinterpret
+    this.encode().copyBufferToBuffer(src.buffer, srcOffset * e, dst.buffer, dstOffset * e, n * e);
     this.batchOutputs.push(dst);
     this.afterOp();
   }
@@ -312,7 +320,7 @@ export class WebGPURuntime {
   /** Copies `s` to the host. Rejects with `s.pendingError`'s error, or a WebGPUError of its batch. */
   async read(s: GpuStorage): Promise<Float32Array | Int32Array> {
     this.check(s, 'read');
-    const bytes = s.length * 4;
+    const bytes = s.length * elementBytes(s.dtype);
     let data: Float32Array | Int32Array = s.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0);
     let mapped: Promise<void> | null = null;
     let staging: GPUBuffer | null = null;
@@ -468,12 +476,12 @@ export class WebGPURuntime {
   }
 
   private bindRange(s: GpuStorage, kernel: () => string): GPUBufferBinding {
-    const size = Math.max(4, s.length * 4);
+    const size = Math.max(4, s.length * elementBytes(s.dtype));
     const max = this.limits.maxStorageBufferBindingSize;
     if (size > max) {
       throw new RangeError(
         `WebGPU run: kernel '${kernel()}' needs a tensor of ${s.length} elements (${size} bytes) in one binding, more ` +
-          `than this adapter's maxStorageBufferBindingSize (${max} bytes, ${Math.floor(max / 4)} float32 elements); ` +
+          `than this adapter's maxStorageBufferBindingSize (${max} bytes, ${Math.floor(max / F32.bytes)} float32 elements); ` +
           'split the tensor into smaller ones, use an adapter with a larger limit, or the cpu device',
       );
     }
