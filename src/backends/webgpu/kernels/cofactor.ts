@@ -1,10 +1,10 @@
 import { eps } from '../../../dtype.js';
 import { numelOf } from '../../../shape.js';
 import type { GpuStorage, GpuView } from '../../backend.js';
+import { F32, I32, type Kernel, runKernel, type WgslScalar, wgslKernel } from '../kernel.js';
 import { luDetGpu, luFactorGpu, luInverseGpu } from '../linalg/index.js';
 import { svdGpu } from '../linalg/spectral.js';
-import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
-import { f32Bits } from './strided.js';
+import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 
 /** cof(A) on the device (cofactorPass below). */
 export function cofactorGpu(gpu: WebGPURuntime, a: GpuView, out: GpuView): void {
@@ -20,7 +20,7 @@ export function cofactorGpu(gpu: WebGPURuntime, a: GpuView, out: GpuView): void 
  */
 function cofactorPass(gpu: WebGPURuntime, a: GpuStorage, batch: number, n: number, out: GpuStorage): void {
   const nn = n * n;
-  const f32 = (len: number) => gpu.alloc('float32', len);
+  const f32 = (len: number) => gpu.alloc(a.dtype, len);
   const i32 = (len: number) => gpu.alloc('int32', len);
   const [lu, inv, det, u, s, vh, ulu, vlu, du, dv] = [nn, nn, 1, nn, n, nn, nn, nn, 1, 1].map((k) =>
     f32(batch * k),
@@ -38,93 +38,86 @@ function cofactorPass(gpu: WebGPURuntime, a: GpuStorage, batch: number, n: numbe
     luDetGpu(gpu, ulu, upiv, batch, n, du);
     luFactorGpu(gpu, vh, batch, n, vlu, vpiv, vinfo);
     luDetGpu(gpu, vlu, vpiv, batch, n, dv);
-    const params = Uint32Array.from([n, batch, f32Bits(n * eps('float32'))]);
-    const run = (code: string, inputs: GpuStorage[], output: GpuStorage, items: number) =>
-      gpu.run({ code, inputs, outputs: [output], params, workgroups: dispatch1D(items, 64), loops: 2 * n });
-    run(COFACTOR_ROWS_WGSL, [lu], rowmax, batch * n);
-    gpu.run({
-      code: COFACTOR_PROD_WGSL,
-      inputs: [s],
-      outputs: [prod],
-      params,
-      workgroups: dispatch1D(batch * n, 64),
-      loops: n,
-    });
-    run(COFACTOR_ROUTE_WGSL, [lu, rowmax, du, dv], route, batch);
-    run(COFACTOR_WGSL, [inv, det, u, prod, vh, route], out, batch * nn);
+    const params = { n, batch, tiny: n * eps('float32') };
+    const run = (kernel: Kernel, buffers: Record<string, GpuStorage>, items: number, loops = 2 * n) =>
+      runKernel(gpu, kernel, { buffers, params, workgroups: dispatch1D(items, 64), loops });
+    run(ROWS, { LU: lu, ROWMAX: rowmax }, batch * n);
+    run(PROD, { S: s, PROD: prod }, batch * n, n);
+    run(ROUTE, { LU: lu, ROWMAX: rowmax, DU: du, DV: dv, ROUTE: route }, batch);
+    run(ENTRIES, { INV: inv, DET: det, U: u, PROD: prod, VH: vh, ROUTE: route, OUT: out }, batch * nn);
   } finally {
     for (const t of [...temps, rowmax, prod, route]) gpu.free(t);
   }
 }
 
-/** A cofactor kernel over `items` invocations (index k), with the given storage bindings in order. */
-const head = (label: string, bindings: string[], items: string) =>
-  `// cofactor: ${label}
-${bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b};`).join('\n')}
-${wgslParams(bindings.length)}
-@compute @workgroup_size(64)
+/**
+ * A cofactor kernel over `items` invocations (index k): the named float buffers, the last one
+ * written; params n, batch and tiny (the relative pivot size below which the SVD route is taken).
+ */
+const cofactorKernel = (label: string, buffers: string[], items: string, body: string, S: WgslScalar = F32) =>
+  wgslKernel(
+    {
+      name: `cofactor: ${label}`,
+      inputs: Object.fromEntries(buffers.slice(0, -1).map((b) => [b, S])),
+      outputs: { [buffers[buffers.length - 1]]: S },
+      params: { n: 'u32', batch: 'u32', tiny: 'f32' },
+    },
+    `@compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let k = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * 64u;
-  let n = pu(0u);
-  if (k >= ${items}) { return; }`;
+  let n = params.n;
+  if (k >= ${items}) { return; }
+${body}
+}`,
+  );
 
 /** Per row r of each LU factor: max_{c ≥ r} |U[r, c]|. */
-const COFACTOR_ROWS_WGSL = `${head('row maxima of U', ['read> LU: array<f32>', 'read_write> ROWMAX: array<f32>'], 'pu(1u) * n')}
-  let r = k % n;
+const ROWS = cofactorKernel(
+  'row maxima of U',
+  ['LU', 'ROWMAX'],
+  'params.batch * n',
+  `  let r = k % n;
   let base = (k / n) * n * n;
   var umax = 0.0;
   for (var c = r; c < n; c++) { umax = max(umax, abs(LU[base + r * n + c])); }
-  ROWMAX[k] = umax;
-}`;
+  ROWMAX[k] = umax;`,
+);
 
 /** Per singular value q of each matrix: ∏_{l≠q} s_l. */
-const COFACTOR_PROD_WGSL = `${head('products of the other singular values', ['read> S: array<f32>', 'read_write> PROD: array<f32>'], 'pu(1u) * n')}
-  let q = k % n;
+const PROD = cofactorKernel(
+  'products of the other singular values',
+  ['S', 'PROD'],
+  'params.batch * n',
+  `  let q = k % n;
   let e = k / n;
   var prod = 1.0;
   for (var l = 0u; l < n; l++) { if (l != q) { prod *= S[e * n + l]; } }
-  PROD[k] = prod;
-}`;
+  PROD[k] = prod;`,
+);
 
 /**
  * Per matrix: 2 when the LU route is safe (no pivot tiny relative to the largest entry of U),
  * else the SVD route's sign det(U)·det(Vh) = ±1.
  */
-const COFACTOR_ROUTE_WGSL = `${head(
+const ROUTE = cofactorKernel(
   'route',
-  [
-    'read> LU: array<f32>',
-    'read> ROWMAX: array<f32>',
-    'read> DU: array<f32>',
-    'read> DV: array<f32>',
-    'read_write> ROUTE: array<f32>',
-  ],
-  'pu(1u)',
-)}
-  var umax = 0.0;
+  ['LU', 'ROWMAX', 'DU', 'DV', 'ROUTE'],
+  'params.batch',
+  `  var umax = 0.0;
   var dmin = 3.4e38;
   for (var r = 0u; r < n; r++) {
     umax = max(umax, ROWMAX[k * n + r]);
     dmin = min(dmin, abs(LU[k * n * n + r * n + r]));
   }
-  ROUTE[k] = select(select(1.0, -1.0, (DU[k] < 0.0) != (DV[k] < 0.0)), 2.0, dmin > pf(2u) * umax);
-}`;
+  ROUTE[k] = select(select(1.0, -1.0, (DU[k] < 0.0) != (DV[k] < 0.0)), 2.0, dmin > params.tiny * umax);`,
+);
 
 /** cof(A) per entry: det·A⁻ᵀ (LU route) or Σ_q U[i,q]·(∏_{l≠q} s_l)·Vh[q,j], times ±1 (SVD route). */
-const COFACTOR_WGSL = `${head(
+const ENTRIES = cofactorKernel(
   'entries',
-  [
-    'read> INV: array<f32>',
-    'read> DET: array<f32>',
-    'read> U: array<f32>',
-    'read> PROD: array<f32>',
-    'read> VH: array<f32>',
-    'read> ROUTE: array<f32>',
-    'read_write> OUT: array<f32>',
-  ],
-  'pu(1u) * n * n',
-)}
-  let nn = n * n;
+  ['INV', 'DET', 'U', 'PROD', 'VH', 'ROUTE', 'OUT'],
+  'params.batch * n * n',
+  `  let nn = n * n;
   let e = k / nn;
   let i = (k % nn) / n;
   let j = k % n;
@@ -136,38 +129,42 @@ const COFACTOR_WGSL = `${head(
   }
   var acc = 0.0;
   for (var q = 0u; q < n; q++) { acc += U[base + i * n + q] * PROD[e * n + q] * VH[base + q * n + j]; }
-  OUT[k] = route * acc;
-}`;
+  OUT[k] = route * acc;`,
+);
+
+// One invocation per row i of a matrix e: its 1 is in column perm[i], found by following where
+// the swaps (applied to the identity from q = kp − 1 down to 0) moved the entry now at i.
+const PIVOTS = wgslKernel(
+  {
+    name: 'lu pivots to permutation',
+    inputs: { piv: I32 },
+    outputs: { out: F32 },
+    params: { n: 'u32', total: 'u32', kp: 'u32' },
+  },
+  `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * 64u;
+  let n = params.n;
+  if (g >= params.total) { return; }
+  let kp = params.kp;
+  let e = g / n;
+  let i = g % n;
+  var pos = i;
+  for (var q = 0u; q < kp; q++) {
+    let r = u32(piv[e * kp + q] - 1);
+    if (pos == q) { pos = r; } else if (pos == r) { pos = q; }
+  }
+  for (var j = 0u; j < n; j++) { out[g * n + j] = select(${F32.zero}, ${F32.one}, j == pos); }
+}`,
+);
 
 /** The device version of pivotsToPermutationCpu. */
 export function pivotsToPermutationGpu(gpu: WebGPURuntime, p: GpuView, out: GpuView, m: number): void {
   const k = p.shape[p.shape.length - 1];
   const batch = numelOf(p.shape.slice(0, -1));
-  gpu.run({
-    code: `// lu pivots to permutation
-@group(0) @binding(0) var<storage, read> piv: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-${wgslParams(2)}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-// One invocation per row i of a matrix e: its 1 is in column perm[i], found by following where
-// the swaps (applied to the identity from q = kp − 1 down to 0) moved the entry now at i.
-let g = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * 64u;
-let n = pu(0u);
-if (g >= pu(1u)) { return; }
-let kp = pu(2u);
-let e = g / n;
-let i = g % n;
-var pos = i;
-for (var q = 0u; q < kp; q++) {
-  let r = u32(piv[e * kp + q] - 1);
-  if (pos == q) { pos = r; } else if (pos == r) { pos = q; }
-}
-for (var j = 0u; j < n; j++) { out[g * n + j] = select(0.0, 1.0, j == pos); }
-}`,
-    inputs: [p.storage],
-    outputs: [out.storage],
-    params: Uint32Array.from([m, batch * m, k]),
+  runKernel(gpu, PIVOTS, {
+    buffers: { piv: p.storage, out: out.storage },
+    params: { n: m, total: batch * m, kp: k },
     workgroups: dispatch1D(batch * m, 64),
     loops: k + m,
   });

@@ -1,6 +1,7 @@
 import type { GpuView } from '../../backend.js';
+import { F32, type Kernel, runKernel, type WgslScalar, wgslKernel } from '../kernel.js';
 import { loopChunks } from '../loops.js';
-import { type WebGPURuntime, wgslParams } from '../runtime.js';
+import type { WebGPURuntime } from '../runtime.js';
 
 const TILE = 8;
 const MAX_Z = 65535;
@@ -14,11 +15,9 @@ export function bmmGpu(gpu: WebGPURuntime, a: GpuView, b: GpuView, c: GpuView): 
   const tiles = loopChunks('matmul', Math.ceil(k / TILE), () => TILE + 1);
   for (let z0 = 0; z0 < B; z0 += MAX_Z) {
     for (const { k0, k1, loops } of tiles) {
-      gpu.run({
-        code: BMM_WGSL,
-        inputs: [a.storage, b.storage],
-        outputs: [c.storage],
-        params: Uint32Array.from([m, k, n, z0, k0 * TILE, Math.min(k, k1 * TILE)]),
+      runKernel(gpu, BMM, {
+        buffers: { A: a.storage, B: b.storage, C: c.storage },
+        params: { M: m, K: k, N: n, z0, k0: k0 * TILE, k1: Math.min(k, k1 * TILE) },
         workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), Math.min(MAX_Z, B - z0)],
         loops,
       });
@@ -27,35 +26,42 @@ export function bmmGpu(gpu: WebGPURuntime, a: GpuView, b: GpuView, c: GpuView): 
 }
 
 // C[z] (+)= A[z][:, k0..k1) · B[z][k0..k1, :]: C is overwritten when k0 = 0, added to otherwise.
-const BMM_WGSL = `// matmul
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-${wgslParams(3)}
-var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;
-var<workgroup> tb: array<array<f32, ${TILE}>, ${TILE}>;
+function bmmKernel(S: WgslScalar): Kernel {
+  return wgslKernel(
+    {
+      name: 'matmul',
+      inputs: { A: S, B: S },
+      outputs: { C: S },
+      params: { M: 'u32', K: 'u32', N: 'u32', z0: 'u32', k0: 'u32', k1: 'u32' },
+    },
+    `var<workgroup> ta: array<array<${S.wgsl}, ${TILE}>, ${TILE}>;
+var<workgroup> tb: array<array<${S.wgsl}, ${TILE}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let M = pu(0u);
-  let K = pu(1u);
-  let N = pu(2u);
-  let z = wid.z + pu(3u);
+  let M = params.M;
+  let K = params.K;
+  let N = params.N;
+  let z = wid.z + params.z0;
   let row = wid.y * ${TILE}u + lid.y;
   let col = wid.x * ${TILE}u + lid.x;
   let aBase = z * M * K;
   let bBase = z * K * N;
-  let k0 = pu(4u);
-  let k1 = pu(5u);
-  var acc = 0.0;
+  let k0 = params.k0;
+  let k1 = params.k1;
+  var acc = ${S.zero};
   if (k0 > 0u && row < M && col < N) { acc = C[z * M * N + row * N + col]; }
   for (var t = k0; t < k1; t += ${TILE}u) {
     let ac = t + lid.x;
     let br = t + lid.y;
-    ta[lid.y][lid.x] = select(0.0, A[min(aBase + row * K + ac, arrayLength(&A) - 1u)], row < M && ac < k1);
-    tb[lid.y][lid.x] = select(0.0, B[min(bBase + br * N + col, arrayLength(&B) - 1u)], br < k1 && col < N);
+    ta[lid.y][lid.x] = select(${S.zero}, A[min(aBase + row * K + ac, arrayLength(&A) - 1u)], row < M && ac < k1);
+    tb[lid.y][lid.x] = select(${S.zero}, B[min(bBase + br * N + col, arrayLength(&B) - 1u)], br < k1 && col < N);
     workgroupBarrier();
-    for (var q = 0u; q < ${TILE}u; q++) { acc += ta[lid.y][q] * tb[q][lid.x]; }
+    for (var q = 0u; q < ${TILE}u; q++) { acc = ${S.add('acc', S.mul('ta[lid.y][q]', 'tb[q][lid.x]'))}; }
     workgroupBarrier();
   }
   if (row < M && col < N) { C[z * M * N + row * N + col] = acc; }
-}`;
+}`,
+  );
+}
+
+const BMM = bmmKernel(F32);

@@ -1,23 +1,25 @@
 import type { GpuStorage, GpuView } from '../../backend.js';
 import { type Layout, layoutOf, type PinvAttrs, pinvDims } from '../../cpu/linalg/pinv.js';
+import { F32, I32, runKernel, wgslKernel } from '../kernel.js';
 import { eighGpu, svdGpu } from '../linalg/spectral.js';
-import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
 
-const STATS_WGSL = `// pinv cutoff and rank
-@group(0) @binding(0) var<storage, read> D: array<f32>;
-@group(0) @binding(1) var<storage, read_write> S: array<f32>;
-@group(0) @binding(2) var<storage, read_write> CUT: array<f32>;
-@group(0) @binding(3) var<storage, read_write> RANK: array<i32>;
-${wgslParams(4)}
-${wgslFlatIndex(64)}
+const STATS = wgslKernel(
+  {
+    name: 'pinv cutoff and rank',
+    inputs: { D: F32 },
+    outputs: { S: F32, CUT: F32, RANK: I32 },
+    params: { batch: 'u32', k: 'u32', atol: 'f32', rtol: 'f32' },
+  },
+  `${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = flat_index(gid, nwg);
-  if (b >= pu(0u)) { return; }
-  let k = pu(1u);
+  if (b >= params.batch) { return; }
+  let k = params.k;
   var smax = 0.0;
   for (var l = 0u; l < k; l++) { smax = max(smax, abs(D[b * k + l])); }
-  let cutoff = max(pf(2u), pf(3u) * smax);
+  let cutoff = max(params.atol, params.rtol * smax);
   var rank = 0;
   for (var l = 0u; l < k; l++) {
     let x = abs(D[b * k + l]);
@@ -26,23 +28,36 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   CUT[b] = cutoff;
   RANK[b] = rank;
-}`;
+}`,
+);
 
-const ASSEMBLE_WGSL = `// pinv assembly P = L diag(f(d)) R
-@group(0) @binding(0) var<storage, read> L: array<f32>;
-@group(0) @binding(1) var<storage, read> D: array<f32>;
-@group(0) @binding(2) var<storage, read> R: array<f32>;
-@group(0) @binding(3) var<storage, read> CUT: array<f32>;
-@group(0) @binding(4) var<storage, read_write> P: array<f32>;
-${wgslParams(5)}
-${wgslFlatIndex(64)}
+// P = L diag(f(d)) R with L(i, l) = L[b·lb + i·li + l·ll] and R(l, j) = R[b·rb + l·rl + j·rj] (Layout).
+const ASSEMBLE = wgslKernel(
+  {
+    name: 'pinv assembly P = L diag(f(d)) R',
+    inputs: { L: F32, D: F32, R: F32, CUT: F32 },
+    outputs: { P: F32 },
+    params: {
+      batch: 'u32',
+      rows: 'u32',
+      cols: 'u32',
+      k: 'u32',
+      lb: 'u32',
+      li: 'u32',
+      ll: 'u32',
+      rb: 'u32',
+      rl: 'u32',
+      rj: 'u32',
+    },
+  },
+  `${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flat_index(gid, nwg);
-  let rows = pu(1u);
-  let cols = pu(2u);
-  if (e >= pu(0u) * rows * cols) { return; }
-  let k = pu(3u);
+  let rows = params.rows;
+  let cols = params.cols;
+  if (e >= params.batch * rows * cols) { return; }
+  let k = params.k;
   let b = e / (rows * cols);
   let i = (e / cols) % rows;
   let j = e % cols;
@@ -51,10 +66,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var l = 0u; l < k; l++) {
     let x = D[b * k + l];
     let f = select(0.0, 1.0 / x, abs(x) > cutoff);
-    acc += L[b * pu(4u) + i * pu(5u) + l * pu(6u)] * f * R[b * pu(7u) + l * pu(8u) + j * pu(9u)];
+    acc += L[b * params.lb + i * params.li + l * params.ll] * f * R[b * params.rb + l * params.rl + j * params.rj];
   }
   P[e] = acc;
-}`;
+}`,
+);
 
 function assembleGpu(
   gpu: WebGPURuntime,
@@ -66,22 +82,18 @@ function assembleGpu(
   attrs: PinvAttrs,
   out: { p: GpuStorage; s: GpuStorage; cut: GpuStorage; rank: GpuStorage },
 ): void {
-  const f = new Float32Array([attrs.atol, attrs.rtol]);
-  const bits = new Uint32Array(f.buffer);
-  gpu.run({
-    code: STATS_WGSL,
-    inputs: [d],
-    outputs: [out.s, out.cut, out.rank],
-    params: Uint32Array.from([batch, o.k, bits[0], bits[1]]),
+  runKernel(gpu, STATS, {
+    buffers: { D: d, S: out.s, CUT: out.cut, RANK: out.rank },
+    params: { batch, k: o.k, atol: attrs.atol, rtol: attrs.rtol },
     workgroups: dispatch1D(batch, 64),
     loops: 2 * o.k,
   });
   const total = batch * o.rows * o.cols;
-  gpu.run({
-    code: ASSEMBLE_WGSL,
-    inputs: [L, d, R, out.cut],
-    outputs: [out.p],
-    params: Uint32Array.from([batch, o.rows, o.cols, o.k, ...o.l, ...o.r]),
+  const [lb, li, ll] = o.l;
+  const [rb, rl, rj] = o.r;
+  runKernel(gpu, ASSEMBLE, {
+    buffers: { L, D: d, R, CUT: out.cut, P: out.p },
+    params: { batch, rows: o.rows, cols: o.cols, k: o.k, lb, li, ll, rb, rl, rj },
     workgroups: dispatch1D(total, 64),
     loops: o.k,
   });
@@ -99,15 +111,15 @@ export function pinvGpu(
   const outs = { p: p.storage, s: s.storage, cut: cut.storage, rank: rank.storage };
   const scratch: GpuStorage[] = [];
   if (attrs.hermitian) {
-    const w = gpu.alloc('float32', batch * n);
-    const v = gpu.alloc('float32', batch * n * n);
+    const w = gpu.alloc(a.dtype, batch * n);
+    const v = gpu.alloc(a.dtype, batch * n * n);
     scratch.push(w, v);
     eighGpu(gpu, a.storage, batch, n, false, w, v, info.storage);
     assembleGpu(gpu, v, w, v, batch, o, attrs, outs);
   } else {
-    const u = gpu.alloc('float32', batch * m * k);
-    const sv = gpu.alloc('float32', batch * k);
-    const vh = gpu.alloc('float32', batch * k * n);
+    const u = gpu.alloc(a.dtype, batch * m * k);
+    const sv = gpu.alloc(a.dtype, batch * k);
+    const vh = gpu.alloc(a.dtype, batch * k * n);
     scratch.push(u, sv, vh);
     svdGpu(gpu, a.storage, batch, m, n, u, sv, vh, { fullMatrices: false, computeUV: true }, info.storage);
     assembleGpu(gpu, vh, sv, u, batch, o, attrs, outs);

@@ -1,5 +1,6 @@
 import { numelOf } from '../../../shape.js';
 import type { GpuView } from '../../backend.js';
+import { F32 } from '../kernel.js';
 import type { WebGPURuntime } from '../runtime.js';
 import { elementwiseGpu } from './elementwise.js';
 import { scatterNoFillGpu } from './strided.js';
@@ -13,7 +14,7 @@ export function trilGpu(gpu: WebGPURuntime, x: GpuView, out: GpuView, k: number,
   const cond = upper
     ? `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) >= ${k}`
     : `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) <= ${k}`;
-  elementwiseGpu(gpu, `select(0.0, a, ${cond})`, [x], out);
+  elementwiseGpu(gpu, `select(${F32.zero}, a, ${cond})`, [x], out);
 }
 
 /** Concatenation of `ins` along `dim` into out. */

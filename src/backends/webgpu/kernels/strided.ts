@@ -1,82 +1,84 @@
 import { numelOf } from '../../../shape.js';
 import type { GpuView } from '../../backend.js';
 import type { View } from '../../layout.js';
-import type { WebGPURuntime } from '../runtime.js';
-import { dispatch1D, wgslParams } from '../runtime.js';
+import { type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
+import { dispatch1D, type WebGPURuntime } from '../runtime.js';
+import { cachedKernel, paramArrayLength } from './cache.js';
 
 /** WGSL gathers, scatters and fills through strided views (layout.ts): the kernels of the shape ops. */
 
 const WG = 256;
 
-function viewWgsl(t: string, scatter: boolean): string {
-  return `// strided ${scatter ? 'scatter' : 'gather'}
-@group(0) @binding(0) var<storage, read> src: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> dst: array<${t}>;
-${wgslParams(2)}
-@compute @workgroup_size(${WG})
+/** Gather (dst[k] = src[p]) or scatter (dst[p] = src[k]) through a view of `dims` = [shape, strides]. */
+function viewKernel(el: WgslElement, scatter: boolean, dimsLength: number): Kernel {
+  return cachedKernel(`view|${el.dtype}|${scatter}|${dimsLength}`, () =>
+    wgslKernel(
+      {
+        name: `strided ${scatter ? 'scatter' : 'gather'}`,
+        inputs: { src: el },
+        outputs: { dst: el },
+        params: { n: 'u32', nd: 'u32', offset: 'u32', dims: { array: 'u32', length: dimsLength } },
+      },
+      `@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let k = gid.x + gid.y * nwg.x * ${WG}u;
-  let n = pu(0u);
+  let n = params.n;
   if (k >= n) { return; }
-  let nd = pu(1u);
+  let nd = params.nd;
   var rem = k;
-  var p = pu(2u);
+  var p = params.offset;
   for (var d = i32(nd) - 1; d >= 0; d--) {
-    let size = pu(3u + u32(d));
-    p += (rem % size) * pu(3u + nd + u32(d));
+    let size = params_dims(u32(d));
+    p += (rem % size) * params_dims(nd + u32(d));
     rem = rem / size;
   }
   ${scatter ? 'dst[p] = src[k];' : 'dst[k] = src[p];'}
-}`;
+}`,
+    ),
+  );
 }
 
-function viewParams(v: View): Uint32Array {
-  return Uint32Array.from([numelOf(v.shape), v.shape.length, v.offset, ...v.shape, ...v.strides]);
-}
-
-function wgslType(dtype: 'float32' | 'int32'): string {
-  return dtype === 'float32' ? 'f32' : 'i32';
-}
-
-export function gatherGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
-  gpu.run({
-    code: viewWgsl(wgslType(out.dtype), false),
-    inputs: [input.storage],
-    outputs: [out.storage],
-    params: viewParams(v),
+function runView(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View, scatter: boolean): void {
+  const dims = [...v.shape, ...v.strides];
+  const kernel = viewKernel(STORAGE_ELEMENTS[out.dtype], scatter, paramArrayLength(dims.length));
+  runKernel(gpu, kernel, {
+    buffers: { src: input.storage, dst: out.storage },
+    params: { n: numelOf(v.shape), nd: v.shape.length, offset: v.offset, dims },
     workgroups: dispatch1D(numelOf(v.shape), WG),
     loops: v.shape.length,
   });
 }
 
-/** Fills a GPU buffer with a constant. */
-export function fillGpu(gpu: WebGPURuntime, out: GpuView, value: number): void {
-  const t = wgslType(out.dtype);
-  const n = numelOf(out.shape);
-  gpu.run({
-    code: `// fill
-@group(0) @binding(0) var<storage, read_write> dst: array<${t}>;
-${wgslParams(1)}
-@compute @workgroup_size(${WG})
+export function gatherGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
+  runView(gpu, input, out, v, false);
+}
+
+const fillKernel = (el: WgslElement) =>
+  cachedKernel(`fill|${el.dtype}`, () =>
+    wgslKernel(
+      {
+        name: 'fill',
+        outputs: { dst: el },
+        params: { n: 'u32', value: el.dtype === 'int32' ? 'i32' : 'f32' },
+      },
+      `@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let k = gid.x + gid.y * nwg.x * ${WG}u;
-  if (k >= pu(0u)) { return; }
-  dst[k] = ${t === 'f32' ? 'pf(1u)' : 'pi(1u)'};
+  if (k >= params.n) { return; }
+  dst[k] = params.value;
 }`,
-    inputs: [],
-    outputs: [out.storage],
-    params: Uint32Array.from([n, out.dtype === 'float32' ? f32Bits(value) : value | 0]),
+    ),
+  );
+
+/** Fills a GPU buffer with a constant. */
+export function fillGpu(gpu: WebGPURuntime, out: GpuView, value: number): void {
+  const n = numelOf(out.shape);
+  runKernel(gpu, fillKernel(STORAGE_ELEMENTS[out.dtype]), {
+    buffers: { dst: out.storage },
+    params: { n, value },
     workgroups: dispatch1D(n, WG),
     loops: 0,
   });
-}
-
-const f32buf = new Float32Array(1);
-const u32view = new Uint32Array(f32buf.buffer);
-/** The bit pattern of a float32, for passing floats through u32 params. */
-export function f32Bits(x: number): number {
-  f32buf[0] = x;
-  return u32view[0];
 }
 
 /** out = zeros, then input written at the view's positions (the view must be injective). */
@@ -88,12 +90,5 @@ export function scatterGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: 
 /** Writes input at the view's positions of out, leaving out's other elements as they are. */
 export function scatterNoFillGpu(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View): void {
   if (numelOf(v.shape) === 0) return;
-  gpu.run({
-    code: viewWgsl(wgslType(out.dtype), true),
-    inputs: [input.storage],
-    outputs: [out.storage],
-    params: viewParams(v),
-    workgroups: dispatch1D(numelOf(v.shape), WG),
-    loops: v.shape.length,
-  });
+  runView(gpu, input, out, v, true);
 }
