@@ -1,6 +1,7 @@
 import { numelOf } from '../../shape.js';
 import type { CpuView } from '../backend.js';
 import { splitReduced } from '../layout.js';
+import { type CpuScalar, compileLoop, partNames, REAL } from './scalar.js';
 
 /** Buffer offsets of every element of a (shape, strides) index space, row-major. */
 function offsets(shape: readonly number[], strides: readonly number[]): Int32Array {
@@ -20,16 +21,36 @@ function offsets(shape: readonly number[], strides: readonly number[]): Int32Arr
   return out;
 }
 
-/** out = the sum of x over `dims` (sorted, distinct), kept dims in order. */
-export function sumCpu(x: CpuView, out: CpuView, dims: readonly number[]): void {
+/**
+ * The sum loop for scalar S, generated from S's expressions: for each output o, the elements at
+ * base[o] + roff[r] (element offsets) are added up. The accumulator is a JS number (double
+ * precision even for float32 storage).
+ */
+function sumLoop(S: CpuScalar) {
+  const acc = partNames(S, 'acc');
+  const sum = S.add(acc, S.load('src', 'b + roff[r]'));
+  const update =
+    S.width === 1
+      ? `${acc[0]} = ${sum[0]};`
+      : `${sum.map((e, q) => `const t${q} = ${e};`).join(' ')} ${acc.map((a, q) => `${a} = t${q};`).join(' ')}`;
+  return compileLoop(
+    ['src', 'dst', 'base', 'roff'],
+    `for (let o = 0; o < base.length; o++) {
+  ${acc.map((a, q) => `let ${a} = ${S.zero[q]};`).join(' ')}
+  const b = base[o];
+  for (let r = 0; r < roff.length; r++) { ${update} }
+  ${S.store('dst', 'o', acc)}
+}`,
+  );
+}
+
+/**
+ * out = the sum of x over `dims` (sorted, distinct), kept dims in order; x and out hold elements
+ * of scalar S (REAL by default; COMPLEX reads interleaved pairs).
+ */
+export function sumCpu(x: CpuView, out: CpuView, dims: readonly number[], S: CpuScalar = REAL): void {
   const { kept, red } = splitReduced(x.shape, dims);
   const base = offsets(kept.shape, kept.strides);
   const roff = offsets(red.shape, red.strides);
-  const src = x.data;
-  for (let o = 0; o < base.length; o++) {
-    let acc = 0; // accumulate in double precision even for float32
-    const b = base[o];
-    for (let r = 0; r < roff.length; r++) acc += src[b + roff[r]];
-    out.data[o] = acc;
-  }
+  sumLoop(S)(x.data, out.data, base, roff);
 }

@@ -1,6 +1,7 @@
 import { numelOf } from '../../shape.js';
 import type { CpuView } from '../backend.js';
 import type { View } from '../layout.js';
+import { type CpuScalar, REAL } from './scalar.js';
 
 /** CPU gathers and scatters through strided views (layout.ts): the kernels of every shape op. */
 
@@ -28,20 +29,37 @@ function forEachOffset(v: View, f: (k: number, p: number) => void): void {
   }
 }
 
-/** out (contiguous, shape v.shape) = input read through the view. */
-export function gatherCpu(input: CpuView, out: CpuView, v: View): void {
+/**
+ * out (contiguous, shape v.shape) = input read through the view. Elements are of scalar S (REAL
+ * by default; with COMPLEX, shapes, strides and offsets count (re, im) pairs).
+ */
+export function gatherCpu(input: CpuView, out: CpuView, v: View, S: CpuScalar = REAL): void {
   const src = input.data;
   const dst = out.data;
+  if (S.width === 1) {
+    forEachOffset(v, (k, p) => {
+      dst[k] = src[p];
+    });
+    return;
+  }
+  const w = S.width;
   forEachOffset(v, (k, p) => {
-    dst[k] = src[p];
+    for (let q = 0; q < w; q++) dst[k * w + q] = src[p * w + q];
   });
 }
 
 /** out (zeros of its shape) receives input (contiguous, shape v.shape) at the view's positions. */
-export function scatterCpu(input: CpuView, out: CpuView, v: View): void {
+export function scatterCpu(input: CpuView, out: CpuView, v: View, S: CpuScalar = REAL): void {
   const src = input.data;
   const dst = out.data;
+  if (S.width === 1) {
+    forEachOffset(v, (k, p) => {
+      dst[p] = src[k];
+    });
+    return;
+  }
+  const w = S.width;
   forEachOffset(v, (k, p) => {
-    dst[p] = src[k];
+    for (let q = 0; q < w; q++) dst[p * w + q] = src[k * w + q];
   });
 }
