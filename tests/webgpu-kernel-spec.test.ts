@@ -21,6 +21,7 @@ import {
   wgslDeclarations,
   wgslKernel,
 } from '../src/backends/webgpu/kernel.js';
+import { planSweeps, runSweeps, trsmKernel } from '../src/backends/webgpu/linalg/triangular.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 const fakeStorage = (dtype: 'float32' | 'int32', length: number) =>
@@ -101,6 +102,12 @@ describe('kernel specs (no device needed)', () => {
       0,
       0,
     ]);
+    expect(Array.from(packParams(k, { n: 1, tol: 0, s: 0, up: false, plan: Uint32Array.of(3) }))).toEqual([
+      1, 0, 0, 0, 3, 0, 0, 0,
+    ]);
+    expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0, plan: 5 })).toThrow(
+      "param 'plan' must be an array",
+    );
     expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0 })).toThrow("kernel 'k': missing param 'plan'");
     expect(() => packParams(k, { n: 1, tol: 0, s: 0, up: 0, plan: [], extra: 1 })).toThrow(
       "kernel 'k': unknown param 'extra'",
@@ -267,5 +274,74 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     gpu.free(a);
     gpu.free(b);
     gpu.free(z);
+  });
+
+  it('instantiates a dtype-generic builder for complex64: the triangular solve on vec2<f32> elements', async () => {
+    const gpu = getGpu();
+    const [n, k] = [3, 2];
+    // T lower triangular (n×n), B (n×k), complex, interleaved (re, im).
+    const T = [
+      [
+        [2, 1],
+        [0, 0],
+        [0, 0],
+      ],
+      [
+        [1, -1],
+        [3, 0],
+        [0, 0],
+      ],
+      [
+        [0.5, 2],
+        [-1, 1],
+        [1, -2],
+      ],
+    ];
+    const B = [
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [2, -1],
+        [1, 1],
+      ],
+      [
+        [-3, 0.5],
+        [0, -2],
+      ],
+    ];
+    type C = [number, number];
+    const mul = (a: C, b: C): C => [a[0] * b[0] - a[1] * b[1], a[0] * b[1] + a[1] * b[0]];
+    const div = (a: C, b: C): C => {
+      const d = b[0] * b[0] + b[1] * b[1];
+      return [(a[0] * b[0] + a[1] * b[1]) / d, (a[1] * b[0] - a[0] * b[1]) / d];
+    };
+    const want: C[][] = [];
+    for (let i = 0; i < n; i++) {
+      want.push([]);
+      for (let c = 0; c < k; c++) {
+        let acc = B[i]![c]! as C;
+        for (let j = 0; j < i; j++) {
+          const p = mul(T[i]![j]! as C, want[j]![c]!);
+          acc = [acc[0] - p[0], acc[1] - p[1]];
+        }
+        want[i]!.push(div(acc, T[i]![i]! as C));
+      }
+    }
+    const t = gpu.upload(Float32Array.from(T.flat(2)));
+    const b = gpu.upload(Float32Array.from(B.flat(2)));
+    const x = gpu.alloc('float32', 2 * n * k);
+    expect(() => needBuffer('test', 'x', x, C64, n * k)).not.toThrow();
+    const kernel = trsmKernel(C64, false);
+    expect(kernel.code).toContain('var<storage, read> T: array<vec2<f32>>;');
+    const plan = planSweeps('test', n, true, false, { first: n });
+    runSweeps(gpu, kernel, { T: t, B: b, X: x }, n, k, k, plan, { left: true, unit: false });
+    const got = Array.from(await gpu.read(x));
+    const flat = want.flat(2);
+    for (let i = 0; i < flat.length; i++) {
+      expect(Math.abs(got[i]! - flat[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(flat[i]!)));
+    }
+    for (const s of [t, b, x]) gpu.free(s);
   });
 });

@@ -13,6 +13,7 @@ export {
 } from './device.js';
 export {
   ATOMIC_U32,
+  allocElements,
   C64,
   elementBytes,
   F32,
@@ -22,6 +23,7 @@ export {
   type KernelSpec,
   kernelDispatch,
   needBuffer,
+  needSizes,
   type ParamLayout,
   type ParamType,
   type ParamValue,
@@ -29,10 +31,13 @@ export {
   paramLayout,
   runKernel,
   STORAGE_ELEMENTS,
+  storageDtype,
   type WgslElement,
   type WgslScalar,
+  wgslBinding,
   wgslDeclarations,
   wgslKernel,
+  wgslParamsDeclaration,
 } from './kernel.js';
 export {
   instrumentLoops,

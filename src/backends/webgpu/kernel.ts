@@ -128,23 +128,23 @@ export function elementBytes(dtype: GpuStorage['dtype']): number {
  */
 export type ParamType = 'u32' | 'i32' | 'f32' | { readonly array: 'u32'; readonly length: number };
 /** A params value: booleans are passed as u32 1/0; array fields take up to `length` values. */
-export type ParamValue = number | boolean | readonly number[];
+export type ParamValue = number | boolean | ArrayLike<number>;
 
 export interface KernelSpec {
   /** The kernel's name: the first line of its code is `// name` (messages name it). */
   readonly name: string;
-  /** Read-only storage buffers, in binding order from 0. */
-  readonly inputs?: Readonly<Record<string, WgslElement>>;
+  /** Read-only storage buffers, in binding order from 0 (an undefined entry is left out). */
+  readonly inputs?: Readonly<Record<string, WgslElement | undefined>>;
   /** read_write storage buffers, numbered after the inputs. */
-  readonly outputs?: Readonly<Record<string, WgslElement>>;
+  readonly outputs?: Readonly<Record<string, WgslElement | undefined>>;
   /** Fields of `struct Params`, the uniform `params` bound after the outputs (when not empty). */
   readonly params?: Readonly<Record<string, ParamType>>;
   /** Scalar types the body uses besides those of the buffers (their preludes are declared). */
   readonly scalars?: readonly WgslElement[];
 }
 
-/** Bytes of the params uniform the runtime binds (see runtime.ts PARAMS_BYTES). */
-const PARAMS_LIMIT = 1024;
+/** Bytes of the params uniform the runtime binds per dispatch: a params struct fits in them. */
+export const PARAMS_BYTES = 1024;
 
 interface ParamField {
   name: string;
@@ -162,6 +162,10 @@ export interface ParamLayout {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Where each params field lives (in u32 words) in `struct Params`, in the spec's order; throws
+ * for an invalid field name or a struct larger than PARAMS_BYTES (`name` names the kernel).
+ */
 export function paramLayout(name: string, params: Readonly<Record<string, ParamType>>): ParamLayout {
   const fields: ParamField[] = [];
   let at = 0;
@@ -180,13 +184,35 @@ export function paramLayout(name: string, params: Readonly<Record<string, ParamT
     }
   }
   const words = Math.ceil(at / 4) * 4;
-  if (words * 4 > PARAMS_LIMIT) {
-    throw new Error(`kernel '${name}': params take ${words * 4} bytes, more than ${PARAMS_LIMIT}`);
+  if (words * 4 > PARAMS_BYTES) {
+    throw new Error(`kernel '${name}': params take ${words * 4} bytes, more than ${PARAMS_BYTES}`);
   }
   return { fields, words };
 }
 
-/** The WGSL `struct Params`, the uniform `params` at `binding` and the array accessors. */
+/**
+ * The one place a `@group(0) @binding(k)` line is written: storage (`read`/`read_write`) or
+ * `uniform` variable `name` of WGSL type `type` at binding k. The runtime's extra bindings (the
+ * loop counter) use it too.
+ */
+export function wgslBinding(
+  binding: number,
+  space: 'read' | 'read_write' | 'uniform',
+  name: string,
+  type: string,
+): string {
+  const where = space === 'uniform' ? 'uniform' : `storage, ${space}`;
+  return `@group(0) @binding(${binding}) var<${where}> ${name}: ${type};`;
+}
+
+/**
+ * The WGSL `struct Params` of these fields, the uniform `params` at `binding` and the array
+ * accessors (what {@link wgslKernel} declares after the buffers).
+ */
+export function wgslParamsDeclaration(params: Readonly<Record<string, ParamType>>, binding: number): string {
+  return paramsWgsl(paramLayout('params', params), binding);
+}
+
 function paramsWgsl(layout: ParamLayout, binding: number): string {
   const members = layout.fields.map((f) =>
     typeof f.type === 'string'
@@ -200,7 +226,7 @@ function paramsWgsl(layout: ParamLayout, binding: number): string {
   );
   return [
     `struct Params {\n${members.join('\n')}\n}`,
-    `@group(0) @binding(${binding}) var<uniform> params: Params;`,
+    wgslBinding(binding, 'uniform', 'params', 'Params'),
     ...accessors,
   ].join('\n');
 }
@@ -228,13 +254,14 @@ function declare(spec: KernelSpec, layout: ParamLayout): string {
   const seen = new Set<string>(['params']);
   const preludes = new Set<string>();
   let binding = 0;
-  const buffers = (group: Readonly<Record<string, WgslElement>> | undefined, access: string) => {
+  const buffers = (group: KernelSpec['inputs'], access: 'read' | 'read_write') => {
     for (const [name, el] of Object.entries(group ?? {})) {
+      if (!el) continue;
       if (!IDENT.test(name) || seen.has(name)) {
         throw new Error(`kernel '${spec.name}': invalid or repeated binding name '${name}'`);
       }
       seen.add(name);
-      lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${el.wgsl}>;`);
+      lines.push(wgslBinding(binding++, access, name, `array<${el.wgsl}>`));
       if (el.prelude) preludes.add(el.prelude);
     }
   };
@@ -245,6 +272,10 @@ function declare(spec: KernelSpec, layout: ParamLayout): string {
   return [...lines, ...preludes].join('\n');
 }
 
+function present(group: KernelSpec['inputs']): string[] {
+  return Object.entries(group ?? {}).flatMap(([name, el]) => (el ? [name] : []));
+}
+
 /** Builds a kernel from its spec and its body (everything after the declarations). */
 export function wgslKernel(spec: KernelSpec, body: string): Kernel {
   if (spec.name.includes('\n')) throw new Error('kernel name must be one line');
@@ -252,8 +283,8 @@ export function wgslKernel(spec: KernelSpec, body: string): Kernel {
   return {
     spec,
     code: `// ${spec.name}\n${declare(spec, layout)}\n${body}`,
-    inputs: Object.keys(spec.inputs ?? {}),
-    outputs: Object.keys(spec.outputs ?? {}),
+    inputs: present(spec.inputs),
+    outputs: present(spec.outputs),
     layout,
   };
 }
@@ -279,8 +310,8 @@ export function packParams(
     const v = values[f.name];
     if (v === undefined) throw new Error(`kernel '${name}': missing param '${f.name}'`);
     if (typeof f.type !== 'string') {
-      if (!Array.isArray(v)) throw new TypeError(`kernel '${name}': param '${f.name}' must be an array`);
-      const a = v as readonly number[];
+      if (typeof v !== 'object') throw new TypeError(`kernel '${name}': param '${f.name}' must be an array`);
+      const a: ArrayLike<number> = v;
       if (a.length > f.type.length) {
         throw new RangeError(
           `kernel '${name}': param '${f.name}' has ${a.length} values, at most ${f.type.length}`,
@@ -302,7 +333,8 @@ export function packParams(
 
 /** What a dispatch of a kernel takes: buffers and params by name, the grid and the loop bound. */
 export interface KernelArgs {
-  readonly buffers: Readonly<Record<string, GpuStorage>>;
+  /** The storage of every binding, by name (undefined entries are ignored). */
+  readonly buffers: Readonly<Record<string, GpuStorage | undefined>>;
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly workgroups: readonly [number, number?, number?];
   /** The loop rule's bound for one invocation (see loops.ts and WgslDispatch.loops). */
@@ -317,8 +349,8 @@ export function kernelDispatch(kernel: Kernel, args: KernelArgs): WgslDispatch {
       if (!s) throw new Error(`kernel '${kernel.spec.name}': missing buffer '${n}'`);
       return s;
     });
-  for (const key of Object.keys(args.buffers)) {
-    if (!kernel.inputs.includes(key) && !kernel.outputs.includes(key)) {
+  for (const [key, st] of Object.entries(args.buffers)) {
+    if (st && !kernel.inputs.includes(key) && !kernel.outputs.includes(key)) {
       throw new Error(`kernel '${kernel.spec.name}': unknown buffer '${key}'`);
     }
   }
@@ -346,10 +378,33 @@ export function runKernel(gpu: { run(d: WgslDispatch): void }, kernel: Kernel, a
  * `len` of them (a RangeError): the argument check of every kernel entry point.
  */
 export function needBuffer(op: string, name: string, st: GpuStorage, el: WgslElement, len: number): void {
-  const dtype = el.dtype === 'complex64' ? 'float32' : el.dtype;
-  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${el.dtype}, got ${st.dtype}`);
+  if (st.dtype !== storageDtype(el))
+    throw new TypeError(`${op}: ${name} must be ${el.dtype}, got ${st.dtype}`);
   const have = el.dtype === 'complex64' ? st.length / 2 : st.length;
   if (have < len) {
     throw new RangeError(`${op}: ${name} has ${have} elements, needs at least ${len}`);
   }
+}
+
+/** Throws a RangeError unless every size is a non-negative integer (kernel entry points' check). */
+export function needSizes(op: string, sizes: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/** The storage dtype that holds elements of type `el` (complex64: float32 pairs). */
+export function storageDtype(el: WgslElement): GpuStorage['dtype'] {
+  return el.dtype === 'int32' ? 'int32' : 'float32';
+}
+
+/** Allocates storage for `count` elements of type `el` (scratch buffers of kernels). */
+export function allocElements(
+  gpu: { alloc(dtype: GpuStorage['dtype'], length: number, opts?: { zero?: boolean }): GpuStorage },
+  el: WgslElement,
+  count: number,
+  opts?: { zero?: boolean },
+): GpuStorage {
+  return gpu.alloc(storageDtype(el), count * (el.bytes / 4), opts);
 }

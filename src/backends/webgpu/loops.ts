@@ -23,6 +23,7 @@
  *   fails the tests and not a user on llvmpipe (a kernel whose storage bindings already use all
  *   of maxStorageBuffersPerShaderStage runs uncounted).
  */
+import { wgslBinding } from './kernel.js';
 
 /**
  * Loop iterations one invocation may run in one dispatch: a quarter of llvmpipe's 65,535, so
@@ -122,7 +123,7 @@ export function instrumentLoops(code: string, binding: number): string {
   }
   out += src.slice(i);
   return `struct LinagradLoops { limit: u32, worst: atomic<u32> }
-@group(0) @binding(${binding}) var<storage, read_write> ${COUNTER}: LinagradLoops;
+${wgslBinding(binding, 'read_write', COUNTER, 'LinagradLoops')}
 var<private> linagrad_loop_count: u32;
 fn linagrad_loop() {
   linagrad_loop_count++;

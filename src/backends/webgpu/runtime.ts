@@ -1,27 +1,30 @@
 import type { GpuStorage, WgslDispatch } from '../backend.js';
 import type { WebGPULimits } from './device.js';
-import { elementBytes, F32 } from './kernel.js';
+import { elementBytes, F32, PARAMS_BYTES, wgslParamsDeclaration } from './kernel.js';
 import { instrumentLoops, LOOP_BUDGET, LOOP_SLOT_BYTES } from './loops.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
-type GpuDType = 'float32' | 'int32';
+type GpuDType = GpuStorage['dtype'];
 
-/** Bytes of the `params` uniform block: 256 u32 (`array<vec4<u32>, 64>`). */
-export const PARAMS_BYTES = 1024;
+export { PARAMS_BYTES };
 
 /**
- * The `params` struct and its accessors. `pu(i)` reads u32 number i, `pf(i)` the f32 whose bits it
- * holds, `pi(i)` the i32. Needs the `params` variable: use `wgslParams(binding)`, which declares it.
+ * Index accessors over the params of {@link wgslParams}: `pu(i)` reads u32 number i, `pf(i)` the
+ * f32 whose bits it holds, `pi(i)` the i32. For kernels still written with hand-numbered bindings
+ * (src/ops, while they move under backends/webgpu/kernels); a kernel built with `wgslKernel`
+ * names its params in its spec instead.
  */
-export const WGSL_PARAMS = `struct LinagradParams { v: array<vec4<u32>, 64> }
-fn pu(i: u32) -> u32 { return params.v[i >> 2u][i & 3u]; }
+export const WGSL_PARAMS = `fn pu(i: u32) -> u32 { return params_v(i); }
 fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }
 fn pi(i: u32) -> i32 { return bitcast<i32>(pu(i)); }
 `;
 
-/** `WGSL_PARAMS` plus the uniform at `binding` (= number of inputs + outputs of the kernel). */
+/**
+ * The params of a kernel addressed by index (256 u32 `v`, generated from that one-field spec) at
+ * `binding` (= number of inputs + outputs of the kernel), plus `WGSL_PARAMS`.
+ */
 export function wgslParams(binding: number): string {
-  return `@group(0) @binding(${binding}) var<uniform> params: LinagradParams;\n${WGSL_PARAMS}`;
+  return `${wgslParamsDeclaration({ v: { array: 'u32', length: PARAMS_BYTES / 4 } }, binding)}\n${WGSL_PARAMS}`;
 }
 
 /**

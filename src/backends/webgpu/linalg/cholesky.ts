@@ -4,40 +4,55 @@
  * CPU kernels in `backends/cpu/linalg/cholesky.ts`. Info is computed on the device.
  */
 import type { GpuStorage } from '../../backend.js';
-import { perLane } from '../loops.js';
-import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 import {
+  F32,
+  I32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  runKernel,
+  type WgslScalar,
+  wgslKernel,
+} from '../kernel.js';
+import { perLane } from '../loops.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
+import {
+  FACTOR_PARAMS,
   factorChunks,
   factorLayout,
-  need,
-  needSizes,
+  factorParams,
   planSweeps,
   runSweeps,
   SOLVE_WG,
+  SWEEP_PARAMS,
+  sweepParams,
   WGSL_F32,
-  WGSL_SUBST,
   wgslBarrier,
   wgslFactorSteps,
   wgslSlotPrologue,
+  wgslSubst,
   wgslVectorPrologue,
 } from './triangular.js';
 
 // L's triangle ← the lower triangle of A (the upper one, and L = Uᵀ stored transposed, when
 // upper), the other one zeroed; one invocation per entry (i, j) of the lower triangle. In place
 // too: the entry it reads, (i, j) or (j, i), is read and written by no other invocation.
-function choleskyInitWgsl(inPlace: boolean): string {
-  const o = inPlace ? 0 : 1;
-  return `// linalg_cholesky_init${inPlace ? '_inplace' : ''}
-${inPlace ? '' : '@group(0) @binding(0) var<storage, read> A: array<f32>;'}
-@group(0) @binding(${o}) var<storage, read_write> L: array<f32>;
-${wgslParams(o + 1)}
-${wgslFlatIndex(SOLVE_WG)}
+function choleskyInitKernel(sc: WgslScalar, inPlace: boolean): Kernel {
+  const spec = {
+    name: `linalg_cholesky_init${inPlace ? '_inplace' : ''}`,
+    inputs: inPlace ? {} : { A: sc },
+    outputs: { L: sc },
+    params: { n: 'u32', count: 'u32', upper: 'u32' },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${wgslFlatIndex(SOLVE_WG)}
 @compute @workgroup_size(${SOLVE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let q = flat_index(gid, nwg);
-  if (q >= pu(1u)) { return; }
-  let n = pu(0u);
-  let upper = pu(2u) != 0u;
+  if (q >= params.count) { return; }
+  let n = params.n;
+  let upper = params.upper != 0u;
   let rs = select(n, 1u, upper);
   let cs = select(1u, n, upper);
   let base = (q / (n * n)) * n * n;
@@ -46,9 +61,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i > j) {
     let v = ${inPlace ? 'L' : 'A'}[base + select(i * n + j, j * n + i, upper)];
     L[base + i * rs + j * cs] = v;
-    L[base + j * rs + i * cs] = 0.0;
+    L[base + j * rs + i * cs] = ${sc.zero};
   }${inPlace ? '' : ' else if (i == j) { L[q] = A[q]; }'}
-}`;
+}`,
+  );
 }
 
 // In place on L (initialised by choleskyInitWgsl). Sub-step (k, b) of step k (see
@@ -58,20 +74,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 // unscaled. A finished column's diagonal becomes √pivot one step later (every lane reads the
 // pivot while dividing, so it is overwritten when nobody reads it, without a barrier), the last
 // two at the end. Element (i, j) of L lives at base + i·rs + j·cs.
-function choleskyWgsl(t: number, s: number): string {
+// Real only: pivots are compared and square-rooted as f32.
+function choleskyKernel(t: number, s: number): Kernel {
   const bar = wgslBarrier(t);
   const root = (c: string) => `L[base + ${c} * (n + 1u)] = sqrt(L[base + ${c} * (n + 1u)]);`;
-  return `// linalg_cholesky_t${t}
-@group(0) @binding(0) var<storage, read_write> L: array<f32>;
-@group(0) @binding(1) var<storage, read_write> INFO: array<i32>;
-${wgslParams(2)}
-${WGSL_F32}
+  const spec = {
+    name: `linalg_cholesky_t${t}`,
+    outputs: { L: F32, INFO: I32 },
+    params: { ...FACTOR_PARAMS, upper: 'u32' },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${WGSL_F32}
 ${wgslSlotPrologue(t, s)}
-  let upper = pu(6u) != 0u;
+  let upper = params.upper != 0u;
   let rs = select(n, 1u, upper);
   let cs = select(1u, n, upper);
   var failed = 0u;
-  if (live && (pu(2u) > 0u || pu(3u) > 0u)) { failed = u32(INFO[m]); }
+  if (live && (params.step > 0u || params.block > 0u)) { failed = u32(INFO[m]); }
   ${wgslFactorSteps(`let d = L[base + k * (n + 1u)];
     if (first && live) {
       // Column k − 2 was finished in step k − 1 when nothing failed before it (failed ∈ {0, k} now).
@@ -99,7 +119,8 @@ ${wgslSlotPrologue(t, s)}
     if (failed == 0u) { ${root('(n - 1u)')} }
   }
   if (live && lane == 0u) { INFO[m] = i32(failed); }
-}`;
+}`,
+  );
 }
 
 /**
@@ -128,43 +149,42 @@ export function choleskyGpu(
 ): void {
   const op = 'choleskyGpu';
   needSizes(op, { batch, n });
-  need(op, 'a', a, 'float32', batch * n * n);
-  need(op, 'l', l, 'float32', batch * n * n);
-  need(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'a', a, F32, batch * n * n);
+  needBuffer(op, 'l', l, F32, batch * n * n);
+  needBuffer(op, 'info', info, I32, batch);
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
   const inPlace = a.buffer === l.buffer;
-  gpu.run({
-    code: choleskyInitWgsl(inPlace),
-    inputs: inPlace ? [] : [a],
-    outputs: [l],
-    params: Uint32Array.from([n, batch * n * n, +upper]),
+  runKernel(gpu, choleskyInitKernel(F32, inPlace), {
+    buffers: inPlace ? { L: l } : { A: a, L: l },
+    params: { n, count: batch * n * n, upper },
     workgroups: dispatch1D(batch * n * n, SOLVE_WG),
     loops: 0,
   });
-  const code = choleskyWgsl(t, s);
+  const kernel = choleskyKernel(t, s);
   // Set-up of step k: finishing column k − 1.
   for (const c of factorChunks('linalg.cholesky', n, t, n, (k) => perLane(n - k, t), 0)) {
-    gpu.run({
-      code,
-      inputs: [],
-      outputs: [l, info],
-      params: Uint32Array.from([n, batch, c.k, c.b, c.count, c.w, +upper]),
+    runKernel(gpu, kernel, {
+      buffers: { L: l, INFO: info },
+      params: { ...factorParams(n, batch, c), upper },
       workgroups: dispatch1D(batch, s),
       loops: c.loops,
     });
   }
 }
 
-const INVERSE_WGSL = `// linalg_cholesky_inverse
-@group(0) @binding(0) var<storage, read> T: array<f32>;
-@group(0) @binding(1) var<storage, read_write> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> INFO: array<i32>;
-${wgslParams(3)}
-${WGSL_F32}
-${WGSL_SUBST}
+// Real only: the singularity test reads the diagonal's f32 bits.
+const INVERSE_KERNEL = wgslKernel(
+  {
+    name: 'linalg_cholesky_inverse',
+    inputs: { T: F32 },
+    outputs: { X: F32, INFO: I32 },
+    params: { ...SWEEP_PARAMS, upper: 'u32' },
+  },
+  `${WGSL_F32}
+${wgslSubst(F32)}
 ${wgslVectorPrologue()}
-  let upper = pu(9u) != 0u;
+  let upper = params.upper != 0u;
   let m = t / n;
   let c = t % n;
   let tb = m * n * n;
@@ -174,7 +194,7 @@ ${wgslVectorPrologue()}
   let cs = select(1u, n, upper);
   // Rows c.. of column c of A⁻¹: L y = e_c (y is zero above c), then Lᵀ x = y from the bottom up
   // to row c; the rest of the column is row c of the result by symmetry.
-  if (init) { for (var i = c; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == c); } }
+  if (init) { for (var i = c; i < n; i++) { X[xb + i * n] = select(${F32.zero}, ${F32.one}, i == c); } }
   fsub(tb, rs, cs, xb, n, c, f0, f1, false);
   bsub(tb, cs, rs, xb, n, max(b0, c), b1, n, false);
   if (fin) {
@@ -187,7 +207,8 @@ ${wgslVectorPrologue()}
       INFO[m] = i32(bad);
     }
   }
-}`;
+}`,
+);
 
 /**
  * Inverse of A = L·Lᵀ (or Uᵀ·U when `upper`) from its Cholesky factor, batched, float32
@@ -211,30 +232,27 @@ export function choleskyInverseGpu(
 ): void {
   const op = 'choleskyInverseGpu';
   needSizes(op, { batch, n });
-  need(op, 'factor', factor, 'float32', batch * n * n);
-  need(op, 'out', out, 'float32', batch * n * n);
-  need(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'factor', factor, F32, batch * n * n);
+  needBuffer(op, 'out', out, F32, batch * n * n);
+  needBuffer(op, 'info', info, I32, batch);
   if (batch === 0) return;
   if (n === 0) {
-    gpu.run({
-      code: ZERO_INFO_WGSL,
-      inputs: [],
-      outputs: [info],
-      params: Uint32Array.from([0, 0, batch]),
+    runKernel(gpu, ZERO_INFO_KERNEL, {
+      buffers: { INFO: info },
+      params: sweepParams(0, 0, batch),
       workgroups: dispatch1D(batch, SOLVE_WG),
       loops: 0,
     });
     return;
   }
-  const d = { code: INVERSE_WGSL, inputs: [factor], outputs: [out, info] };
   const plan = planSweeps('linalg.cholesky_inverse', n, true, true, { first: n, last: 2 * n });
-  runSweeps(gpu, d, n, n, batch * n, plan, [+upper]);
+  runSweeps(gpu, INVERSE_KERNEL, { T: factor, X: out, INFO: info }, n, n, batch * n, plan, { upper });
 }
 
 /** info[0..batch) = 0 (the inverse of 0×0 matrices). */
-const ZERO_INFO_WGSL = `// linalg_zero_info
-@group(0) @binding(0) var<storage, read_write> INFO: array<i32>;
-${wgslParams(1)}
-${wgslVectorPrologue()}
+const ZERO_INFO_KERNEL = wgslKernel(
+  { name: 'linalg_zero_info', outputs: { INFO: I32 }, params: SWEEP_PARAMS },
+  `${wgslVectorPrologue()}
   INFO[t] = 0;
-}`;
+}`,
+);

@@ -5,14 +5,22 @@
  * §8.5 (parallel ordering §8.5.4); the rotation is Rutishauser's.
  */
 import type { GpuStorage } from '../../backend.js';
-import { type WebGPURuntime, wgslParams } from '../runtime.js';
 import {
-  f32Bits,
+  ATOMIC_U32,
+  F32,
+  I32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  runKernel,
+  wgslKernel,
+} from '../kernel.js';
+import type { WebGPURuntime } from '../runtime.js';
+import {
   INFO_STAGE,
   jacobiRounds,
-  needSizes,
-  needStorage,
   runChunked,
+  SPECTRAL_PARAMS,
   type SpectralTuning,
   ST_DEAD,
   ST_KEY,
@@ -25,7 +33,7 @@ import {
   wgslSpectralMain,
   wgslSweepEnd,
 } from './qr.js';
-import { type Stage, type StageCode, wgslStages } from './staged.js';
+import { planParam, type Stage, type StageCode, wgslStages } from './staged.js';
 
 /** Sweeps before giving up (each sweep visits all n(n−1)/2 pairs; 5–10 are typical in float32). */
 export const EIGH_MAX_SWEEPS = 30;
@@ -43,8 +51,8 @@ const SIGN_BAND = 1e-5;
 // correction when the angle is small, which keeps the hundreds of late, tiny rotations from
 // accumulating rounding errors (at n = 64 in the tests, against c·x − s·y updates: V
 // orthogonality 90 → 5 eps; SVD values 40 → 2 eps·‖A‖).
-function eighWgsl(t: number, vec: boolean): string {
-  const o = vec ? 3 : 2;
+// Real only: Jacobi rotations on f32 bit tests and exact power-of-two scaling.
+function eighKernel(t: number, vec: boolean): Kernel {
   const stages: StageCode[] = [
     {
       // Largest |a_ij| of the triangle that is read (its key; non-finite keys are the largest).
@@ -203,27 +211,36 @@ function eighWgsl(t: number, vec: boolean): string {
     },
     INFO_STAGE,
   ];
-  return `// linalg_eigh_t${t}${vec ? '' : '_novec'}
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> W: array<f32>;
-${vec ? '@group(0) @binding(2) var<storage, read_write> V: array<f32>;' : ''}
-@group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
-@group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
-@group(0) @binding(${o + 2}) var<storage, read_write> ST: array<atomic<u32>>;
-${wgslParams(o + 3)}
-${WGSL_SPECTRAL}
+  const spec = {
+    name: `linalg_eigh_t${t}${vec ? '' : '_novec'}`,
+    inputs: { A: F32 },
+    outputs: { W: F32, V: vec ? F32 : undefined, INFO: I32, S: F32, ST: ATOMIC_U32 },
+    params: {
+      ...SPECTRAL_PARAMS,
+      n: 'u32',
+      upper: 'u32',
+      stride: 'u32',
+      tol: 'f32',
+      flr: 'f32',
+      maxSweeps: 'u32',
+      ...planParam(stages),
+    },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${WGSL_SPECTRAL}
 ${wgslSpectralMain(t)}
-  let n = pu(2u);
-  let upper = pu(3u) != 0u;
-  let tol = pf(5u);
-  let flr = pf(6u);
-  let maxSweeps = pu(7u);
+  let n = params.n;
+  let upper = params.upper != 0u;
+  let tol = params.tol;
+  let flr = params.flr;
+  let maxSweeps = params.maxSweeps;
   let nn = n * n;
   let N = n + (n & 1u);
   let half = N / 2u;
   let rounds = select(0u, N - 1u, N >= 2u);
   let ab = mat * nn;
-  let sa = loc * pu(4u);
+  let sa = loc * params.stride;
   let sv = sa + nn;
   let sr = sa + ${vec ? '2u' : '1u'} * nn;
   let sb = loc * ${STATE_WORDS}u;
@@ -233,7 +250,8 @@ ${wgslSpectralMain(t)}
   var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
   ${wgslStages(t, stages)}
   if (nrot > 0u) { atomicAdd(&ST[sb + ${ST_NROT}u], nrot); }
-}`;
+}`,
+  );
 }
 
 /** The host's side of eighWgsl's stages: items and loop costs per phase (see `staged.ts`). */
@@ -294,25 +312,23 @@ export function eighGpu(
 ): void {
   const op = 'eighGpu';
   needSizes(op, { batch, n });
-  needStorage(op, 'a', a, 'float32', batch * n * n);
-  needStorage(op, 'w', w, 'float32', batch * n);
-  if (v !== null) needStorage(op, 'v', v, 'float32', batch * n * n);
-  needStorage(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'a', a, F32, batch * n * n);
+  needBuffer(op, 'w', w, F32, batch * n);
+  if (v !== null) needBuffer(op, 'v', v, F32, batch * n * n);
+  needBuffer(op, 'info', info, I32, batch);
   if (batch === 0) return;
   const vec = v !== null;
   const half = Math.ceil(n / 2);
   const t = tune.threads ?? spectralThreads(half * n, batch);
   const stride = (vec ? 2 : 1) * n * n + 4 * half;
-  const code = eighWgsl(t, vec);
+  const kernel = eighKernel(t, vec);
   const sweeps = tune.maxSweeps ?? EIGH_MAX_SWEEPS;
-  const rest = [n, upper ? 1 : 0, stride, f32Bits(EPS32), f32Bits(EPS32 * EPS32), sweeps];
+  const own = { n, upper, stride, tol: EPS32, flr: EPS32 * EPS32, maxSweeps: sweeps };
   const stages = eighStages(n, vec, sweeps);
   runChunked(gpu, 'linalg.eigh', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
-    gpu.run({
-      code,
-      inputs: [a],
-      outputs: v !== null ? [w, v, info, scratch, state] : [w, info, scratch, state],
-      params: params(rest),
+    runKernel(gpu, kernel, {
+      buffers: { A: a, W: w, V: v ?? undefined, INFO: info, S: scratch, ST: state },
+      params: params(own),
       workgroups,
       loops,
     });

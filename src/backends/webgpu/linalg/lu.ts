@@ -5,21 +5,34 @@
  * Everything, including info, is computed on the device: nothing here reads back.
  */
 import type { GpuStorage } from '../../backend.js';
-import { perLane } from '../loops.js';
-import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
 import {
+  allocElements,
+  F32,
+  I32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  runKernel,
+  type WgslScalar,
+  wgslKernel,
+} from '../kernel.js';
+import { perLane } from '../loops.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
+import {
+  FACTOR_PARAMS,
   factorChunks,
   factorLayout,
-  need,
-  needSizes,
+  factorParams,
   planSweeps,
   runSweeps,
   SOLVE_WG,
+  SWEEP_PARAMS,
+  sweepParams,
   WGSL_F32,
-  WGSL_SUBST,
   wgslBarrier,
   wgslFactorSteps,
   wgslSlotPrologue,
+  wgslSubst,
   wgslVectorPrologue,
 } from './triangular.js';
 
@@ -29,21 +42,23 @@ import {
 // [c0, c1) of block b: A22 -= (a21 / pivot) u12, one column per invocation (column k itself is
 // scaled in the next step); the owner of column k + 1 also finds the next pivot. The multiplier
 // a21 / pivot is at most 1 in magnitude (partial pivoting), where u12 / pivot could overflow
-// (|u12| ≫ |pivot|) and give 0·inf = NaN.
-function factorWgsl(t: number, s: number): string {
+// (|u12| ≫ |pivot|) and give 0·inf = NaN. Real only: pivots are chosen on f32 bit patterns.
+function factorKernel(t: number, s: number): Kernel {
   const bar = wgslBarrier(t);
-  return `// linalg_lu_factor_t${t}
-@group(0) @binding(0) var<storage, read_write> LU: array<f32>;
-@group(0) @binding(1) var<storage, read_write> PIV: array<i32>;
-@group(0) @binding(2) var<storage, read_write> INFO: array<i32>;
-${wgslParams(3)}
-${WGSL_F32}
+  const spec = {
+    name: `linalg_lu_factor_t${t}`,
+    outputs: { LU: F32, PIV: I32, INFO: I32 },
+    params: FACTOR_PARAMS,
+  };
+  return wgslKernel(
+    spec,
+    `${WGSL_F32}
 // True when |x| (key v) replaces the best so far (key best) in LAPACK's sequential pivot scan:
 // strictly larger, and NaN never wins nor is beaten (a NaN on the diagonal keeps its row).
 fn beats(v: u32, best: u32) -> bool { return v > best && v <= F32_INF_KEY && best <= F32_INF_KEY; }
 ${wgslSlotPrologue(t, s)}
   let pb = m * n;
-  let start = pu(2u) == 0u && pu(3u) == 0u;
+  let start = params.step == 0u && params.block == 0u;
   if (live && lane == 0u && n > 0u && start) {
     var p = 0u;
     var best = f32Key(LU[base]);
@@ -102,7 +117,8 @@ ${wgslSlotPrologue(t, s)}
     }
     ${bar}`)}
   if (live && lane == 0u) { INFO[m] = i32(info); }
-}`;
+}`,
+  );
 }
 
 /**
@@ -131,22 +147,20 @@ export function luFactorGpu(
 ): void {
   const op = 'luFactorGpu';
   needSizes(op, { batch, n });
-  need(op, 'a', a, 'float32', batch * n * n);
-  need(op, 'lu', lu, 'float32', batch * n * n);
-  need(op, 'piv', piv, 'int32', batch * n);
-  need(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'a', a, F32, batch * n * n);
+  needBuffer(op, 'lu', lu, F32, batch * n * n);
+  needBuffer(op, 'piv', piv, I32, batch * n);
+  needBuffer(op, 'info', info, I32, batch);
   if (batch === 0) return;
   const { t, s } = factorLayout(n);
   if (a.buffer !== lu.buffer) gpu.copy(a, lu, { length: batch * n * n });
-  const code = factorWgsl(t, s);
+  const kernel = factorKernel(t, s);
   // Set-up of step k: finishing column k − 1 and the row swap; the first dispatch finds piv[0].
   const head = (k: number) => perLane(n - k, t) + perLane(n, t);
   for (const c of factorChunks('linalg LU factorization', n, t, steps, head, n)) {
-    gpu.run({
-      code,
-      inputs: [],
-      outputs: [lu, piv, info],
-      params: Uint32Array.from([n, batch, c.k, c.b, c.count, c.w]),
+    runKernel(gpu, kernel, {
+      buffers: { LU: lu, PIV: piv, INFO: info },
+      params: factorParams(n, batch, c),
       workgroups: dispatch1D(batch, s),
       loops: c.loops,
     });
@@ -177,23 +191,25 @@ export function luFactorRectGpu(
   const op = 'luFactorRectGpu';
   const [k, s] = [Math.min(m, n), Math.max(m, n)];
   needSizes(op, { batch, m, n });
-  need(op, 'a', a, 'float32', batch * m * n);
-  need(op, 'lu', lu, 'float32', batch * m * n);
-  need(op, 'piv', piv, 'int32', batch * k);
-  need(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'a', a, F32, batch * m * n);
+  needBuffer(op, 'lu', lu, F32, batch * m * n);
+  needBuffer(op, 'piv', piv, I32, batch * k);
+  needBuffer(op, 'info', info, I32, batch);
   if (batch === 0) return;
-  const w = gpu.alloc('float32', batch * s * s);
-  const wpiv = gpu.alloc('int32', batch * s);
-  const winfo = gpu.alloc('int32', batch);
-  const params = Uint32Array.from([m, n, s, batch]);
+  const w = allocElements(gpu, F32, batch * s * s);
+  const wpiv = allocElements(gpu, I32, batch * s);
+  const winfo = allocElements(gpu, I32, batch);
+  const params = { m, n, s, batch };
   try {
-    const pad = { code: PAD_WGSL, inputs: [a], outputs: [w], params, loops: 0 };
-    gpu.run({ ...pad, workgroups: dispatch1D(batch * s * s, 64) });
+    runKernel(gpu, padKernel(F32), {
+      buffers: { A: a, W: w },
+      params,
+      workgroups: dispatch1D(batch * s * s, 64),
+      loops: 0,
+    });
     luFactorGpu(gpu, w, batch, s, w, wpiv, winfo, Math.min(k + 1, s));
-    gpu.run({
-      code: UNPAD_WGSL,
-      inputs: [w, wpiv, winfo],
-      outputs: [lu, piv, info],
+    runKernel(gpu, unpadKernel(F32), {
+      buffers: { W: w, WPIV: wpiv, WINFO: winfo, LU: lu, PIV: piv, INFO: info },
       params,
       workgroups: dispatch1D(Math.max(batch * m * n, batch), 64),
       loops: 0,
@@ -203,40 +219,50 @@ export function luFactorRectGpu(
   }
 }
 
-const PAD_WGSL = `// linalg_lu_pad: m×n into zero-padded s×s
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> W: array<f32>;
-${wgslParams(2)}
-${wgslFlatIndex(64)}
+/** Params of the pad and unpad kernels: m×n matrices padded to s×s. */
+const PAD_PARAMS = { m: 'u32', n: 'u32', s: 'u32', batch: 'u32' } as const;
+
+function padKernel(sc: WgslScalar): Kernel {
+  return wgslKernel(
+    {
+      name: 'linalg_lu_pad: m×n into zero-padded s×s',
+      inputs: { A: sc },
+      outputs: { W: sc },
+      params: PAD_PARAMS,
+    },
+    `${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = flat_index(gid, nwg);
-  let m = pu(0u);
-  let n = pu(1u);
-  let s = pu(2u);
-  if (t >= pu(3u) * s * s) { return; }
+  let m = params.m;
+  let n = params.n;
+  let s = params.s;
+  if (t >= params.batch * s * s) { return; }
   let e = t / (s * s);
   let i = (t % (s * s)) / s;
   let j = t % s;
-  W[t] = select(0.0, A[e * m * n + i * n + min(j, n - 1u)], i < m && j < n);
-}`;
+  W[t] = select(${sc.zero}, A[e * m * n + i * n + min(j, n - 1u)], i < m && j < n);
+}`,
+  );
+}
 
-const UNPAD_WGSL = `// linalg_lu_unpad: LU, the first k pivots and info
-@group(0) @binding(0) var<storage, read> W: array<f32>;
-@group(0) @binding(1) var<storage, read> WPIV: array<i32>;
-@group(0) @binding(2) var<storage, read> WINFO: array<i32>;
-@group(0) @binding(3) var<storage, read_write> LU: array<f32>;
-@group(0) @binding(4) var<storage, read_write> PIV: array<i32>;
-@group(0) @binding(5) var<storage, read_write> INFO: array<i32>;
-${wgslParams(6)}
-${wgslFlatIndex(64)}
+function unpadKernel(sc: WgslScalar): Kernel {
+  const spec = {
+    name: 'linalg_lu_unpad: LU, the first k pivots and info',
+    inputs: { W: sc, WPIV: I32, WINFO: I32 },
+    outputs: { LU: sc, PIV: I32, INFO: I32 },
+    params: PAD_PARAMS,
+  };
+  return wgslKernel(
+    spec,
+    `${wgslFlatIndex(64)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = flat_index(gid, nwg);
-  let m = pu(0u);
-  let n = pu(1u);
-  let s = pu(2u);
-  let batch = pu(3u);
+  let m = params.m;
+  let n = params.n;
+  let s = params.s;
+  let batch = params.batch;
   let k = min(m, n);
   if (t < batch * m * n) {
     let e = t / (m * n);
@@ -244,17 +270,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (t < batch * k) { PIV[t] = WPIV[(t / k) * s + t % k]; }
   if (t < batch) { INFO[t] = select(0, WINFO[t], WINFO[t] <= i32(k)); }
-}`;
+}`,
+  );
+}
 
-function solveWgsl(inPlace: boolean): string {
-  const o = inPlace ? 2 : 3;
-  return `// linalg_lu_solve${inPlace ? '_inplace' : ''}
-@group(0) @binding(0) var<storage, read> T: array<f32>;
-@group(0) @binding(1) var<storage, read> PIV: array<i32>;
-${inPlace ? '' : '@group(0) @binding(2) var<storage, read> B: array<f32>;'}
-@group(0) @binding(${o}) var<storage, read_write> X: array<f32>;
-${wgslParams(o + 1)}
-${WGSL_SUBST}
+function solveKernel(sc: WgslScalar, inPlace: boolean): Kernel {
+  const spec = {
+    name: `linalg_lu_solve${inPlace ? '_inplace' : ''}`,
+    inputs: { T: sc, PIV: I32, B: inPlace ? undefined : sc },
+    outputs: { X: sc },
+    params: SWEEP_PARAMS,
+  };
+  return wgslKernel(
+    spec,
+    `${wgslSubst(sc)}
 ${wgslVectorPrologue()}
   let m = t / k;
   let xb = m * n * k + t % k;
@@ -272,7 +301,8 @@ ${wgslVectorPrologue()}
   }
   fsub(tb, n, 1u, xb, k, 0u, f0, f1, true);
   bsub(tb, n, 1u, xb, k, b0, b1, n, false);
-}`;
+}`,
+  );
 }
 
 /**
@@ -295,23 +325,28 @@ export function luSolveGpu(
 ): void {
   const op = 'luSolveGpu';
   needSizes(op, { batch, n, nrhs });
-  need(op, 'lu', lu, 'float32', batch * n * n);
-  need(op, 'piv', piv, 'int32', batch * n);
-  need(op, 'b', b, 'float32', batch * n * nrhs);
-  need(op, 'x', x, 'float32', batch * n * nrhs);
+  needBuffer(op, 'lu', lu, F32, batch * n * n);
+  needBuffer(op, 'piv', piv, I32, batch * n);
+  needBuffer(op, 'b', b, F32, batch * n * nrhs);
+  needBuffer(op, 'x', x, F32, batch * n * nrhs);
   const total = batch * nrhs;
   if (total === 0 || n === 0) return;
   const inPlace = b.buffer === x.buffer;
-  const d = { code: solveWgsl(inPlace), inputs: inPlace ? [lu, piv] : [lu, piv, b], outputs: [x] };
-  runSweeps(gpu, d, n, nrhs, total, planSweeps('linalg LU solve', n, true, true, { first: 2 * n }));
+  const buffers = { T: lu, PIV: piv, B: inPlace ? undefined : b, X: x };
+  const plan = planSweeps('linalg LU solve', n, true, true, { first: 2 * n });
+  runSweeps(gpu, solveKernel(F32, inPlace), buffers, n, nrhs, total, plan);
 }
 
-const INVERSE_WGSL = `// linalg_lu_inverse
-@group(0) @binding(0) var<storage, read> T: array<f32>;
-@group(0) @binding(1) var<storage, read> PIV: array<i32>;
-@group(0) @binding(2) var<storage, read_write> X: array<f32>;
-${wgslParams(3)}
-${WGSL_SUBST}
+function inverseKernel(sc: WgslScalar): Kernel {
+  const spec = {
+    name: 'linalg_lu_inverse',
+    inputs: { T: sc, PIV: I32 },
+    outputs: { X: sc },
+    params: SWEEP_PARAMS,
+  };
+  return wgslKernel(
+    spec,
+    `${wgslSubst(sc)}
 ${wgslVectorPrologue()}
   let m = t / n;
   let c = t % n;
@@ -325,10 +360,12 @@ ${wgslVectorPrologue()}
       if (r == q) { r = p; } else if (r == p) { r = q; }
     }
   }
-  if (init) { for (var i = 0u; i < n; i++) { X[xb + i * n] = select(0.0, 1.0, i == r); } }
+  if (init) { for (var i = 0u; i < n; i++) { X[xb + i * n] = select(${sc.zero}, ${sc.one}, i == r); } }
   fsub(tb, n, 1u, xb, n, r, f0, f1, true);
   bsub(tb, n, 1u, xb, n, b0, b1, n, false);
-}`;
+}`,
+  );
+}
 
 /**
  * Inverse from {@link luFactorGpu}'s output (what linalg.inv computes), batched, float32:
@@ -348,13 +385,13 @@ export function luInverseGpu(
 ): void {
   const op = 'luInverseGpu';
   needSizes(op, { batch, n });
-  need(op, 'lu', lu, 'float32', batch * n * n);
-  need(op, 'piv', piv, 'int32', batch * n);
-  need(op, 'out', out, 'float32', batch * n * n);
+  needBuffer(op, 'lu', lu, F32, batch * n * n);
+  needBuffer(op, 'piv', piv, I32, batch * n);
+  needBuffer(op, 'out', out, F32, batch * n * n);
   const total = batch * n;
   if (total === 0) return;
-  const d = { code: INVERSE_WGSL, inputs: [lu, piv], outputs: [out] };
-  runSweeps(gpu, d, n, n, total, planSweeps('linalg LU inverse', n, true, true, { fixed: n, first: n }));
+  const plan = planSweeps('linalg LU inverse', n, true, true, { fixed: n, first: n });
+  runSweeps(gpu, inverseKernel(F32), { T: lu, PIV: piv, X: out }, n, n, total, plan);
 }
 
 /**
@@ -382,12 +419,10 @@ fn detParts(m: u32, n: u32) -> DetParts {
 }
 `;
 
-const DET_WGSL = `// linalg_lu_det
-@group(0) @binding(0) var<storage, read> LU: array<f32>;
-@group(0) @binding(1) var<storage, read> PIV: array<i32>;
-@group(0) @binding(2) var<storage, read_write> DET: array<f32>;
-${wgslParams(3)}
-${WGSL_F32}
+// Real only (frexp of the diagonal, as the slogdet kernel below).
+const DET_KERNEL = wgslKernel(
+  { name: 'linalg_lu_det', inputs: { LU: F32, PIV: I32 }, outputs: { DET: F32 }, params: SWEEP_PARAMS },
+  `${WGSL_F32}
 ${WGSL_DET_PARTS}
 ${wgslVectorPrologue()}
   let d = detParts(t, n);
@@ -404,7 +439,8 @@ ${wgslVectorPrologue()}
     v = d.sign * ldexp(d.mant, d.ex);
   }
   DET[t] = v;
-}`;
+}`,
+);
 
 /**
  * Determinant from {@link luFactorGpu}'s output: det[b] = ±∏ U[k,k], batched, float32. The product
@@ -422,27 +458,26 @@ export function luDetGpu(
 ): void {
   const op = 'luDetGpu';
   needSizes(op, { batch, n });
-  need(op, 'lu', lu, 'float32', batch * n * n);
-  need(op, 'piv', piv, 'int32', batch * n);
-  need(op, 'det', det, 'float32', batch);
+  needBuffer(op, 'lu', lu, F32, batch * n * n);
+  needBuffer(op, 'piv', piv, I32, batch * n);
+  needBuffer(op, 'det', det, F32, batch);
   if (batch === 0) return;
-  gpu.run({
-    code: DET_WGSL,
-    inputs: [lu, piv],
-    outputs: [det],
-    params: Uint32Array.from([n, 0, batch]),
+  runKernel(gpu, DET_KERNEL, {
+    buffers: { LU: lu, PIV: piv, DET: det },
+    params: sweepParams(n, 0, batch),
     workgroups: dispatch1D(batch, SOLVE_WG),
     loops: n,
   });
 }
 
-const SLOGDET_WGSL = `// linalg_lu_slogdet
-@group(0) @binding(0) var<storage, read> LU: array<f32>;
-@group(0) @binding(1) var<storage, read> PIV: array<i32>;
-@group(0) @binding(2) var<storage, read_write> SIGN: array<f32>;
-@group(0) @binding(3) var<storage, read_write> LOGABS: array<f32>;
-${wgslParams(4)}
-${WGSL_F32}
+const SLOGDET_KERNEL = wgslKernel(
+  {
+    name: 'linalg_lu_slogdet',
+    inputs: { LU: F32, PIV: I32 },
+    outputs: { SIGN: F32, LOGABS: F32 },
+    params: SWEEP_PARAMS,
+  },
+  `${WGSL_F32}
 ${WGSL_DET_PARTS}
 ${wgslVectorPrologue()}
   let d = detParts(t, n);
@@ -458,7 +493,8 @@ ${wgslVectorPrologue()}
     let ex = f32(d.ex);
     LOGABS[t] = select(log(d.mant) + ex * 1.428606765330187e-6 + ex * 0.693145751953125, f32Inf(), d.flags == 4u);
   }
-}`;
+}`,
+);
 
 /**
  * Sign and log|det| from {@link luFactorGpu}'s output, batched, float32 (torch.linalg.slogdet):
@@ -478,16 +514,14 @@ export function luSlogdetGpu(
 ): void {
   const op = 'luSlogdetGpu';
   needSizes(op, { batch, n });
-  need(op, 'lu', lu, 'float32', batch * n * n);
-  need(op, 'piv', piv, 'int32', batch * n);
-  need(op, 'sign', sign, 'float32', batch);
-  need(op, 'logabsdet', logabsdet, 'float32', batch);
+  needBuffer(op, 'lu', lu, F32, batch * n * n);
+  needBuffer(op, 'piv', piv, I32, batch * n);
+  needBuffer(op, 'sign', sign, F32, batch);
+  needBuffer(op, 'logabsdet', logabsdet, F32, batch);
   if (batch === 0) return;
-  gpu.run({
-    code: SLOGDET_WGSL,
-    inputs: [lu, piv],
-    outputs: [sign, logabsdet],
-    params: Uint32Array.from([n, 0, batch]),
+  runKernel(gpu, SLOGDET_KERNEL, {
+    buffers: { LU: lu, PIV: piv, SIGN: sign, LOGABS: logabsdet },
+    params: sweepParams(n, 0, batch),
     workgroups: dispatch1D(batch, SOLVE_WG),
     loops: n,
   });

@@ -13,10 +13,21 @@
  */
 
 import type { GpuStorage } from '../../backend.js';
+import {
+  ATOMIC_U32,
+  allocElements,
+  F32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  type ParamValue,
+  runKernel,
+  wgslKernel,
+} from '../kernel.js';
 import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET } from '../loops.js';
-import { dispatch1D, type WebGPURuntime, wgslParams } from '../runtime.js';
-import { PLAN_AT, runStages, type Stage, type StageCode, wgslStages } from './staged.js';
+import { dispatch1D, type WebGPURuntime } from '../runtime.js';
+import { planParam, runStages, type Stage, type StageCode, wgslStages } from './staged.js';
 
 /**
  * Invocations per matrix: 1 (each invocation owns a matrix, 64 per workgroup) or a power of two
@@ -105,9 +116,16 @@ fn jacobiT(zeta: f32) -> f32 {
 `;
 
 /**
+ * The params every staged spectral kernel starts with (see {@link runChunked}): the matrices of
+ * the dispatch's batch chunk and the chunk's first matrix; its own follow, then its plan
+ * (`planParam`, last). @internal
+ */
+export const SPECTRAL_PARAMS = { count: 'u32', first: 'u32' } as const;
+
+/**
  * WGSL of `main`'s head for layout t: defines `lane` (index within the matrix's invocations),
- * `mat` (global matrix index, first = params[1]) and `loc` (index within this dispatch, for the
- * scratch), and returns when `loc` ≥ params[0]. For t > 1 everything it defines except `lane` is
+ * `mat` (global matrix index, from params.first) and `loc` (index within this dispatch, for the
+ * scratch), and returns when `loc` ≥ params.count. For t > 1 everything it defines except `lane` is
  * uniform, so barriers may follow. Also defines `groupMax`/`groupSum` (u32 reductions over the
  * matrix's invocations; uniform results) and nothing else. @internal
  */
@@ -137,33 +155,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let lane = ${t === 1 ? '0u' : 'lid'};
   let loc = ${t === 1 ? `(${wg}) * ${SLOTS}u + lid` : wg};
-  if (loc >= pu(0u)) { return; }
-  let mat = pu(1u) + loc;`;
-}
-
-/** Throws unless `st` is a `dtype` storage with at least `len` elements. @internal */
-export function needStorage(
-  op: string,
-  name: string,
-  st: GpuStorage,
-  dtype: 'float32' | 'int32',
-  len: number,
-) {
-  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype}, got ${st.dtype}`);
-  if (st.length < len) throw new RangeError(`${op}: ${name} has ${st.length} elements, needs ${len}`);
-}
-
-/** Throws unless every size is a non-negative integer. @internal */
-export function needSizes(op: string, sizes: Record<string, number>): void {
-  for (const [k, v] of Object.entries(sizes)) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
-  }
-}
-
-/** The bits of `x` as float32, for `pf(i)` params. @internal */
-export function f32Bits(x: number): number {
-  return new Uint32Array(new Float32Array([x]).buffer)[0]!;
+  if (loc >= params.count) { return; }
+  let mat = params.first + loc;`;
 }
 
 /** u32 state words per matrix of a staged spectral kernel (the `ST` binding). @internal */
@@ -230,9 +223,9 @@ export function wgslSweepEnd(t: number): string {
 /**
  * Runs a staged kernel (`staged.ts`) over a batch: per chunk of the batch, sized so that the
  * scratch (`stride` floats per matrix, shared by the chunks) stays under 64 MiB, a zeroed state
- * (STATE_WORDS u32 per matrix) and the dispatches of `stages`; `run` encodes one dispatch, with
- * params [matrices in the chunk, first matrix, ...rest, (PLAN_AT) the plan]. Frees the scratch and
- * the state after encoding. @internal
+ * (STATE_WORDS u32 per matrix) and the dispatches of `stages`; `run` encodes one dispatch, and
+ * `params(own)` gives its params: {@link SPECTRAL_PARAMS}, the kernel's own, the plan. Frees the
+ * scratch and the state after encoding. @internal
  */
 export function runChunked(
   gpu: WebGPURuntime,
@@ -244,27 +237,22 @@ export function runChunked(
   run: (
     scratch: GpuStorage,
     state: GpuStorage,
-    params: (rest: number[]) => Uint32Array,
+    params: (own: Readonly<Record<string, ParamValue>>) => Record<string, ParamValue>,
     wg: [number, number, number],
     loops: number,
   ) => void,
 ): void {
-  const limit = Math.min(64 * 2 ** 20, gpu.limits.maxStorageBufferBindingSize) / 4;
+  const limit = Math.min(64 * 2 ** 20, gpu.limits.maxStorageBufferBindingSize) / F32.bytes;
   const chunk = Math.max(1, Math.min(batch, Math.floor(limit / Math.max(stride, 1))));
-  const scratch = gpu.alloc('float32', Math.max(1, chunk * stride));
+  const scratch = allocElements(gpu, F32, Math.max(1, chunk * stride));
   try {
     for (let first = 0; first < batch; first += chunk) {
       const count = Math.min(chunk, batch - first);
       const wg = t === 1 ? dispatch1D(count, SLOTS) : dispatch1D(count, 1);
-      const state = gpu.alloc('int32', count * STATE_WORDS, { zero: true });
+      const state = allocElements(gpu, ATOMIC_U32, count * STATE_WORDS, { zero: true });
       try {
         runStages(what, t, stages, (plan, loops) => {
-          const params = (rest: number[]) => {
-            const out = new Uint32Array(PLAN_AT + plan.length);
-            out.set([count, first, ...rest]);
-            out.set(plan, PLAN_AT);
-            return out;
-          };
+          const params = (own: Readonly<Record<string, ParamValue>>) => ({ count, first, ...own, plan });
           run(scratch, state, params, wg, loops);
         });
       } finally {
@@ -281,7 +269,8 @@ export type QrGpuMode = 'reduced' | 'complete' | 'r';
 
 // Scratch per matrix: the scaled working copy W (m×n, row-major), then (β, τ, 1/u0) per reflector.
 // Reflector j: u = [1, W[j+1..m−1][j]/u0], H_j = I − τ u uᵀ, β = R[j][j]; column j keeps x.
-function qrWgsl(t: number, wantQ: boolean, split: boolean): string {
+// Real only: reflectors are built on f32 bit tests and exact power-of-two scaling.
+function qrKernel(t: number, wantQ: boolean, split: boolean): Kernel {
   // Column c of step j: H_j applied to it (rows j..m−1), 2(m − j − 1) + 1 loop iterations.
   const apply = (M: string, col: string, stride: string) => `if (f32Key(tau) != 0u) {
           var dot = ${M}[${col} + j * ${stride}];
@@ -353,14 +342,23 @@ function qrWgsl(t: number, wantQ: boolean, split: boolean): string {
       },
     );
   }
-  return `// linalg_qr_t${t}${wantQ ? '' : '_r'}${split ? '_split' : ''}
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> R: array<f32>;
-@group(0) @binding(2) var<storage, read_write> S: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ST: array<atomic<u32>>;
-${wantQ ? '@group(0) @binding(4) var<storage, read_write> Q: array<f32>;' : ''}
-${wgslParams(wantQ ? 5 : 4)}
-${WGSL_SPECTRAL}
+  const spec = {
+    name: `linalg_qr_t${t}${wantQ ? '' : '_r'}${split ? '_split' : ''}`,
+    inputs: { A: F32 },
+    outputs: { R: F32, S: F32, ST: ATOMIC_U32, Q: wantQ ? F32 : undefined },
+    params: {
+      ...SPECTRAL_PARAMS,
+      m: 'u32',
+      n: 'u32',
+      rRows: 'u32',
+      qCols: 'u32',
+      stride: 'u32',
+      ...planParam(stages),
+    },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${WGSL_SPECTRAL}
 fn reflector(wb: u32, hb: u32, m: u32, n: u32, j: u32) {
   let x0 = S[wb + j * n + j];
   var key = 0u;
@@ -388,19 +386,20 @@ fn reflector(wb: u32, hb: u32, m: u32, n: u32, j: u32) {
   S[hb + 3u * j + 2u] = rinv;
 }
 ${wgslSpectralMain(t)}
-  let m = pu(2u);
-  let n = pu(3u);
-  let rRows = pu(4u);
-  let qCols = pu(5u);
+  let m = params.m;
+  let n = params.n;
+  let rRows = params.rRows;
+  let qCols = params.qCols;
   let k = min(m, n);
   let ab = mat * m * n;
-  let wb = loc * pu(6u);
+  let wb = loc * params.stride;
   let hb = wb + m * n;
   let qb = mat * m * qCols;
   let sb = loc * ${STATE_WORDS}u;
   var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
   ${wgslStages(t, stages)}
-}`;
+}`,
+  );
 }
 
 /** The host's side of qrWgsl's stages: items and loop costs per phase (see `staged.ts`). */
@@ -484,11 +483,11 @@ export function qrGpu(
   const rRows = mode === 'complete' ? m : k;
   const qCols = mode === 'complete' ? m : k;
   const wantQ = mode !== 'r';
-  needStorage(op, 'a', a, 'float32', batch * m * n);
-  needStorage(op, 'r', r, 'float32', batch * rRows * n);
+  needBuffer(op, 'a', a, F32, batch * m * n);
+  needBuffer(op, 'r', r, F32, batch * rRows * n);
   if (wantQ) {
     if (q === null) throw new Error(`${op}: mode '${mode}' needs an output for Q`);
-    needStorage(op, 'q', q, 'float32', batch * m * qCols);
+    needBuffer(op, 'q', q, F32, batch * m * qCols);
   }
   if (batch === 0) return;
   const t = tune.threads ?? spectralThreads(Math.max(n, qCols), batch);
@@ -496,14 +495,12 @@ export function qrGpu(
   // A column update and a reflector cost about 2m loop iterations each: one step for both while
   // they fit, else the reflector in a step of its own (tall matrices).
   const split = 4 * m + 16 > LOOP_BUDGET;
-  const code = qrWgsl(t, wantQ, split);
+  const kernel = qrKernel(t, wantQ, split);
   const stages = qrStages(m, n, rRows, qCols, wantQ, split);
   runChunked(gpu, 'linalg.qr', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
-    gpu.run({
-      code,
-      inputs: [a],
-      outputs: wantQ && q ? [r, scratch, state, q] : [r, scratch, state],
-      params: params([m, n, rRows, qCols, stride]),
+    runKernel(gpu, kernel, {
+      buffers: { A: a, R: r, S: scratch, ST: state, Q: wantQ && q ? q : undefined },
+      params: params({ m, n, rRows, qCols, stride }),
       workgroups,
       loops,
     });

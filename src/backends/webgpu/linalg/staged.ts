@@ -19,8 +19,13 @@ export const BLOCK_LOOPS = 2048;
 /** Steps a kernel may take per batch chunk (beyond, the host's planning alone would take seconds). */
 export const MAX_STEPS = 2 ** 24;
 
-/** Params index where the plan starts (the kernel's own params live at 2..PLAN_AT−1). */
-export const PLAN_AT = 16;
+/**
+ * The `plan` params field of a staged kernel with these stages: the words of `planParams` (read
+ * in WGSL with `params_plan(i)`), put last in the kernel's params struct.
+ */
+export function planParam(stages: readonly StageCode[]): { plan: { array: 'u32'; length: number } } {
+  return { plan: { array: 'u32', length: 2 + stages.reduce((a, s) => a + 3 + 3 * s.phases.length, 0) } };
+}
 
 /** One phase of a stage, as the host plans it. */
 export interface Phase {
@@ -58,8 +63,8 @@ interface PlannedStage {
 }
 
 /**
- * The plan params (from PLAN_AT): [first step, step count, then per stage: start, period, reps,
- * then per phase: offset, items per block, blocks].
+ * The plan params (after the dispatch's [first step, step count]): per stage start, period,
+ * reps, then per phase offset, items per block, blocks.
  */
 function planParams(stages: PlannedStage[]): number[] {
   return stages.flatMap((s) => [
@@ -107,7 +112,7 @@ function plan(
 
 /**
  * Encodes a staged kernel for every matrix of a batch chunk: `run` is called once per dispatch
- * with the plan params (to be placed at PLAN_AT) and the dispatch's loop bound.
+ * with the plan params (the `plan` field, see {@link planParam}) and the dispatch's loop bound.
  */
 export function runStages(
   what: string,
@@ -153,21 +158,21 @@ export interface StageCode {
  */
 export function wgslStages(t: number, stages: StageCode[]): string {
   const bar = t > 1 ? 'storageBarrier();' : '';
-  let at = PLAN_AT + 2;
+  let at = 2;
   const code = stages.map((s) => {
     const b = at;
     at += 3 + 3 * s.phases.length;
     const phases = s.phases.map((body, j) => {
       const q = b + 3 + 3 * j;
       return `{
-        let pb = base + pu(${q}u);
-        let nb = pu(${q + 2}u);
+        let pb = base + params_plan(${q}u);
+        let nb = params_plan(${q + 2}u);
         let b0 = select(0u, g0 - pb, g0 > pb);
         let e1 = min(g1, pb + nb);
         let b1 = select(0u, e1 - pb, e1 > pb);
         for (var blk = b0; blk < b1; blk++) {
-          let lo = blk * pu(${q + 1}u);
-          let hi = lo + pu(${q + 1}u);
+          let lo = blk * params_plan(${q + 1}u);
+          let hi = lo + params_plan(${q + 1}u);
           let lastBlk = blk + 1u == nb;
           ${body}
           ${bar}
@@ -175,9 +180,9 @@ export function wgslStages(t: number, stages: StageCode[]): string {
       }`;
     });
     return `{
-    let s0 = pu(${b}u);
-    let period = pu(${b + 1}u);
-    let s1 = s0 + period * pu(${b + 2}u);
+    let s0 = params_plan(${b}u);
+    let period = params_plan(${b + 1}u);
+    let s1 = s0 + period * params_plan(${b + 2}u);
     let slo = max(g0, s0);
     let shi = min(g1, s1);
     if (slo < shi) {
@@ -191,7 +196,7 @@ export function wgslStages(t: number, stages: StageCode[]): string {
     }
   }`;
   });
-  return `let g0 = pu(${PLAN_AT}u);
-  let g1 = g0 + pu(${PLAN_AT + 1}u);
+  return `let g0 = params_plan(0u);
+  let g1 = g0 + params_plan(1u);
   ${code.join('\n  ')}`;
 }

@@ -6,14 +6,22 @@
  * accurate than QR" (1992); Golub & Van Loan, Matrix Computations, §8.6.3.
  */
 import type { GpuStorage } from '../../backend.js';
-import { type WebGPURuntime, wgslParams } from '../runtime.js';
 import {
-  f32Bits,
+  ATOMIC_U32,
+  F32,
+  I32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  runKernel,
+  wgslKernel,
+} from '../kernel.js';
+import type { WebGPURuntime } from '../runtime.js';
+import {
   INFO_STAGE,
   jacobiRounds,
-  needSizes,
-  needStorage,
   runChunked,
+  SPECTRAL_PARAMS,
   type SpectralTuning,
   ST_BEST,
   ST_DEAD,
@@ -29,7 +37,7 @@ import {
   wgslSpectralMain,
   wgslSweepEnd,
 } from './qr.js';
-import { type Stage, type StageCode, wgslStages } from './staged.js';
+import { planParam, type Stage, type StageCode, wgslStages } from './staged.js';
 
 /** Sweeps before giving up (LAPACK's sgesvj uses 30 too). */
 export const SVD_MAX_SWEEPS = 30;
@@ -107,8 +115,8 @@ function completePhases(t: number, at: (buf: string, c: string, tt: string) => s
 // Scratch per matrix: W (q×p, row j = column j of M), VT (q×q, row j = column j of V, if UV),
 // per pair of a round (τ, s) with τ = s/(1 + c), τ = 2 meaning "no rotation", σ (q), row norms
 // (p), coefs (p). Rotations in Rutishauser's form (`rot2`, see eigh.ts). Stages as in svdStages.
-function svdWgsl(t: number, uv: boolean): string {
-  const o = uv ? 4 : 2;
+// Real only: Jacobi rotations on f32 bit tests and exact power-of-two scaling.
+function svdKernel(t: number, uv: boolean): Kernel {
   const uAt = (c: string, tt: string) => `ub + ${tt} * ucols + ${c}`;
   const vAt = (c: string, tt: string) => `vb + ${c} * n + ${tt}`;
   const at = (buf: string, c: string, tt: string) => `${buf}[${buf === 'U' ? uAt(c, tt) : vAt(c, tt)}]`;
@@ -262,23 +270,39 @@ function svdWgsl(t: number, uv: boolean): string {
       : []),
     INFO_STAGE,
   ];
-  return `// linalg_svd_t${t}${uv ? '' : '_novec'}
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> SV: array<f32>;
-${uv ? '@group(0) @binding(2) var<storage, read_write> U: array<f32>;' : ''}
-${uv ? '@group(0) @binding(3) var<storage, read_write> VH: array<f32>;' : ''}
-@group(0) @binding(${o}) var<storage, read_write> INFO: array<i32>;
-@group(0) @binding(${o + 1}) var<storage, read_write> S: array<f32>;
-@group(0) @binding(${o + 2}) var<storage, read_write> ST: array<atomic<u32>>;
-${wgslParams(o + 3)}
-${WGSL_SPECTRAL}
+  const spec = {
+    name: `linalg_svd_t${t}${uv ? '' : '_novec'}`,
+    inputs: { A: F32 },
+    outputs: {
+      SV: F32,
+      U: uv ? F32 : undefined,
+      VH: uv ? F32 : undefined,
+      INFO: I32,
+      S: F32,
+      ST: ATOMIC_U32,
+    },
+    params: {
+      ...SPECTRAL_PARAMS,
+      m: 'u32',
+      n: 'u32',
+      full: 'u32',
+      stride: 'u32',
+      tol: 'f32',
+      sfloor: 'f32',
+      maxSweeps: 'u32',
+      ...planParam(stages),
+    },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${WGSL_SPECTRAL}
 ${wgslSpectralMain(t)}
-  let m = pu(2u);
-  let n = pu(3u);
-  let full = pu(4u) != 0u;
-  let tol = pf(6u);
-  let sfloor = pf(7u);
-  let maxSweeps = pu(8u);
+  let m = params.m;
+  let n = params.n;
+  let full = params.full != 0u;
+  let tol = params.tol;
+  let sfloor = params.sfloor;
+  let maxSweeps = params.maxSweeps;
   let tall = m >= n;
   let p = max(m, n);
   let q = min(m, n);
@@ -291,7 +315,7 @@ ${wgslSpectralMain(t)}
   let ab = mat * m * n;
   let ub = mat * m * ucols;
   let vb = mat * vrows * n;
-  let sw = loc * pu(5u);
+  let sw = loc * params.stride;
   let svt = sw + q * p;
   let sr = svt + qv * q;
   let ssg = sr + Q;
@@ -306,7 +330,8 @@ ${wgslSpectralMain(t)}
   var ex = scaleExp(atomicLoad(&ST[sb + ${ST_KEY}u]));
   ${wgslStages(t, stages)}
   if (nrot > 0u) { atomicAdd(&ST[sb + ${ST_NROT}u], nrot); }
-}`;
+}`,
+  );
 }
 
 /** The host's side of svdWgsl's stages: items and loop costs per phase (see `staged.ts`). */
@@ -397,31 +422,30 @@ export function svdGpu(
   const { fullMatrices, computeUV } = opts;
   const p = Math.max(m, n);
   const q = Math.min(m, n);
-  needStorage(op, 'a', a, 'float32', batch * m * n);
-  needStorage(op, 's', s, 'float32', batch * q);
-  needStorage(op, 'info', info, 'int32', batch);
+  needBuffer(op, 'a', a, F32, batch * m * n);
+  needBuffer(op, 's', s, F32, batch * q);
+  needBuffer(op, 'info', info, I32, batch);
   if (computeUV) {
     if (u === null || vh === null) throw new Error(`${op}: computeUV needs outputs u and vh`);
-    needStorage(op, 'u', u, 'float32', batch * m * (fullMatrices ? m : q));
-    needStorage(op, 'vh', vh, 'float32', batch * (fullMatrices ? n : q) * n);
+    needBuffer(op, 'u', u, F32, batch * m * (fullMatrices ? m : q));
+    needBuffer(op, 'vh', vh, F32, batch * (fullMatrices ? n : q) * n);
   }
   if (batch === 0) return;
   const half = Math.ceil(q / 2);
   const t = tune.threads ?? spectralThreads(half * (p + (computeUV ? q : 0)), batch);
   const stride = q * p + (computeUV ? q * q : 0) + 2 * half + q + 2 * p;
-  const code = svdWgsl(t, computeUV);
+  const kernel = svdKernel(t, computeUV);
   const sweeps = tune.maxSweeps ?? SVD_MAX_SWEEPS;
   // Rotation threshold √p·eps as LAPACK's sgesvj: above the rounding noise of the float32 dot
   // products m_iᵀm_j, so that convergence is detected for tall matrices too.
   const tol = Math.max(1, Math.sqrt(p)) * EPS32;
-  const rest = [m, n, fullMatrices ? 1 : 0, stride, f32Bits(tol), f32Bits(SIGMA_FLOOR), sweeps];
+  const own = { m, n, full: fullMatrices, stride, tol, sfloor: SIGMA_FLOOR, maxSweeps: sweeps };
   const stages = svdStages(m, n, fullMatrices, computeUV, sweeps);
   runChunked(gpu, 'linalg.svd', t, batch, stride, stages, (scratch, state, params, workgroups, loops) => {
-    gpu.run({
-      code,
-      inputs: [a],
-      outputs: computeUV && u && vh ? [s, u, vh, info, scratch, state] : [s, info, scratch, state],
-      params: params(rest),
+    const vectors = computeUV && u && vh ? { U: u, VH: vh } : {};
+    runKernel(gpu, kernel, {
+      buffers: { A: a, SV: s, ...vectors, INFO: info, S: scratch, ST: state },
+      params: params(own),
       workgroups,
       loops,
     });

@@ -11,10 +11,19 @@
  * between the pieces lives in the output buffers.
  */
 
-import type { GpuStorage, WgslDispatch } from '../../backend.js';
+import type { GpuStorage } from '../../backend.js';
+import {
+  F32,
+  type Kernel,
+  needBuffer,
+  needSizes,
+  runKernel,
+  type WgslScalar,
+  wgslKernel,
+} from '../kernel.js';
 import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET, type LoopChunkOptions, loopChunks, perLane } from '../loops.js';
-import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../runtime.js';
+import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
 
 /** Options of {@link solveTriangularGpu}, as in `torch.linalg.solve_triangular`. */
 export interface TriangularGpuOptions {
@@ -39,30 +48,32 @@ fn f32IsFinitePositive(x: f32) -> bool { let b = bitcast<u32>(x); return b != 0u
 `;
 
 /**
- * In-place substitution on the global arrays `T` (triangle, read) and `X` (vector, read_write):
- * x_i = X[xb + i·xs], T(i, s) = T[tb + i·rs + s·cs]. `fsub` solves rows [max(lo, r0), r1) of a
- * lower triangle assuming x_s = 0 for s < lo; `bsub` solves rows r1-1 down to r0 of an upper one
- * (rows ≥ r1 already solved). Only the strict triangle on the side of the solve is read, plus the
- * diagonal unless `unit`. @internal
+ * In-place substitution on the global arrays `T` (triangle, read) and `X` (vector, read_write)
+ * of scalar type `sc`: x_i = X[xb + i·xs], T(i, s) = T[tb + i·rs + s·cs]. `fsub` solves rows
+ * [max(lo, r0), r1) of a lower triangle assuming x_s = 0 for s < lo; `bsub` solves rows r1-1
+ * down to r0 of an upper one (rows ≥ r1 already solved). Only the strict triangle on the side of
+ * the solve is read, plus the diagonal unless `unit`. @internal
  */
-export const WGSL_SUBST = `fn fsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, lo: u32, r0: u32, r1: u32, unit: bool) {
+export function wgslSubst(sc: WgslScalar): string {
+  const step = (i: string) =>
+    `for (var s = ${i === 'i' ? 'lo' : 'i'}; s < ${i === 'i' ? 'i' : 'n'}; s++) { acc = ${sc.sub('acc', sc.mul(`T[tb + ${i} * rs + s * cs]`, 'X[xb + s * xs]'))}; }
+    if (!unit) { acc = ${sc.div('acc', `T[tb + ${i} * (rs + cs)]`)}; }
+    X[xb + ${i} * xs] = acc;`;
+  return `fn fsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, lo: u32, r0: u32, r1: u32, unit: bool) {
   for (var i = max(lo, r0); i < r1; i++) {
     var acc = X[xb + i * xs];
-    for (var s = lo; s < i; s++) { acc -= T[tb + i * rs + s * cs] * X[xb + s * xs]; }
-    if (!unit) { acc = acc / T[tb + i * (rs + cs)]; }
-    X[xb + i * xs] = acc;
+    ${step('i')}
   }
 }
 fn bsub(tb: u32, rs: u32, cs: u32, xb: u32, xs: u32, r0: u32, r1: u32, n: u32, unit: bool) {
   for (var i = r1; i > r0; i--) {
     let r = i - 1u;
     var acc = X[xb + r * xs];
-    for (var s = i; s < n; s++) { acc -= T[tb + r * rs + s * cs] * X[xb + s * xs]; }
-    if (!unit) { acc = acc / T[tb + r * (rs + cs)]; }
-    X[xb + r * xs] = acc;
+    ${step('r')}
   }
 }
 `;
+}
 
 /**
  * One dispatch of a substitution kernel: forward rows [f0, f1), then backward rows [b0, b1)
@@ -110,22 +121,59 @@ export function planSweeps(
 }
 
 /**
+ * The params every one-invocation-per-vector kernel (see {@link wgslVectorPrologue}) starts
+ * with: sizes `n`, `k`, the invocation count `total` and the sweep piece. @internal
+ */
+export const SWEEP_PARAMS = {
+  n: 'u32',
+  k: 'u32',
+  total: 'u32',
+  f0: 'u32',
+  f1: 'u32',
+  b0: 'u32',
+  b1: 'u32',
+  init: 'u32',
+  fin: 'u32',
+} as const;
+
+/** Values of {@link SWEEP_PARAMS} (a kernel without sweeps gets an empty piece). @internal */
+export function sweepParams(
+  n: number,
+  k: number,
+  total: number,
+  p?: Sweep,
+): Record<keyof typeof SWEEP_PARAMS, number> {
+  return {
+    n,
+    k,
+    total,
+    f0: p?.f0 ?? 0,
+    f1: p?.f1 ?? 0,
+    b0: p?.b0 ?? 0,
+    b1: p?.b1 ?? 0,
+    init: p ? +p.init : 0,
+    fin: p ? +p.fin : 0,
+  };
+}
+
+/**
  * Runs a one-invocation-per-vector kernel (see {@link wgslVectorPrologue}) once per sweep piece,
- * with params [n, k, total, f0, f1, b0, b1, init, fin, ...extra]. @internal
+ * with params {@link sweepParams} plus `extra` (the kernel's own). @internal
  */
 export function runSweeps(
   gpu: WebGPURuntime,
-  d: Omit<WgslDispatch, 'params' | 'workgroups' | 'loops'>,
+  kernel: Kernel,
+  buffers: Readonly<Record<string, GpuStorage | undefined>>,
   n: number,
   k: number,
   total: number,
   plan: readonly Sweep[],
-  extra: readonly number[] = [],
+  extra: Readonly<Record<string, number | boolean>> = {},
 ): void {
   for (const p of plan) {
-    gpu.run({
-      ...d,
-      params: Uint32Array.from([n, k, total, p.f0, p.f1, p.b0, p.b1, +p.init, +p.fin, ...extra]),
+    runKernel(gpu, kernel, {
+      buffers,
+      params: { ...sweepParams(n, k, total, p), ...extra },
       workgroups: dispatch1D(total, SOLVE_WG),
       loops: p.loops,
     });
@@ -187,15 +235,38 @@ export function factorChunks(
 }
 
 /**
- * WGSL of the sub-step loop of a factorization kernel (params[2..5] = start step, start block,
- * count, block width W from {@link factorChunks}): runs `body` for each sub-step with `k` (the
- * elimination step), `b` (the block; its columns are [c0, c1)) and `first` (b = 0). @internal
+ * The params every factorization kernel (see {@link wgslSlotPrologue}) starts with: `n`,
+ * `batch`, then the dispatch's sub-steps from {@link factorChunks} (start step, start block,
+ * count, block width). @internal
+ */
+export const FACTOR_PARAMS = {
+  n: 'u32',
+  batch: 'u32',
+  step: 'u32',
+  block: 'u32',
+  count: 'u32',
+  width: 'u32',
+} as const;
+
+/** Values of {@link FACTOR_PARAMS} for one chunk of {@link factorChunks}. @internal */
+export function factorParams(
+  n: number,
+  batch: number,
+  c: { k: number; b: number; count: number; w: number },
+): Record<keyof typeof FACTOR_PARAMS, number> {
+  return { n, batch, step: c.k, block: c.b, count: c.count, width: c.w };
+}
+
+/**
+ * WGSL of the sub-step loop of a factorization kernel (params step, block, count, width of
+ * {@link FACTOR_PARAMS}): runs `body` for each sub-step with `k` (the elimination step), `b`
+ * (the block; its columns are [c0, c1)) and `first` (b = 0). @internal
  */
 export function wgslFactorSteps(body: string): string {
-  return `var k = pu(2u);
-  var b = pu(3u);
-  let W = pu(5u);
-  for (var g = 0u; g < pu(4u); g++) {
+  return `var k = params.step;
+  var b = params.block;
+  let W = params.width;
+  for (var g = 0u; g < params.count; g++) {
     let first = b == 0u;
     let c0 = k + 1u + b * W;
     let c1 = min(n, c0 + W);
@@ -211,18 +282,18 @@ export function wgslFactorSteps(body: string): string {
 /**
  * WGSL prologue of a factorization kernel with layout (t, s): declares `main`'s builtins and
  * defines `slot`, `lane` (index within the matrix's invocations), `m` (matrix index) and `live`
- * (m < batch, batch = params[1]). Every invocation must reach every barrier, so nothing returns
+ * (m < params.batch). Every invocation must reach every barrier, so nothing returns
  * early. @internal
  */
 export function wgslSlotPrologue(t: number, s: number): string {
   return `@compute @workgroup_size(${t * s})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let n = pu(0u);
+  let n = params.n;
   let slot = lid / ${t}u;
   let lane = lid % ${t}u;
   let m = (wid.x + (wid.y + wid.z * nwg.y) * nwg.x) * ${s}u + slot;
-  let live = m < pu(1u);
+  let live = m < params.batch;
   let base = select(0u, m * n * n, live);`;
 }
 
@@ -231,60 +302,41 @@ export function wgslBarrier(t: number): string {
   return t > 1 ? 'storageBarrier();' : '';
 }
 
-/** Throws a RangeError unless `st` is a `dtype` storage with at least `len` elements. @internal */
-export function need(
-  op: string,
-  name: string,
-  st: GpuStorage,
-  dtype: 'float32' | 'int32',
-  len: number,
-): void {
-  if (st.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype}, got ${st.dtype}`);
-  if (st.length < len) {
-    throw new RangeError(`${op}: ${name} has ${st.length} elements, needs at least ${len}`);
-  }
-}
-
-/** Throws unless every size is a non-negative integer. @internal */
-export function needSizes(op: string, sizes: Record<string, number>): void {
-  for (const [k, v] of Object.entries(sizes)) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new RangeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
-  }
-}
-
 /**
- * Prologue of a one-invocation-per-vector kernel run by {@link runSweeps}: defines `t` (the
- * invocation index; returns when t ≥ total), `n`, `k` (params[1]) and the sweep piece `f0, f1, b0,
- * b1, init, fin`; kernel-specific params start at index 9. @internal
+ * Prologue of a one-invocation-per-vector kernel run by {@link runSweeps} (params
+ * {@link SWEEP_PARAMS} first): defines `t` (the invocation index; returns when t ≥ total), `n`,
+ * `k` and the sweep piece `f0, f1, b0, b1, init, fin`. @internal
  */
 export function wgslVectorPrologue(): string {
   return `${wgslFlatIndex(SOLVE_WG)}
 @compute @workgroup_size(${SOLVE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = flat_index(gid, nwg);
-  if (t >= pu(2u)) { return; }
-  let n = pu(0u);
-  let k = pu(1u);
-  let f0 = pu(3u);
-  let f1 = pu(4u);
-  let b0 = pu(5u);
-  let b1 = pu(6u);
-  let init = pu(7u) != 0u;
-  let fin = pu(8u) != 0u;`;
+  if (t >= params.total) { return; }
+  let n = params.n;
+  let k = params.k;
+  let f0 = params.f0;
+  let f1 = params.f1;
+  let b0 = params.b0;
+  let b1 = params.b1;
+  let init = params.init != 0u;
+  let fin = params.fin != 0u;`;
 }
 
-function trsmWgsl(inPlace: boolean): string {
-  const o = inPlace ? 1 : 2;
-  return `// linalg_solve_triangular${inPlace ? '_inplace' : ''}
-@group(0) @binding(0) var<storage, read> T: array<f32>;
-${inPlace ? '' : '@group(0) @binding(1) var<storage, read> B: array<f32>;'}
-@group(0) @binding(${o}) var<storage, read_write> X: array<f32>;
-${wgslParams(o + 1)}
-${WGSL_SUBST}
+/** The triangular-solve kernel for scalar type `sc` (see {@link solveTriangularGpu}). @internal */
+export function trsmKernel(sc: WgslScalar, inPlace: boolean): Kernel {
+  const spec = {
+    name: `linalg_solve_triangular${inPlace ? '_inplace' : ''}`,
+    inputs: inPlace ? { T: sc } : { T: sc, B: sc },
+    outputs: { X: sc },
+    params: { ...SWEEP_PARAMS, left: 'u32', unit: 'u32' },
+  } as const;
+  return wgslKernel(
+    spec,
+    `${wgslSubst(sc)}
 ${wgslVectorPrologue()}
-  let left = pu(9u) != 0u;
-  let unit = pu(10u) != 0u;
+  let left = params.left != 0u;
+  let unit = params.unit != 0u;
   let m = t / k;
   let c = t % k;
   let tb = m * n * n;
@@ -296,7 +348,8 @@ ${wgslVectorPrologue()}
   ${inPlace ? '' : 'if (init) { for (var i = 0u; i < n; i++) { X[xb + i * xs] = B[xb + i * xs]; } }'}
   fsub(tb, rs, cs, xb, xs, 0u, f0, f1, unit);
   bsub(tb, rs, cs, xb, xs, b0, b1, n, unit);
-}`;
+}`,
+  );
 }
 
 /**
@@ -322,9 +375,9 @@ export function solveTriangularGpu(
 ): void {
   const op = 'solveTriangularGpu';
   needSizes(op, { batch, n, nrhs });
-  need(op, 'a', a, 'float32', batch * n * n);
-  need(op, 'b', b, 'float32', batch * n * nrhs);
-  need(op, 'x', x, 'float32', batch * n * nrhs);
+  needBuffer(op, 'a', a, F32, batch * n * n);
+  needBuffer(op, 'b', b, F32, batch * n * nrhs);
+  needBuffer(op, 'x', x, F32, batch * n * nrhs);
   const total = batch * nrhs;
   if (total === 0 || n === 0) return;
   const inPlace = b.buffer === x.buffer;
@@ -332,6 +385,6 @@ export function solveTriangularGpu(
   // Lower triangle (left) or Aᵀ lower (right, upper A): forward substitution; else backward.
   const fwd = left !== upper;
   const plan = planSweeps('linalg.solve_triangular', n, fwd, !fwd, { first: inPlace ? 0 : n });
-  const d = { code: trsmWgsl(inPlace), inputs: inPlace ? [a] : [a, b], outputs: [x] };
-  runSweeps(gpu, d, n, nrhs, total, plan, [+left, +unitriangular]);
+  const buffers = inPlace ? { T: a, X: x } : { T: a, B: b, X: x };
+  runSweeps(gpu, trsmKernel(F32, inPlace), buffers, n, nrhs, total, plan, { left, unit: unitriangular });
 }
