@@ -1,17 +1,18 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { BackwardFn } from '../autograd/node.js';
 import type { StorageDType } from '../backends/backend.js';
+import { elementwiseCpu } from '../backends/cpu/elementwise.js';
+import { elementwiseGpu, WGSL_POW } from '../backends/webgpu/kernels/elementwise.js';
 import { floatDtypes, isFloat, promoteTypes } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
-import { elementwiseCpu, elementwiseGpu, WGSL_NONFINITE } from './elementwise-kernels.js';
 import { apply1, defineOp, type JvpRule, type OpDef } from './registry.js';
 
 /**
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
- * expression (WebGPU) and its backward formula. Operands are named a, b, c; kernels are generated
- * from the expressions in elementwise-kernels.ts. Comparisons (gt, lt, …) produce 0/1 in the
- * promoted float dtype: there is no bool dtype yet.
+ * expression (WebGPU) and its backward formula. Operands are named a, b, c; the kernels around the
+ * expressions are generated in backends/cpu/elementwise.ts and backends/webgpu/kernels/elementwise.ts.
+ * Comparisons (gt, lt, …) produce 0/1 in the promoted float dtype: there is no bool dtype yet.
  */
 interface Entry {
   js: string;
@@ -22,16 +23,6 @@ interface Entry {
   /** WGSL helper functions the expression calls. */
   prelude?: string;
 }
-
-const WGSL_POW = `${WGSL_NONFINITE}
-fn powf(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
-  if (a == 0.0) { return select(f32Inf(), 0.0, b > 0.0); }
-  if (a > 0.0) { return pow(a, b); }
-  if (floor(b) != b) { return f32NaN(); }
-  let r = pow(-a, b);
-  return select(r, -r, abs(b % 2.0) == 1.0);
-}`;
 
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
 

@@ -2,11 +2,11 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
+import { elementwiseGpu } from '../backends/webgpu/kernels/elementwise.js';
 import { allDtypes, checkDtype, isFloat } from '../dtype.js';
 import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
-import { elementwiseGpu } from './elementwise-kernels.js';
 import { apply1, defineOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */

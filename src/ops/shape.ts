@@ -1,17 +1,13 @@
+import { catCpu, trilCpu } from '../backends/cpu/shape.js';
+import { gatherCpu, scatterCpu } from '../backends/cpu/strided.js';
+import type { View } from '../backends/layout.js';
+import { catGpu, trilGpu } from '../backends/webgpu/kernels/shape.js';
+import { gatherGpu, scatterGpu } from '../backends/webgpu/kernels/strided.js';
 import { allDtypes } from '../dtype.js';
 import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { elementwiseGpu } from './elementwise-kernels.js';
 import { sum } from './reduce.js';
 import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
-import {
-  gatherCpu,
-  gatherGpu,
-  scatterCpu,
-  scatterGpu,
-  scatterNoFillGpu,
-  type View,
-} from './strided-kernels.js';
 
 /**
  * Shape ops. Tensors are always contiguous, so every view op materialises its result with one
@@ -87,24 +83,8 @@ const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
       );
   },
   shape: ([core]) => [core],
-  cpu: ([x], [out], { k, upper }) => {
-    const [r, c] = x.shape.slice(-2);
-    const n = x.data.length;
-    for (let p = 0; p < n; p++) {
-      const j = p % c;
-      const i = Math.floor(p / c) % r;
-      const keep = upper ? j - i >= k : j - i <= k;
-      out.data[p] = keep ? x.data[p] : 0;
-    }
-  },
-  webgpu: (gpu, [x], [out], { k, upper }) => {
-    const [r, c] = x.shape.slice(-2);
-    // Column and row of element i come from i itself; r, c and k are inlined into the expression.
-    const cond = upper
-      ? `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) >= ${k}`
-      : `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) <= ${k}`;
-    elementwiseGpu(gpu, `select(0.0, a, ${cond})`, [x], out);
-  },
+  cpu: ([x], [out], { k, upper }) => trilCpu(x, out, k, upper),
+  webgpu: (gpu, [x], [out], { k, upper }) => trilGpu(gpu, x, out, k, upper),
   backward: (c, [g]) => [apply1(triOp, [g!], c.attrs)],
   jvp: 'linear',
 });
@@ -130,32 +110,8 @@ const catOp = defineOp<{ dim: number }>({
     shape[dim] = total;
     return [{ shape, dtype: ins[0].dtype }];
   },
-  cpu: (ins, [out], { dim }) => {
-    const inner = numelOf(out.shape.slice(dim + 1));
-    const outChunk = out.shape[dim] * inner;
-    let off = 0;
-    for (const x of ins) {
-      const chunk = x.shape[dim] * inner;
-      const outer = chunk === 0 ? 0 : x.data.length / chunk;
-      for (let o = 0; o < outer; o++)
-        out.data.set(x.data.subarray(o * chunk, (o + 1) * chunk), o * outChunk + off);
-      off += chunk;
-    }
-  },
-  webgpu: (gpu, ins, [out], { dim }) => {
-    const inner = numelOf(out.shape.slice(dim + 1));
-    const outChunk = out.shape[dim] * inner;
-    let off = 0;
-    for (const x of ins) {
-      const chunk = x.shape[dim] * inner;
-      if (chunk > 0) {
-        const outer = numelOf(x.shape) / chunk;
-        // Input x is the view [outer, chunk] of the output with strides [outChunk, 1] at offset `off`.
-        scatterNoFillGpu(gpu, x, out, { shape: [outer, chunk], strides: [outChunk, 1], offset: off });
-      }
-      off += chunk;
-    }
-  },
+  cpu: (ins, [out], { dim }) => catCpu(ins, out, dim),
+  webgpu: (gpu, ins, [out], { dim }) => catGpu(gpu, ins, out, dim),
   backward: (c, gs) => {
     let off = 0;
     return c.inputs.map((x) => {

@@ -3,12 +3,13 @@ import {
   choleskyInverse as choleskyInverseCpu,
   type FloatArray,
 } from '../../backends/cpu/linalg/index.js';
+import { poisonNonFiniteCpu, squares } from '../../backends/cpu/linalg/nonfinite.js';
+import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 type Upper = { upper: boolean };

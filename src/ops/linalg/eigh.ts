@@ -1,6 +1,5 @@
 import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
-import type { FloatArray } from '../../backends/cpu/linalg/index.js';
-import { eigh as eighCpu } from '../../backends/cpu/linalg/spectral.js';
+import { eighScaledCpu } from '../../backends/cpu/linalg/scaling.js';
 import { eighGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
@@ -9,7 +8,7 @@ import { zerosLike } from '../creation.js';
 import { maximum } from '../elementwise.js';
 import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
-import { checkSquare, rangeScales, scaledCopy, timesPow2 } from './common.js';
+import { checkSquare } from './common.js';
 import {
   checkConvergence,
   diagnosticActive,
@@ -47,22 +46,7 @@ export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
   shape: ([[, n]], { vectors }) => [[n], vectors ? [n, n] : [0], []],
   outDtypes: ([dt]) => [dt, dt, 'int32'],
   differentiable: [true, true, false],
-  cpu: ([a], [w, v, info], { upper, vectors }) => {
-    const [batch, n] = sizes(a.shape);
-    // Subnormal or huge matrices are decomposed scaled by 2^e (exact), then λ is scaled back.
-    const exps = rangeScales(a.data, batch, n * n, { n, upper });
-    eighCpu(
-      exps ? scaledCopy(a.data as FloatArray, exps, n * n) : (a.data as FloatArray),
-      batch,
-      n,
-      upper,
-      w.data as FloatArray,
-      vectors ? (v.data as FloatArray) : null,
-      vectors,
-      info.data as Int32Array,
-    );
-    if (exps) for (let i = 0; i < batch * n; i++) w.data[i] = timesPow2(w.data[i], -exps[Math.floor(i / n)]);
-  },
+  cpu: ([a], outs, { upper, vectors }) => eighScaledCpu(a, outs, upper, vectors),
   webgpu: (gpu, [a], [w, v, info], { upper, vectors }) => {
     const [batch, n] = sizes(a.shape);
     eighGpu(gpu, a.storage, batch, n, upper, w.storage, vectors ? v.storage : null, info.storage);

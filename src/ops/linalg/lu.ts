@@ -8,6 +8,8 @@ import {
   luSlogdet,
   luSolve,
 } from '../../backends/cpu/linalg/index.js';
+import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/linalg/nonfinite.js';
+import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import {
   luDetGpu,
   luFactorGpu,
@@ -18,13 +20,12 @@ import {
 } from '../../backends/webgpu/linalg/index.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
-import { batchOf, numelOf } from '../../shape.js';
+import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 import { solveTriangularCore } from './triangular.js';
 
 /**

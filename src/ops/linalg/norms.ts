@@ -1,7 +1,8 @@
 import { noGrad } from '../../autograd/grad-mode.js';
-import type { GpuStorage, StorageDType } from '../../backends/backend.js';
-import { dispatch1D, type WebGPURuntime, wgslFlatIndex, wgslParams } from '../../backends/webgpu/runtime.js';
-import { normDim, numelOf, shapeStr } from '../../shape.js';
+import type { StorageDType } from '../../backends/backend.js';
+import { countAboveCpu, extremumCpu, nonzeroCpu } from '../../backends/cpu/linalg/norms.js';
+import { countAboveGpu, extremumLastGpu, nonzeroGpu } from '../../backends/webgpu/kernels/norms.js';
+import { normDim, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zeros } from '../creation.js';
 import { where } from '../elementwise.js';
@@ -20,85 +21,14 @@ import { type ToleranceArg, withTolerances } from './tolerance-args.js';
  * max/min over the last dim (for the 1- and ∞-norms) and two non-differentiable int32 helpers.
  */
 
-const reduceWgsl = (label: string, body: string, inType: string, outType: string) => `// ${label}
-@group(0) @binding(0) var<storage, read> X: array<${inType}>;
-@group(0) @binding(1) var<storage, read_write> OUT: array<${outType}>;
-${wgslParams(2)}
-${wgslFlatIndex(64)}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let b = flat_index(gid, nwg);
-  if (b >= pu(0u)) { return; }
-  let k = pu(1u);
-  ${body}
-}`;
-
-/** Entries one invocation of the amax/amin kernel compares at most; longer rows take another pass. */
-const EXTREMUM_CHUNK = 1024;
-
-/**
- * out[b] = max (or min) of row b of the batch × k matrix x (k ≥ 1). Each invocation scans at most
- * EXTREMUM_CHUNK entries (the loop rule): a longer row gets one partial result per chunk, and
- * those rows are reduced again.
- */
-function extremumGpu(
-  gpu: WebGPURuntime,
-  x: GpuStorage,
-  batch: number,
-  k: number,
-  out: GpuStorage,
-  min: boolean,
-) {
-  const chunks = Math.max(1, Math.ceil(k / EXTREMUM_CHUNK));
-  const part = chunks > 1 ? gpu.alloc('float32', batch * chunks) : out;
-  gpu.run({
-    code: reduceWgsl(
-      min ? 'amin last dim' : 'amax last dim',
-      // WGSL's min/max need not propagate NaN: a NaN entry (exponent all ones, mantissa nonzero) wins by its bits.
-      `let row = b / pu(2u);
-  let l0 = (b % pu(2u)) * ${EXTREMUM_CHUNK}u;
-  var best = X[row * k + l0];
-  for (var l = l0; l < min(k, l0 + ${EXTREMUM_CHUNK}u); l++) {
-    let v = X[row * k + l];
-    if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { best = v; break; }
-    best = ${min ? 'min' : 'max'}(best, v);
-  }
-  OUT[b] = best;`,
-      'f32',
-      'f32',
-    ),
-    inputs: [x],
-    outputs: [part],
-    params: Uint32Array.from([batch * chunks, k, chunks]),
-    workgroups: dispatch1D(batch * chunks, 64),
-    loops: EXTREMUM_CHUNK,
-  });
-  if (chunks === 1) return;
-  extremumGpu(gpu, part, batch, chunks, out, min);
-  gpu.free(part);
-}
-
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
 const extremumOp = defineOp<{ min: boolean }>({
   name: 'amax',
   dtypes: floatDtypes,
   coreRanks: [1],
   shape: () => [[]],
-  cpu: ([x], [out], { min }) => {
-    const k = x.shape[x.shape.length - 1];
-    for (let b = 0; b < out.data.length; b++) {
-      let best = x.data[b * k];
-      for (let l = 1; l < k; l++) {
-        const v = x.data[b * k + l];
-        if (Number.isNaN(v) || (min ? v < best : v > best)) best = v;
-        if (Number.isNaN(best)) break;
-      }
-      out.data[b] = best;
-    }
-  },
-  webgpu: (gpu, [x], [out], { min }) => {
-    extremumGpu(gpu, x.storage, numelOf(out.shape), x.shape[x.shape.length - 1]!, out.storage, min);
-  },
+  cpu: ([x], [out], { min }) => extremumCpu(x, out, min),
+  webgpu: (gpu, [x], [out], { min }) => extremumLastGpu(gpu, x, out, min),
   // d max(x) = Σ_{i tied} dx_i / (number tied).
   backward: (c, [g]) => {
     const x = c.inputs[0];
@@ -117,40 +47,8 @@ const countAboveOp = defineOp<{ atol: number; rtol: number }>({
   shape: () => [[]],
   outDtypes: () => ['int32'],
   differentiable: [false],
-  cpu: ([s], [out], { atol, rtol }) => {
-    const k = s.shape[s.shape.length - 1];
-    for (let b = 0; b < out.data.length; b++) {
-      let smax = 0;
-      for (let l = 0; l < k; l++) smax = Math.max(smax, Math.abs(s.data[b * k + l]));
-      const cut = Math.max(atol, rtol * smax);
-      let r = 0;
-      for (let l = 0; l < k; l++) if (Math.abs(s.data[b * k + l]) > cut) r++;
-      out.data[b] = r;
-    }
-  },
-  webgpu: (gpu, [s], [out], { atol, rtol }) => {
-    const k = s.shape[s.shape.length - 1];
-    const batch = numelOf(out.shape);
-    const bits = new Uint32Array(new Float32Array([atol, rtol]).buffer);
-    gpu.run({
-      code: reduceWgsl(
-        'matrix rank count',
-        `var smax = 0.0;
-  for (var l = 0u; l < k; l++) { smax = max(smax, abs(X[b * k + l])); }
-  let cut = max(pf(2u), pf(3u) * smax);
-  var r = 0;
-  for (var l = 0u; l < k; l++) { if (abs(X[b * k + l]) > cut) { r++; } }
-  OUT[b] = r;`,
-        'f32',
-        'i32',
-      ),
-      inputs: [s.storage],
-      outputs: [out.storage],
-      params: Uint32Array.from([batch, k, bits[0], bits[1]]),
-      workgroups: dispatch1D(batch, 64),
-      loops: 2 * k,
-    });
-  },
+  cpu: ([s], [out], { atol, rtol }) => countAboveCpu(s, out, atol, rtol),
+  webgpu: (gpu, [s], [out], { atol, rtol }) => countAboveGpu(gpu, s, out, atol, rtol),
   backward: 'not-differentiable',
   jvp: 'not-differentiable',
 });
@@ -163,20 +61,8 @@ const nonzeroOp = defineOp<{ dtype: StorageDType }>({
   shape: () => [[]],
   outDtypes: (_, { dtype }) => [dtype],
   differentiable: [false],
-  cpu: ([x], [out]) => {
-    for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i] !== 0 ? 1 : 0;
-  },
-  webgpu: (gpu, [x], [out]) => {
-    const n = x.storage.length;
-    gpu.run({
-      code: reduceWgsl('info nonzero', 'OUT[b] = select(0.0, 1.0, X[b] != 0);', 'i32', 'f32'),
-      inputs: [x.storage],
-      outputs: [out.storage],
-      params: Uint32Array.from([n, 1]),
-      workgroups: dispatch1D(n, 64),
-      loops: 0,
-    });
-  },
+  cpu: ([x], [out]) => nonzeroCpu(x, out),
+  webgpu: (gpu, [x], [out]) => nonzeroGpu(gpu, x, out),
   backward: 'not-differentiable',
   jvp: 'not-differentiable',
 });

@@ -1,5 +1,5 @@
-import type { FloatArray } from '../../backends/cpu/linalg/index.js';
-import { type QrMode, qr as qrCpu } from '../../backends/cpu/linalg/spectral.js';
+import { qrScaledCpu } from '../../backends/cpu/linalg/scaling.js';
+import type { QrMode } from '../../backends/cpu/linalg/spectral.js';
 import { qrGpu } from '../../backends/webgpu/linalg/spectral.js';
 import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
-import { checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
+import { checkMatrix } from './common.js';
 import { solveTriangularCore } from './triangular.js';
 
 export type { QrMode };
@@ -34,25 +34,7 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
       { shape: [...batch, rows, n], dtype: a.dtype },
     ];
   },
-  cpu: ([a], [q, r], { mode }) => {
-    const [m, n] = a.shape.slice(-2);
-    const batch = numelOf(a.shape.slice(0, -2));
-    // Subnormal or huge matrices are factored scaled by 2^e (exact), then R is scaled back.
-    const scales = rangeScales(a.data, batch, m * n);
-    qrCpu(
-      scales ? scaledCopy(a.data as FloatArray, scales, m * n) : (a.data as FloatArray),
-      batch,
-      m,
-      n,
-      mode === 'r' ? null : (q.data as FloatArray),
-      r.data as FloatArray,
-      mode,
-    );
-    const rSize = r.data.length / Math.max(batch, 1);
-    if (scales)
-      for (let i = 0; i < r.data.length; i++)
-        r.data[i] = timesPow2(r.data[i], -scales[Math.floor(i / rSize)]);
-  },
+  cpu: ([a], [q, r], { mode }) => qrScaledCpu(a, q, r, mode),
   webgpu: (gpu, [a], [q, r], { mode }) => {
     const [m, n] = a.shape.slice(-2);
     const batch = numelOf(a.shape.slice(0, -2));

@@ -1,6 +1,5 @@
 import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
-import type { FloatArray } from '../../backends/cpu/linalg/index.js';
-import { svdCpu } from '../../backends/cpu/linalg/spectral.js';
+import { svdScaledCpu } from '../../backends/cpu/linalg/scaling.js';
 import { svdGpu } from '../../backends/webgpu/linalg/spectral.js';
 import type { FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
@@ -8,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { eye, zerosLike } from '../creation.js';
 import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed, expand } from '../shape.js';
-import { boolOption, checkMatrix, rangeScales, scaledCopy, timesPow2 } from './common.js';
+import { boolOption, checkMatrix } from './common.js';
 import {
   checkConvergence,
   diagnosticActive,
@@ -54,26 +53,7 @@ export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
   },
   outDtypes: ([dt]) => [dt, dt, dt, 'int32'],
   differentiable: [true, true, true, false],
-  cpu: ([a], [u, s, vh, info], { fullMatrices, computeUV }) => {
-    const { batch, m, n, k } = dims(a.shape);
-    const U = computeUV ? (u.data as FloatArray) : null;
-    const V = computeUV ? (vh.data as FloatArray) : null;
-    // Subnormal or huge matrices are factored scaled by 2^e (exact), then S is scaled back.
-    const scales = rangeScales(a.data, batch, m * n);
-    svdCpu(
-      scales ? scaledCopy(a.data as FloatArray, scales, m * n) : (a.data as FloatArray),
-      batch,
-      m,
-      n,
-      U,
-      s.data as FloatArray,
-      V,
-      { fullMatrices, computeUV },
-      info.data as Int32Array,
-    );
-    if (scales)
-      for (let i = 0; i < batch * k; i++) s.data[i] = timesPow2(s.data[i], -scales[Math.floor(i / k)]);
-  },
+  cpu: ([a], outs, attrs) => svdScaledCpu(a, outs, attrs),
   webgpu: (gpu, [a], [u, s, vh, info], { fullMatrices, computeUV }) => {
     const { batch, m, n } = dims(a.shape);
     const U = computeUV ? u.storage : null;

@@ -3,11 +3,12 @@ import {
   solveTriangular as solveTriangularCpu,
   type TriangularOptions,
 } from '../../backends/cpu/linalg/index.js';
+import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/linalg/nonfinite.js';
+import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
 import { apply1, defineOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
-import { poisonNonFiniteCpu, poisonNonFiniteGpu, type Region, squares } from './nonfinite.js';
 
 /**
  * Triangular solves A X = B (left) or X A = B (right) for A [..., n, n] and B [..., n, k] / [..., k, n]

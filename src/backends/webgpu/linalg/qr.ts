@@ -11,7 +11,7 @@
  * dispatches by the loop rule. The WGSL depends only on (t, outputs wanted), never on sizes or
  * batch, so pipelines are cached.
  */
-import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+
 import type { GpuStorage } from '../../backend.js';
 import {
   ATOMIC_U32,
@@ -24,6 +24,7 @@ import {
   runKernel,
   wgslKernel,
 } from '../kernel.js';
+import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET } from '../loops.js';
 import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 import { planParam, runStages, type Stage, type StageCode, wgslStages } from './staged.js';

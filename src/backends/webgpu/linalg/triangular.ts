@@ -10,7 +10,7 @@
  * so that no invocation runs more than LOOP_BUDGET loop iterations in one dispatch. State
  * between the pieces lives in the output buffers.
  */
-import { WGSL_NONFINITE } from '../../../ops/elementwise-kernels.js';
+
 import type { GpuStorage } from '../../backend.js';
 import {
   F32,
@@ -21,6 +21,7 @@ import {
   type WgslScalar,
   wgslKernel,
 } from '../kernel.js';
+import { WGSL_NONFINITE } from '../kernels/prelude.js';
 import { LOOP_BUDGET, type LoopChunkOptions, loopChunks, perLane } from '../loops.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
 

@@ -1,0 +1,108 @@
+import { broadcastStrides, numelOf } from '../../../shape.js';
+import type { GpuView } from '../../backend.js';
+import { type Kernel, type ParamType, runKernel, STORAGE_ELEMENTS, wgslKernel } from '../kernel.js';
+import { dispatch1D, type WebGPURuntime } from '../runtime.js';
+import { cachedKernel, paramArrayLength } from './cache.js';
+import { WGSL_NONFINITE } from './prelude.js';
+
+/**
+ * WGSL for elementwise ops with up to three broadcasting operands named a, b, c. Each op is one
+ * WGSL expression; the kernel around it is generated here.
+ */
+
+const NAMES = ['a', 'b', 'c'] as const;
+
+/** Helper functions for the pow expression `powf(a, b)` (IEEE pow's special cases, as Math.pow). */
+export const WGSL_POW = `${WGSL_NONFINITE}
+fn powf(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (a == 0.0) { return select(f32Inf(), 0.0, b > 0.0); }
+  if (a > 0.0) { return pow(a, b); }
+  if (floor(b) != b) { return f32NaN(); }
+  let r = pow(-a, b);
+  return select(r, -r, abs(b % 2.0) == 1.0);
+}`;
+
+const WG = 256;
+
+/**
+ * The kernel for `expr` over broadcast operands x0, x1, x2 (read as a, b, c). Params: n, nd and,
+ * when an operand is broadcast, `dims` = [outShape(nd), strides(arity × nd)]; when every operand
+ * has the output's shape the index arithmetic is skipped.
+ */
+function elementwiseKernel(
+  expr: string,
+  ins: readonly GpuView[],
+  out: GpuView,
+  same: boolean,
+  dimsLength: number,
+  prelude: string,
+): Kernel {
+  const arity = ins.length;
+  const key = [same, dimsLength, ...ins.map((v) => v.dtype), out.dtype, expr, prelude].join('|');
+  return cachedKernel(key, () => {
+    const el = STORAGE_ELEMENTS[out.dtype];
+    const loads = same
+      ? NAMES.slice(0, arity)
+          .map((v, k) => `let ${v} = x${k}[i];`)
+          .join('\n    ')
+      : `var rem = i;
+    ${NAMES.slice(0, arity)
+      .map((_, k) => `var p${k} = 0u;`)
+      .join(' ')}
+    for (var d = i32(nd) - 1; d >= 0; d--) {
+      let size = params_dims(u32(d));
+      let q = rem % size;
+      rem = rem / size;
+      ${NAMES.slice(0, arity)
+        .map((_, k) => `p${k} += q * params_dims(nd * ${k + 1}u + u32(d));`)
+        .join('\n      ')}
+    }
+    ${NAMES.slice(0, arity)
+      .map((v, k) => `let ${v} = x${k}[p${k}];`)
+      .join('\n    ')}`;
+    const params: Record<string, ParamType> = { n: 'u32', nd: 'u32' };
+    if (!same) params.dims = { array: 'u32', length: dimsLength };
+    return wgslKernel(
+      {
+        name: `elementwise${same ? '' : ' (broadcast)'}`,
+        inputs: Object.fromEntries(ins.map((v, k) => [`x${k}`, STORAGE_ELEMENTS[v.dtype]])),
+        outputs: { out: el },
+        params,
+      },
+      `${prelude}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  let n = params.n;
+  if (i >= n) { return; }
+  let nd = params.nd;
+  ${loads}
+  out[i] = ${el.wgsl}(${expr});
+}`,
+    );
+  });
+}
+
+/** Dispatches `expr` over broadcast operands on WebGPU. `prelude` holds helper fns the expression uses. */
+export function elementwiseGpu(
+  gpu: WebGPURuntime,
+  expr: string,
+  ins: readonly GpuView[],
+  out: GpuView,
+  prelude = '',
+): void {
+  const n = numelOf(out.shape);
+  const same = ins.every((v) => numelOf(v.shape) === n);
+  const nd = out.shape.length;
+  const dims = [...out.shape];
+  if (!same) for (const v of ins) dims.push(...broadcastStrides(v.shape, out.shape));
+  const kernel = elementwiseKernel(expr, ins, out, same, same ? 0 : paramArrayLength(dims.length), prelude);
+  const buffers = Object.fromEntries(ins.map((v, k) => [`x${k}`, v.storage]));
+  runKernel(gpu, kernel, {
+    buffers: { ...buffers, out: out.storage },
+    params: same ? { n, nd } : { n, nd, dims },
+    workgroups: dispatch1D(n, WG),
+    loops: same ? 0 : nd,
+  });
+}
