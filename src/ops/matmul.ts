@@ -58,7 +58,7 @@ function blockedProduct(
   if (c64 !== C) C.set(c64);
 }
 
-const bmmOp = defineOp<undefined>({
+export const bmmOp = defineOp<undefined>({
   name: 'matmul',
   infer: ([a, b]) => {
     requireFloat('matmul', [a, b]);

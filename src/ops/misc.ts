@@ -10,7 +10,7 @@ import { elementwiseGpu } from './elementwise-kernels.js';
 import { apply1, defineOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
-const castOp = defineOp<{ dtype: StorageDType }>({
+export const castOp = defineOp<{ dtype: StorageDType }>({
   name: 'cast',
   infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),
@@ -19,7 +19,7 @@ const castOp = defineOp<{ dtype: StorageDType }>({
 });
 
 /** A differentiable copy. */
-const cloneOp = defineOp<undefined>({
+export const cloneOp = defineOp<undefined>({
   name: 'clone',
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),

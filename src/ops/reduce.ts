@@ -41,7 +41,7 @@ function offsets(shape: readonly number[], strides: readonly number[]): Int32Arr
 
 const WG = 64;
 
-const sumOp = defineOp<SumAttrs>({
+export const sumOp = defineOp<SumAttrs>({
   name: 'sum',
   infer: ([x], { dims, keepdim }) => {
     requireFloat('sum', [x]);

@@ -47,6 +47,12 @@ export interface OpDef<A = undefined, NIn extends number = number, NOut extends 
   readonly backward: BackwardFn<A, NIn, NOut> | 'not-differentiable';
 }
 
+const registered: OpDef<never>[] = [];
+/** Every OpDef defined so far, in definition order (the op table's coverage test reads it). */
+export function registeredOps(): readonly OpDef<never>[] {
+  return registered;
+}
+
 /**
  * Defines an op (kernels and backward formula, as the built-in ops are defined); returns `def`.
  * Give the input and output counts as type arguments to get tuples instead of arrays.
@@ -64,6 +70,7 @@ export interface OpDef<A = undefined, NIn extends number = number, NOut extends 
 export function defineOp<A = undefined, NIn extends number = number, NOut extends number = number>(
   def: OpDef<A, NIn, NOut>,
 ): OpDef<A, NIn, NOut> {
+  registered.push(def as unknown as OpDef<never>);
   return def;
 }
 

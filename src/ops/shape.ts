@@ -28,12 +28,12 @@ function viewOp(name: string): OpDef<View> {
   });
 }
 
-const permuteOp = viewOp('permute');
-const narrowOp = viewOp('narrow');
-const diagonalOp = viewOp('diagonal');
+export const permuteOp = viewOp('permute');
+export const narrowOp = viewOp('narrow');
+export const diagonalOp = viewOp('diagonal');
 
 /** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
-const embedOp = defineOp<View & { outShape: readonly number[] }>({
+export const embedOp = defineOp<View & { outShape: readonly number[] }>({
   name: 'embed',
   infer: ([x], a) => [{ shape: a.outShape, dtype: x.dtype }],
   cpu: ([x], [out], v) => scatterCpu(x, out, v),
@@ -45,7 +45,7 @@ function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
   return apply1(embedOp, [x], { ...v, outShape });
 }
 
-const expandOp = defineOp<View>({
+export const expandOp = defineOp<View>({
   name: 'expand',
   infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
   cpu: ([x], [out], v) => gatherCpu(x, out, v),
@@ -53,7 +53,7 @@ const expandOp = defineOp<View>({
   backward: (c, [g]) => [sumTo(g!, c.inputs[0].shape)],
 });
 
-const reshapeOp = defineOp<{ shape: readonly number[] }>({
+export const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
   infer: ([x], a) => [{ shape: a.shape, dtype: x.dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),
@@ -63,7 +63,7 @@ const reshapeOp = defineOp<{ shape: readonly number[] }>({
 
 type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
-const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
+export const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   name: 'tril',
   infer: ([x]) => {
     if (x.shape.length < 2)
@@ -93,7 +93,7 @@ const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   backward: (c, [g]) => [apply1(triOp, [g!], c.attrs)],
 });
 
-const catOp = defineOp<{ dim: number }>({
+export const catOp = defineOp<{ dim: number }>({
   name: 'cat',
   infer: (ins, { dim }) => {
     const ref = ins[0].shape;

@@ -79,7 +79,7 @@ function extremumGpu(
 }
 
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
-const extremumOp = defineOp<{ min: boolean }>({
+export const extremumOp = defineOp<{ min: boolean }>({
   name: 'amax',
   infer: ([x]) => [{ shape: x.shape.slice(0, -1), dtype: x.dtype }],
   cpu: ([x], [out], { min }) => {
@@ -107,7 +107,7 @@ const extremumOp = defineOp<{ min: boolean }>({
 });
 
 /** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */
-const countAboveOp = defineOp<{ atol: number; rtol: number }>({
+export const countAboveOp = defineOp<{ atol: number; rtol: number }>({
   name: 'matrixRankCount',
   infer: ([s]) => [{ shape: s.shape.slice(0, -1), dtype: 'int32' }],
   cpu: ([s], [out], { atol, rtol }) => {
@@ -148,7 +148,7 @@ const countAboveOp = defineOp<{ atol: number; rtol: number }>({
 });
 
 /** 1 where an int32 info is nonzero, else 0, in a float dtype. */
-const nonzeroOp = defineOp<{ dtype: StorageDType }>({
+export const nonzeroOp = defineOp<{ dtype: StorageDType }>({
   name: 'infoNonzero',
   infer: ([x], { dtype }) => [{ shape: x.shape, dtype }],
   cpu: ([x], [out]) => {
