@@ -52,6 +52,7 @@ export {
   FLOAT_DTYPES,
   fixed,
   floatOnly,
+  GRADIENT_CHECKS,
   type InputSpec,
   inputDType,
   type MakeTensor,

@@ -108,6 +108,14 @@ export type CheckKind = 'gradcheck' | 'fastMode' | 'gradgradcheck' | 'webgpuBack
  */
 export type TableCheck = CheckKind | 'errors' | 'webgpu' | 'forwardAd' | 'vmap';
 
+/** Every check that differentiates: skip them all for an op without a gradient. */
+export const GRADIENT_CHECKS: readonly CheckKind[] = [
+  'gradcheck',
+  'fastMode',
+  'gradgradcheck',
+  'webgpuBackward',
+];
+
 /** The dtypes of op-table inputs. */
 export type TableDType = 'float32' | 'float64' | 'int32';
 
@@ -329,7 +337,10 @@ export const floatOnly = (name: string, call: (mk: MakeTensor) => unknown): Erro
   type: TypeError,
 });
 
-/** An elementwise unary entry: random shapes (0-d and empty included) valued by `sampler`. */
+/**
+ * An elementwise unary entry: random shapes (0-d and empty included) valued by `sampler`; `extra`
+ * adds or overrides fields (op, webgpu tolerance, …).
+ */
 export function unary(
   name: string,
   call: (x: Tensor) => Tensor,
@@ -349,6 +360,7 @@ export function unary(
       fixed('2x3', [[2, 3]], [sampler], undefined),
     ],
     errors: [floatOnly(name, (mk) => call(mk([2], 'int32')))],
+    dtypes: FLOAT_DTYPES,
     ...(extra as Partial<OpEntry<undefined>>),
   });
 }
@@ -374,8 +386,16 @@ const BROADCAST_SAMPLES: [string, number[][]][] = [
   ['empty [0, 3] with [3]', [[0, 3], [3]]],
 ];
 
-/** An elementwise binary entry: broadcasting shapes, plus fixed 0-d, outer and empty cases. */
-export function binary(name: string, call: (a: Tensor, b: Tensor) => Tensor, samplers: [Sampler, Sampler]) {
+/**
+ * An elementwise binary entry: broadcasting shapes, plus fixed 0-d, outer and empty cases; `extra`
+ * adds or overrides fields (op, skips, …).
+ */
+export function binary(
+  name: string,
+  call: (a: Tensor, b: Tensor) => Tensor,
+  samplers: [Sampler, Sampler],
+  extra: Partial<OpEntry> = {},
+) {
   return entry<undefined>({
     name,
     fn: ([a, b]) => call(a, b),
@@ -390,5 +410,7 @@ export function binary(name: string, call: (a: Tensor, b: Tensor) => Tensor, sam
       },
       floatOnly(name, (mk) => call(mk([2], 'int32'), mk([2], 'int32'))),
     ],
+    dtypes: FLOAT_DTYPES,
+    ...(extra as Partial<OpEntry<undefined>>),
   });
 }

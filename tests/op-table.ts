@@ -17,8 +17,10 @@ import {
   dimIn,
   dimsArb,
   entry,
+  FLOAT_DTYPES,
   fixed,
   floatOnly,
+  GRADIENT_CHECKS,
   grid,
   type OpEntry,
   oneOf,
@@ -55,9 +57,14 @@ import {
   diagEmbed,
   diagonal,
   div,
+  eq,
   exp,
   expand,
+  ge,
+  gt,
+  le,
   log,
+  lt,
   matmul,
   maximum,
   mean,
@@ -65,6 +72,7 @@ import {
   mT,
   mul,
   narrow,
+  ne,
   neg,
   permute,
   pow,
@@ -86,6 +94,20 @@ import {
   unsqueeze,
   where,
 } from '../src/index.js';
+import { binaryOps, unaryOps, whereOp } from '../src/ops/elementwise.js';
+import { bmmOp } from '../src/ops/matmul.js';
+import { castOp, cloneOp } from '../src/ops/misc.js';
+import { sumOp } from '../src/ops/reduce.js';
+import {
+  catOp,
+  diagonalOp,
+  embedOp,
+  expandOp,
+  narrowOp,
+  permuteOp,
+  reshapeOp,
+  triOp,
+} from '../src/ops/shape.js';
 import { linalgTable } from './op-table-linalg.js';
 
 const wide = uniform(-1.5, 1.5);
@@ -95,30 +117,56 @@ const gridA = grid({ lo: -1, hi: 1, step: 0.25, jitter: 0.03 });
 const gridB = grid({ lo: -1, hi: 1, step: 0.25, offset: 0.125, jitter: 0.03 });
 const positive = uniform(0.3, 2);
 
+// Comparisons: operands on one grid exact in float32, so ties occur and agree on both devices.
+const exact = grid({ lo: -1, hi: 1, step: 0.5 });
+const NOT_DIFFERENTIABLE = (name: string) => `${name} returns 0/1: it is not differentiable`;
+const comparisons = (
+  [
+    ['gt', gt],
+    ['lt', lt],
+    ['ge', ge],
+    ['le', le],
+    ['eq', eq],
+    ['ne', ne],
+  ] as const
+).map(([name, call]) =>
+  binary(name, call, [exact, exact], {
+    op: binaryOps[name],
+    skipped: [{ check: GRADIENT_CHECKS, reason: NOT_DIFFERENTIABLE(name) }],
+  }),
+);
+
 const elementwise = [
-  unary('neg', neg, wide),
-  unary('sqrt', sqrt, positive),
-  unary('exp', exp, uniform(-2, 2)),
-  unary('log', log, positive),
-  unary('abs', abs, signed(0.1, 1.5)),
-  unary('square', square, wide),
-  unary('sign', sign, signed(0.1, 1.5)),
-  unary('tanh', tanh, uniform(-2, 2)),
+  unary('neg', neg, wide, { op: unaryOps.neg }),
+  unary('sqrt', sqrt, positive, { op: unaryOps.sqrt }),
+  unary('exp', exp, uniform(-2, 2), { op: unaryOps.exp }),
+  unary('log', log, positive, { op: unaryOps.log }),
+  unary('abs', abs, signed(0.1, 1.5), { op: unaryOps.abs }),
+  unary('square', square, wide, { op: unaryOps.square }),
+  unary('sign', sign, signed(0.1, 1.5), { op: unaryOps.sign }),
+  unary('tanh', tanh, uniform(-2, 2), { op: unaryOps.tanh }),
   unary('sin', sin, uniform(-3, 3), {
+    op: unaryOps.sin,
     // WGSL guarantees sin/cos only to an absolute error of 2^-11 on [-π, π] (spec, "Floating Point Accuracy").
     webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
   }),
-  unary('cos', cos, uniform(-3, 3), { webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) } }),
-  unary('reciprocal', reciprocal, signed(0.3, 1.5)),
-  binary('add', add, [wide, wide]),
-  binary('sub', sub, [wide, wide]),
-  binary('mul', mul, [wide, wide]),
-  binary('div', div, [wide, signed(0.3, 1.5)]),
-  binary('pow', pow, [positive, uniform(-2, 2)]),
-  binary('maximum', maximum, [gridA, gridB]),
-  binary('minimum', minimum, [gridA, gridB]),
+  unary('cos', cos, uniform(-3, 3), {
+    op: unaryOps.cos,
+    webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
+  }),
+  unary('reciprocal', reciprocal, signed(0.3, 1.5), { op: unaryOps.reciprocal }),
+  binary('add', add, [wide, wide], { op: binaryOps.add }),
+  binary('sub', sub, [wide, wide], { op: binaryOps.sub }),
+  binary('mul', mul, [wide, wide], { op: binaryOps.mul }),
+  binary('div', div, [wide, signed(0.3, 1.5)], { op: binaryOps.div }),
+  binary('pow', pow, [positive, uniform(-2, 2)], { op: binaryOps.pow }),
+  binary('maximum', maximum, [gridA, gridB], { op: binaryOps.maximum }),
+  binary('minimum', minimum, [gridA, gridB], { op: binaryOps.minimum }),
+  ...comparisons,
   entry<{ exponent: number }>({
     name: 'pow (number exponent)',
+    op: binaryOps.pow,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { exponent }) => pow(x, exponent),
     // Integer exponents on a base of either sign, fractional ones on a positive base.
     arbitrary: fc
@@ -130,6 +178,8 @@ const elementwise = [
   }),
   entry<undefined>({
     name: 'where',
+    op: whereOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([c, a, b]) => where(c, a, b),
     arbitrary: samplesArb(broadcastShapesArb(3), [oneOf([0, 1]), wide, wide]).map((inputs) => ({
       inputs: [{ ...inputs[0], grad: false }, inputs[1], inputs[2]],
@@ -165,9 +215,15 @@ const elementwise = [
 
 type ReduceArgs = { dim?: number | number[]; keepdim: boolean };
 
-function reduction(name: string, call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor) {
+function reduction(
+  name: string,
+  call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor,
+  ops: Pick<OpEntry, 'op' | 'composite'>,
+) {
   return entry<ReduceArgs>({
     name,
+    ...ops,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
       shapeArb({ maxDims: 3, minSize: 0 }).chain((shape) =>
@@ -207,8 +263,11 @@ function reduction(name: string, call: (x: Tensor, dim: ReduceArgs['dim'], keepd
 }
 
 const reductions = [
-  reduction('sum', (x, d, k) => sum(x, d, k)),
-  reduction('mean', (x, d, k) => mean(x, d, k)),
+  reduction('sum', (x, d, k) => sum(x, d, k), { op: sumOp }),
+  // mean = sum / count (NaN for an empty reduction: mul and add).
+  reduction('mean', (x, d, k) => mean(x, d, k), {
+    composite: [sumOp, binaryOps.div, binaryOps.mul, binaryOps.add],
+  }),
 ];
 
 // ---- shape ops --------------------------------------------------------------------------------------
@@ -221,6 +280,8 @@ const dimErr = (op: string, lo: number, hi: number, got: number) =>
 const shapeOps = [
   entry<ReshapeArgs>({
     name: 'reshape',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => reshape(x, shape),
     arbitrary: reshapeArb,
     samples: [
@@ -239,6 +300,8 @@ const shapeOps = [
   }),
   entry<{ d0: number; d1: number }>({
     name: 'transpose',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { d0, d1 }) => transpose(x, d0, d1),
     arbitrary: shaped(shapeArb({ minDims: 1, maxDims: 4 }), (s) =>
       fc.record({ d0: dimIn(s.length), d1: dimIn(s.length) }),
@@ -254,6 +317,8 @@ const shapeOps = [
   }),
   entry<{ dims: number[] }>({
     name: 'permute',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dims }) => permute(x, dims),
     arbitrary: shaped(shapeArb({ maxDims: 4 }), (s) =>
       fc
@@ -277,6 +342,8 @@ const shapeOps = [
   }),
   entry<{ dim: number }>({
     name: 'unsqueeze',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => unsqueeze(x, dim),
     arbitrary: shaped(shapeArb(), (s) =>
       fc.record({ dim: fc.integer({ min: -(s.length + 1), max: s.length }) }),
@@ -291,6 +358,8 @@ const shapeOps = [
   }),
   entry<{ dim?: number }>({
     name: 'squeeze',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => squeeze(x, dim),
     arbitrary: shaped(shapeArb({ maxDims: 4, maxSize: 2 }), (s) =>
       fc.record({
@@ -307,6 +376,8 @@ const shapeOps = [
   }),
   entry<ExpandArgs>({
     name: 'expand',
+    op: expandOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => expand(x, shape),
     arbitrary: expandArb,
     samples: [fixed('0-d to [2, 3]', [[]], [wide], { shape: [2, 3] })],
@@ -327,6 +398,8 @@ const shapeOps = [
   }),
   entry<NarrowArgs>({
     name: 'narrow',
+    op: narrowOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, start, length }) => narrow(x, dim, start, length),
     arbitrary: narrowArb,
     errors: [
@@ -340,6 +413,8 @@ const shapeOps = [
   }),
   entry<DiagArgs>({
     name: 'diagonal',
+    op: diagonalOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { offset, dim1, dim2 }) => diagonal(x, offset, dim1, dim2),
     arbitrary: diagonalArb,
     errors: [
@@ -359,6 +434,8 @@ const shapeOps = [
   }),
   entry<{ offset: number }>({
     name: 'diagEmbed',
+    op: embedOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { offset }) => diagEmbed(x, offset),
     arbitrary: shaped(shapeArb({ minDims: 1 }), () => fc.record({ offset: fc.integer({ min: -2, max: 2 }) })),
     errors: [
@@ -372,6 +449,8 @@ const shapeOps = [
   ...(['tril', 'triu'] as const).map((name) =>
     entry<{ k: number }>({
       name,
+      op: triOp,
+      dtypes: FLOAT_DTYPES,
       fn: ([x], { k }) => (name === 'tril' ? tril(x, k) : triu(x, k)),
       arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () =>
         fc.record({ k: fc.integer({ min: -3, max: 3 }) }),
@@ -388,6 +467,8 @@ const shapeOps = [
   ),
   entry<undefined>({
     name: 'mT',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x]) => mT(x),
     arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () => fc.constant(undefined)),
     errors: [
@@ -396,6 +477,8 @@ const shapeOps = [
   }),
   entry<CatArgs>({
     name: 'cat',
+    op: catOp,
+    dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => cat(xs, dim),
     arbitrary: catArb,
     errors: [
@@ -416,6 +499,9 @@ const shapeOps = [
   }),
   entry<CatArgs>({
     name: 'stack',
+    // stack unsqueezes each tensor (reshape) and concatenates them.
+    composite: [reshapeOp, catOp],
+    dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => stack(xs, dim),
     arbitrary: stackArb,
     errors: [
@@ -431,9 +517,14 @@ const shapeOps = [
 
 // ---- matmul, cast, clone -------------------------------------------------------------------------------
 
+const NO_FLOAT64_ON_WEBGPU = 'webgpu has no float64: a cast between float32 and float64 cannot run there';
+
 const misc = [
   entry<undefined>({
     name: 'matmul',
+    // matmul broadcasts and flattens the batch dims (expand, reshape) around one batched product.
+    op: bmmOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([a, b]) => matmul(a, b),
     arbitrary: matmulArb,
     samples: [
@@ -485,6 +576,8 @@ const misc = [
   }),
   entry<undefined>({
     name: 'cast float32 -> float64',
+    op: castOp,
+    dtypes: { cpu: ['float32'], webgpu: [] },
     fn: ([x]) => cast(x, 'float64'),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
@@ -495,7 +588,7 @@ const misc = [
     // float32 rounding (~6e-8 / 2e-3 relative) well inside rtol, and a linear map has no
     // truncation error at any eps.
     gradgradcheck: { eps: 1e-3 },
-    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+    skipped: [{ check: 'webgpu', device: 'webgpu', reason: NO_FLOAT64_ON_WEBGPU }],
     errors: [
       {
         desc: 'complex dtype',
@@ -507,6 +600,8 @@ const misc = [
   }),
   entry<undefined>({
     name: 'cast float64 -> float32',
+    op: castOp,
+    dtypes: { cpu: ['float64'], webgpu: [] },
     fn: ([x]) => cast(x, 'float32'),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
@@ -515,10 +610,12 @@ const misc = [
     // The output is float32: eps 1e-3 keeps its rounding inside rtol (see above; the map is linear).
     gradcheck: { eps: 1e-3 },
     gradgradcheck: { eps: 1e-3 },
-    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+    skipped: [{ check: 'webgpu', device: 'webgpu', reason: NO_FLOAT64_ON_WEBGPU }],
   }),
   entry<undefined>({
     name: 'clone',
+    op: cloneOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x]) => clone(x),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
