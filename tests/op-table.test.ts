@@ -4,7 +4,10 @@
  *   the cpu, on the fixed samples and on `numRuns` fast-check cases;
  * - the error inputs, with their expected message and type (on the cpu, and on WebGPU below);
  * - WebGPU (float32) agreement with the cpu float64 result: forward, and backward through
- *   autograd.grad with a random gradOutput.
+ *   autograd.grad with a random gradOutput;
+ * - forward mode (gradcheck with checkForwardAd) and vmap, only where the entry's
+ *   supportsForwardAd / supportsVmap flag is set (shown as skipped otherwise).
+ * A skip (`skipped`) drops one check for the entry, on one device, or for its cases in one dtype.
  * fast-check runs with a fixed seed (set LINAGRAD_FC_SEED to explore other cases).
  * LINAGRAD_AGREEMENT_REPORT=1 prints, per entry, the largest WebGPU error seen as a multiple of
  * eps(float32)·cond and the largest fraction of the tolerance used.

@@ -5,9 +5,15 @@
  * reasons. tests/op-table.test.ts turns every entry into gradcheck, gradgradcheck, error-message
  * and CPU-vs-WebGPU agreement tests.
  *
- * Adding an op: push `entry({...})` onto `opTable`. The linear-algebra entries, built from the
- * matrix arbitraries (`wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined,
- * cond: s.cond }))`), are in tests/op-table-linalg*.ts.
+ * Every entry names the OpDef it tests (`op`, the object from src/ops/…) or, for a function built
+ * from several, the OpDefs it exercises (`composite`), and the dtypes its cases run in (`dtypes`,
+ * FLOAT_DTYPES for most); skips say which check, where and why (`skipped`); `supportsForwardAd`
+ * and `supportsVmap` turn on the forward-mode and vmap checks op by op.
+ *
+ * Adding an op: push `entry({...})` onto `opTable` with its `op`; tests/op-table-coverage.test.ts
+ * fails while an OpDef has no entry. The linear-algebra entries, built from the matrix arbitraries
+ * (`wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined, cond: s.cond }))`),
+ * are in tests/op-table-linalg*.ts.
  */
 import fc from 'fast-check';
 import {
