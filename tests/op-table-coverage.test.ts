@@ -14,6 +14,7 @@ import {
   inputDType,
   type OpCase,
   type OpEntry,
+  skipReason,
   type TableCheck,
 } from '../gradcheck/index.js';
 import '../src/index.js';
@@ -105,5 +106,36 @@ describe('op table coverage', () => {
       for (const flag of [e.supportsForwardAd, e.supportsVmap])
         expect([undefined, true, false]).toContain(flag);
     }
+  });
+});
+
+describe('skipReason', () => {
+  const base: OpEntry = { name: 'e', fn: () => [], arbitrary: fc.constant({ inputs: [], args: undefined }) };
+
+  it('matches a skip by check, and by device and dtype only where the skip names them', () => {
+    const e: OpEntry = {
+      ...base,
+      skipped: [
+        { check: ['gradcheck', 'fastMode'], reason: 'no gradient' },
+        { check: 'errors', device: 'webgpu', reason: 'cpu-only messages' },
+        { check: 'gradgradcheck', dtype: 'float32', reason: 'float32 too coarse' },
+      ],
+    };
+    expect(skipReason(e, 'gradcheck', { device: 'cpu' })).toBe('no gradient');
+    expect(skipReason(e, 'fastMode', { device: 'webgpu', dtype: 'float32' })).toBe('no gradient');
+    expect(skipReason(e, 'errors', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'errors', { device: 'webgpu' })).toBe('cpu-only messages');
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu', dtype: 'float64' })).toBeUndefined();
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu', dtype: 'float32' })).toBe('float32 too coarse');
+    expect(skipReason(e, 'webgpu', { device: 'webgpu' })).toBeUndefined();
+  });
+
+  it('reads the older skips and webgpu.skip forms', () => {
+    const e: OpEntry = { ...base, skips: { webgpuBackward: 'forward only' }, webgpu: { skip: 'no float64' } };
+    expect(skipReason(e, 'webgpuBackward', { device: 'webgpu' })).toBe('forward only');
+    expect(skipReason(e, 'webgpu', { device: 'webgpu' })).toBe('no float64');
+    expect(skipReason(e, 'webgpu', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'gradcheck', { device: 'cpu' })).toBeUndefined();
   });
 });
