@@ -2,7 +2,8 @@
  * The op table covers every op (PyTorch's OpInfo coverage test): every OpDef that src defines
  * (defineOp records each, registeredOps) is the `op` of an entry of tests/op-table.ts; every
  * entry names its OpDef (or, testing a composite function, the OpDefs it exercises) and the
- * dtypes its cases run in; and every skip names a known check and a reason.
+ * dtypes its cases run in; each call runs the kernels of the OpDefs it names; and every skip
+ * names a known check and a reason.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { undefinedGradOp } from '../gradcheck/gradcheck.js';
 import {
   type AnyOpDef,
   caseDType,
+  caseTensors,
   entryDTypes,
   inputDType,
   type OpCase,
@@ -17,7 +19,7 @@ import {
   skipReason,
   type TableCheck,
 } from '../gradcheck/index.js';
-import '../src/index.js';
+import { noGrad } from '../src/index.js';
 import { registeredOps } from '../src/ops/registry.js';
 import { opTable } from './op-table.js';
 
@@ -69,6 +71,34 @@ describe('op table coverage', () => {
       expect(e.op && e.composite, `${e.name}: names both op and composite`).toBeFalsy();
       for (const op of ops)
         expect(known.has(op), `${e.name}: ${op.name} is not a registered OpDef`).toBe(true);
+    }
+  });
+
+  it("every entry's call runs the CPU kernel of each OpDef it names", () => {
+    // Each named OpDef's kernel is wrapped to record that it ran, then the cases run forward.
+    const ran = new Set<AnyOpDef>();
+    const named = [...new Set(opTable.flatMap((e) => (e.op ? [e.op] : (e.composite ?? []))))];
+    type Kernel = AnyOpDef['cpu'];
+    const originals = new Map<AnyOpDef, Kernel>(named.map((op) => [op, op.cpu]));
+    for (const op of named) {
+      const cpu = op.cpu;
+      (op as { cpu: Kernel }).cpu = (...args) => {
+        ran.add(op);
+        return cpu(...args);
+      };
+    }
+    try {
+      for (const e of opTable) {
+        ran.clear();
+        for (const c of [...(e.samples ?? []), ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 })]) {
+          noGrad(() => e.fn(caseTensors(c), c.args));
+        }
+        const ops = e.op ? [e.op] : (e.composite ?? []);
+        const idle = ops.filter((op) => !ran.has(op)).map((op) => op.name);
+        expect(idle, `${e.name}: OpDefs it names whose kernel its cases never ran`).toEqual([]);
+      }
+    } finally {
+      for (const [op, cpu] of originals) (op as { cpu: Kernel }).cpu = cpu;
     }
   });
 
