@@ -118,6 +118,12 @@ describe('op table coverage', () => {
         expect([...gpu].sort(), `${e.name}: input dtypes on webgpu`).toEqual([...dtypes.webgpu].sort());
       }
       for (const c of cases) expect(caseDType(c) === undefined || cpu.has(caseDType(c)!)).toBe(true);
+      // Where OpDefs state the dtypes they accept, the table tests an op only in those.
+      const accepted = (e.op as { dtypes?: readonly string[] } | undefined)?.dtypes;
+      if (accepted) {
+        for (const dt of new Set([...dtypes.cpu, ...dtypes.webgpu]))
+          expect(accepted, `${e.name}: tested in ${dt}, which ${e.op!.name} does not accept`).toContain(dt);
+      }
     }
   });
 
