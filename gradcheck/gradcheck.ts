@@ -326,8 +326,11 @@ function checkZeroGradOutputs(c: Ctx): void {
   });
 }
 
-/** Identity whose backward returns no gradient: plants an undefined (null) output gradient. */
-const undefinedGradOp = defineOp<undefined>({
+/**
+ * Identity whose backward returns no gradient: plants an undefined (null) output gradient. A
+ * testing op of gradcheck, not of linagrad (the op table's coverage test leaves it out).
+ */
+export const undefinedGradOp = defineOp<undefined>({
   name: 'undefinedGrad',
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),

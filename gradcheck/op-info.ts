@@ -2,11 +2,13 @@
  * OpInfo-style test tables (PyTorch's OpInfo idea): the types of an op entry — the call under
  * test, its cases (a fast-check arbitrary plus fixed edge cases), error inputs with expected
  * messages, gradcheck settings, WebGPU tolerances and skips with reasons — and builders for
- * cases. linagrad's own table is tests/op-table.ts; the same types serve user-defined ops.
+ * cases. An entry also names the OpDef it tests, the dtypes its cases run in, whether the op
+ * supports forward mode and vmap, and its skips scoped by check, device and dtype.
+ * linagrad's own table is tests/op-table.ts; the same types serve user-defined ops.
  * @module
  */
 
-import type { Device, Tensor } from '../src/index.js';
+import type { Device, OpDef, Tensor } from '../src/index.js';
 import { tensor } from '../src/index.js';
 import type { GradcheckOptions, GradcheckOutput } from './common.js';
 import { type Arbitrary, fc, lazyArbitrary } from './fc.js';
@@ -25,8 +27,11 @@ import type { Tolerance } from './tolerance.js';
 export interface InputSpec extends TensorSample {
   /** Differentiate with respect to this input (default true for float inputs). */
   grad?: boolean;
-  /** dtype on the cpu (default float64); on webgpu every float input is float32. */
-  dtype?: 'float32' | 'float64';
+  /**
+   * dtype on the cpu (default float64); on webgpu every float input is float32. int32 inputs stay
+   * int32 on both devices and are never differentiated.
+   */
+  dtype?: 'float32' | 'float64' | 'int32';
 }
 
 /** One test case: inputs plus the op's other arguments (dims, offsets, …). */
@@ -97,12 +102,76 @@ export interface WebGPUSettings<A = unknown> {
 export type CheckKind = 'gradcheck' | 'fastMode' | 'gradgradcheck' | 'webgpuBackward';
 
 /**
+ * Every check of an op-table entry, for skips: the gradient checks and WebGPU's backward
+ * (CheckKind), the error cases, the whole WebGPU agreement (forward and backward), and the
+ * forward-mode and vmap checks (which run only where the entry's flag says the op supports them).
+ */
+export type TableCheck = CheckKind | 'errors' | 'webgpu' | 'forwardAd' | 'vmap';
+
+/** Every check that differentiates: skip them all for an op without a gradient. */
+export const GRADIENT_CHECKS: readonly CheckKind[] = [
+  'gradcheck',
+  'fastMode',
+  'gradgradcheck',
+  'webgpuBackward',
+];
+
+/** The dtypes of op-table inputs. */
+export type TableDType = 'float32' | 'float64' | 'int32';
+
+/** The input dtypes an entry's cases run in, per device (PyTorch OpInfo's `dtypes`). */
+export interface EntryDTypes {
+  /** On the cpu, where the gradient checks run (float64 for gradcheck). */
+  readonly cpu: readonly TableDType[];
+  /** On WebGPU (float inputs become float32 there, WGSL having no f64); empty when not run there. */
+  readonly webgpu: readonly TableDType[];
+}
+
+/** float64 on the cpu, float32 on WebGPU: the dtypes of most entries. */
+export const FLOAT_DTYPES: EntryDTypes = { cpu: ['float64'], webgpu: ['float32'] };
+
+/**
+ * A check that does not apply, with the reason: all of `check` (one check or several), or only
+ * on `device`, or only for the cases in `dtype`.
+ */
+export interface Skip {
+  /** The check(s) skipped. */
+  check: TableCheck | readonly TableCheck[];
+  /** Only on this device (default every device). */
+  device?: Device;
+  /** Only for the cases whose inputs are in this dtype (default every dtype). */
+  dtype?: TableDType;
+  /** Why: shown in the skipped test's title. */
+  reason: string;
+}
+
+/** Any OpDef, as an entry names it (the object itself, compared by identity). */
+export type AnyOpDef = OpDef<never>;
+
+/**
  * One op of an op table (the idea of PyTorch's OpInfo): its cases, error inputs and check settings;
  * see docs/gradcheck.md.
  */
 export interface OpEntry<A = unknown> {
   /** The op's name, as tests print it. */
   name: string;
+  /**
+   * The OpDef the entry tests (the object defineOp returned): the call under test applies it,
+   * possibly with helper ops around it (gauge-invariant views of a decomposition, a symmetrised
+   * input). linagrad's table has an entry for every OpDef (tests/op-table-coverage.test.ts).
+   */
+  op?: AnyOpDef;
+  /**
+   * For an entry that tests a composite function (mean, stack, logdet, matrixNorm, …) rather
+   * than one OpDef: the OpDefs it exercises. An entry names `op` or `composite`.
+   */
+  composite?: readonly AnyOpDef[];
+  /** The input dtypes its cases run in, per device (default FLOAT_DTYPES). */
+  dtypes?: EntryDTypes;
+  /** The op has a forward-mode (jvp) rule to check (default false: forwardAd checks are skipped). */
+  supportsForwardAd?: boolean;
+  /** The op has a batching (vmap) rule to check (default false: vmap checks are skipped). */
+  supportsVmap?: boolean;
   /** The call under test. */
   fn: (xs: Tensor[], args: A) => GradcheckOutput;
   /** Random cases (fast-check). */
@@ -115,10 +184,64 @@ export interface OpEntry<A = unknown> {
   gradcheck?: CheckSettings;
   /** gradgradcheck settings, or absent to skip it. */
   gradgradcheck?: CheckSettings;
-  /** CPU-vs-WebGPU agreement settings, or a skip with its reason. */
+  /**
+   * CPU-vs-WebGPU agreement settings; `{ skip: reason }` is the older form of
+   * `skipped: [{ check: 'webgpu', reason }]`.
+   */
   webgpu?: WebGPUSettings<A> | { skip: string };
-  /** Checks that do not apply, with the reason. */
+  /** Checks that do not apply, with the reason (the older form of `skipped`, unscoped). */
   skips?: Partial<Record<CheckKind, string>>;
+  /** Checks that do not apply, scoped by check, device and dtype, each with its reason. */
+  skipped?: readonly Skip[];
+}
+
+/** The scope a check runs in, for {@link skipReason}. */
+export interface CheckScope {
+  /** The device the check runs on. */
+  device: Device;
+  /** The dtype of the cases (absent: the check as a whole, i.e. only unscoped-by-dtype skips). */
+  dtype?: TableDType;
+}
+
+/**
+ * Why `check` does not run for `entry` in `scope` (undefined when it runs): the first matching
+ * skip of `skipped`, or the older `skips` / `webgpu.skip` forms. A skip scoped to a dtype matches
+ * only a scope with that dtype.
+ */
+export function skipReason(e: OpEntry, check: TableCheck, scope: CheckScope): string | undefined {
+  for (const s of e.skipped ?? []) {
+    const checks: readonly TableCheck[] = typeof s.check === 'string' ? [s.check] : s.check;
+    if (!checks.includes(check)) continue;
+    if (s.device !== undefined && s.device !== scope.device) continue;
+    if (s.dtype !== undefined && s.dtype !== scope.dtype) continue;
+    return s.reason;
+  }
+  if (check !== 'errors' && check !== 'webgpu' && check !== 'forwardAd' && check !== 'vmap') {
+    const legacy = e.skips?.[check];
+    if (legacy) return legacy;
+  }
+  if (check === 'webgpu' && scope.device === 'webgpu' && e.webgpu && 'skip' in e.webgpu) return e.webgpu.skip;
+  return undefined;
+}
+
+/** The entry's dtypes (FLOAT_DTYPES unless it names its own). */
+export function entryDTypes(e: OpEntry): EntryDTypes {
+  return e.dtypes ?? FLOAT_DTYPES;
+}
+
+/** The dtype of one input of a case on a device: float inputs are float32 on webgpu. */
+export function inputDType(s: InputSpec, device: Device = 'cpu'): TableDType {
+  const dt = s.dtype ?? 'float64';
+  return device === 'webgpu' && dt !== 'int32' ? 'float32' : dt;
+}
+
+/**
+ * The dtype a case runs in on a device: that of its first float input (its int32 inputs are
+ * indices or flags), int32 when it has only int32 inputs, undefined when it has no inputs.
+ */
+export function caseDType(c: OpCase, device: Device = 'cpu'): TableDType | undefined {
+  const dts = c.inputs.map((s) => inputDType(s, device));
+  return dts.find((d) => d !== 'int32') ?? dts[0];
 }
 
 /** Erases the args type so entries with different args live in one array. */
@@ -191,9 +314,10 @@ export function dimsArb(nd: number): Arbitrary<number | number[] | undefined> {
  */
 export function caseTensors(c: OpCase, device: Device = 'cpu'): Tensor[] {
   return c.inputs.map((s) => {
-    const cpu = tensor(s.data, { shape: [...s.shape], dtype: s.dtype ?? 'float64' });
-    const t = device === 'cpu' ? cpu : cpu.to('float32').to(device);
-    return s.grad === false ? t : t.requiresGrad_();
+    const dtype = s.dtype ?? 'float64';
+    const cpu = tensor(s.data, { shape: [...s.shape], dtype });
+    const t = device === 'cpu' ? cpu : cpu.to(inputDType(s, device)).to(device);
+    return s.grad === false || dtype === 'int32' ? t : t.requiresGrad_();
   });
 }
 
@@ -213,7 +337,10 @@ export const floatOnly = (name: string, call: (mk: MakeTensor) => unknown): Erro
   type: TypeError,
 });
 
-/** An elementwise unary entry: random shapes (0-d and empty included) valued by `sampler`. */
+/**
+ * An elementwise unary entry: random shapes (0-d and empty included) valued by `sampler`; `extra`
+ * adds or overrides fields (op, webgpu tolerance, …).
+ */
 export function unary(
   name: string,
   call: (x: Tensor) => Tensor,
@@ -233,6 +360,7 @@ export function unary(
       fixed('2x3', [[2, 3]], [sampler], undefined),
     ],
     errors: [floatOnly(name, (mk) => call(mk([2], 'int32')))],
+    dtypes: FLOAT_DTYPES,
     ...(extra as Partial<OpEntry<undefined>>),
   });
 }
@@ -258,8 +386,16 @@ const BROADCAST_SAMPLES: [string, number[][]][] = [
   ['empty [0, 3] with [3]', [[0, 3], [3]]],
 ];
 
-/** An elementwise binary entry: broadcasting shapes, plus fixed 0-d, outer and empty cases. */
-export function binary(name: string, call: (a: Tensor, b: Tensor) => Tensor, samplers: [Sampler, Sampler]) {
+/**
+ * An elementwise binary entry: broadcasting shapes, plus fixed 0-d, outer and empty cases; `extra`
+ * adds or overrides fields (op, skips, …).
+ */
+export function binary(
+  name: string,
+  call: (a: Tensor, b: Tensor) => Tensor,
+  samplers: [Sampler, Sampler],
+  extra: Partial<OpEntry> = {},
+) {
   return entry<undefined>({
     name,
     fn: ([a, b]) => call(a, b),
@@ -274,5 +410,7 @@ export function binary(name: string, call: (a: Tensor, b: Tensor) => Tensor, sam
       },
       floatOnly(name, (mk) => call(mk([2], 'int32'), mk([2], 'int32'))),
     ],
+    dtypes: FLOAT_DTYPES,
+    ...(extra as Partial<OpEntry<undefined>>),
   });
 }

@@ -8,9 +8,12 @@
  */
 import fc from 'fast-check';
 import {
+  type AnyOpDef,
   distinctSingularValuesMatrix,
   type ErrorCase,
   entry,
+  FLOAT_DTYPES,
+  GRADIENT_CHECKS,
   type MatrixSample,
   type OpCase,
   rankDeficientMatrix,
@@ -23,6 +26,15 @@ import {
   wellConditionedMatrix,
 } from '../gradcheck/index.js';
 import { linalg, type Tensor } from '../src/index.js';
+import { binaryOps, unaryOps } from '../src/ops/elementwise.js';
+import { eighOp } from '../src/ops/linalg/eigh.js';
+import { invOp } from '../src/ops/linalg/lu.js';
+import { countAboveOp, extremumOp, nonzeroOp } from '../src/ops/linalg/norms.js';
+import { pinvOp } from '../src/ops/linalg/pinv.js';
+import { svdOp } from '../src/ops/linalg/svd.js';
+import { bmmOp } from '../src/ops/matmul.js';
+import { sumOp } from '../src/ops/reduce.js';
+import { narrowOp } from '../src/ops/shape.js';
 import {
   BATCHES,
   batchArb,
@@ -98,6 +110,8 @@ const pinvErrors = [
 
 const pinv = entry<undefined>({
   name: 'linalg.pinv',
+  op: pinvOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.pinv(a),
   arbitrary: rect(
     () => fc.constant(undefined),
@@ -113,6 +127,8 @@ const pinv = entry<undefined>({
 /** Through x + xᵀ (eigh reads one triangle): symmetric, nonsingular, κ ≤ 4 (symmetricMatrix). */
 const pinvHermitian = entry<undefined>({
   name: 'linalg.pinv (hermitian)',
+  op: pinvOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([x]) => linalg.pinv(x.add(x.mT), { hermitian: true }),
   arbitrary: rect(
     () => fc.constant(undefined),
@@ -145,6 +161,8 @@ function factorCase(b: number[], m: number, n: number, r: number, seed: number, 
 }
 const pinvFactors = entry<FactorArgs>({
   name: 'linalg.pinv (rank-deficient a·bᵀ)',
+  op: pinvOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a, b], { rtol }) => linalg.pinv(a.matmul(b.mT), { rtol }),
   arbitrary: fc
     .tuple(batchArb, sizeArb(1), sizeArb(1), fc.nat(), seedArb)
@@ -189,6 +207,9 @@ function lstsqCase(a: MatrixSample, bB: number[], k: number, vector: boolean, se
 }
 const lstsq = entry<LstsqArgs>({
   name: 'linalg.lstsq (solution)',
+  // X = A⁺ B: pinv's factors, then a product.
+  composite: [pinvOp, bmmOp],
+  dtypes: FLOAT_DTYPES,
   fn: ([a, b]) => linalg.lstsq(a, b).solution,
   arbitrary: fc
     .tuple(
@@ -274,6 +295,13 @@ function normInput(ord: Ord): (b: number[], m: number, n: number) => fc.Arbitrar
     }));
 }
 const needsEntries = (ord: Ord) => ord !== 'fro' && ord !== 'nuc';
+/** The OpDefs a norm runs (after permuting the dims last): scaled sum of squares, σ's, or abs sums. */
+const normOps = (ord: Ord): AnyOpDef[] => {
+  if (ord === 'fro') return [extremumOp, unaryOps.abs, binaryOps.div, unaryOps.square, sumOp, unaryOps.sqrt];
+  if (ord === 'nuc') return [svdOp, sumOp];
+  if (ord === 2 || ord === -2) return [svdOp, narrowOp];
+  return [unaryOps.abs, sumOp, extremumOp];
+};
 const dimArb = fc.record({
   dim: fc.constantFrom<[number, number]>([-2, -1], [-1, -2]),
   keepdim: fc.boolean(),
@@ -330,6 +358,8 @@ const normEntry = (ord: Ord) => {
   }
   return entry<NormArgs>({
     name: `linalg.matrixNorm (ord ${String(ord)})`,
+    composite: normOps(ord),
+    dtypes: FLOAT_DTYPES,
     fn: ([a], { dim, keepdim }) => linalg.matrixNorm(a, ord, dim, keepdim),
     arbitrary: rect(() => dimArb, make, cond, min),
     samples: [...base, ...extra],
@@ -374,6 +404,9 @@ function condCase(p: Ord | undefined, b: number[], m: number, n: number, seed: n
 }
 const condEntry = entry<CondArgs>({
   name: 'linalg.cond',
+  // σ_max/σ_min (p 2, −2, default), else ‖A‖_p·‖A⁻¹‖_p with inv's info flagging singular A.
+  composite: [svdOp, invOp, nonzeroOp, ...normOps(1), ...normOps('fro')],
+  dtypes: FLOAT_DTYPES,
   fn: ([a], { p }) => linalg.cond(a, p),
   arbitrary: fc
     .tuple(fc.constantFrom(...SPECTRAL_P, ...INV_P), batchArb, sizeArb(1), sizeArb(1), seedArb)
@@ -429,6 +462,9 @@ const rankArb = fc
 const NO_GRAD = 'matrixRank returns an int32 count: it has no gradient';
 const matrixRank = entry<RankArgs>({
   name: 'linalg.matrixRank',
+  // The singular values (eigenvalues when hermitian) above the cutoff, counted.
+  composite: [svdOp, eighOp, countAboveOp],
+  dtypes: FLOAT_DTYPES,
   fn: ([x], { hermitian, ...tol }) =>
     hermitian ? linalg.matrixRank(x.matmul(x.mT), { hermitian, ...tol }) : linalg.matrixRank(x, tol),
   arbitrary: rankArb,
@@ -463,7 +499,7 @@ const matrixRank = entry<RankArgs>({
       type: RangeError,
     },
   ],
-  skips: { gradcheck: NO_GRAD, fastMode: NO_GRAD, gradgradcheck: NO_GRAD, webgpuBackward: NO_GRAD },
+  skipped: [{ check: GRADIENT_CHECKS, reason: NO_GRAD }],
   webgpu: { numRuns: gpuRuns(0.75), size: matSize },
 });
 

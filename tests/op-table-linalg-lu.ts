@@ -14,11 +14,14 @@ import {
   distinctSingularValuesMatrix,
   type ErrorCase,
   entry,
+  FLOAT_DTYPES,
   type OpCase,
   rankDeficientMatrix,
   type Tolerance,
 } from '../gradcheck/index.js';
 import { linalg, logdet, type Tensor } from '../src/index.js';
+import { binaryOps, whereOp } from '../src/ops/elementwise.js';
+import { detOp, invOp, luFactorOp, slogdetOp } from '../src/ops/linalg/lu.js';
 import {
   gpuRuns,
   gpuSizeCases,
@@ -47,6 +50,8 @@ const SINGULAR_INV =
 const inverseEntry = (name: string, call: (a: Tensor) => Tensor, errors: ErrorCase[]) =>
   entry<undefined>({
     name,
+    op: invOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([a]) => call(a),
     arbitrary: matrixCases((batch) => wc(batch), noArgs),
     samples: squareSamples((b, n) => wc(b, n), undefined),
@@ -96,6 +101,8 @@ const rectSamples = (): OpCase<undefined>[] => [
 
 const luFactor = entry<undefined>({
   name: 'linalg.luFactor (LU)',
+  op: luFactorOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.luFactor(a).LU,
   // Well-conditioned inputs: the pivots are locally constant, so LU is differentiable.
   arbitrary: fc.oneof(
@@ -194,6 +201,8 @@ const detSingular: OpCase<undefined>[] = [
 
 const det = entry<undefined>({
   name: 'linalg.det',
+  op: detOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.det(a),
   arbitrary: matrixCases((batch) => wc(batch), noArgs),
   samples: [...squareSamples((b, n) => wc(b, n), undefined), ...detSingular],
@@ -204,6 +213,8 @@ const det = entry<undefined>({
 
 const slogdet = entry<undefined>({
   name: 'linalg.slogdet (logabsdet)',
+  op: slogdetOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.slogdet(a).logabsdet,
   arbitrary: matrixCases((batch) => wc(batch), noArgs),
   samples: squareSamples((b, n) => wc(b, n), undefined),
@@ -214,6 +225,9 @@ const slogdet = entry<undefined>({
 
 const logdetEntry = entry<undefined>({
   name: 'logdet',
+  // logabsdet of slogdet, NaN where the sign is negative.
+  composite: [slogdetOp, binaryOps.lt, whereOp],
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => logdet(a),
   // SPD inputs: det > 0 (logdet is NaN for det < 0).
   arbitrary: matrixCases((batch) => spd(batch), noArgs),

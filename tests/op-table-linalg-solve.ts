@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import {
   entry,
+  FLOAT_DTYPES,
   type MatrixSample,
   type OpCase,
   sampleFromSeed,
@@ -15,6 +16,9 @@ import {
 } from '../gradcheck/index.js';
 import { makeRng } from '../gradcheck/linalg-rand.js';
 import { cat, choleskyInverse, diagEmbed, linalg, type Tensor } from '../src/index.js';
+import { choleskyInverseOp, choleskyOp } from '../src/ops/linalg/cholesky.js';
+import { solveOp } from '../src/ops/linalg/lu.js';
+import { solveTriangularOp } from '../src/ops/linalg/triangular.js';
 import {
   condOf,
   gpuRuns,
@@ -99,6 +103,8 @@ const solveSamples: OpCase<SolveArgs>[] = (
 
 const solve = entry<SolveArgs>({
   name: 'linalg.solve',
+  op: solveOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a, b], { left }) => linalg.solve(a, b, { left }),
   arbitrary: solveArb,
   samples: solveSamples,
@@ -218,6 +224,8 @@ const solveTriangularSamples: OpCase<TriArgs>[] = [
 
 const solveTriangular = entry<TriArgs>({
   name: 'linalg.solveTriangular',
+  op: solveTriangularOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a, b], o) => linalg.solveTriangular(a, b, o),
   arbitrary: solveTriangularArb,
   samples: solveTriangularSamples,
@@ -302,6 +310,8 @@ const choleskyEntry = (
 ) =>
   entry<UpperArgs>({
     name,
+    op: choleskyOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([a], { upper }) => call(a.add(a.mT).mul(0.5), upper),
     arbitrary: matrixCases((batch) => spd(batch), upperArb),
     samples: [
@@ -360,6 +370,8 @@ const factorArb = (batch: number[], n: number | undefined, upper: boolean) =>
 
 const choleskyInverseEntry = entry<UpperArgs>({
   name: 'choleskyInverse',
+  op: choleskyInverseOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([l], { upper }) => choleskyInverse(upper ? l.triu() : l.tril(), { upper }),
   arbitrary: upperArb.chain((args) =>
     matrixCases((batch) => factorArb(batch, undefined, args.upper), fc.constant(args)),

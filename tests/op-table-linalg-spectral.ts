@@ -13,6 +13,8 @@ import fc from 'fast-check';
 import {
   distinctSingularValuesMatrix,
   entry,
+  FLOAT_DTYPES,
+  GRADIENT_CHECKS,
   type MatrixSample,
   type OpCase,
   sampleFromSeed,
@@ -21,6 +23,9 @@ import {
   wellConditionedMatrix,
 } from '../gradcheck/index.js';
 import { linalg, type Tensor, tensor } from '../src/index.js';
+import { eighOp } from '../src/ops/linalg/eigh.js';
+import { qrOp } from '../src/ops/linalg/qr.js';
+import { svdOp } from '../src/ops/linalg/svd.js';
 import {
   batchArb,
   gpuRuns,
@@ -89,6 +94,8 @@ const weights = (v: Tensor) => {
 
 const eigh = entry<UploArgs>({
   name: 'linalg.eigh',
+  op: eighOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([x], { UPLO }) => {
     const { eigenvalues, eigenvectors: V } = linalg.eigh(sym(x), { UPLO });
     return [eigenvalues, V.mul(weights(V)).matmul(V.mT), V.abs()];
@@ -106,6 +113,8 @@ const eigh = entry<UploArgs>({
 
 const eigvalsh = entry<UploArgs>({
   name: 'linalg.eigvalsh',
+  op: eighOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([x], { UPLO }) => linalg.eigvalsh(sym(x), { UPLO }),
   arbitrary: symCases(uploArb),
   samples: symSamples(),
@@ -176,6 +185,8 @@ const svdArgsArb = fc.record({ fullMatrices: fc.boolean() });
  */
 const svd = entry<SvdArgs>({
   name: 'linalg.svd',
+  op: svdOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a], { fullMatrices }) => {
     const { U, S, Vh } = linalg.svd(a, { fullMatrices });
     const k = S.shape[S.ndim - 1];
@@ -201,6 +212,8 @@ const svd = entry<SvdArgs>({
 
 const svdvals = entry<undefined>({
   name: 'linalg.svdvals',
+  op: svdOp,
+  dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.svdvals(a),
   arbitrary: rectCases(fc.constant(undefined)),
   samples: rectSamples(undefined),
@@ -249,6 +262,8 @@ const qrErrors = [
 
 const qrReduced = entry<{ mode: QrMode }>({
   name: 'linalg.qr (reduced)',
+  op: qrOp,
+  dtypes: FLOAT_DTYPES,
   fn: qrFn,
   arbitrary: rectCases(fc.constant({ mode: 'reduced' as const }), qrArb),
   samples: rectSamples({ mode: 'reduced' as const }, qrArb),
@@ -274,6 +289,8 @@ const FORWARD_ONLY = (mode: string) =>
 const qrForwardOnly = (mode: 'complete' | 'r') =>
   entry<{ mode: QrMode }>({
     name: `linalg.qr (${mode})`,
+    op: qrOp,
+    dtypes: FLOAT_DTYPES,
     fn: qrFn,
     arbitrary: rectCases(fc.constant({ mode }), qrArb),
     samples: rectSamples({ mode }, qrArb),
@@ -291,12 +308,7 @@ const qrForwardOnly = (mode: 'complete' | 'r') =>
             : /^linalg\.qr: The QR decomposition is not differentiable when mode='complete' and nrows > ncols \(here 3 > 2\)/,
       },
     ],
-    skips: {
-      gradcheck: FORWARD_ONLY(mode),
-      fastMode: FORWARD_ONLY(mode),
-      gradgradcheck: FORWARD_ONLY(mode),
-      webgpuBackward: FORWARD_ONLY(mode),
-    },
+    skipped: [{ check: GRADIENT_CHECKS, reason: FORWARD_ONLY(mode) }],
     webgpu: { numRuns: gpuRuns(0.5), size: matSize },
   });
 

@@ -4,7 +4,10 @@
  *   the cpu, on the fixed samples and on `numRuns` fast-check cases;
  * - the error inputs, with their expected message and type (on the cpu, and on WebGPU below);
  * - WebGPU (float32) agreement with the cpu float64 result: forward, and backward through
- *   autograd.grad with a random gradOutput.
+ *   autograd.grad with a random gradOutput;
+ * - forward mode (gradcheck with checkForwardAd) and vmap, only where the entry's
+ *   supportsForwardAd / supportsVmap flag is set (shown as skipped otherwise).
+ * A skip (`skipped`) drops one check for the entry, on one device, or for its cases in one dtype.
  * fast-check runs with a fixed seed (set LINAGRAD_FC_SEED to explore other cases).
  * LINAGRAD_AGREEMENT_REPORT=1 prints, per entry, the largest WebGPU error seen as a multiple of
  * eps(float32)·cond and the largest fraction of the tolerance used.
@@ -16,9 +19,11 @@ import {
   agreementTolerance,
   allClose,
   type CheckKind,
+  caseDType,
   caseTensors,
   describeCase,
   type ErrorCase,
+  entryDTypes,
   gradcheck,
   gradgradcheck,
   type MakeTensor,
@@ -26,6 +31,8 @@ import {
   type OpCase,
   type OpEntry,
   samplesFromSeed,
+  skipReason,
+  type TableCheck,
   type Tolerance,
   uniform,
 } from '../gradcheck/index.js';
@@ -38,12 +45,18 @@ const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25 };
 
 type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
 
-/** Runs one gradient check of one case; a float32-input case expects gradcheck's warning. */
-function runCheck(e: OpEntry, kind: GradKind, c: OpCase): void {
+/**
+ * Runs one gradient check of one case; a float32-input case expects gradcheck's warning. A case
+ * in a dtype the entry skips this check for passes untested. `forwardAd` is gradcheck with
+ * checkForwardAd (for entries whose op supports forward mode).
+ */
+function runCheck(e: OpEntry, kind: GradKind | 'forwardAd', c: OpCase): void {
+  if (skipReason(e, kind, { device: 'cpu', dtype: caseDType(c) })) return;
   const xs = caseTensors(c);
   if (!xs.some((x) => x.requiresGrad)) return; // every input held constant: nothing to differentiate
   const fn = (...ts: Tensor[]) => e.fn(ts, c.args);
-  const { numRuns: _, ...opts } = (kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck) ?? {};
+  const { numRuns: _, ...settings } = (kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck) ?? {};
+  const opts = kind === 'forwardAd' ? { ...settings, checkForwardAd: true } : settings;
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     const ok =
@@ -80,6 +93,11 @@ async function expectError(err: ErrorCase, mk: MakeTensor): Promise<void> {
 
 /** The entry's error cases on one device, known bugs as expected failures. */
 function errorTests(e: OpEntry, device: Device, mk: MakeTensor): void {
+  const reason = skipReason(e, 'errors', { device });
+  if (reason && e.errors?.length) {
+    it.skip(`error cases${device === 'cpu' ? '' : ` (${device})`} [skipped, reason: ${reason}]`, () => {});
+    return;
+  }
   for (const err of e.errors ?? []) {
     if (err.devices && !err.devices.includes(device)) continue;
     const title = `throws on ${err.desc}${device === 'cpu' ? '' : ` (${device})`}`;
@@ -96,6 +114,42 @@ function buggy(c: OpCase, kind: CheckKind | 'webgpu'): boolean {
   return kind === 'webgpu' ? c.knownBugIn.includes('webgpuBackward') : c.knownBugIn.includes(kind);
 }
 
+/** The reason a check is skipped in every dtype the entry runs in on `device` (undefined otherwise). */
+function everyDTypeSkipped(e: OpEntry, check: TableCheck, device: Device): string | undefined {
+  const reasons = entryDTypes(e)[device === 'cpu' ? 'cpu' : 'webgpu'].map((dtype) =>
+    skipReason(e, check, { device, dtype }),
+  );
+  return reasons.length > 0 && reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
+}
+
+/**
+ * The checks an entry runs once its op supports them: forward mode (gradcheck with
+ * checkForwardAd) where `supportsForwardAd`, batching where `supportsVmap`; skipped otherwise.
+ */
+function optionalChecks(e: OpEntry): void {
+  const forward = skipReason(e, 'forwardAd', { device: 'cpu' }) ?? everyDTypeSkipped(e, 'forwardAd', 'cpu');
+  if (!e.supportsForwardAd || forward) {
+    it.skip(`forwardAd [skipped, reason: ${forward ?? 'supportsForwardAd is false'}]`, () => {});
+  } else {
+    const numRuns = e.gradcheck?.numRuns ?? RUNS.gradcheck;
+    it(`forwardAd (${e.samples?.length ?? 0} fixed cases + ${numRuns} random)`, () => {
+      for (const c of e.samples ?? []) runCheck(e, 'forwardAd', c);
+      fc.assert(
+        fc.property(e.arbitrary, (c) => runCheck(e, 'forwardAd', c)),
+        { numRuns, seed: SEED },
+      );
+    });
+  }
+  const vmap = skipReason(e, 'vmap', { device: 'cpu' });
+  if (!e.supportsVmap || vmap) {
+    it.skip(`vmap [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
+  } else {
+    it('vmap', () => {
+      throw new Error(`${e.name}: supportsVmap is set, but linagrad has no vmap to check it with yet`);
+    });
+  }
+}
+
 const cpuMaker: MakeTensor = (shape, dtype = 'float') =>
   full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float64' });
 
@@ -103,7 +157,7 @@ describe('op table: gradients in float64 on the cpu', () => {
   for (const e of opTable) {
     describe(e.name, () => {
       for (const kind of ['gradcheck', 'fastMode', 'gradgradcheck'] as const) {
-        const reason = e.skips?.[kind];
+        const reason = skipReason(e, kind, { device: 'cpu' }) ?? everyDTypeSkipped(e, kind, 'cpu');
         if (reason) {
           it.skip(`${kind} [skipped, reason: ${reason}]`, () => {});
           continue;
@@ -126,6 +180,7 @@ describe('op table: gradients in float64 on the cpu', () => {
           for (const kind of kinds) runCheck(e, kind, c);
         });
       }
+      optionalChecks(e);
       errorTests(e, 'cpu', cpuMaker);
     });
   }
@@ -232,7 +287,7 @@ async function agree(e: OpEntry, c: OpCase): Promise<void> {
       expect(got.shape).toEqual(ref.shape);
       compare(e, c, 'forward', cpuOut.labels[j], await got.data(), await host(ref));
     }
-    if (e.skips?.webgpuBackward) return;
+    if (skipReason(e, 'webgpuBackward', { device: 'webgpu', dtype: caseDType(c, 'webgpu') })) return;
     const outs = cpuOut.tensors.flatMap((t, j) => (t.requiresGrad ? [j] : []));
     const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
     if (outs.length === 0 || ins.length === 0) return;
@@ -283,19 +338,28 @@ const gpuMaker: MakeTensor = (shape, dtype = 'float') =>
 describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
   for (const e of opTable) {
     describe(e.name, () => {
-      if (e.webgpu && 'skip' in e.webgpu) {
-        it.skip(`agreement [skipped, reason: ${e.webgpu.skip}]`, () => {});
+      const reason =
+        skipReason(e, 'webgpu', { device: 'webgpu' }) ?? everyDTypeSkipped(e, 'webgpu', 'webgpu');
+      if (reason) {
+        it.skip(`agreement [skipped, reason: ${reason}]`, () => {});
         return;
       }
-      const numRuns = e.webgpu?.numRuns ?? RUNS.webgpu;
+      const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : undefined;
+      const numRuns = settings?.numRuns ?? RUNS.webgpu;
       const backward: CheckKind = 'webgpuBackward';
-      const what = e.skips?.[backward] ? 'forward' : 'forward and backward';
-      const all = [...(e.samples ?? []), ...(e.webgpu?.samples ?? [])];
+      const noBackward =
+        skipReason(e, backward, { device: 'webgpu' }) ?? everyDTypeSkipped(e, backward, 'webgpu');
+      const what = noBackward ? 'forward' : 'forward and backward';
+      const all = [...(e.samples ?? []), ...(settings?.samples ?? [])];
       const samples = all.filter((c) => !buggy(c, 'webgpu'));
+      // A case in a dtype the entry skips WebGPU agreement for passes untested.
+      const check = async (c: OpCase) => {
+        if (!skipReason(e, 'webgpu', { device: 'webgpu', dtype: caseDType(c, 'webgpu') })) await agree(e, c);
+      };
       it(`${what} (${samples.length} fixed cases + ${numRuns} random)`, async () => {
-        for (const c of samples) await agree(e, c);
+        for (const c of samples) await check(c);
         await fc.assert(
-          fc.asyncProperty(e.arbitrary, (c) => agree(e, c)),
+          fc.asyncProperty(e.arbitrary, (c) => check(c)),
           { numRuns, seed: SEED },
         );
       });

@@ -5,30 +5,29 @@
  * reasons. tests/op-table.test.ts turns every entry into gradcheck, gradgradcheck, error-message
  * and CPU-vs-WebGPU agreement tests.
  *
- * Adding an op: push `entry({...})` onto `opTable`. The linear-algebra entries, built from the
- * matrix arbitraries (`wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined,
- * cond: s.cond }))`), are in tests/op-table-linalg*.ts.
+ * Every entry names the OpDef it tests (`op`, the object from src/ops/…) or, for a function built
+ * from several, the OpDefs it exercises (`composite`), and the dtypes its cases run in (`dtypes`,
+ * FLOAT_DTYPES for most); skips say which check, where and why (`skipped`); `supportsForwardAd`
+ * and `supportsVmap` turn on the forward-mode and vmap checks op by op.
+ *
+ * Adding an op: push `entry({...})` onto `opTable` with its `op`; tests/op-table-coverage.test.ts
+ * fails while an OpDef has no entry. The linear-algebra entries, built from the matrix arbitraries
+ * (`wellConditionedMatrix(...).map((s) => ({ inputs: [s], args: undefined, cond: s.cond }))`),
+ * are in tests/op-table-linalg*.ts.
  */
 import fc from 'fast-check';
 import {
-  binary,
-  broadcastShapesArb,
   casesOf,
   dimIn,
   dimsArb,
   entry,
+  FLOAT_DTYPES,
   fixed,
   floatOnly,
-  grid,
   type OpEntry,
-  oneOf,
   samplesArb,
-  samplesFromSeed,
-  seedArb,
   shapeArb,
   shaped,
-  signed,
-  unary,
   uniform,
 } from '../gradcheck/index.js';
 import {
@@ -46,128 +45,59 @@ import {
   stackArb,
 } from '../gradcheck/op-cases.js';
 import {
-  abs,
-  add,
   cast,
   cat,
   clone,
-  cos,
   diagEmbed,
   diagonal,
-  div,
-  exp,
   expand,
-  log,
   matmul,
-  maximum,
   mean,
-  minimum,
   mT,
-  mul,
   narrow,
-  neg,
   permute,
-  pow,
-  reciprocal,
   reshape,
-  sign,
-  sin,
-  sqrt,
-  square,
   squeeze,
   stack,
-  sub,
   sum,
   type Tensor,
-  tanh,
   transpose,
   tril,
   triu,
   unsqueeze,
-  where,
 } from '../src/index.js';
+import { binaryOps } from '../src/ops/elementwise.js';
+import { bmmOp } from '../src/ops/matmul.js';
+import { castOp, cloneOp } from '../src/ops/misc.js';
+import { sumOp } from '../src/ops/reduce.js';
+import {
+  catOp,
+  diagonalOp,
+  embedOp,
+  expandOp,
+  narrowOp,
+  permuteOp,
+  reshapeOp,
+  triOp,
+} from '../src/ops/shape.js';
+import { elementwiseEntries } from './op-table-elementwise.js';
 import { linalgTable } from './op-table-linalg.js';
 
 const wide = uniform(-1.5, 1.5);
-
-// maximum/minimum: operands on grids offset by half a step, so they are never within 0.065 (no ties).
-const gridA = grid({ lo: -1, hi: 1, step: 0.25, jitter: 0.03 });
-const gridB = grid({ lo: -1, hi: 1, step: 0.25, offset: 0.125, jitter: 0.03 });
-const positive = uniform(0.3, 2);
-
-const elementwise = [
-  unary('neg', neg, wide),
-  unary('sqrt', sqrt, positive),
-  unary('exp', exp, uniform(-2, 2)),
-  unary('log', log, positive),
-  unary('abs', abs, signed(0.1, 1.5)),
-  unary('square', square, wide),
-  unary('sign', sign, signed(0.1, 1.5)),
-  unary('tanh', tanh, uniform(-2, 2)),
-  unary('sin', sin, uniform(-3, 3), {
-    // WGSL guarantees sin/cos only to an absolute error of 2^-11 on [-π, π] (spec, "Floating Point Accuracy").
-    webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
-  }),
-  unary('cos', cos, uniform(-3, 3), { webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) } }),
-  unary('reciprocal', reciprocal, signed(0.3, 1.5)),
-  binary('add', add, [wide, wide]),
-  binary('sub', sub, [wide, wide]),
-  binary('mul', mul, [wide, wide]),
-  binary('div', div, [wide, signed(0.3, 1.5)]),
-  binary('pow', pow, [positive, uniform(-2, 2)]),
-  binary('maximum', maximum, [gridA, gridB]),
-  binary('minimum', minimum, [gridA, gridB]),
-  entry<{ exponent: number }>({
-    name: 'pow (number exponent)',
-    fn: ([x], { exponent }) => pow(x, exponent),
-    // Integer exponents on a base of either sign, fractional ones on a positive base.
-    arbitrary: fc
-      .tuple(shapeArb(), fc.constantFrom(2, 3, -1, 0.5, -1.5, 0), seedArb)
-      .map(([shape, exponent, seed]) => ({
-        inputs: samplesFromSeed([shape], [Number.isInteger(exponent) ? signed(0.3, 1.5) : positive], seed),
-        args: { exponent },
-      })),
-  }),
-  entry<undefined>({
-    name: 'where',
-    fn: ([c, a, b]) => where(c, a, b),
-    arbitrary: samplesArb(broadcastShapesArb(3), [oneOf([0, 1]), wide, wide]).map((inputs) => ({
-      inputs: [{ ...inputs[0], grad: false }, inputs[1], inputs[2]],
-      args: undefined,
-    })),
-    samples: [
-      { label: '0-d condition, [2] and 0-d values', cond: [[], [1]], values: [[2], []] },
-      {
-        label: '[2, 1] condition, [3] and 0-d values',
-        cond: [
-          [2, 1],
-          [0, 1],
-        ],
-        values: [[3], []],
-      },
-    ].map(({ label, cond: [shape, data], values }) => ({
-      label,
-      inputs: [{ shape, data: Float64Array.from(data), grad: false }, ...samplesFromSeed(values, [wide], 7)],
-      args: undefined,
-    })),
-    errors: [
-      {
-        desc: 'shapes that do not broadcast',
-        call: (mk) => where(mk([2]), mk([3]), mk([3])),
-        message: /where: shapes \[2\] and \[3\] cannot be broadcast together/,
-        type: RangeError,
-      },
-    ],
-  }),
-];
 
 // ---- reductions -------------------------------------------------------------------------------------
 
 type ReduceArgs = { dim?: number | number[]; keepdim: boolean };
 
-function reduction(name: string, call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor) {
+function reduction(
+  name: string,
+  call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor,
+  ops: Pick<OpEntry, 'op' | 'composite'>,
+) {
   return entry<ReduceArgs>({
     name,
+    ...ops,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
       shapeArb({ maxDims: 3, minSize: 0 }).chain((shape) =>
@@ -207,8 +137,11 @@ function reduction(name: string, call: (x: Tensor, dim: ReduceArgs['dim'], keepd
 }
 
 const reductions = [
-  reduction('sum', (x, d, k) => sum(x, d, k)),
-  reduction('mean', (x, d, k) => mean(x, d, k)),
+  reduction('sum', (x, d, k) => sum(x, d, k), { op: sumOp }),
+  // mean = sum / count (NaN for an empty reduction: mul and add).
+  reduction('mean', (x, d, k) => mean(x, d, k), {
+    composite: [sumOp, binaryOps.div, binaryOps.mul, binaryOps.add],
+  }),
 ];
 
 // ---- shape ops --------------------------------------------------------------------------------------
@@ -221,6 +154,8 @@ const dimErr = (op: string, lo: number, hi: number, got: number) =>
 const shapeOps = [
   entry<ReshapeArgs>({
     name: 'reshape',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => reshape(x, shape),
     arbitrary: reshapeArb,
     samples: [
@@ -239,6 +174,8 @@ const shapeOps = [
   }),
   entry<{ d0: number; d1: number }>({
     name: 'transpose',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { d0, d1 }) => transpose(x, d0, d1),
     arbitrary: shaped(shapeArb({ minDims: 1, maxDims: 4 }), (s) =>
       fc.record({ d0: dimIn(s.length), d1: dimIn(s.length) }),
@@ -254,6 +191,8 @@ const shapeOps = [
   }),
   entry<{ dims: number[] }>({
     name: 'permute',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dims }) => permute(x, dims),
     arbitrary: shaped(shapeArb({ maxDims: 4 }), (s) =>
       fc
@@ -277,6 +216,8 @@ const shapeOps = [
   }),
   entry<{ dim: number }>({
     name: 'unsqueeze',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => unsqueeze(x, dim),
     arbitrary: shaped(shapeArb(), (s) =>
       fc.record({ dim: fc.integer({ min: -(s.length + 1), max: s.length }) }),
@@ -291,6 +232,8 @@ const shapeOps = [
   }),
   entry<{ dim?: number }>({
     name: 'squeeze',
+    op: reshapeOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => squeeze(x, dim),
     arbitrary: shaped(shapeArb({ maxDims: 4, maxSize: 2 }), (s) =>
       fc.record({
@@ -307,6 +250,8 @@ const shapeOps = [
   }),
   entry<ExpandArgs>({
     name: 'expand',
+    op: expandOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => expand(x, shape),
     arbitrary: expandArb,
     samples: [fixed('0-d to [2, 3]', [[]], [wide], { shape: [2, 3] })],
@@ -327,6 +272,8 @@ const shapeOps = [
   }),
   entry<NarrowArgs>({
     name: 'narrow',
+    op: narrowOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, start, length }) => narrow(x, dim, start, length),
     arbitrary: narrowArb,
     errors: [
@@ -340,6 +287,8 @@ const shapeOps = [
   }),
   entry<DiagArgs>({
     name: 'diagonal',
+    op: diagonalOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { offset, dim1, dim2 }) => diagonal(x, offset, dim1, dim2),
     arbitrary: diagonalArb,
     errors: [
@@ -359,6 +308,8 @@ const shapeOps = [
   }),
   entry<{ offset: number }>({
     name: 'diagEmbed',
+    op: embedOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x], { offset }) => diagEmbed(x, offset),
     arbitrary: shaped(shapeArb({ minDims: 1 }), () => fc.record({ offset: fc.integer({ min: -2, max: 2 }) })),
     errors: [
@@ -372,6 +323,8 @@ const shapeOps = [
   ...(['tril', 'triu'] as const).map((name) =>
     entry<{ k: number }>({
       name,
+      op: triOp,
+      dtypes: FLOAT_DTYPES,
       fn: ([x], { k }) => (name === 'tril' ? tril(x, k) : triu(x, k)),
       arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () =>
         fc.record({ k: fc.integer({ min: -3, max: 3 }) }),
@@ -388,6 +341,8 @@ const shapeOps = [
   ),
   entry<undefined>({
     name: 'mT',
+    op: permuteOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x]) => mT(x),
     arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () => fc.constant(undefined)),
     errors: [
@@ -396,6 +351,8 @@ const shapeOps = [
   }),
   entry<CatArgs>({
     name: 'cat',
+    op: catOp,
+    dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => cat(xs, dim),
     arbitrary: catArb,
     errors: [
@@ -416,6 +373,9 @@ const shapeOps = [
   }),
   entry<CatArgs>({
     name: 'stack',
+    // stack unsqueezes each tensor (reshape) and concatenates them.
+    composite: [reshapeOp, catOp],
+    dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => stack(xs, dim),
     arbitrary: stackArb,
     errors: [
@@ -431,9 +391,14 @@ const shapeOps = [
 
 // ---- matmul, cast, clone -------------------------------------------------------------------------------
 
+const NO_FLOAT64_ON_WEBGPU = 'webgpu has no float64: a cast between float32 and float64 cannot run there';
+
 const misc = [
   entry<undefined>({
     name: 'matmul',
+    // matmul broadcasts and flattens the batch dims (expand, reshape) around one batched product.
+    op: bmmOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([a, b]) => matmul(a, b),
     arbitrary: matmulArb,
     samples: [
@@ -485,6 +450,8 @@ const misc = [
   }),
   entry<undefined>({
     name: 'cast float32 -> float64',
+    op: castOp,
+    dtypes: { cpu: ['float32'], webgpu: [] },
     fn: ([x]) => cast(x, 'float64'),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
@@ -495,7 +462,7 @@ const misc = [
     // float32 rounding (~6e-8 / 2e-3 relative) well inside rtol, and a linear map has no
     // truncation error at any eps.
     gradgradcheck: { eps: 1e-3 },
-    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+    skipped: [{ check: 'webgpu', device: 'webgpu', reason: NO_FLOAT64_ON_WEBGPU }],
     errors: [
       {
         desc: 'complex dtype',
@@ -507,6 +474,8 @@ const misc = [
   }),
   entry<undefined>({
     name: 'cast float64 -> float32',
+    op: castOp,
+    dtypes: { cpu: ['float64'], webgpu: [] },
     fn: ([x]) => cast(x, 'float32'),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
@@ -515,10 +484,12 @@ const misc = [
     // The output is float32: eps 1e-3 keeps its rounding inside rtol (see above; the map is linear).
     gradcheck: { eps: 1e-3 },
     gradgradcheck: { eps: 1e-3 },
-    webgpu: { skip: 'webgpu has no float64: a cast between float32 and float64 cannot run there' },
+    skipped: [{ check: 'webgpu', device: 'webgpu', reason: NO_FLOAT64_ON_WEBGPU }],
   }),
   entry<undefined>({
     name: 'clone',
+    op: cloneOp,
+    dtypes: FLOAT_DTYPES,
     fn: ([x]) => clone(x),
     arbitrary: samplesArb(
       shapeArb().map((s) => [s]),
@@ -528,4 +499,10 @@ const misc = [
 ];
 
 /** Every op that exists now; the linear-algebra entries are in tests/op-table-linalg*.ts. */
-export const opTable: OpEntry[] = [...elementwise, ...reductions, ...shapeOps, ...misc, ...linalgTable];
+export const opTable: OpEntry[] = [
+  ...elementwiseEntries,
+  ...reductions,
+  ...shapeOps,
+  ...misc,
+  ...linalgTable,
+];

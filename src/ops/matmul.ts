@@ -8,7 +8,7 @@ import { apply1, defineOp } from './registry.js';
 import { expand, mT, reshape, squeeze, unsqueeze } from './shape.js';
 
 /** Batched matrix product of [B, m, k] and [B, k, n] (same dtype); matmul reduces everything to this. */
-const bmmOp = defineOp<undefined>({
+export const bmmOp = defineOp<undefined>({
   name: 'matmul',
   dtypes: floatDtypes,
   coreRanks: [2, 2], // [B, m, k] · [B, k, n]: the public matmul broadcasts and flattens the batch

@@ -10,7 +10,7 @@ import { fromHost } from './creation.js';
 import { apply1, defineOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
-const castOp = defineOp<{ dtype: StorageDType }>({
+export const castOp = defineOp<{ dtype: StorageDType }>({
   name: 'cast',
   dtypes: allDtypes,
   coreRanks: [0],
@@ -23,7 +23,7 @@ const castOp = defineOp<{ dtype: StorageDType }>({
 });
 
 /** A differentiable copy. */
-const cloneOp = defineOp<undefined>({
+export const cloneOp = defineOp<undefined>({
   name: 'clone',
   dtypes: allDtypes,
   coreRanks: [0],

@@ -9,7 +9,7 @@ import { expand, reshape } from './shape.js';
 /** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */
 type SumAttrs = { dims: readonly number[]; keepdim: boolean };
 
-const sumOp = defineOp<SumAttrs>({
+export const sumOp = defineOp<SumAttrs>({
   name: 'sum',
   dtypes: floatDtypes,
   coreRanks: 'any', // dims are attributes; a batching rule shifts them (vmap, later)

@@ -28,12 +28,12 @@ function viewOp(name: string): OpDef<View> {
   });
 }
 
-const permuteOp = viewOp('permute');
-const narrowOp = viewOp('narrow');
-const diagonalOp = viewOp('diagonal');
+export const permuteOp = viewOp('permute');
+export const narrowOp = viewOp('narrow');
+export const diagonalOp = viewOp('diagonal');
 
 /** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
-const embedOp = defineOp<View & { outShape: readonly number[] }>({
+export const embedOp = defineOp<View & { outShape: readonly number[] }>({
   name: 'embed',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -48,7 +48,7 @@ function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
   return apply1(embedOp, [x], { ...v, outShape });
 }
 
-const expandOp = defineOp<View>({
+export const expandOp = defineOp<View>({
   name: 'expand',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -59,7 +59,7 @@ const expandOp = defineOp<View>({
   jvp: 'linear',
 });
 
-const reshapeOp = defineOp<{ shape: readonly number[] }>({
+export const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -72,7 +72,7 @@ const reshapeOp = defineOp<{ shape: readonly number[] }>({
 
 type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
-const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
+export const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   name: 'tril',
   dtypes: allDtypes,
   coreRanks: [2],
@@ -89,7 +89,7 @@ const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   jvp: 'linear',
 });
 
-const catOp = defineOp<{ dim: number }>({
+export const catOp = defineOp<{ dim: number }>({
   name: 'cat',
   dtypes: allDtypes,
   coreRanks: 'any', // variadic, and dim is an attribute

@@ -83,7 +83,7 @@ export function eyeLike(like: Tensor, rows?: number, cols?: number): Tensor {
  * The m×m permutation matrix P of A = P L U (A m×n) from its k = min(m, n) LAPACK pivots (the
  * swaps applied in reverse to the identity).
  */
-const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
+export const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
   name: 'luPivotsToPermutation',
   dtypes: ['int32'],
   coreRanks: [1],

@@ -22,7 +22,7 @@ import { type ToleranceArg, withTolerances } from './tolerance-args.js';
  */
 
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
-const extremumOp = defineOp<{ min: boolean }>({
+export const extremumOp = defineOp<{ min: boolean }>({
   name: 'amax',
   dtypes: floatDtypes,
   coreRanks: [1],
@@ -40,7 +40,7 @@ const extremumOp = defineOp<{ min: boolean }>({
 });
 
 /** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */
-const countAboveOp = defineOp<{ atol: number; rtol: number }>({
+export const countAboveOp = defineOp<{ atol: number; rtol: number }>({
   name: 'matrixRankCount',
   dtypes: floatDtypes,
   coreRanks: [1],
@@ -54,7 +54,7 @@ const countAboveOp = defineOp<{ atol: number; rtol: number }>({
 });
 
 /** 1 where an int32 info is nonzero, else 0, in a float dtype. */
-const nonzeroOp = defineOp<{ dtype: StorageDType }>({
+export const nonzeroOp = defineOp<{ dtype: StorageDType }>({
   name: 'infoNonzero',
   dtypes: ['int32'],
   coreRanks: [0],

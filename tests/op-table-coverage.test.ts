@@ -1,0 +1,177 @@
+/**
+ * The op table covers every op (PyTorch's OpInfo coverage test): every OpDef that src defines
+ * (defineOp records each, registeredOps) is the `op` of an entry of tests/op-table.ts; every
+ * entry names its OpDef (or, testing a composite function, the OpDefs it exercises) and the
+ * dtypes its cases run in; each call runs the kernels of the OpDefs it names; and every skip
+ * names a known check and a reason.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { undefinedGradOp } from '../gradcheck/gradcheck.js';
+import {
+  type AnyOpDef,
+  caseDType,
+  caseTensors,
+  entryDTypes,
+  inputDType,
+  type OpCase,
+  type OpEntry,
+  skipReason,
+  type TableCheck,
+} from '../gradcheck/index.js';
+import { noGrad } from '../src/index.js';
+import { registeredOps } from '../src/ops/registry.js';
+import { opTable } from './op-table.js';
+
+const CHECKS: readonly TableCheck[] = [
+  'gradcheck',
+  'fastMode',
+  'gradgradcheck',
+  'webgpuBackward',
+  'errors',
+  'webgpu',
+  'forwardAd',
+  'vmap',
+];
+
+/**
+ * The OpDefs src defines: all registered ones (read before any test could define its own) but
+ * gradcheck's own identity op that plants null gradients.
+ */
+const defined: readonly AnyOpDef[] = registeredOps().filter((op) => op !== (undefinedGradOp as AnyOpDef));
+
+/** The fixed cases and a few random ones of an entry. */
+function someCases(e: OpEntry): OpCase[] {
+  const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : undefined;
+  return [
+    ...(e.samples ?? []),
+    ...(settings?.samples ?? []),
+    ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 }),
+  ];
+}
+
+describe('op table coverage', () => {
+  it('the registry holds the OpDefs of every src module', () => {
+    // About fifty today; a count far below means defineOp stopped recording.
+    expect(defined.length).toBeGreaterThan(40);
+    expect(new Set(defined).size).toBe(defined.length);
+  });
+
+  it('every OpDef has an entry that names it as its op', () => {
+    const tested = new Set(opTable.map((e) => e.op).filter((op) => op !== undefined));
+    const missing = defined.filter((op) => !tested.has(op)).map((op) => op.name);
+    expect(missing, 'OpDefs without an op-table entry (add one to tests/op-table*.ts)').toEqual([]);
+  });
+
+  it('every entry names its OpDef, or the OpDefs of the composite function it tests', () => {
+    const known = new Set(defined);
+    for (const e of opTable) {
+      const ops = e.op ? [e.op] : (e.composite ?? []);
+      expect(ops.length, `${e.name}: names no OpDef (op or composite)`).toBeGreaterThan(0);
+      expect(e.op && e.composite, `${e.name}: names both op and composite`).toBeFalsy();
+      for (const op of ops)
+        expect(known.has(op), `${e.name}: ${op.name} is not a registered OpDef`).toBe(true);
+    }
+  });
+
+  it("every entry's call runs the CPU kernel of each OpDef it names", () => {
+    // Each named OpDef's kernel is wrapped to record that it ran, then the cases run forward.
+    const ran = new Set<AnyOpDef>();
+    const named = [...new Set(opTable.flatMap((e) => (e.op ? [e.op] : (e.composite ?? []))))];
+    type Kernel = AnyOpDef['cpu'];
+    const originals = new Map<AnyOpDef, Kernel>(named.map((op) => [op, op.cpu]));
+    for (const op of named) {
+      const cpu = op.cpu;
+      (op as { cpu: Kernel }).cpu = (...args) => {
+        ran.add(op);
+        return cpu(...args);
+      };
+    }
+    try {
+      for (const e of opTable) {
+        ran.clear();
+        for (const c of [...(e.samples ?? []), ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 })]) {
+          noGrad(() => e.fn(caseTensors(c), c.args));
+        }
+        const ops = e.op ? [e.op] : (e.composite ?? []);
+        const idle = ops.filter((op) => !ran.has(op)).map((op) => op.name);
+        expect(idle, `${e.name}: OpDefs it names whose kernel its cases never ran`).toEqual([]);
+      }
+    } finally {
+      for (const [op, cpu] of originals) (op as { cpu: Kernel }).cpu = cpu;
+    }
+  });
+
+  it('every entry names the dtypes its cases run in, and they are those of its cases', () => {
+    for (const e of opTable) {
+      expect(e.dtypes, `${e.name}: no dtypes`).toBeDefined();
+      const dtypes = entryDTypes(e);
+      expect(dtypes.cpu.length, `${e.name}: no cpu dtype`).toBeGreaterThan(0);
+      const cases = someCases(e);
+      const cpu = new Set(cases.flatMap((c) => c.inputs.map((s) => inputDType(s))));
+      expect([...cpu].sort(), `${e.name}: input dtypes on the cpu`).toEqual([...dtypes.cpu].sort());
+      const gpu = new Set(cases.flatMap((c) => c.inputs.map((s) => inputDType(s, 'webgpu'))));
+      if (dtypes.webgpu.length === 0) {
+        const skip = e.skipped?.find((s) => s.check === 'webgpu' || s.check.includes('webgpu'));
+        expect(skip, `${e.name}: no webgpu dtypes, but no webgpu skip says why`).toBeDefined();
+      } else {
+        expect([...gpu].sort(), `${e.name}: input dtypes on webgpu`).toEqual([...dtypes.webgpu].sort());
+      }
+      for (const c of cases) expect(caseDType(c) === undefined || cpu.has(caseDType(c)!)).toBe(true);
+      // Where OpDefs state the dtypes they accept, the table tests an op only in those.
+      const accepted = (e.op as { dtypes?: readonly string[] } | undefined)?.dtypes;
+      if (accepted) {
+        for (const dt of new Set([...dtypes.cpu, ...dtypes.webgpu]))
+          expect(accepted, `${e.name}: tested in ${dt}, which ${e.op!.name} does not accept`).toContain(dt);
+      }
+    }
+  });
+
+  it('every skip names known checks and a reason; flags are booleans', () => {
+    for (const e of opTable) {
+      for (const s of e.skipped ?? []) {
+        const checks = typeof s.check === 'string' ? [s.check] : s.check;
+        expect(checks.length, `${e.name}: a skip of no check`).toBeGreaterThan(0);
+        for (const c of checks) expect(CHECKS, `${e.name}: unknown check ${c}`).toContain(c);
+        expect(s.reason.trim().length, `${e.name}: a skip without a reason`).toBeGreaterThan(0);
+        if (s.dtype) expect(entryDTypes(e).cpu.concat(entryDTypes(e).webgpu)).toContain(s.dtype);
+      }
+      // The older unscoped forms are converted: the table uses `skipped` only.
+      expect(e.skips, `${e.name}: uses the older skips form`).toBeUndefined();
+      expect(e.webgpu && 'skip' in e.webgpu, `${e.name}: uses the older webgpu.skip form`).toBeFalsy();
+      for (const flag of [e.supportsForwardAd, e.supportsVmap])
+        expect([undefined, true, false]).toContain(flag);
+    }
+  });
+});
+
+describe('skipReason', () => {
+  const base: OpEntry = { name: 'e', fn: () => [], arbitrary: fc.constant({ inputs: [], args: undefined }) };
+
+  it('matches a skip by check, and by device and dtype only where the skip names them', () => {
+    const e: OpEntry = {
+      ...base,
+      skipped: [
+        { check: ['gradcheck', 'fastMode'], reason: 'no gradient' },
+        { check: 'errors', device: 'webgpu', reason: 'cpu-only messages' },
+        { check: 'gradgradcheck', dtype: 'float32', reason: 'float32 too coarse' },
+      ],
+    };
+    expect(skipReason(e, 'gradcheck', { device: 'cpu' })).toBe('no gradient');
+    expect(skipReason(e, 'fastMode', { device: 'webgpu', dtype: 'float32' })).toBe('no gradient');
+    expect(skipReason(e, 'errors', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'errors', { device: 'webgpu' })).toBe('cpu-only messages');
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu', dtype: 'float64' })).toBeUndefined();
+    expect(skipReason(e, 'gradgradcheck', { device: 'cpu', dtype: 'float32' })).toBe('float32 too coarse');
+    expect(skipReason(e, 'webgpu', { device: 'webgpu' })).toBeUndefined();
+  });
+
+  it('reads the older skips and webgpu.skip forms', () => {
+    const e: OpEntry = { ...base, skips: { webgpuBackward: 'forward only' }, webgpu: { skip: 'no float64' } };
+    expect(skipReason(e, 'webgpuBackward', { device: 'webgpu' })).toBe('forward only');
+    expect(skipReason(e, 'webgpu', { device: 'webgpu' })).toBe('no float64');
+    expect(skipReason(e, 'webgpu', { device: 'cpu' })).toBeUndefined();
+    expect(skipReason(e, 'gradcheck', { device: 'cpu' })).toBeUndefined();
+  });
+});
