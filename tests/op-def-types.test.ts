@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { applyOp, applyOp1, defineOp, type OpDef, type Tensor, tensor } from '../src/index.js';
+import type { BuiltinOpDef } from '../src/ops/registry.js';
 
 // Compile-time checks (run by `npm run typecheck`): an op without a WGSL kernel or a backward rule
 // does not type-check. Each @ts-expect-error line fails the typecheck if the error disappears.
@@ -141,4 +142,32 @@ it('the section fields: a shape rule on core dims, dtypes, per-output differenti
     'not-implemented',
   ];
   expect(shortcuts).toHaveLength(4);
+});
+
+it('a built-in op must state its whole section: dtypes, core ranks and the jvp slot', () => {
+  const section = {
+    name: 'twice',
+    dtypes: ['float64'] as const,
+    coreRanks: [0],
+    shape: ([x]: readonly (readonly number[])[]) => [x],
+    cpu: () => undefined,
+    webgpu: () => undefined,
+    backward: 'not-differentiable' as const,
+    jvp: 'linear' as const,
+  };
+  const { jvp: _jvp, ...noJvp } = section;
+  const { dtypes: _dtypes, ...noDtypes } = section;
+  const { coreRanks: _ranks, ...noRanks } = section;
+  // @ts-expect-error -- a built-in op without a jvp slot (a rule or a named shortcut)
+  const missingJvp: BuiltinOpDef<undefined> = noJvp;
+  // @ts-expect-error -- a built-in op without the dtypes it accepts
+  const missingDtypes: BuiltinOpDef<undefined> = noDtypes;
+  // @ts-expect-error -- a built-in op without its operands' core ranks
+  const missingRanks: BuiltinOpDef<undefined> = noRanks;
+  void [missingJvp, missingDtypes, missingRanks];
+  const complete: BuiltinOpDef<undefined> = section;
+  expect(complete.jvp).toBe('linear');
+  // Custom ops (defineOp) may leave the section fields out.
+  const custom: OpDef<undefined> = noJvp;
+  expect(custom.jvp).toBeUndefined();
 });

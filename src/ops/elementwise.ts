@@ -6,7 +6,7 @@ import { elementwiseGpu, WGSL_POW } from '../backends/webgpu/kernels/elementwise
 import { floatDtypes, isFloat, promoteTypes } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
-import { apply1, defineOp, type JvpRule, type OpDef } from './registry.js';
+import { apply1, defineBuiltinOp, type JvpRule, type OpDef } from './registry.js';
 
 /**
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
@@ -198,7 +198,7 @@ function floatResult(op: string, dtypes: readonly StorageDType[]): StorageDType 
  * checks the result (dtypeCheck 'op': an int32 operand is fine beside a float one).
  */
 function makeOp(name: string, e: Entry, arity: 1 | 2): OpDef<undefined> {
-  return defineOp<undefined>({
+  return defineBuiltinOp<undefined>({
     name,
     dtypes: floatDtypes,
     dtypeCheck: 'op',
@@ -222,7 +222,7 @@ export const unaryOps = build(unaryTable, 1);
 export const binaryOps = build(binaryTable, 2);
 
 /** where(cond, a, b): a where cond != 0, else b. No gradient flows to cond. */
-export const whereOp = defineOp<undefined>({
+export const whereOp = defineBuiltinOp<undefined>({
   name: 'where',
   dtypes: floatDtypes,
   dtypeCheck: 'op', // a and b promote to a float dtype; cond may have any dtype

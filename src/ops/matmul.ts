@@ -4,20 +4,21 @@ import { floatDtypes, promoteTypes } from '../dtype.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
-import { apply1, defineOp } from './registry.js';
-import { expand, mT, reshape, squeeze, unsqueeze } from './shape.js';
+import { apply1, defineBuiltinOp } from './registry.js';
+import { expand, reshape, squeeze, unsqueeze } from './shape.js';
 
 /** Batched matrix product of [B, m, k] and [B, k, n] (same dtype); matmul reduces everything to this. */
-export const bmmOp = defineOp<undefined>({
+export const bmmOp = defineBuiltinOp<undefined>({
   name: 'matmul',
   dtypes: floatDtypes,
   coreRanks: [2, 2], // [B, m, k] · [B, k, n]: the public matmul broadcasts and flattens the batch
   shape: ([[m], [, n]]) => [[m, n]],
   cpu: ([a, b], [c]) => bmmCpu(a, b, c),
   webgpu: (gpu, [a, b], [c]) => bmmGpu(gpu, a, b, c),
+  // gA = G Bᴴ, gB = Aᴴ G.
   backward: (c, [g]) => {
     const [a, b] = c.inputs;
-    return [c.needsInputGrad[0] ? bmm(g!, mT(b)) : null, c.needsInputGrad[1] ? bmm(mT(a), g!) : null];
+    return [c.needsInputGrad[0] ? bmm(g!, b.mH) : null, c.needsInputGrad[1] ? bmm(a.mH, g!) : null];
   },
   // d(AB) = dA B + A dB.
   jvp: (c, [dA, dB]) => {

@@ -7,10 +7,10 @@ import { allDtypes, checkDtype, isFloat } from '../dtype.js';
 import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
-import { apply1, defineOp } from './registry.js';
+import { apply1, defineBuiltinOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
-export const castOp = defineOp<{ dtype: StorageDType }>({
+export const castOp = defineBuiltinOp<{ dtype: StorageDType }>({
   name: 'cast',
   dtypes: allDtypes,
   coreRanks: [0],
@@ -23,7 +23,7 @@ export const castOp = defineOp<{ dtype: StorageDType }>({
 });
 
 /** A differentiable copy. */
-export const cloneOp = defineOp<undefined>({
+export const cloneOp = defineBuiltinOp<undefined>({
   name: 'clone',
   dtypes: allDtypes,
   coreRanks: [0],

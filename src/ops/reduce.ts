@@ -3,13 +3,13 @@ import { sumGpu } from '../backends/webgpu/kernels/reduce.js';
 import { floatDtypes } from '../dtype.js';
 import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply1, defineOp, requireFloat } from './registry.js';
+import { apply1, defineBuiltinOp, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
 
 /** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */
 type SumAttrs = { dims: readonly number[]; keepdim: boolean };
 
-export const sumOp = defineOp<SumAttrs>({
+export const sumOp = defineBuiltinOp<SumAttrs>({
   name: 'sum',
   dtypes: floatDtypes,
   coreRanks: 'any', // dims are attributes; a batching rule shifts them (vmap, later)

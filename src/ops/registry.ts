@@ -154,6 +154,25 @@ export function defineOp<A = undefined, NIn extends number = number, NOut extend
   return def;
 }
 
+/**
+ * An op section as every built-in op writes it: `dtypes`, `coreRanks` and the `jvp` slot are
+ * required, so an op that leaves out its dtype rule, its batching ranks or its forward-mode rule
+ * (or shortcut) does not compile. Users' custom ops (defineOp) may still leave them out.
+ */
+export type BuiltinOpDef<A = undefined, NIn extends number = number, NOut extends number = number> = OpDef<
+  A,
+  NIn,
+  NOut
+> &
+  Required<Pick<OpDef<A, NIn, NOut>, 'dtypes' | 'coreRanks' | 'jvp'>>;
+
+/** defineOp for the built-in ops (src/ops): the whole section is required (BuiltinOpDef). */
+export function defineBuiltinOp<A = undefined, NIn extends number = number, NOut extends number = number>(
+  def: BuiltinOpDef<A, NIn, NOut>,
+): OpDef<A, NIn, NOut> {
+  return defineOp(def);
+}
+
 /** Every OpDef defined so far, in definition order (the op table checks each has an entry). */
 export function registeredOps(): readonly OpDef<never>[] {
   return [...registry];

@@ -7,7 +7,7 @@ import { allDtypes } from '../dtype.js';
 import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
+import { apply1, applyOp, defineBuiltinOp, type OpDef } from './registry.js';
 
 /**
  * Shape ops. Tensors are always contiguous, so every view op materialises its result with one
@@ -16,7 +16,7 @@ import { apply1, applyOp, defineOp, type OpDef } from './registry.js';
 
 /** An injective view of the input (permute, transpose, narrow, diagonal): gather forward, scatter backward. */
 function viewOp(name: string): OpDef<View> {
-  return defineOp<View>({
+  return defineBuiltinOp<View>({
     name,
     dtypes: allDtypes,
     coreRanks: 'any',
@@ -33,7 +33,7 @@ export const narrowOp = viewOp('narrow');
 export const diagonalOp = viewOp('diagonal');
 
 /** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
-export const embedOp = defineOp<View & { outShape: readonly number[] }>({
+export const embedOp = defineBuiltinOp<View & { outShape: readonly number[] }>({
   name: 'embed',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -48,7 +48,7 @@ function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
   return apply1(embedOp, [x], { ...v, outShape });
 }
 
-export const expandOp = defineOp<View>({
+export const expandOp = defineBuiltinOp<View>({
   name: 'expand',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -59,7 +59,7 @@ export const expandOp = defineOp<View>({
   jvp: 'linear',
 });
 
-export const reshapeOp = defineOp<{ shape: readonly number[] }>({
+export const reshapeOp = defineBuiltinOp<{ shape: readonly number[] }>({
   name: 'reshape',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -72,7 +72,7 @@ export const reshapeOp = defineOp<{ shape: readonly number[] }>({
 
 type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
-export const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
+export const triOp: OpDef<TriAttrs> = defineBuiltinOp<TriAttrs>({
   name: 'tril',
   dtypes: allDtypes,
   coreRanks: [2],
@@ -89,7 +89,7 @@ export const triOp: OpDef<TriAttrs> = defineOp<TriAttrs>({
   jvp: 'linear',
 });
 
-export const catOp = defineOp<{ dim: number }>({
+export const catOp = defineBuiltinOp<{ dim: number }>({
   name: 'cat',
   dtypes: allDtypes,
   coreRanks: 'any', // variadic, and dim is an attribute

@@ -10,9 +10,9 @@ export { PARAMS_BYTES };
 
 /**
  * Index accessors over the params of {@link wgslParams}: `pu(i)` reads u32 number i, `pf(i)` the
- * f32 whose bits it holds, `pi(i)` the i32. For kernels still written with hand-numbered bindings
- * (src/ops, while they move under backends/webgpu/kernels); a kernel built with `wgslKernel`
- * names its params in its spec instead.
+ * f32 whose bits it holds, `pi(i)` the i32. For raw WGSL handed straight to `gpu.run` (the
+ * runtime's own tests); every kernel of the library is built with `wgslKernel` and names its
+ * params in its spec instead.
  */
 export const WGSL_PARAMS = `fn pu(i: u32) -> u32 { return params_v(i); }
 fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }

@@ -8,7 +8,7 @@ import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import { choleskyGpu, choleskyInverseGpu } from '../../backends/webgpu/linalg/index.js';
 import { batchOf, numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkSquare } from './common.js';
 import { solveTriangularCore } from './triangular.js';
 
@@ -19,7 +19,7 @@ const sizes = (shape: readonly number[]): [number, number] => {
 };
 
 /** A = L Lᴴ (or Uᴴ U with U = Lᴴ): the factor and info (order of the first failing leading minor). */
-export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
+export const choleskyOp: OpDef<Upper> = defineBuiltinOp<Upper>({
   name: 'cholesky',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -59,7 +59,7 @@ export const choleskyOp: OpDef<Upper> = defineOp<Upper>({
  * (L Lᴴ)⁻¹ or (Uᴴ U)⁻¹ from the factor, and info (index of a zero diagonal element); NaN or ±inf
  * in the triangle that is read gives NaN for that batch element (nonfinite.ts).
  */
-export const choleskyInverseOp: OpDef<Upper> = defineOp<Upper>({
+export const choleskyInverseOp: OpDef<Upper> = defineBuiltinOp<Upper>({
   name: 'choleskyInverse',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

@@ -4,7 +4,7 @@ import { cofactorCpu, pivotsToPermutationCpu } from '../../backends/cpu/linalg/c
 import { cofactorGpu, pivotsToPermutationGpu } from '../../backends/webgpu/kernels/cofactor.js';
 import type { Tensor } from '../../tensor.js';
 import { fromHost } from '../creation.js';
-import { apply1, applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { apply1, applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
 import { checkSquare } from './common.js';
 import { detOp } from './lu.js';
@@ -15,7 +15,7 @@ import { svd } from './svd.js';
  * conditioned matrices take the LU route; singular or nearly singular ones take the SVD route
  * cof(A) = det(U)·det(Vh)·U·diag(∏_{j≠i} s_j)·Vh, which stays finite and exact at singular A.
  */
-export const cofactorOp: OpDef<undefined> = defineOp<undefined>({
+export const cofactorOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'cofactor',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -83,7 +83,7 @@ export function eyeLike(like: Tensor, rows?: number, cols?: number): Tensor {
  * The m×m permutation matrix P of A = P L U (A m×n) from its k = min(m, n) LAPACK pivots (the
  * swaps applied in reverse to the identity).
  */
-export const pivotsOp = defineOp<{ dtype: StorageDType; m: number }>({
+export const pivotsOp = defineBuiltinOp<{ dtype: StorageDType; m: number }>({
   name: 'luPivotsToPermutation',
   dtypes: ['int32'],
   coreRanks: [1],

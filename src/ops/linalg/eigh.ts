@@ -6,7 +6,7 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { maximum } from '../elementwise.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed } from '../shape.js';
 import { checkSquare } from './common.js';
 import {
@@ -37,7 +37,7 @@ const sizes = (shape: readonly number[]): [number, number] => [
   shape[shape.length - 1],
 ];
 
-export const eighOp: OpDef<EighAttrs> = defineOp<EighAttrs>({
+export const eighOp: OpDef<EighAttrs> = defineBuiltinOp<EighAttrs>({
   name: 'eigh',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

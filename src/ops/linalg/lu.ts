@@ -22,7 +22,7 @@ import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
@@ -75,7 +75,7 @@ function factorGpu(gpu: WebGPURuntime, a: GpuView, batch: number, n: number, inf
  * below the diagonal and the upper-trapezoidal U (k×n) on and above it, k = min(m, n); pivots
  * (…, k; 1-based, LAPACK order) and info.
  */
-export const luFactorOp: OpDef<undefined> = defineOp<undefined>({
+export const luFactorOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'luFactor',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -146,7 +146,7 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
 // ---- inv --------------------------------------------------------------------------------------
 
 /** X = A⁻¹ and info (nonzero: the 1-based index of a zero pivot). */
-export const invOp: OpDef<undefined> = defineOp<undefined>({
+export const invOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'inv',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -178,7 +178,7 @@ export const invOp: OpDef<undefined> = defineOp<undefined>({
 // ---- solve ------------------------------------------------------------------------------------
 
 /** AX = B for A [..., n, n] and B [..., n, k] with equal batch dims (the public wrapper broadcasts). */
-export const solveOp: OpDef<undefined> = defineOp<undefined>({
+export const solveOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'solve',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -219,7 +219,7 @@ export function solveCore(a: Tensor, b: Tensor): Tensor {
 
 // ---- det and slogdet --------------------------------------------------------------------------
 
-export const detOp: OpDef<undefined> = defineOp<undefined>({
+export const detOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'det',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
@@ -243,7 +243,7 @@ export const detOp: OpDef<undefined> = defineOp<undefined>({
   jvp: 'not-implemented',
 });
 
-export const slogdetOp: OpDef<undefined> = defineOp<undefined>({
+export const slogdetOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   name: 'slogdet',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

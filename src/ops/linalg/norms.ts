@@ -6,7 +6,7 @@ import { normDim, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zeros } from '../creation.js';
 import { where } from '../elementwise.js';
-import { apply1, applyOp, defineOp, floatDtypes } from '../registry.js';
+import { apply1, applyOp, defineBuiltinOp, floatDtypes } from '../registry.js';
 import { permute, unsqueeze } from '../shape.js';
 import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { eigvalsh } from './eigh.js';
@@ -22,7 +22,7 @@ import { type ToleranceArg, withTolerances } from './tolerance-args.js';
  */
 
 /** max (or min) over the last dim; the gradient is shared equally by the tied extremal entries, as torch.amax. */
-export const extremumOp = defineOp<{ min: boolean }>({
+export const extremumOp = defineBuiltinOp<{ min: boolean }>({
   name: 'amax',
   dtypes: floatDtypes,
   coreRanks: [1],
@@ -40,7 +40,7 @@ export const extremumOp = defineOp<{ min: boolean }>({
 });
 
 /** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */
-export const countAboveOp = defineOp<{ atol: number; rtol: number }>({
+export const countAboveOp = defineBuiltinOp<{ atol: number; rtol: number }>({
   name: 'matrixRankCount',
   dtypes: floatDtypes,
   coreRanks: [1],
@@ -54,7 +54,7 @@ export const countAboveOp = defineOp<{ atol: number; rtol: number }>({
 });
 
 /** 1 where an int32 info is nonzero, else 0, in a float dtype. */
-export const nonzeroOp = defineOp<{ dtype: StorageDType }>({
+export const nonzeroOp = defineBuiltinOp<{ dtype: StorageDType }>({
   name: 'infoNonzero',
   dtypes: ['int32'],
   coreRanks: [0],

@@ -4,7 +4,7 @@ import { pinvGpu } from '../../backends/webgpu/kernels/pinv.js';
 import { eps, type FloatDType } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { boolOption, checkFloat, checkMatrix, checkSquare } from './common.js';
 import { checkConvergence, diagnosticActive, reportIllDefined } from './guards.js';
 import { type ToleranceArg, withTolerances } from './tolerance-args.js';
@@ -18,7 +18,7 @@ export type { PinvAttrs };
  * S (k; |eigenvalues| in eigenvalue order when hermitian), cutoff and rank per matrix, and info.
  * Only P is differentiable; the others serve lstsq and the rank-change diagnostic.
  */
-export const pinvOp: OpDef<PinvAttrs> = defineOp<PinvAttrs>({
+export const pinvOp: OpDef<PinvAttrs> = defineBuiltinOp<PinvAttrs>({
   name: 'pinv',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

@@ -5,7 +5,7 @@ import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
 import { checkMatrix } from './common.js';
 import { solveTriangularCore } from './triangular.js';
@@ -16,7 +16,7 @@ export type { QrMode };
  * Householder QR A = Q R, as torch.linalg.qr (LAPACK geqrf/orgqr signs: R's diagonal may be
  * negative). 'reduced': Q m×k, R k×n; 'complete': Q m×m, R m×n; 'r': R only (Q has shape [0]).
  */
-export const qrOp: OpDef<{ mode: QrMode }> = defineOp<{ mode: QrMode }>({
+export const qrOp: OpDef<{ mode: QrMode }> = defineBuiltinOp<{ mode: QrMode }>({
   name: 'qr',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

@@ -5,7 +5,7 @@ import type { FloatDType } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { eye, zerosLike } from '../creation.js';
-import { applyOp, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { diagEmbed, expand } from '../shape.js';
 import { boolOption, checkMatrix } from './common.js';
 import {
@@ -36,7 +36,7 @@ function dims(shape: readonly number[]) {
   return { batch: numelOf(shape.slice(0, -2)), m, n, k: Math.min(m, n) };
 }
 
-export const svdOp: OpDef<SvdAttrs> = defineOp<SvdAttrs>({
+export const svdOp: OpDef<SvdAttrs> = defineBuiltinOp<SvdAttrs>({
   name: 'svd',
   dtypes: floatDtypes,
   dtypeCheck: 'op',

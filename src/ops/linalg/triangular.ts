@@ -7,7 +7,7 @@ import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/lin
 import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
 import type { Tensor } from '../../tensor.js';
-import { apply1, defineOp, floatDtypes, type OpDef } from '../registry.js';
+import { apply1, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 
 /**
@@ -15,7 +15,7 @@ import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './c
  * with equal batch dims; the public wrapper broadcasts. Only the `upper` (or lower) triangle of A is read;
  * NaN or ±inf there gives NaN for that batch element (nonfinite.ts).
  */
-export const solveTriangularOp: OpDef<TriangularOptions> = defineOp<TriangularOptions>({
+export const solveTriangularOp: OpDef<TriangularOptions> = defineBuiltinOp<TriangularOptions>({
   name: 'solveTriangular',
   dtypes: floatDtypes,
   dtypeCheck: 'op',
