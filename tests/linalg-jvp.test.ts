@@ -62,7 +62,7 @@ function tangent(seed: number, shape: readonly number[]): Tensor {
   return t64(g, shape);
 }
 
-const symmetricTangent = (seed: number, shape: number[]) => {
+const symmetricTangent = (seed: number, shape: readonly number[]) => {
   const t = tangent(seed, shape);
   return t.add(t.mT).mul(0.5);
 };
@@ -309,3 +309,114 @@ const eyeOf = (like: Tensor) => {
   for (let i = 0; i < n; i++) d[i * n + i] = 1;
   return t64(d, [n, n]);
 };
+
+// ---- triangular solves and the Cholesky family --------------------------------------------------
+
+/** The matrix a triangular solve uses: the triangle read (of Aᵀ with `trans`), unit diagonal if asked. */
+function readTriangle(a: Tensor, o: { upper: boolean; unitriangular: boolean; trans?: boolean }): Tensor {
+  const e = o.trans ? a.mT : a;
+  if (!o.unitriangular) return o.upper ? e.triu() : e.tril();
+  return (o.upper ? e.triu(1) : e.tril(-1)).add(eyeOf(e));
+}
+
+describe('solveTriangular, cholesky, choleskyInverse', () => {
+  const triCases: Case[] = [];
+  let seed = 100;
+  for (const upper of [false, true])
+    for (const left of [true, false])
+      for (const unitriangular of [false, true])
+        for (const trans of [false, true]) {
+          const batch = (seed & 1) === 0 ? [] : [2];
+          // Both triangles filled: the one not read is noise the rule must ignore (as must dA's).
+          const a = tangent(seed++, [...batch, 4, 4]).add(eyeOf(tangent(0, [4, 4])).mul(1.5));
+          const b = tangent(seed++, left ? [...batch, 4, 3] : [...batch, 3, 4]);
+          const o = { upper, left, unitriangular, trans };
+          triCases.push({
+            name: `solveTriangular ${JSON.stringify(o)}${batch.length ? ', batched' : ''}`,
+            op: op(solveTriangularOp),
+            attrs: o,
+            inputs: [a, b],
+            tangents: [tangent(seed++, a.shape), tangent(seed++, b.shape)],
+            cond: kappa(readTriangle(a, o)),
+          });
+        }
+  const spd = withEigenvalues(20, [], [0.5, 1, 2, 3]);
+  const spdB = withEigenvalues(21, [2], [0.5, 1, 2, 3]);
+  const cholCases = [false, true].flatMap((upper): Case[] =>
+    [spd, spdB].flatMap((a, i): Case[] => {
+      const name = `${upper ? 'upper' : 'lower'}${i ? ', batched' : ''}`;
+      const [f] = applyOp(choleskyOp, [a], { upper });
+      const triangle = (t: Tensor) => (upper ? t.triu() : t.tril());
+      return [
+        {
+          name: `cholesky, ${name}`,
+          op: op(choleskyOp),
+          attrs: { upper },
+          inputs: [a],
+          // The op reads one triangle of a symmetric A: a symmetric direction for the difference,
+          // any direction for the VJP (the rule sees its Hermitian part, as the backward).
+          tangents: [symmetricTangent(22 + i, a.shape)],
+          vjpTangents: [tangent(24 + i, a.shape)],
+          cond: kappa(a),
+        },
+        {
+          name: `choleskyInverse, ${name}`,
+          op: op(choleskyInverseOp),
+          attrs: { upper },
+          inputs: [f!],
+          tangents: [triangle(tangent(26 + i, a.shape))],
+          vjpTangents: [tangent(28 + i, a.shape)],
+          cond: kappa(a),
+        },
+      ];
+    }),
+  );
+  runCases([...triCases, ...cholCases]);
+});
+
+// ---- cofactor and amax --------------------------------------------------------------------------
+
+describe('cofactor, amax', () => {
+  const a = withSingularValues(40, [], 3, 3, [1.5, 1, 0.6]);
+  const ab = withSingularValues(41, [2], 4, 4, [1.5, 1.2, 1, 0.6]);
+  const singular = withSingularValues(42, [], 3, 3, [1.5, 1, 0]);
+  const x = tangent(43, [3, 5]).mul(5);
+  runCases([
+    {
+      name: 'cofactor',
+      op: op(cofactorOp),
+      attrs: undefined,
+      inputs: [a],
+      tangents: [tangent(44, a.shape)],
+      cond: kappa(a),
+    },
+    {
+      name: 'cofactor, batched',
+      op: op(cofactorOp),
+      attrs: undefined,
+      inputs: [ab],
+      tangents: [tangent(45, ab.shape)],
+      cond: kappa(ab),
+    },
+    {
+      // cof of a 3×3 matrix is a quadratic polynomial of its entries (no truncation error), whose
+      // first derivative is ≤ ‖A‖₂ times its scale: κ = ‖A‖₂ = 1.5 also at singular A (the SVD route).
+      name: 'cofactor, singular A',
+      op: op(cofactorOp),
+      attrs: undefined,
+      inputs: [singular],
+      tangents: [tangent(46, singular.shape)],
+      cond: 1.5,
+    },
+    ...[false, true].map(
+      (min): Case => ({
+        name: `amax, min ${min}`,
+        op: op(extremumOp),
+        attrs: { min },
+        inputs: [x],
+        tangents: [tangent(47, x.shape)],
+        cond: 1,
+      }),
+    ),
+  ]);
+});
