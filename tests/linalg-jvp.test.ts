@@ -102,6 +102,11 @@ interface Case {
   cond: number;
   /** Tangents for the VJP check (default `tangents`): any direction, also outside the op's domain. */
   vjpTangents?: (Tensor | null)[];
+  /**
+   * Attributes for the backward of the VJP check, where the case's own have none (eigvalsh and
+   * svdvals without vectors); only the outputs with a jvp tangent are compared.
+   */
+  vjpAttrs?: unknown;
   /** The part of output j the finite difference can see (default all of it). */
   view?: (j: number, t: Tensor) => Tensor;
 }
@@ -135,6 +140,11 @@ function expectFiniteDifference(c: Case): void {
   const view = c.view ?? ((_j: number, t: Tensor) => t);
   for (const j of floatOutputs(base)) {
     const t = tangents[j];
+    // Outputs that are not differentiable (pinv's S and cutoff) or not computed (V of eigvalsh) have none.
+    if (c.op.differentiable?.[j] === false || base[j]!.numel === 0) {
+      expect(t, `${c.name}: output ${j} has no tangent`).toBeNull();
+      continue;
+    }
     expect(t, `${c.name}: output ${j} has a tangent`).not.toBeNull();
     expect(t!.shape, `${c.name}: output ${j}`).toEqual(base[j]!.shape);
     const fd = view(j, plus[j]!.sub(minus[j]!).div(2 * h));
@@ -161,7 +171,7 @@ function expectAgreesWithVjp(c: Case, seed: number): void {
     y.requiresGrad = true;
     return y;
   });
-  const outs = applyOp(c.op, xs, c.attrs as never);
+  const outs = applyOp(c.op, xs, (c.vjpAttrs ?? c.attrs) as never);
   const js = floatOutputs(outs).filter((j) => tangents[j] !== null && outs[j]!.requiresGrad);
   const vs = js.map((j, i) => tangent(seed + 31 * i, outs[j]!.shape));
   const grads = autograd.grad(
@@ -418,5 +428,209 @@ describe('cofactor, amax', () => {
         cond: 1,
       }),
     ),
+  ]);
+});
+
+// ---- the spectral family ------------------------------------------------------------------------
+
+describe('eigh', () => {
+  const lambda = [-2, -0.5, 1, 3];
+  const cases: Case[] = [];
+  for (const batch of [[], [2]])
+    for (const upper of [false, true])
+      for (const vectors of [true, false]) {
+        const a = withEigenvalues(50 + batch.length, batch, lambda);
+        const attrs = { upper, vectors, op: 'linalg.eigh' };
+        cases.push({
+          name: `eigh ${JSON.stringify({ upper, vectors })}${batch.length ? ', batched' : ''}`,
+          op: op(eighOp),
+          attrs,
+          inputs: [a],
+          // One triangle of a symmetric A is read: a symmetric direction for the difference, any
+          // for the VJP (the rule, like the backward, sees the Hermitian part).
+          tangents: [symmetricTangent(52 + batch.length, a.shape)],
+          vjpTangents: [tangent(54 + batch.length, a.shape)],
+          vjpAttrs: vectors ? undefined : { ...attrs, vectors: true },
+          cond: gapCondition(tensorOf(lambda), 3),
+        });
+      }
+  runCases(cases);
+
+  it('at a repeated eigenvalue: finite tangents, and the right ones for the eigenspace', () => {
+    // λ = 1 twice: the eigenvectors of the pair are not determined, but their projector Π = V₀V₀ᵀ
+    // and the pair's sum of eigenvalues are smooth; the guarded rule gets both right (F = 0
+    // inside the pair), with the sensitivity ‖A‖/(gap to the rest) = 3.5/1.
+    const a = withEigenvalues(56, [], [1, 1, 2, 3.5]);
+    const u = symmetricTangent(57, a.shape);
+    const attrs = { upper: false, vectors: true, op: 'linalg.eigh' };
+    const { tangents } = jvpOp(eighOp, [a], [u], attrs);
+    const [dw, dV] = [tangents[0]!, tangents[1]!];
+    expect(Number.isFinite(maxAbs(dV))).toBe(true);
+    const parts = (x: Tensor) => {
+      const [w, V] = applyOp(eighOp, [x], attrs);
+      const V0 = V!.narrow(-1, 0, 2);
+      return { sum: w!.narrow(-1, 0, 2).sum(-1), proj: V0.matmul(V0.mT), V0 };
+    };
+    const { V0 } = parts(a);
+    const dV0 = dV.narrow(-1, 0, 2);
+    const dProj = dV0.matmul(V0.mT).add(V0.matmul(dV0.mT));
+    const c: Case = { name: 'eigh, pair', op: op(eighOp), attrs, inputs: [a], tangents: [u], cond: 3.5 };
+    const r = forwardRtol(c);
+    const h = Math.cbrt(r / (2 * c.cond ** 3));
+    const [p, m] = [parts(a.add(u.mul(h))), parts(a.sub(u.mul(h)))];
+    const bound = (scale: number) => scale * (r / h + h * h * c.cond ** 3);
+    expect(maxAbs(dProj.sub(p.proj.sub(m.proj).div(2 * h)))).toBeLessThanOrEqual(bound(1));
+    const dSum = dw.narrow(-1, 0, 2).sum(-1);
+    expect(maxAbs(dSum.sub(p.sum.sub(m.sum).div(2 * h)))).toBeLessThanOrEqual(bound(3.5));
+  });
+});
+
+const tensorOf = (xs: number[]) => t64(Float64Array.from(xs), [xs.length]);
+
+describe('svd', () => {
+  const cases: Case[] = [];
+  const shapes: [number[], number, number, number[]][] = [
+    [[], 4, 4, [3, 2, 1, 0.5]],
+    [[], 5, 3, [2, 1.2, 0.7]],
+    [[2], 3, 5, [2, 1.2, 0.7]],
+    [[2], 4, 4, [3, 2, 1, 0.5]],
+  ];
+  let seed = 60;
+  for (const [batch, m, n, sv] of shapes)
+    for (const [fullMatrices, computeUV] of [
+      [false, true],
+      [true, true],
+      [false, false],
+    ]) {
+      const a = withSingularValues(seed++, batch, m, n, sv);
+      const k = Math.min(m, n);
+      const attrs = { fullMatrices, computeUV, op: 'linalg.svd' };
+      cases.push({
+        name: `svd ${m}×${n} ${JSON.stringify({ fullMatrices, computeUV })}${batch.length ? ', batched' : ''}`,
+        op: op(svdOp),
+        attrs,
+        inputs: [a],
+        tangents: [tangent(seed++, a.shape)],
+        vjpAttrs: computeUV ? undefined : { ...attrs, computeUV: true },
+        // The first k columns of U (rows of Vh) are determined by A; a full basis's rest is not.
+        view: (j, t) => (j === 0 ? t.narrow(-1, 0, k) : j === 2 ? t.narrow(-2, 0, k) : t),
+        cond: gapCondition(tensorOf(sv), sv[0]!, m === n ? [] : [sv[sv.length - 1]!]),
+      });
+    }
+  runCases(cases);
+
+  it('fullMatrices: the completion of U and Vh gets a zero tangent (the backward ignores it too)', () => {
+    const a = withSingularValues(70, [], 5, 3, [2, 1.2, 0.7]);
+    const attrs = { fullMatrices: true, computeUV: true, op: 'linalg.svd' };
+    const { tangents } = jvpOp(svdOp, [a], [tangent(71, a.shape)], attrs);
+    expect(tangents[0]!.shape).toEqual([5, 5]);
+    expect(maxAbs(tangents[0]!.narrow(-1, 3, 2))).toBe(0);
+    const w = withSingularValues(72, [], 3, 5, [2, 1.2, 0.7]);
+    const t2 = jvpOp(svdOp, [w], [tangent(73, w.shape)], attrs).tangents;
+    expect(t2[2]!.shape).toEqual([5, 5]);
+    expect(maxAbs(t2[2]!.narrow(-2, 3, 2))).toBe(0);
+  });
+
+  it('at a repeated singular value: finite tangents, and the right one for the singular subspace', () => {
+    const a = withSingularValues(74, [], 4, 3, [2, 1, 1]);
+    const u = tangent(75, a.shape);
+    const attrs = { fullMatrices: false, computeUV: true, op: 'linalg.svd' };
+    const { tangents } = jvpOp(svdOp, [a], [u], attrs);
+    expect(tangents.slice(0, 3).every((t) => Number.isFinite(maxAbs(t!)))).toBe(true);
+    // Π = U₁U₁ᵀ over the pair s = 1 (columns 1, 2) is smooth: sensitivity ‖A‖/min(gap, s_min) = 2.
+    const proj = (x: Tensor) => {
+      const U1 = applyOp(svdOp, [x], attrs)[0]!.narrow(-1, 1, 2);
+      return U1.matmul(U1.mT);
+    };
+    const U1 = applyOp(svdOp, [a], attrs)[0]!.narrow(-1, 1, 2);
+    const dU1 = tangents[0]!.narrow(-1, 1, 2);
+    const dProj = dU1.matmul(U1.mT).add(U1.matmul(dU1.mT));
+    const c: Case = { name: 'svd, pair', op: op(svdOp), attrs, inputs: [a], tangents: [u], cond: 2 };
+    const r = forwardRtol(c);
+    const h = Math.cbrt(r / (2 * c.cond ** 3));
+    const fd = proj(a.add(u.mul(h)))
+      .sub(proj(a.sub(u.mul(h))))
+      .div(2 * h);
+    expect(maxAbs(dProj.sub(fd))).toBeLessThanOrEqual(r / h + h * h * c.cond ** 3);
+  });
+});
+
+describe('qr', () => {
+  const cases: Case[] = [];
+  let seed = 80;
+  for (const [batch, m, n, mode] of [
+    [[], 5, 3, 'reduced'],
+    [[2], 5, 3, 'reduced'],
+    [[], 4, 4, 'reduced'],
+    [[2], 4, 4, 'complete'],
+    [[], 3, 5, 'reduced'],
+    [[2], 3, 5, 'complete'],
+  ] as [number[], number, number, 'reduced' | 'complete'][]) {
+    const k = Math.min(m, n);
+    const a = withSingularValues(seed++, batch, m, n, [2, 1.5, 1, 0.6].slice(0, k));
+    cases.push({
+      name: `qr ${m}×${n} ${mode}${batch.length ? ', batched' : ''}`,
+      op: op(qrOp),
+      attrs: { mode },
+      inputs: [a],
+      tangents: [tangent(seed++, a.shape)],
+      // κ(R) = κ(A) for m ≥ n; for m < n the square block X = Q U carries it: κ(X) for the solves.
+      cond: m >= n ? kappa(a) : kappa(a.narrow(-1, 0, m)),
+    });
+  }
+  runCases(cases);
+
+  it("mode 'r' and 'complete' with m > n have no derivative: the backward's errors", () => {
+    const a = withSingularValues(90, [], 5, 3, [2, 1, 0.5]);
+    const u = tangent(91, a.shape);
+    expect(() => jvpOp(qrOp, [a], [u], { mode: 'r' })).toThrow(AutogradError);
+    expect(() => jvpOp(qrOp, [a], [u], { mode: 'r' })).toThrow(
+      "linalg.qr: The derivative of linalg.qr depends on Q, which is not computed when mode='r'.",
+    );
+    expect(() => jvpOp(qrOp, [a], [u], { mode: 'complete' })).toThrow(
+      "linalg.qr: The QR decomposition is not differentiable when mode='complete' and nrows > ncols (here 5 > 3)",
+    );
+  });
+});
+
+describe('pinv', () => {
+  const rtol = (m: number, n: number) => 2 ** -52 * Math.max(m, n);
+  const full = (seed: number, batch: number[], m: number, n: number): Case => {
+    const sv = [2, 1.2, 0.7, 0.5].slice(0, Math.min(m, n));
+    const a = withSingularValues(seed, batch, m, n, sv);
+    return {
+      name: `pinv ${m}×${n}${batch.length ? ', batched' : ''}`,
+      op: op(pinvOp),
+      attrs: { atol: 0, rtol: rtol(m, n), hermitian: false },
+      inputs: [a],
+      tangents: [tangent(seed + 1, a.shape)],
+      cond: sv[0]! / sv[sv.length - 1]!,
+    };
+  };
+  const herm = withEigenvalues(100, [2], [-2, -0.5, 1, 3]);
+  // Rank 2 with atol 1e-3: the perturbed third singular value (≲ h) stays below the cutoff, so
+  // the rank is locally constant and P is the truncated pseudoinverse, smooth there.
+  const low = withSingularValues(101, [], 4, 3, [2, 0.8, 0]);
+  runCases([
+    full(102, [], 5, 3),
+    full(104, [2], 3, 5),
+    full(106, [], 4, 4),
+    {
+      name: 'pinv, hermitian, batched',
+      op: op(pinvOp),
+      attrs: { atol: 0, rtol: rtol(4, 4), hermitian: true },
+      inputs: [herm],
+      tangents: [symmetricTangent(108, herm.shape)],
+      vjpTangents: [tangent(109, herm.shape)],
+      cond: 3 / 0.5,
+    },
+    {
+      name: 'pinv, rank 2 of 4×3 (atol)',
+      op: op(pinvOp),
+      attrs: { atol: 1e-3, rtol: 0, hermitian: false },
+      inputs: [low],
+      tangents: [tangent(110, low.shape)],
+      cond: 2 / 0.8,
+    },
   ]);
 });
