@@ -13,8 +13,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { undefinedGradOp } from '../gradcheck/gradcheck.js';
-import { linalgTolerance } from '../gradcheck/index.js';
-import { AutogradError, type Tensor } from '../src/index.js';
+import { agreementTolerance, linalgTolerance } from '../gradcheck/index.js';
+import { AutogradError, type Tensor, toCpu } from '../src/index.js';
 import { jvpOp } from '../src/ops/jvp.js';
 import { choleskyInverseOp, choleskyOp } from '../src/ops/linalg/cholesky.js';
 import { cofactorOp } from '../src/ops/linalg/cofactor.js';
@@ -34,13 +34,21 @@ import {
   gapCondition,
   kappa,
   op,
-  runCases,
+  runCases as runCpuCases,
   symmetricTangent,
   tangent,
   tensorOf,
   withEigenvalues,
   withSingularValues,
 } from './helpers/linalg-jvp.js';
+import { describeWebGPU } from './helpers/webgpu.js';
+
+/** Every case, for the WebGPU agreement suite at the end. */
+const allCases: Case[] = [];
+const runCases = (cases: Case[]) => {
+  allCases.push(...cases);
+  runCpuCases(cases);
+};
 
 // ---- the LU family ------------------------------------------------------------------------------
 
@@ -455,5 +463,48 @@ describe('coverage', () => {
       .filter((o) => o.jvp === undefined || o.jvp === 'not-implemented')
       .map((o) => o.name);
     expect(missing).toEqual([]);
+  });
+});
+
+describeWebGPU('the linalg jvp rules on WebGPU (float32) agree with the CPU (float64)', () => {
+  // The same rules run on the device's kernels; the tolerance is agreementTolerance's model
+  // (float32 inputs and backward errors against a float64 reference) with factor 2 (the op and
+  // its rule), at the case's sensitivity.
+  // `trans` is internal: solveTriangularCore transposes before a WebGPU solve (its kernel reads A
+  // as stored), so the op never runs on the device with it.
+  const onDevice = allCases.filter((c) => !(c.attrs as { trans?: boolean } | undefined)?.trans);
+  it.each(onDevice.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
+    const dev = (x: Tensor | null) => (x ? x.to('float32').to('webgpu') : null);
+    const { outputs: primal, tangents: cpu } = jvpOp(c.op, c.inputs, c.tangents, c.attrs as never);
+    const run = jvpOp(
+      c.op,
+      c.inputs.map((x) => dev(x)!),
+      c.tangents.map(dev),
+      c.attrs as never,
+    );
+    const gpu: (Tensor | null)[] = [...run.tangents];
+    if (c.op === op(svdOp) && gpu[0]) {
+      // Singular vectors are unique up to a sign per pair (u_k, v_k), and the kernels may choose
+      // differently; dU, dVh flip with them: compare in the CPU's gauge.
+      const [U, Vh] = [await toCpu(run.outputs[0]!), await toCpu(run.outputs[2]!)];
+      const du = U.to('float64').mul(primal[0]!).sum(-2).sign();
+      const dv = Vh.to('float64').mul(primal[2]!).sum(-1).sign();
+      gpu[0] = (await toCpu(gpu[0]!)).to('float64').mul(du.unsqueeze(-2));
+      gpu[2] = (await toCpu(gpu[2]!)).to('float64').mul(dv.unsqueeze(-1));
+    }
+    const n = Math.max(...c.inputs.flatMap((x) => x.shape.slice(-2)));
+    for (let j = 0; j < cpu.length; j++) {
+      const want = cpu[j];
+      if (!want) {
+        expect(gpu[j], `${c.name}: output ${j}`).toBeNull();
+        continue;
+      }
+      const view = c.view ?? ((_j: number, t: Tensor) => t);
+      const got = view(j, gpu[j]!.device === 'cpu' ? gpu[j]! : await toCpu(gpu[j]!));
+      const ref = view(j, want);
+      const tol = agreementTolerance({ cond: c.cond, n, factor: 2, scale: maxAbs(ref) });
+      const diff = maxAbs(got.to('float64').sub(ref));
+      expect(diff, `${c.name}: output ${j} (tol ${tol.atol.toExponential(2)})`).toBeLessThanOrEqual(tol.atol);
+    }
   });
 });
