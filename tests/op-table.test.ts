@@ -41,7 +41,7 @@ import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
 const SEED = Number(process.env.LINAGRAD_FC_SEED ?? 1234);
-const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25 };
+const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25, fwdOverRev: 10 };
 
 type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
 
@@ -50,29 +50,36 @@ type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
  * in a dtype the entry skips this check for passes untested. `forwardAd` is gradcheck with
  * checkForwardAd (for entries whose op supports forward mode).
  */
-function runCheck(e: OpEntry, kind: GradKind | 'forwardAd', c: OpCase): void {
-  if (skipReason(e, kind, { device: 'cpu', dtype: caseDType(c) })) return;
+function runCheck(e: OpEntry, kind: GradKind | 'forwardAd' | 'fwdOverRev', c: OpCase): void {
+  const scope = { device: 'cpu' as const, dtype: caseDType(c) };
+  if (skipReason(e, kind === 'fwdOverRev' ? 'forwardAd' : kind, scope)) return;
+  if (kind === 'fwdOverRev' && skipReason(e, 'gradgradcheck', scope)) return;
   const xs = caseTensors(c);
   if (!xs.some((x) => x.requiresGrad)) return; // every input held constant: nothing to differentiate
   const fn = (...ts: Tensor[]) => e.fn(ts, c.args);
-  const { numRuns: _, ...settings } = (kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck) ?? {};
-  const opts = kind === 'forwardAd' ? { ...settings, checkForwardAd: true } : settings;
+  const second = kind === 'gradgradcheck' || kind === 'fwdOverRev';
+  const { numRuns: _, ...settings } = (second ? e.gradgradcheck : e.gradcheck) ?? {};
+  // forwardAd: the forward-mode Jacobians only (the backward ones are the gradcheck test's).
+  const opts =
+    kind === 'forwardAd' ? { ...settings, checkForwardAd: true, checkBackwardAd: false } : settings;
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     const ok =
       kind === 'gradgradcheck'
         ? gradgradcheck(fn, xs, null, opts)
-        : gradcheck(fn, xs, {
-            checkBatchedGrad: kind === 'gradcheck',
-            ...opts,
-            fastMode: kind === 'fastMode',
-          });
+        : kind === 'fwdOverRev'
+          ? gradgradcheck(fn, xs, null, { ...opts, checkFwdOverRev: true, checkRevOverRev: false })
+          : gradcheck(fn, xs, {
+              checkBatchedGrad: kind === 'gradcheck',
+              ...opts,
+              fastMode: kind === 'fastMode',
+            });
     expect(ok).toBe(true);
     // gradcheck warns exactly for float32 inputs that require grad (gradgradcheck also for
     // float32 gradOutputs of float32 outputs, so only the first direction is checked there).
     const float32 = c.inputs.some((s) => s.dtype === 'float32' && s.grad !== false);
     const warned = warn.mock.calls.some((a) => /requires gradient and is not a double/.test(String(a[0])));
-    if (kind === 'gradgradcheck') expect(warned || !float32).toBe(true);
+    if (second) expect(warned || !float32).toBe(true);
     else expect(warned).toBe(float32);
   } catch (err) {
     if (err instanceof Error) err.message = `${e.name} (${describeCase(c)}):\n${err.message}`;
@@ -137,6 +144,16 @@ function optionalChecks(e: OpEntry): void {
       fc.assert(
         fc.property(e.arbitrary, (c) => runCheck(e, 'forwardAd', c)),
         { numRuns, seed: SEED },
+      );
+    });
+    // Forward over reverse (tangents through the backward formulas), on fewer cases: it is a
+    // gradgradcheck whose second derivative comes from forward mode.
+    const fwdRuns = Math.min(RUNS.fwdOverRev, e.gradgradcheck?.numRuns ?? RUNS.gradgradcheck);
+    it(`forward over reverse (${e.samples?.length ?? 0} fixed cases + ${fwdRuns} random)`, () => {
+      for (const c of e.samples ?? []) runCheck(e, 'fwdOverRev', c);
+      fc.assert(
+        fc.property(e.arbitrary, (c) => runCheck(e, 'fwdOverRev', c)),
+        { numRuns: fwdRuns, seed: SEED },
       );
     });
   }
