@@ -36,7 +36,7 @@ import {
   type Tolerance,
   uniform,
 } from '../gradcheck/index.js';
-import { autograd, type Device, full, type Tensor, tensor } from '../src/index.js';
+import { autograd, type Device, forwardAD, full, type Tensor, tensor } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
@@ -358,6 +358,51 @@ async function agree(e: OpEntry, c: OpCase): Promise<void> {
   }
 }
 
+/**
+ * Forward mode on WebGPU: the outputs' tangents for random input tangents (one per input that
+ * requires grad, all at once) in float32 on the device against the cpu float64 ones, with the
+ * backward agreement's tolerance (a derivative, like a gradient).
+ */
+async function agreeForward(e: OpEntry, c: OpCase): Promise<void> {
+  const cpuX = caseTensors(c);
+  const gpuX = caseTensors(c, 'webgpu');
+  const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+  if (ins.length === 0) return;
+  const ts = samplesFromSeed(
+    ins.map((i) => [...cpuX[i].shape]),
+    [uniform(-1, 1)],
+    SEED,
+  );
+  const tangentsOf = (xs: Tensor[], device: Device) =>
+    forwardAD.dualLevel(() => {
+      const args = xs.map((x, i) => {
+        const k = ins.indexOf(i);
+        if (k < 0) return x;
+        const s = ts[k];
+        const t = tensor(s.data, { shape: s.shape, dtype: device === 'cpu' ? 'float64' : 'float32' });
+        return forwardAD.makeDual(x.detach(), device === 'cpu' ? t : t.to('webgpu'));
+      });
+      const out = flattenOutputs(e.name, e.fn(args, c.args));
+      return out.tensors.map((y) => forwardAD.unpackDual(y).tangent);
+    });
+  const ref = tangentsOf(cpuX, 'cpu');
+  const got = tangentsOf(gpuX, 'webgpu');
+  const made = [...gpuX, ...got.filter((t) => t !== null)];
+  try {
+    for (const [j, r] of ref.entries()) {
+      if (!r) continue;
+      const g = got[j];
+      expect(g, `${e.name}: output ${j} has a tangent on the cpu but none on webgpu`).toBeTruthy();
+      expect(g!.device).toBe('webgpu');
+      expect(g!.shape).toEqual(r.shape);
+      const extra = ts.map((s) => s.data);
+      compare(e, c, 'backward', `tangent of output ${j}`, await g!.data(), await host(r), extra);
+    }
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
 const gpuMaker: MakeTensor = (shape, dtype = 'float') =>
   full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float32', device: 'webgpu' as Device });
 
@@ -391,6 +436,23 @@ describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
       });
       for (const c of all.filter((c) => c.knownBug && c.knownBugIn?.includes(backward))) {
         it.fails(`${c.label}: ${what} [known bug, expected to fail: ${c.knownBug}]`, () => agree(e, c));
+      }
+      const forward = noBackward ?? skipReason(e, 'forwardAd', { device: 'webgpu' });
+      if (e.supportsForwardAd && !forward) {
+        const checkForward = async (c: OpCase) => {
+          const dtype = caseDType(c, 'webgpu');
+          if (skipReason(e, 'webgpu', { device: 'webgpu', dtype })) return;
+          if (skipReason(e, backward, { device: 'webgpu', dtype })) return;
+          if (skipReason(e, 'forwardAd', { device: 'webgpu', dtype })) return;
+          await agreeForward(e, c);
+        };
+        it(`forward mode (${samples.length} fixed cases + ${numRuns} random)`, async () => {
+          for (const c of samples) await checkForward(c);
+          await fc.assert(
+            fc.asyncProperty(e.arbitrary, (c) => checkForward(c)),
+            { numRuns, seed: SEED },
+          );
+        });
       }
       errorTests(e, 'webgpu', gpuMaker);
     });
