@@ -5,6 +5,7 @@
  * levels (nesting, exit), tidy, detach, device transfers; every misuse a clear error.
  */
 import { describe, expect, it } from 'vitest';
+import { getGpu } from '../src/backends/webgpu/device.js';
 import {
   applyOp1,
   autograd,
@@ -341,6 +342,20 @@ describeWebGPU('forward mode on WebGPU', () => {
     const got = Array.from(await tangent.data());
     const want = Array.from(ref!.dataSync());
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-4);
+  });
+
+  it('jvp steps inside tidy keep the live buffer count at its baseline', async () => {
+    const gpu = getGpu();
+    const W = randn([8, 8], { seed: 23, dtype: 'float32' }).to('webgpu');
+    const x = randn([8], { seed: 24, dtype: 'float32' }).to('webgpu');
+    const v = randn([8], { seed: 25, dtype: 'float32' }).to('webgpu');
+    const step = () =>
+      tidy(() => dualLevel(() => unpackDual(W.matmul(makeDual(x, v)).tanh().sum()).tangent!));
+    await step().data();
+    const baseline = gpu.liveBuffers();
+    for (let i = 0; i < 50; i++) step().dispose();
+    await x.data();
+    expect(gpu.liveBuffers()).toBe(baseline);
   });
 
   it('toDevice carries the tangent to webgpu', async () => {
