@@ -75,6 +75,7 @@ describe('package', () => {
       linalg: linagrad.linalg,
       optim: linagrad.optim,
       autograd: linagrad.autograd,
+      forwardAD: linagrad.forwardAD,
       opt: linagrad.SGD.prototype, // an optimizer instance
     };
     const outside = ['torch', 'Math', 'JSON', 'fc', 'console', 'navigator', 'process'];
