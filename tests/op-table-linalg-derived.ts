@@ -111,6 +111,7 @@ const pinvErrors = [
 const pinv = entry<undefined>({
   name: 'linalg.pinv',
   op: pinvOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.pinv(a),
   arbitrary: rect(
@@ -128,6 +129,7 @@ const pinv = entry<undefined>({
 const pinvHermitian = entry<undefined>({
   name: 'linalg.pinv (hermitian)',
   op: pinvOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([x]) => linalg.pinv(x.add(x.mT), { hermitian: true }),
   arbitrary: rect(
@@ -162,6 +164,7 @@ function factorCase(b: number[], m: number, n: number, r: number, seed: number, 
 const pinvFactors = entry<FactorArgs>({
   name: 'linalg.pinv (rank-deficient a·bᵀ)',
   op: pinvOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a, b], { rtol }) => linalg.pinv(a.matmul(b.mT), { rtol }),
   arbitrary: fc
@@ -209,6 +212,7 @@ const lstsq = entry<LstsqArgs>({
   name: 'linalg.lstsq (solution)',
   // X = A⁺ B: pinv's factors, then a product.
   composite: [pinvOp, bmmOp],
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a, b]) => linalg.lstsq(a, b).solution,
   arbitrary: fc
@@ -359,6 +363,7 @@ const normEntry = (ord: Ord) => {
   return entry<NormArgs>({
     name: `linalg.matrixNorm (ord ${String(ord)})`,
     composite: normOps(ord),
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([a], { dim, keepdim }) => linalg.matrixNorm(a, ord, dim, keepdim),
     arbitrary: rect(() => dimArb, make, cond, min),
@@ -406,6 +411,7 @@ const condEntry = entry<CondArgs>({
   name: 'linalg.cond',
   // σ_max/σ_min (p 2, −2, default), else ‖A‖_p·‖A⁻¹‖_p with inv's info flagging singular A.
   composite: [svdOp, invOp, nonzeroOp, ...normOps(1), ...normOps('fro')],
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a], { p }) => linalg.cond(a, p),
   arbitrary: fc

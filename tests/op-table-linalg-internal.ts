@@ -76,6 +76,7 @@ const squareCase = (label: string, s: MatrixSample) => matrixCase(label, s, unde
 const cofactor = entry<undefined>({
   name: 'cofactor',
   op: cofactorOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => applyOp1(cofactorOp, [a]),
   arbitrary: squareCases,
@@ -150,6 +151,7 @@ const lastDimCases = casesOf(
 const amax = entry<ExtremumArgs>({
   name: 'amax (last dim)',
   op: extremumOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([x], a) => applyOp1(extremumOp, [x], a),
   // Uniform entries: ties (where the gradient is shared) have probability 0.

@@ -51,6 +51,7 @@ const inverseEntry = (name: string, call: (a: Tensor) => Tensor, errors: ErrorCa
   entry<undefined>({
     name,
     op: invOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([a]) => call(a),
     arbitrary: matrixCases((batch) => wc(batch), noArgs),
@@ -102,6 +103,7 @@ const rectSamples = (): OpCase<undefined>[] => [
 const luFactor = entry<undefined>({
   name: 'linalg.luFactor (LU)',
   op: luFactorOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.luFactor(a).LU,
   // Well-conditioned inputs: the pivots are locally constant, so LU is differentiable.
@@ -202,6 +204,7 @@ const detSingular: OpCase<undefined>[] = [
 const det = entry<undefined>({
   name: 'linalg.det',
   op: detOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.det(a),
   arbitrary: matrixCases((batch) => wc(batch), noArgs),
@@ -214,6 +217,7 @@ const det = entry<undefined>({
 const slogdet = entry<undefined>({
   name: 'linalg.slogdet (logabsdet)',
   op: slogdetOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.slogdet(a).logabsdet,
   arbitrary: matrixCases((batch) => wc(batch), noArgs),
@@ -227,6 +231,7 @@ const logdetEntry = entry<undefined>({
   name: 'logdet',
   // logabsdet of slogdet, NaN where the sign is negative.
   composite: [slogdetOp, binaryOps.lt, whereOp],
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => logdet(a),
   // SPD inputs: det > 0 (logdet is NaN for det < 0).

@@ -104,6 +104,7 @@ const solveSamples: OpCase<SolveArgs>[] = (
 const solve = entry<SolveArgs>({
   name: 'linalg.solve',
   op: solveOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a, b], { left }) => linalg.solve(a, b, { left }),
   arbitrary: solveArb,
@@ -225,6 +226,7 @@ const solveTriangularSamples: OpCase<TriArgs>[] = [
 const solveTriangular = entry<TriArgs>({
   name: 'linalg.solveTriangular',
   op: solveTriangularOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a, b], o) => linalg.solveTriangular(a, b, o),
   arbitrary: solveTriangularArb,
@@ -311,6 +313,7 @@ const choleskyEntry = (
   entry<UpperArgs>({
     name,
     op: choleskyOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([a], { upper }) => call(a.add(a.mT).mul(0.5), upper),
     arbitrary: matrixCases((batch) => spd(batch), upperArb),
@@ -371,6 +374,7 @@ const factorArb = (batch: number[], n: number | undefined, upper: boolean) =>
 const choleskyInverseEntry = entry<UpperArgs>({
   name: 'choleskyInverse',
   op: choleskyInverseOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([l], { upper }) => choleskyInverse(upper ? l.triu() : l.tril(), { upper }),
   arbitrary: upperArb.chain((args) =>

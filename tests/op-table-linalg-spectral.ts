@@ -95,6 +95,7 @@ const weights = (v: Tensor) => {
 const eigh = entry<UploArgs>({
   name: 'linalg.eigh',
   op: eighOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([x], { UPLO }) => {
     const { eigenvalues, eigenvectors: V } = linalg.eigh(sym(x), { UPLO });
@@ -114,6 +115,7 @@ const eigh = entry<UploArgs>({
 const eigvalsh = entry<UploArgs>({
   name: 'linalg.eigvalsh',
   op: eighOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([x], { UPLO }) => linalg.eigvalsh(sym(x), { UPLO }),
   arbitrary: symCases(uploArb),
@@ -186,6 +188,7 @@ const svdArgsArb = fc.record({ fullMatrices: fc.boolean() });
 const svd = entry<SvdArgs>({
   name: 'linalg.svd',
   op: svdOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a], { fullMatrices }) => {
     const { U, S, Vh } = linalg.svd(a, { fullMatrices });
@@ -213,6 +216,7 @@ const svd = entry<SvdArgs>({
 const svdvals = entry<undefined>({
   name: 'linalg.svdvals',
   op: svdOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: ([a]) => linalg.svdvals(a),
   arbitrary: rectCases(fc.constant(undefined)),
@@ -263,6 +267,7 @@ const qrErrors = [
 const qrReduced = entry<{ mode: QrMode }>({
   name: 'linalg.qr (reduced)',
   op: qrOp,
+  supportsForwardAd: true,
   dtypes: FLOAT_DTYPES,
   fn: qrFn,
   arbitrary: rectCases(fc.constant({ mode: 'reduced' as const }), qrArb),
