@@ -76,7 +76,7 @@ function checkVmap(
   const got = leaves(vmap(fn, inDims, outDim)(...args) as Out);
   const want = loop(fn, args, inDims, outDim);
   expect(got.length).toBe(want.length);
-  got.forEach((g, j) => expectClose(g, want[j], tol));
+  for (const [j, g] of got.entries()) expectClose(g, want[j], tol);
 }
 
 let seed = 100;
