@@ -37,11 +37,12 @@ import {
   uniform,
 } from '../gradcheck/index.js';
 import { autograd, type Device, full, type Tensor, tensor } from '../src/index.js';
+import { checkVmapCase } from './helpers/vmap-check.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
 const SEED = Number(process.env.LINAGRAD_FC_SEED ?? 1234);
-const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25 };
+const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25, vmap: 30 };
 
 type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
 
@@ -144,8 +145,15 @@ function optionalChecks(e: OpEntry): void {
   if (!e.supportsVmap || vmap) {
     it.skip(`vmap [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
   } else {
-    it('vmap', () => {
-      throw new Error(`${e.name}: supportsVmap is set, but linagrad has no vmap to check it with yet`);
+    const numRuns = RUNS.vmap;
+    it(`vmap (${e.samples?.length ?? 0} fixed cases + ${numRuns} random, each in a batch)`, () => {
+      const cases = [
+        ...(e.samples ?? []).filter((c) => !c.knownBug),
+        ...fc.sample(e.arbitrary, { numRuns, seed: SEED }),
+      ];
+      cases.forEach((c, k) => {
+        if (!skipReason(e, 'vmap', { device: 'cpu', dtype: caseDType(c) })) checkVmapCase(e, c, k, cases);
+      });
     });
   }
 }
