@@ -12,6 +12,7 @@ import {
   cat,
   defineOp,
   diagEmbed,
+  eye,
   LinAlgError,
   linalg,
   mean,
@@ -23,6 +24,7 @@ import {
   tidy,
   zeros,
 } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 type Out = Tensor | Tensor[] | Record<string, Tensor>;
 
@@ -317,6 +319,16 @@ describe('vmap: autograd', () => {
     expectClose(gx!, rx!);
     expectClose(gW!, rW!);
   });
+  it('a Jacobian by vmap over cotangents of a graph made outside (jacrev style)', () => {
+    const A = spd(3, 3);
+    const x = r(3).requiresGrad_();
+    const y = linalg.solve(A, x.sin());
+    const jac = vmap((v: Tensor) => autograd.grad([y], [x], { gradOutputs: [v], retainGraph: true })[0]!)(
+      eye(3),
+    );
+    // J = A⁻¹ diag(cos x)
+    expectClose(jac, linalg.inv(A).mul(x.detach().cos()));
+  });
   it('backward() inside vmap accumulates per-sample .grad on a batched leaf', () => {
     const X = r(3, 4);
     const g = vmap((x: Tensor) => {
@@ -412,5 +424,23 @@ describe('vmap: errors and the loop fallback', () => {
     const x = r(4, 3);
     const y = vmap((a: Tensor) => tidy(() => a.mul(2).add(1)))(x);
     expectClose(y, x.mul(2).add(1));
+  });
+});
+
+describeWebGPU('vmap on WebGPU (float32)', () => {
+  it('elementwise, reductions, matmul and inv agree with the cpu', async () => {
+    const A = r(4, 3, 3).add(diagEmbed(zeros([4, 3]).add(3)));
+    const x = r(4, 3);
+    const W = r(3, 3);
+    const f = (a: Tensor, xi: Tensor, w: Tensor) =>
+      linalg.inv(a).matmul(w.matmul(xi.tanh())).sum().add(xi.square().mean());
+    const gpu = (t: Tensor) => t.to('float32').to('webgpu');
+    const want = vmap(f, [0, 0, null])(A, x, W);
+    const got = vmap(f, [0, 0, null])(gpu(A), gpu(x), gpu(W));
+    expect(got.device).toBe('webgpu');
+    const g = await got.data();
+    const w = want.dataSync();
+    for (let i = 0; i < w.length; i++)
+      expect(Math.abs(g[i] - w[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(w[i])));
   });
 });
