@@ -37,7 +37,7 @@ import {
   uniform,
 } from '../gradcheck/index.js';
 import { autograd, type Device, full, type Tensor, tensor } from '../src/index.js';
-import { checkVmapCase } from './helpers/vmap-check.js';
+import { checkVmapCase, checkVmapCotangents } from './helpers/vmap-check.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
@@ -146,13 +146,16 @@ function optionalChecks(e: OpEntry): void {
     it.skip(`vmap [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
   } else {
     const numRuns = RUNS.vmap;
-    it(`vmap (${e.samples?.length ?? 0} fixed cases + ${numRuns} random, each in a batch)`, () => {
+    it(`vmap (${e.samples?.length ?? 0} fixed cases + ${numRuns} random, each in a batch; backward over a batch of cotangents)`, () => {
       const cases = [
         ...(e.samples ?? []).filter((c) => !c.knownBug),
         ...fc.sample(e.arbitrary, { numRuns, seed: SEED }),
       ];
       cases.forEach((c, k) => {
-        if (!skipReason(e, 'vmap', { device: 'cpu', dtype: caseDType(c) })) checkVmapCase(e, c, k, cases);
+        const dtype = caseDType(c);
+        if (skipReason(e, 'vmap', { device: 'cpu', dtype })) return;
+        checkVmapCase(e, c, k, cases);
+        if (!skipReason(e, 'gradcheck', { device: 'cpu', dtype })) checkVmapCotangents(e, c, k);
       });
     });
   }

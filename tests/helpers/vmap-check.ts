@@ -7,9 +7,9 @@
  */
 import { expect } from 'vitest';
 import { flattenOutputs } from '../../gradcheck/common.js';
-import type { InputSpec, OpCase, OpEntry } from '../../gradcheck/index.js';
+import { caseTensors, type InputSpec, type OpCase, type OpEntry } from '../../gradcheck/index.js';
 import { vmap } from '../../src/func/vmap.js';
-import { stack, type Tensor, tensor } from '../../src/index.js';
+import { autograd, randn, stack, type Tensor, tensor } from '../../src/index.js';
 
 /** The key of a case's shapes, dtypes and args: cases with one key stack into a batch. */
 function signature(c: OpCase): string {
@@ -70,27 +70,62 @@ export function checkVmapCase(e: OpEntry, c: OpCase, k: number, pool: readonly O
   const mapped = vmap((...xs: Tensor[]) => e.fn(xs, c.args), inDims)(...args);
   const got = flattenOutputs(where, mapped).tensors;
   expect(got.length, where).toBe(batch[0].out.length);
-  got.forEach((g, j) => {
+  for (const [j, g] of got.entries()) {
     const want = stack(
       batch.map((b) => b.out[j]),
       0,
     );
-    expect(g.shape, `${where}: output ${j}`).toEqual(want.shape);
-    expect(g.dtype, `${where}: output ${j}`).toBe(want.dtype);
-    const gv = g.dataSync();
-    const wv = want.dataSync();
-    const finite = Array.from(wv).filter(Number.isFinite);
-    const scale = Math.max(1, ...finite.map(Math.abs));
-    const tol = want.dtype === 'int32' ? 0 : 1e-9 * scale * Math.max(1, c.cond ?? 1);
-    for (let i = 0; i < wv.length; i++) {
-      const ok = Number.isNaN(wv[i])
-        ? Number.isNaN(gv[i])
-        : Math.abs(gv[i] - wv[i]) <= tol || gv[i] === wv[i];
-      if (!ok) {
-        throw new Error(`${where}: output ${j} differs at flat index ${i}: vmap ${gv[i]}, loop ${wv[i]}`);
-      }
+    expectSame(`${where}: output ${j}`, g, want, c.cond);
+  }
+}
+
+/**
+ * The backward formulas under vmap, as jacrev uses them: autograd.grad of the case's outputs with
+ * a batch of cotangents (vmapped; the graph was made outside) equals one call per cotangent.
+ */
+export function checkVmapCotangents(e: OpEntry, c: OpCase, k: number): void {
+  const xs = caseTensors(c);
+  const diff = xs.filter((x) => x.requiresGrad);
+  if (diff.length === 0) return;
+  const outs = flattenOutputs(e.name, e.fn(xs, c.args)).tensors.filter((t) => t.requiresGrad);
+  if (outs.length === 0) return;
+  const size = 3;
+  const vs = outs.map((o, j) => randn([size, ...o.shape], { seed: 17 * k + j, dtype: o.dtype }));
+  const grads = (v: Tensor[]) =>
+    autograd.grad(outs, diff, { gradOutputs: v, retainGraph: true, allowUnused: true });
+  const where = `${e.name} (vmap over ${size} cotangents of ${describe(c)})`;
+  const got = vmap((...v: Tensor[]) => grads(v))(...vs) as (Tensor | null)[];
+  const per = [...Array(size).keys()].map((b) => grads(vs.map((v) => v.narrow(0, b, 1).squeeze(0))));
+  for (const [i, g] of got.entries()) {
+    if (per[0][i] === null) {
+      expect(g, `${where}: gradient ${i}`).toBeNull();
+      continue;
     }
-  });
+    expectSame(
+      `${where}: gradient ${i}`,
+      g!,
+      stack(
+        per.map((p) => p[i]!),
+        0,
+      ),
+      c.cond,
+    );
+  }
+}
+
+/** got equals want: same shape and dtype, values within 1e-9·scale·cond (NaN matched, int32 exact). */
+function expectSame(where: string, got: Tensor, want: Tensor, cond = 1): void {
+  expect(got.shape, where).toEqual(want.shape);
+  expect(got.dtype, where).toBe(want.dtype);
+  const gv = got.dataSync();
+  const wv = want.dataSync();
+  const finite = Array.from(wv).filter(Number.isFinite);
+  const scale = Math.max(1, ...finite.map(Math.abs));
+  const tol = want.dtype === 'int32' ? 0 : 1e-9 * scale * Math.max(1, cond);
+  for (let i = 0; i < wv.length; i++) {
+    const ok = Number.isNaN(wv[i]) ? Number.isNaN(gv[i]) : Math.abs(gv[i] - wv[i]) <= tol || gv[i] === wv[i];
+    if (!ok) throw new Error(`${where} differs at flat index ${i}: vmap ${gv[i]}, loop ${wv[i]}`);
+  }
 }
 
 function describe(c: OpCase): string {
