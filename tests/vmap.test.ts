@@ -309,6 +309,20 @@ describe('vmap: autograd', () => {
     };
     checkVmap(f, [r(5, 3)]);
   });
+  it('autograd.grad inside nested vmaps', () => {
+    const X = r(2, 3, 4);
+    const g = vmap(
+      vmap((x: Tensor) => {
+        const xl = x.detach().requiresGrad_();
+        return autograd.grad(xl.sin().sum().mul(xl.square().sum()), [xl])[0]!;
+      }),
+    )(X);
+    // ∂/∂x (Σ sin x)(Σ x²) = cos x · Σ x² + 2x · Σ sin x
+    const want = X.cos()
+      .mul(X.square().sum(-1, true))
+      .add(X.mul(2).mul(X.sin().sum(-1, true)));
+    expectClose(g, want);
+  });
   it('gradients flow through vmap from outside', () => {
     const x = r(4, 3).requiresGrad_();
     const W = r(3, 3).requiresGrad_();
