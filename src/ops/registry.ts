@@ -351,6 +351,14 @@ export function applyOp1<A, NIn extends number = number, NOut extends number = n
   return outputs[0];
 }
 
+function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  // Inputs batched by vmap take the op's batching rule instead of the kernel (src/func/batching.ts);
+  // either way the outputs join the graph below, so autograd works inside vmap too.
+  const outputs = batchInterceptor?.(op as OpDef<unknown>, inputs, attrs) ?? runKernel(op, inputs, attrs);
+  recordNode(op, inputs, attrs, outputs);
+  return outputs;
+}
+
 /** Checks the inputs, allocates the outputs and runs the op's kernel on the inputs' device. */
 function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   checkSameDevice(op.name, inputs);
@@ -409,10 +417,8 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
   return outputs;
 }
 
-function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
-  // Inputs batched by vmap take the op's batching rule instead of the kernel (src/func/batching.ts);
-  // either way the outputs join the graph below, so autograd works inside vmap too.
-  const outputs = batchInterceptor?.(op as OpDef<unknown>, inputs, attrs) ?? runKernel(op, inputs, attrs);
+/** Records the op for autograd when gradients are on and an input requires grad. */
+function recordNode<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, outputs: Tensor[]): void {
   if (op.backward !== 'not-differentiable' && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const edges: Edge[] = inputs.map((t) => {
       if (!t.requiresGrad) return null;
@@ -433,7 +439,6 @@ function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[
       if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
-  return outputs;
 }
 
 /** Single-output convenience for built-in ops (no output-count check). */
