@@ -5,7 +5,7 @@ import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
 import { apply1, defineBuiltinOp } from './registry.js';
-import { expand, reshape, squeeze, unsqueeze } from './shape.js';
+import { expand, permute, reshape, squeeze, unsqueeze } from './shape.js';
 
 /** Batched matrix product of [B, m, k] and [B, k, n] (same dtype); matmul reduces everything to this. */
 export const bmmOp = defineBuiltinOp<undefined>({
@@ -26,6 +26,24 @@ export const bmmOp = defineBuiltinOp<undefined>({
     const left = dA ? bmm(dA, b) : null;
     const right = dB ? bmm(a, dB) : null;
     return [left && right ? left.add(right) : (left ?? right)];
+  },
+  // The kernel takes exactly [B, m, k]. With one operand batched, the V samples become more rows
+  // of A (or columns of B): one product per B, the other operand used as it is. With both, the
+  // vmapped dim folds into B.
+  vmap: ([a, b], batched, _, size) => {
+    const [B, m, k] = a.shape.slice(-3);
+    const n = b.shape[b.ndim - 1];
+    if (batched[0] && !batched[1]) {
+      const rows = B === 1 ? a : permute(a, [1, 0, 2, 3]); // [B, V, m, k]
+      const c = reshape(bmm(reshape(rows, [B, size * m, k]), b), [B, size, m, n]);
+      return [B === 1 ? reshape(c, [size, 1, m, n]) : permute(c, [1, 0, 2, 3])];
+    }
+    if (!batched[0] && batched[1]) {
+      const cols = reshape(permute(b, [1, 2, 0, 3]), [B, k, size * n]); // [B, k, V·n]
+      return [permute(reshape(bmm(a, cols), [B, m, size, n]), [2, 0, 1, 3])];
+    }
+    const flat = (x: Tensor) => reshape(x, [size * B, ...x.shape.slice(-2)]);
+    return [reshape(bmm(flat(a), flat(b)), [size, B, m, n])];
   },
 });
 

@@ -4,7 +4,7 @@ import { qrGpu } from '../../backends/webgpu/linalg/spectral.js';
 import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { zerosLike } from '../creation.js';
+import { zeros, zerosLike } from '../creation.js';
 import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
 import { checkMatrix } from './common.js';
@@ -70,6 +70,11 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineBuiltinOp<{ mode: QrMode }>({
     const [dQ, dU] = tallJvp(Q, R.narrow(-1, 0, m), dA.narrow(-1, 0, m));
     const dV = dQ.mH.matmul(a.narrow(-1, m, n - m)).add(Q.mH.matmul(dA.narrow(-1, m, n - m)));
     return [dQ, cat([dU, dV], a.ndim - 1)];
+  },
+  // Batched over leading dims, but mode 'r' gives Q the shape [0] whatever the batch.
+  vmap: ([a], _, attrs, size) => {
+    const [q, r] = applyOp(qrOp, [a], attrs);
+    return [attrs.mode === 'r' ? zeros([size, 0], { dtype: a.dtype, device: a.device }) : q, r];
   },
 });
 
