@@ -169,7 +169,8 @@ export function mapRows(f: (...rows: Tensor[]) => Tensor[], batched: readonly Te
   for (let i = 0; i < n; i++) {
     const rows = batched.map((b) => reshape(narrow(b, 0, i, 1), b.shape.slice(1)));
     f(...rows).forEach((t, j) => {
-      (results[j] ??= []).push(t);
+      if (!results[j]) results[j] = [];
+      results[j].push(t);
     });
   }
   return results.map((ts) => stack(ts, 0));

@@ -22,6 +22,7 @@ import {
   splitAux,
   splitRows,
 } from './common.js';
+import type { AnyFn, AuxOf, JacOf, MainOut, PerArg, WithAux } from './types.js';
 
 /** Options of func.grad and func.gradAndValue (torch.func.grad's argnums and has_aux). */
 export interface GradTransformOptions {
@@ -49,7 +50,7 @@ export interface Traced {
 /** Runs `fn` once with the arguments `nums` replaced by differentiable copies. */
 export function trace(
   name: string,
-  fn: (...args: never[]) => unknown,
+  fn: AnyFn,
   args: readonly unknown[],
   nums: readonly number[],
   hasAux: boolean,
@@ -86,12 +87,7 @@ export function trace(
   return { outs, single, aux: split.aux, inputs, keep, pull };
 }
 
-function gradImpl(
-  name: string,
-  fn: (...args: never[]) => unknown,
-  opts: GradTransformOptions,
-  args: unknown[],
-) {
+function gradImpl(name: string, fn: AnyFn, opts: GradTransformOptions, args: unknown[]) {
   return atLevel(() => {
     const argnums = opts.argnums ?? 0;
     const nums = normalizeArgnums(name, argnums, args);
@@ -120,13 +116,14 @@ function gradImpl(
  * func.grad(f)(tensor([1, 2])); // tensor([ 3., 12.])
  * func.grad((x: Tensor, y: Tensor) => x.mul(y).sum(), { argnums: [0, 1] })(a, b); // [b, a]
  */
-export function grad<F extends (...args: never[]) => unknown>(
+export function grad<F extends AnyFn, const O extends GradTransformOptions = NoOptions>(
   fn: F,
-  opts: GradTransformOptions = {},
-): (...args: Parameters<F>) => any {
+  opts?: O,
+): (...args: Parameters<F>) => WithAux<PerArg<O['argnums']>, F, O['hasAux']> {
+  const o: GradTransformOptions = opts ?? {};
   return (...args) => {
-    const r = gradImpl('func.grad', fn, opts, args);
-    return opts.hasAux ? [r.g, r.aux] : r.g;
+    const r = gradImpl('func.grad', fn, o, args);
+    return (o.hasAux ? [r.g, r.aux] : r.g) as WithAux<PerArg<O['argnums']>, F, O['hasAux']>;
   };
 }
 
@@ -136,14 +133,24 @@ export function grad<F extends (...args: never[]) => unknown>(
  * @example
  * const [g, v] = func.gradAndValue((x: Tensor) => x.square().sum())(tensor([1, 2])); // g = [2, 4], v = 5
  */
-export function gradAndValue<F extends (...args: never[]) => unknown>(
+export function gradAndValue<F extends AnyFn, const O extends GradTransformOptions = NoOptions>(
   fn: F,
-  opts: GradTransformOptions = {},
-): (...args: Parameters<F>) => any {
+  opts?: O,
+): (
+  ...args: Parameters<F>
+) => [PerArg<O['argnums']>, O['hasAux'] extends true ? [Tensor, AuxOf<F>] : Tensor] {
+  const o: GradTransformOptions = opts ?? {};
+  type R = [PerArg<O['argnums']>, O['hasAux'] extends true ? [Tensor, AuxOf<F>] : Tensor];
   return (...args) => {
-    const r = gradImpl('func.gradAndValue', fn, opts, args);
-    return opts.hasAux ? [r.g, [r.value, r.aux]] : [r.g, r.value];
+    const r = gradImpl('func.gradAndValue', fn, o, args);
+    return (o.hasAux ? [r.g, [r.value, r.aux]] : [r.g, r.value]) as R;
   };
+}
+
+/** The options when none are given. */
+export interface NoOptions {
+  argnums?: undefined;
+  hasAux?: false;
 }
 
 /** Options of func.vjp (passed as the last argument, after the primals). */
@@ -157,7 +164,7 @@ export type VjpFn = (cotangents: Tensor | readonly Tensor[]) => Tensor[];
 
 function checkCotangents(outs: readonly Tensor[], single: boolean, ct: Tensor | readonly Tensor[]): Tensor[] {
   const cts = isTensor(ct) ? [ct] : Array.isArray(ct) ? [...ct] : null;
-  if (!cts || !cts.every(isTensor) || cts.length !== outs.length || (single && !isTensor(ct))) {
+  if (!cts?.every(isTensor) || cts.length !== outs.length || (single && !isTensor(ct))) {
     const want = single ? 'one tensor' : `an array of ${outs.length} tensors`;
     throw new TypeError(
       `func.vjp: the cotangents must match the output (${want}, shapes ${outs.map((o) => shapeStr(o.shape)).join(', ')})`,
@@ -187,7 +194,12 @@ function checkCotangents(outs: readonly Tensor[], single: boolean, ct: Tensor | 
  * const [y, vjpFn] = func.vjp((x: Tensor) => x.square(), tensor([1, 2]));
  * vjpFn(tensor([1, 1])); // [tensor([2., 4.])]
  */
-export function vjp(fn: (...primals: never[]) => unknown, ...primals: (Tensor | VjpOptions)[]): any[] {
+export function vjp<F extends AnyFn>(fn: F, ...primals: Tensor[]): [MainOut<F, false>, VjpFn];
+export function vjp<F extends AnyFn>(
+  fn: F,
+  ...args: [...primals: Tensor[], opts: { hasAux: true }]
+): [MainOut<F, true>, VjpFn, AuxOf<F>];
+export function vjp(fn: AnyFn, ...primals: (Tensor | VjpOptions)[]): unknown[] {
   const last = primals[primals.length - 1];
   const opts: VjpOptions =
     last !== undefined && !isTensor(last) && typeof last === 'object' ? (primals.pop() as VjpOptions) : {};
@@ -237,17 +249,18 @@ export function assembleReverse(
  * const A = tensor([[2, 1], [1, 3]]);
  * func.jacrev((x: Tensor) => linalg.solve(A, x))(tensor([1, 1])); // A⁻¹
  */
-export function jacrev<F extends (...args: never[]) => unknown>(
+export function jacrev<F extends AnyFn, const N extends Argnums = 0, const H extends boolean = false>(
   fn: F,
-  argnums: Argnums = 0,
-  opts: JacobianOptions = {},
-): (...args: Parameters<F>) => any {
+  argnums?: N,
+  opts?: { hasAux?: H },
+): (...args: Parameters<F>) => WithAux<JacOf<MainOut<F, H>, N>, F, H> {
   return (...args) =>
-    atLevel(() => {
-      const nums = normalizeArgnums('func.jacrev', argnums, args);
-      const t = trace('func.jacrev', fn, args, nums, opts.hasAux ?? false);
+    atLevel((): WithAux<JacOf<MainOut<F, H>, N>, F, H> => {
+      const an: Argnums = argnums ?? 0;
+      const nums = normalizeArgnums('func.jacrev', an, args);
+      const t = trace('func.jacrev', fn, args, nums, opts?.hasAux ?? false);
       const rows = mapRows((...cts) => t.pull(cts), oneHotBasis(t.outs));
-      const jac = release(assembleReverse(t.outs, t.single, argnums, t.inputs, rows), t.keep);
-      return opts.hasAux ? [jac, release(t.aux, t.keep)] : jac;
+      const jac = release(assembleReverse(t.outs, t.single, an, t.inputs, rows), t.keep);
+      return (opts?.hasAux ? [jac, release(t.aux, t.keep)] : jac) as WithAux<JacOf<MainOut<F, H>, N>, F, H>;
     });
 }
