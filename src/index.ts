@@ -3,6 +3,7 @@ import { tidy as tidyImpl } from './memory.js';
 import './ops/install.js'; // fills the ops hook behind Tensor methods (src/ops-hook.ts)
 import { isTensor, type Tensor } from './tensor.js';
 
+export { forwardAD } from './autograd/forward-ad.js';
 export type { BackwardContext, BackwardFn, GradHook, Tuple } from './autograd/index.js';
 export { autograd, enableGrad, type GradOptions, isGradEnabled, noGrad } from './autograd/index.js';
 export type { Device, StorageDType } from './backends/backend.js';

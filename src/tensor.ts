@@ -1,4 +1,5 @@
 import { runBackward } from './autograd/engine.js';
+import { tangentsOf } from './autograd/forward-ad.js';
 import type { GradHook, Node } from './autograd/node.js';
 import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from './backends/backend.js';
 import { getGpu } from './backends/webgpu/device.js';
@@ -138,9 +139,11 @@ export class Tensor {
     this.outIndex = index;
     this._requiresGrad = true;
   }
-  /** @internal Tensors the autograd graph keeps alive for this tensor's backward. */
+  /** @internal Tensors the autograd graph keeps alive for this tensor's backward, and its tangents. */
   savedByGraph(): readonly Tensor[] {
-    return this.node?.savedTensors() ?? [];
+    const saved = this.node?.savedTensors() ?? [];
+    const tangents = tangentsOf(this);
+    return tangents.length === 0 ? saved : [...saved, ...tangents.map((t) => t.tangent)];
   }
   /** @internal Runs leaf hooks, then accumulates into .grad as PyTorch does. */
   accumulateGrad(g: Tensor, createGraph: boolean): void {

@@ -7,6 +7,7 @@ import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
+import './jvp.js'; // installs the forward-mode engine's evaluator of jvp slots (ops/registry.ts)
 import { linalg } from './linalg/index.js';
 import * as matmul from './matmul.js';
 import * as misc from './misc.js';

@@ -1,3 +1,9 @@
+import {
+  propagateTangents,
+  setTangentIfActive,
+  tangentsOf,
+  withoutTangents,
+} from '../autograd/forward-ad.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
@@ -58,13 +64,14 @@ export function clone(x: Tensor): Tensor {
 }
 
 /**
- * Same values, no history, requiresGrad false (a copy: tensors never share storage).
+ * Same values, no history, requiresGrad false, no forward-mode tangent (a copy: tensors never
+ * share storage).
  * @example
  * const w = tensor([1], { requiresGrad: true });
  * detach(w.mul(2)).requiresGrad; // false
  */
 export function detach(x: Tensor): Tensor {
-  return noGrad(() => clone(x));
+  return noGrad(() => withoutTangents(() => clone(x)));
 }
 
 /**
@@ -96,6 +103,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
     );
   }
   recordTransfer(x, out);
+  propagateTangents('to', [x], [out], ([t]) => [toDevice(t!, device)]);
   return out;
 }
 
@@ -107,8 +115,10 @@ export function toDevice(x: Tensor, device: Device): Tensor {
  */
 export async function toCpu(x: Tensor): Promise<Tensor> {
   if (x.device === 'cpu') return x;
+  const tangents = tangentsOf(x); // the levels active now (the copy finishes after an await)
   const out = fromHost(await x.data(), x.shape, 'cpu');
   recordTransfer(x, out);
+  for (const { level, tangent } of tangents) setTangentIfActive(level, out, await toCpu(tangent));
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { forwardADActive, propagateTangents } from '../autograd/forward-ad.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { BackwardContext, BackwardFn, Edge, Tuple } from '../autograd/node.js';
 import { Node } from '../autograd/node.js';
@@ -373,7 +374,28 @@ function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[
       if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
+  // Forward mode: inside a dual level, the outputs' tangents from the inputs' (the op's jvp slot).
+  if (forwardADActive()) {
+    propagateTangents(op.name, inputs, outputs, (tangents) =>
+      jvpEvaluator(op, { inputs, outputs, attrs, needsInputGrad: tangents.map((t) => t !== null) }, tangents),
+    );
+  }
   return outputs;
+}
+
+type JvpEvaluator = <A>(
+  op: OpDef<A>,
+  ctx: BackwardContext<A>,
+  tangents: readonly (Tensor | null)[],
+) => (Tensor | null)[];
+
+let jvpEvaluator: JvpEvaluator = () => {
+  throw new Error('internal: forward-mode rules are not loaded; import linagrad (src/index.ts) first');
+};
+
+/** @internal ops/jvp.ts installs the evaluator of jvp slots (it imports this module, not the reverse). */
+export function installJvpEvaluator(fn: JvpEvaluator): void {
+  jvpEvaluator = fn;
 }
 
 /** Single-output convenience for built-in ops (no output-count check). */
