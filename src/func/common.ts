@@ -2,6 +2,7 @@
  * What the function transforms share: argnums, checks with messages that name the transform and
  * the shapes, the inputs a transform differentiates with respect to, and the nesting depth.
  */
+import { forwardADActive } from '../autograd/forward-ad.js';
 import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { eye } from '../ops/creation.js';
@@ -81,10 +82,10 @@ export function differentiableCopy(x: Tensor): Tensor {
 
 /**
  * Whether gradients must be recorded (createGraph): inside another transform, when an argument
- * already requires grad, or with grad mode on under an outer graph.
+ * already requires grad, or inside a dual level (the backward pass's ops must carry tangents).
  */
 export function needsGraph(args: readonly unknown[]): boolean {
-  return isNested() || args.some((a) => isTensor(a) && a.requiresGrad);
+  return isNested() || forwardADActive() || args.some((a) => isTensor(a) && a.requiresGrad);
 }
 
 /** The function's output as a list of tensors (a tensor or an array of tensors), checked. */

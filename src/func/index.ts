@@ -3,9 +3,11 @@
  * (reverse mode, on autograd.grad), `func.jvp`, `func.jacfwd`, `func.hessian` (forward mode, on
  * dual tensors) and `func.vmap`. Docs: docs/function-transforms.md.
  */
+import { hessian, jacfwd, jvp } from './forward.js';
 import { grad, gradAndValue, jacrev, vjp } from './reverse.js';
 
 export type { Argnums } from './common.js';
+export type { JvpOptions } from './forward.js';
 export type { GradTransformOptions, JacobianOptions, VjpFn, VjpOptions } from './reverse.js';
 
 /**
@@ -15,4 +17,4 @@ export type { GradTransformOptions, JacobianOptions, VjpFn, VjpOptions } from '.
  * func.grad(f)(tensor([1, 2])); // tensor([ 3., 12.])
  * func.jacrev((x: Tensor) => x.square())(tensor([1, 2])); // [[2, 0], [0, 4]]
  */
-export const func = { grad, gradAndValue, vjp, jacrev };
+export const func = { grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian };
