@@ -199,5 +199,8 @@ export function hessian<F extends AnyFn, const N extends Argnums = 0>(
   const an: Argnums = argnums ?? 0;
   const inner = jacrev(fn, an);
   const outer = jacfwd(inner as AnyFn, an);
-  return (...args) => outer(...(args as never[])) as N extends readonly number[] ? Tensor[][] : Tensor;
+  return (...args) => {
+    normalizeArgnums('func.hessian', an, args);
+    return outer(...(args as never[])) as N extends readonly number[] ? Tensor[][] : Tensor;
+  };
 }

@@ -18,7 +18,7 @@ export type MainOut<F extends AnyFn, HasAux> = HasAux extends true
 export type PerArg<N> = N extends readonly number[] ? Tensor[] : Tensor;
 
 /** What a Jacobian transform returns for output `O` and argnums `N`. */
-export type JacOf<O, N> = O extends Tensor ? PerArg<N> : PerArg<N>[];
+export type JacOf<O, N> = O extends readonly unknown[] ? PerArg<N>[] : PerArg<N>;
 
 /** `x`, or `[x, aux]` with hasAux. */
 export type WithAux<X, F extends AnyFn, HasAux> = HasAux extends true ? [X, AuxOf<F>] : X;
