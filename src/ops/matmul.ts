@@ -5,7 +5,7 @@ import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
 import { apply1, defineBuiltinOp } from './registry.js';
-import { expand, reshape, squeeze, unsqueeze } from './shape.js';
+import { expand, expandBatch, reshape, squeeze, unsqueeze } from './shape.js';
 
 /** Batched matrix product of [B, m, k] and [B, k, n] (same dtype); matmul reduces everything to this. */
 export const bmmOp = defineBuiltinOp<undefined>({
@@ -26,6 +26,14 @@ export const bmmOp = defineBuiltinOp<undefined>({
     const left = dA ? bmm(dA, b) : null;
     const right = dB ? bmm(a, dB) : null;
     return [left && right ? left.add(right) : (left ?? right)];
+  },
+  // The kernel takes exactly [B, m, k]: the vmapped dim folds into B (an unbatched operand repeated).
+  vmap: ([a, b], batched, _, size) => {
+    const [B, m, k] = a.shape.slice(-3);
+    const n = b.shape[b.ndim - 1];
+    const flat = (x: Tensor, on: boolean) =>
+      reshape(on ? x : expandBatch(x, size), [size * B, ...x.shape.slice(-2)]);
+    return [reshape(bmm(flat(a, batched[0]), flat(b, batched[1])), [size, B, m, n])];
   },
 });
 

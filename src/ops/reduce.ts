@@ -3,16 +3,16 @@ import { sumGpu } from '../backends/webgpu/kernels/reduce.js';
 import { floatDtypes } from '../dtype.js';
 import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply1, defineBuiltinOp, requireFloat } from './registry.js';
+import { apply1, defineBuiltinOp, type OpDef, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
 
 /** Sum over `dims` (sorted, distinct). The kept dims' order is preserved; keepdim keeps them as size 1. */
 type SumAttrs = { dims: readonly number[]; keepdim: boolean };
 
-export const sumOp = defineBuiltinOp<SumAttrs>({
+export const sumOp: OpDef<SumAttrs> = defineBuiltinOp<SumAttrs>({
   name: 'sum',
   dtypes: floatDtypes,
-  coreRanks: 'any', // dims are attributes; a batching rule shifts them (vmap, later)
+  coreRanks: 'any', // dims are attributes; the batching rule shifts them
   infer: ([x], { dims, keepdim }) => {
     const shape = keepdim
       ? x.shape.map((d, i) => (dims.includes(i) ? 1 : d))
@@ -27,6 +27,7 @@ export const sumOp = defineBuiltinOp<SumAttrs>({
     return [expand(reshape(g!, kshape), x.shape)];
   },
   jvp: 'linear',
+  vmap: ([x], _, { dims, keepdim }) => [apply1(sumOp, [x], { dims: dims.map((d) => d + 1), keepdim })],
 });
 
 export const reduceOps = { sum: sumOp };

@@ -126,6 +126,58 @@ export interface OpDef<A = undefined, NIn extends number = number, NOut extends 
   readonly backward: BackwardFn<A, NIn, NOut> | 'not-differentiable';
   /** The forward-mode rule or a shortcut (see JvpRule); evaluated by jvpOp (ops/jvp.ts). */
   readonly jvp?: JvpRule<A, NIn, NOut>;
+  /**
+   * The vmap batching rule, for ops whose rule does not follow from numeric `coreRanks` and
+   * `shape` (attributes that name dims or shapes, kernels that take a fixed rank). See VmapRule;
+   * without one (and without a derived rule), vmap runs the op in a loop over the batch.
+   */
+  readonly vmap?: VmapRule<A, NIn, NOut>;
+}
+
+/**
+ * A vmap batching rule: the op applied to a whole batch. Each input comes with its vmapped dim
+ * moved to dim 0 where `batched[i]` (the others are as the function passed them); the rule returns
+ * the outputs with the vmapped dim, of size `batchSize`, at dim 0. The per-sample shapes have
+ * passed the op's own checks first, so the rule only restates the attributes for the batch.
+ */
+export type VmapRule<A, NIn extends number = number, NOut extends number = number> = (
+  inputs: Tuple<Tensor, NIn>,
+  batched: Tuple<boolean, NIn>,
+  attrs: A,
+  batchSize: number,
+) => Tuple<Tensor, NOut> | Tensor[];
+
+/**
+ * A hook applyOp calls before running an op (installed by src/func while a vmap runs; ops never
+ * import src/func): it returns the outputs when an input is batched by vmap, null otherwise.
+ */
+export type BatchInterceptor = (
+  op: OpDef<unknown>,
+  inputs: readonly Tensor[],
+  attrs: unknown,
+) => Tensor[] | null;
+
+let batchInterceptor: BatchInterceptor | null = null;
+
+/** Installs (or, with null, removes) the vmap hook of applyOp. */
+export function setBatchInterceptor(hook: BatchInterceptor | null): void {
+  batchInterceptor = hook;
+}
+
+let samplesOf: ((t: Tensor) => Tensor) | null = null;
+
+/**
+ * The values of every sample behind `t`: for a tensor batched by vmap, the tensor that holds the
+ * whole batch (every vmap level peeled); else `t` itself. For the checks that read an op's values
+ * (info codes, counts): inside vmap they hold for the whole batch.
+ */
+export function allSamples(t: Tensor): Tensor {
+  return samplesOf ? samplesOf(t) : t;
+}
+
+/** Installs allSamples' unwrapping (src/func, when it loads). */
+export function setAllSamples(unwrap: (t: Tensor) => Tensor): void {
+  samplesOf = unwrap;
 }
 
 const registry: OpDef<never>[] = [];
@@ -301,6 +353,21 @@ export function applyOp1<A, NIn extends number = number, NOut extends number = n
 }
 
 function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  // Inputs batched by vmap take the op's batching rule instead of the kernel (src/func/batching.ts);
+  // either way the outputs join the graph below, so autograd works inside vmap too.
+  const outputs = batchInterceptor?.(op as OpDef<unknown>, inputs, attrs) ?? runKernel(op, inputs, attrs);
+  recordNode(op, inputs, attrs, outputs);
+  // Forward mode: inside a dual level, the outputs' tangents from the inputs' (the op's jvp slot).
+  if (forwardADActive()) {
+    propagateTangents(op.name, inputs, outputs, (tangents) =>
+      jvpEvaluator(op, { inputs, outputs, attrs, needsInputGrad: tangents.map((t) => t !== null) }, tangents),
+    );
+  }
+  return outputs;
+}
+
+/** Checks the inputs, allocates the outputs and runs the op's kernel on the inputs' device. */
+function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   checkSameDevice(op.name, inputs);
   const metas = inferMetas(op, inputs, attrs);
   const device = inputs[0]?.device ?? 'cpu';
@@ -354,6 +421,11 @@ function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[
     }
     outputs = outViews.map((v) => Tensor.fromStorage(v.storage, v.shape));
   }
+  return outputs;
+}
+
+/** Records the op for autograd when gradients are on and an input requires grad. */
+function recordNode<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, outputs: Tensor[]): void {
   if (op.backward !== 'not-differentiable' && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const edges: Edge[] = inputs.map((t) => {
       if (!t.requiresGrad) return null;
@@ -368,19 +440,12 @@ function applyAny<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[
       op.backward as BackwardFn<unknown>,
       inputs.map((t) => t.shape),
       inputs.map((t) => t.dtype),
-      metas.map((m) => m.shape),
+      outputs.map((t) => t.shape),
     );
     outputs.forEach((t, i) => {
       if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
-  // Forward mode: inside a dual level, the outputs' tangents from the inputs' (the op's jvp slot).
-  if (forwardADActive()) {
-    propagateTangents(op.name, inputs, outputs, (tangents) =>
-      jvpEvaluator(op, { inputs, outputs, attrs, needsInputGrad: tangents.map((t) => t !== null) }, tangents),
-    );
-  }
-  return outputs;
 }
 
 type JvpEvaluator = <A>(

@@ -16,7 +16,7 @@ import { apply1, applyOp, defineBuiltinOp, type OpDef } from './registry.js';
 
 /** An injective view of the input (permute, transpose, narrow, diagonal): gather forward, scatter backward. */
 function viewOp(name: string): OpDef<View> {
-  return defineBuiltinOp<View>({
+  const op: OpDef<View> = defineBuiltinOp<View>({
     name,
     dtypes: allDtypes,
     coreRanks: 'any',
@@ -25,7 +25,20 @@ function viewOp(name: string): OpDef<View> {
     webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
     backward: (c, [g]) => [embed(g!, c.inputs[0].shape, c.attrs)],
     jvp: 'linear',
+    // One sample is a contiguous block of the batch: the view gets a leading dim of that stride.
+    vmap: ([x], _, v, size) => [apply1(op, [x], batchView(v, size, sampleNumel(x)))],
   });
+  return op;
+}
+
+/** A view of one sample as the view of a batch of `size` samples, `stride` elements apart. */
+function batchView(v: View, size: number, stride: number): View {
+  return { shape: [size, ...v.shape], strides: [stride, ...v.strides], offset: v.offset };
+}
+
+/** The number of elements of one sample of a batch (vmapped dim at 0). */
+function sampleNumel(x: Tensor): number {
+  return numelOf(x.shape.slice(1));
 }
 
 export const permuteOp = viewOp('permute');
@@ -33,7 +46,9 @@ export const narrowOp = viewOp('narrow');
 export const diagonalOp = viewOp('diagonal');
 
 /** Places x (shape view.shape) into zeros of `shape` at the view's positions. */
-export const embedOp = defineBuiltinOp<View & { outShape: readonly number[] }>({
+export const embedOp: OpDef<View & { outShape: readonly number[] }> = defineBuiltinOp<
+  View & { outShape: readonly number[] }
+>({
   name: 'embed',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -42,13 +57,16 @@ export const embedOp = defineBuiltinOp<View & { outShape: readonly number[] }>({
   webgpu: (gpu, [x], [out], v) => scatterGpu(gpu, x, out, v),
   backward: (c, [g]) => [apply1(diagonalOp, [g!], c.attrs)],
   jvp: 'linear',
+  vmap: ([x], _, a, size) => [
+    apply1(embedOp, [x], { ...batchView(a, size, numelOf(a.outShape)), outShape: [size, ...a.outShape] }),
+  ],
 });
 
 function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
   return apply1(embedOp, [x], { ...v, outShape });
 }
 
-export const expandOp = defineBuiltinOp<View>({
+export const expandOp: OpDef<View> = defineBuiltinOp<View>({
   name: 'expand',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -57,9 +75,10 @@ export const expandOp = defineBuiltinOp<View>({
   webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
   backward: (c, [g]) => [sumTo(g!, c.inputs[0].shape)],
   jvp: 'linear',
+  vmap: ([x], _, v, size) => [apply1(expandOp, [x], batchView(v, size, sampleNumel(x)))],
 });
 
-export const reshapeOp = defineBuiltinOp<{ shape: readonly number[] }>({
+export const reshapeOp: OpDef<{ shape: readonly number[] }> = defineBuiltinOp<{ shape: readonly number[] }>({
   name: 'reshape',
   dtypes: allDtypes,
   coreRanks: 'any',
@@ -68,6 +87,7 @@ export const reshapeOp = defineBuiltinOp<{ shape: readonly number[] }>({
   webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
   backward: (c, [g]) => [reshape(g!, c.inputs[0].shape)],
   jvp: 'linear',
+  vmap: ([x], _, a, size) => [apply1(reshapeOp, [x], { shape: [size, ...a.shape] })],
 });
 
 type TriAttrs = { k: number; upper: boolean };
@@ -89,7 +109,7 @@ export const triOp: OpDef<TriAttrs> = defineBuiltinOp<TriAttrs>({
   jvp: 'linear',
 });
 
-export const catOp = defineBuiltinOp<{ dim: number }>({
+export const catOp: OpDef<{ dim: number }> = defineBuiltinOp<{ dim: number }>({
   name: 'cat',
   dtypes: allDtypes,
   coreRanks: 'any', // variadic, and dim is an attribute
@@ -121,7 +141,19 @@ export const catOp = defineBuiltinOp<{ dim: number }>({
     });
   },
   jvp: 'linear',
+  // Every input needs the batch dim (unbatched ones are repeated); the dim moves past it.
+  vmap: (xs, batched, { dim }, size) =>
+    applyOp(
+      catOp,
+      xs.map((x, i) => (batched[i] ? x : expandBatch(x, size))),
+      { dim: dim + 1 },
+    ),
 });
+
+/** An unbatched input of a vmapped op repeated `size` times along a new dim 0. */
+export function expandBatch(x: Tensor, size: number): Tensor {
+  return expand(unsqueeze(x, 0), [size, ...x.shape]);
+}
 
 export const shapeOps = {
   permute: permuteOp,

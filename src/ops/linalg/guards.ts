@@ -5,6 +5,7 @@ import { eps, type FloatDType } from '../../dtype.js';
 import { AutogradError, LinAlgError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../elementwise.js';
+import { allSamples } from '../registry.js';
 
 /**
  * Numerical guards of the spectral ops (eigh, svd, pinv):
@@ -139,6 +140,8 @@ export function reportIllDefined(
     return;
   }
   const text = diagnosticText(op, what);
+  const samples = allSamples(count);
+  if (samples !== count) count = samples.sum(); // inside vmap: over every sample
   if (count.device === 'cpu') {
     const bad = count.item() > 0;
     count.dispose();
@@ -211,6 +214,9 @@ export function checkConvergence(
   kind: SpectralKind,
   outputs: readonly Tensor[],
 ): void {
+  // Inside vmap the check covers every sample, numbered as in the whole batch.
+  const samples = allSamples(info);
+  if (samples !== info) [info, batched, outputs] = [samples, true, outputs.map(allSamples)];
   if (info.device === 'cpu') {
     const e = convergenceError(op, info.dataSync() as Int32Array, batched, kind);
     info.dispose();

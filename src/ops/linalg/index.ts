@@ -4,7 +4,7 @@ import { broadcastShapes, numelOf, sameShape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { where } from '../elementwise.js';
 import { matmul } from '../matmul.js';
-import { applyOp } from '../registry.js';
+import { allSamples, applyOp } from '../registry.js';
 import { expand, reshape, squeeze, unsqueeze } from '../shape.js';
 import { choleskyInverseOp, choleskyOp } from './cholesky.js';
 import {
@@ -39,7 +39,10 @@ function check(
   kind: Failure,
   keepInfo = false,
 ): void {
-  const batched = a.ndim > 2;
+  // Inside vmap the check covers every sample (allSamples), numbered as in the whole batch.
+  const batched = allSamples(a).ndim > 2;
+  outputs = outputs.map(allSamples);
+  info = allSamples(info);
   if (info.device === 'cpu') {
     raiseOnInfo(op, info.dataSync() as Int32Array, batched, kind);
     if (!keepInfo) info.dispose();

@@ -2,6 +2,7 @@ import { eps, type FloatDType } from '../../dtype.js';
 import { shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zeros } from '../creation.js';
+import { allSamples } from '../registry.js';
 import { checkFloat, checkMatrix, checkSameDtype } from './common.js';
 import { pinvParts } from './pinv.js';
 
@@ -62,7 +63,8 @@ export function lstsq(A: Tensor, B: Tensor, opts: { rcond?: number } = {}): Lsts
   if (!P.requiresGrad) S.dispose();
 
   let full = m > n;
-  if (full && rank.device === 'cpu') full = (rank.dataSync() as Int32Array).every((r) => r === n);
+  // Inside vmap: residuals when every sample has full rank (allSamples).
+  if (full && rank.device === 'cpu') full = (allSamples(rank).dataSync() as Int32Array).every((r) => r === n);
   let residuals: Tensor;
   if (full) {
     const r = A.matmul(X).sub(Bm).square().sum(-2);

@@ -4,7 +4,7 @@ import { qrGpu } from '../../backends/webgpu/linalg/spectral.js';
 import { AutogradError } from '../../errors.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { zerosLike } from '../creation.js';
+import { zeros, zerosLike } from '../creation.js';
 import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat, reshape } from '../shape.js';
 import { checkMatrix } from './common.js';
@@ -71,6 +71,11 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineBuiltinOp<{ mode: QrMode }>({
     return [cat([gX, gY], a.ndim - 1)];
   },
   jvp: 'not-implemented',
+  // Batched over leading dims, but mode 'r' gives Q the shape [0] whatever the batch.
+  vmap: ([a], _, attrs, size) => {
+    const [q, r] = applyOp(qrOp, [a], attrs);
+    return [attrs.mode === 'r' ? zeros([size, 0], { dtype: a.dtype, device: a.device }) : q, r];
+  },
 });
 
 // m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (docs/design.md, derivative formulas).
