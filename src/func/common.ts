@@ -7,9 +7,10 @@ import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { eye } from '../ops/creation.js';
 import { clone, detach } from '../ops/misc.js';
-import { narrow, reshape, stack } from '../ops/shape.js';
+import { narrow, reshape } from '../ops/shape.js';
 import { shapeStr } from '../shape.js';
 import { isTensor, type Tensor } from '../tensor.js';
+import { vmap } from './vmap.js';
 
 /** Which arguments a transform differentiates with respect to: one index or several (negative from the end). */
 export type Argnums = number | readonly number[];
@@ -158,21 +159,10 @@ export function splitRows(x: Tensor, sizes: readonly number[]): Tensor[] {
 export { isGradEnabled };
 
 /**
- * `f` applied to every row (along dim 0) of `batched`, each output stacked along dim 0: what
- * `vmap(f)(...batched)` computes. jacrev and jacfwd push their one-hot basis through here.
- *
- * LOOP FALLBACK (until vmap lands): one call of `f` per row. Switching to batching rules is the
- * one line `return vmap(f)(...batched)`.
+ * `f` applied to every row (along dim 0) of `batched`, each output stacked along dim 0: one call
+ * of `f` under vmap, so every op inside runs once on the whole basis by its batching rule.
+ * jacrev and jacfwd push their one-hot basis through here.
  */
 export function mapRows(f: (...rows: Tensor[]) => Tensor[], batched: readonly Tensor[]): Tensor[] {
-  const n = batched[0].shape[0];
-  const results: Tensor[][] = [];
-  for (let i = 0; i < n; i++) {
-    const rows = batched.map((b) => reshape(narrow(b, 0, i, 1), b.shape.slice(1)));
-    f(...rows).forEach((t, j) => {
-      if (!results[j]) results[j] = [];
-      results[j].push(t);
-    });
-  }
-  return results.map((ts) => stack(ts, 0));
+  return vmap(f)(...batched);
 }

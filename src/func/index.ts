@@ -5,10 +5,12 @@
  */
 import { hessian, jacfwd, jvp } from './forward.js';
 import { grad, gradAndValue, jacrev, vjp } from './reverse.js';
+import { vmap } from './vmap.js';
 
 export type { Argnums } from './common.js';
 export type { JvpOptions } from './forward.js';
 export type { GradTransformOptions, JacobianOptions, VjpFn, VjpOptions } from './reverse.js';
+export type { InDims, OutDims } from './vmap.js';
 
 /**
  * torch.func: transforms of functions of tensors.
@@ -17,4 +19,4 @@ export type { GradTransformOptions, JacobianOptions, VjpFn, VjpOptions } from '.
  * func.grad(f)(tensor([1, 2])); // tensor([ 3., 12.])
  * func.jacrev((x: Tensor) => x.square())(tensor([1, 2])); // [[2, 0], [0, 4]]
  */
-export const func = { grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian };
+export const func = { grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian, vmap };
