@@ -52,7 +52,26 @@ export const choleskyOp: OpDef<Upper> = defineBuiltinOp<Upper>({
     });
     return [solveTriangularCore(L, left, { upper: false, left: false, unitriangular: false })];
   },
-  jvp: 'not-implemented',
+  // dL = L Φ(L⁻¹ dS L⁻ᴴ), Φ = tril with the diagonal halved, dS = ½(dA + dAᴴ): the kernel reads
+  // one triangle of a Hermitian A, and the backward's gA is Hermitian, so the rule sees the
+  // Hermitian part of dA (the two agree as ⟨v, J u⟩ = ⟨Jᵀ v, u⟩ for every u). upper: dU = dLᴴ.
+  jvp: (c, [dA]) => {
+    if (!dA) return [null, null];
+    const upper = c.attrs.upper;
+    const L = upper ? c.outputs[0].mH : c.outputs[0];
+    const dS = dA.add(dA.mH).mul(0.5);
+    const y = solveTriangularCore(L, dS, { upper: false, left: true, unitriangular: false });
+    // W = Y L⁻ᴴ: W Lᴴ = Y with Lᴴ = conj(L)ᵀ upper triangular, a `trans` solve reading L in place.
+    const w = solveTriangularCore(L.conj(), y, {
+      upper: true,
+      left: false,
+      unitriangular: false,
+      trans: true,
+    });
+    const phi = w.tril(-1).add(w.tril().triu().mul(0.5));
+    const dL = L.matmul(phi);
+    return [upper ? dL.mH : dL, null];
+  },
 });
 
 /**
@@ -85,7 +104,15 @@ export const choleskyInverseOp: OpDef<Upper> = defineBuiltinOp<Upper>({
     const cm = x.matmul(g!.add(g!.mH)).matmul(x);
     return [c.attrs.upper ? f.matmul(cm).neg() : cm.matmul(f).neg()];
   },
-  jvp: 'not-implemented',
+  // dX = −X dM X with dM = dL Lᴴ + L dLᴴ (lower) or dUᴴ U + Uᴴ dU (upper); dL is not projected,
+  // matching the backward.
+  jvp: (c, [dF]) => {
+    if (!dF) return [null, null];
+    const x = c.outputs[0];
+    const f = c.inputs[0];
+    const half = c.attrs.upper ? dF.mH.matmul(f) : dF.matmul(f.mH);
+    return [x.matmul(half.add(half.mH)).matmul(x).neg(), null];
+  },
 });
 
 export function choleskyCore(a: Tensor, upper: boolean): [Tensor, Tensor] {

@@ -26,7 +26,9 @@ export const cofactorOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   webgpu: (gpu, [a], [out]) => cofactorGpu(gpu, a, out),
   // The Hessian of det applied to G, from the SVD: exact and finite at singular A too.
   backward: (c, [g]) => [detHessian(c.inputs[0], g!)],
-  jvp: 'not-implemented',
+  // d cof = ∇²det · dA, and the Hessian of det is symmetric, so the jvp is the backward's rule
+  // applied to dA (finite at singular A too).
+  jvp: (c, [dA]) => [dA ? detHessian(c.inputs[0], dA) : null],
 });
 
 /**

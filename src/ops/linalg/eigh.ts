@@ -80,8 +80,36 @@ export const eighOp: OpDef<EighAttrs> = defineBuiltinOp<EighAttrs>({
     }
     return [gA];
   },
-  jvp: 'not-implemented',
+  jvp: (c, [dA]) => (dA ? eighJvp(c.inputs[0], c.outputs, c.attrs, dA) : [null, null, null]),
 });
+
+/**
+ * P = Vᴴ dS V with dS = ½(dA + dAᴴ) (only a Hermitian A is read, and the backward's gA is
+ * Hermitian); dλ = Re diag(P), dV = V (F ∘ P) with F_ij = 1/(λ_j − λ_i) guarded exactly as the
+ * backward guards it (0 on the diagonal and below the gap tolerance). Without `vectors`
+ * (eigvalsh) the eigenvectors are computed here. No diagnostic: in forward mode the loss is not
+ * known, and a gauge-invariant use of V (a projector onto a whole eigenspace) gets the right
+ * tangent from the guarded F, so a warning would fire for correct uses too.
+ */
+function eighJvp(a: Tensor, outputs: readonly Tensor[], attrs: EighAttrs, dA: Tensor): (Tensor | null)[] {
+  const n = a.shape[a.ndim - 1];
+  let [w, v] = outputs;
+  if (n === 0 || a.numel === 0) return [zerosLike(w), attrs.vectors ? zerosLike(v) : null, null];
+  if (!attrs.vectors) {
+    const [w2, v2, info] = applyOp(eighOp, [a], { ...attrs, vectors: true });
+    info.dispose();
+    [w, v] = [w2, v2];
+  }
+  const dS = dA.add(dA.mH).mul(0.5);
+  const p = v.mH.matmul(dS).matmul(v);
+  const dw = p.diagonal(0, -2, -1).real();
+  if (!attrs.vectors) return [dw, null, null];
+  const d = w.unsqueeze(-2).sub(w.unsqueeze(-1));
+  const scale = noGrad(() => maximum(w.narrow(-1, 0, 1).abs(), w.narrow(-1, n - 1, 1).abs()).unsqueeze(-1));
+  const tol = noGrad(() => scale.mul(gapTolerance(a.dtype as FloatDType, n)));
+  const { inv } = guardedReciprocal(d, tol);
+  return [dw, v.matmul(p.mul(inv)), null];
+}
 
 export type Uplo = 'L' | 'U';
 

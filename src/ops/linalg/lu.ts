@@ -22,6 +22,7 @@ import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
 import { allocArray } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
+import { zerosLike } from '../creation.js';
 import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { cat } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
@@ -100,7 +101,7 @@ export const luFactorOp: OpDef<undefined> = defineBuiltinOp<undefined>({
     ]);
   },
   backward: (c, [gLU]) => [luBackward(c.outputs[0], c.outputs[1], gLU!)],
-  jvp: 'not-implemented',
+  jvp: (c, [dA]) => [dA ? luJvp(c.outputs[0], c.outputs[1], dA) : null, null, null],
 });
 
 /**
@@ -143,6 +144,44 @@ function luBackward(LU: Tensor, pivots: Tensor, gLU: Tensor): Tensor {
   return P.matmul(solve(L.mH, gX, true, true, true));
 }
 
+/**
+ * dLU of P·L·U = A from dA, with X = L₁⁻¹ Pᵀ dA₁ U₁⁻¹ on the leading k×k block (triangular
+ * solves): dL₁ = L₁ tril(X, −1), dU₁ = triu(X) U₁; the rest of the trapezoid is then linear:
+ * - m > n: dL₂ = (dA₂ − L₂ dU) U⁻¹ (dA₂ the last m − n rows of Pᵀ dA);
+ * - m < n: dU₂ = L⁻¹ (dA₂ − dL U₂) (dA₂ the last n − m columns).
+ * dL is strictly lower and dU upper, so they pack into one m×n tangent like LU.
+ */
+function luJvp(LU: Tensor, pivots: Tensor, dA: Tensor): Tensor {
+  const [m, n] = LU.shape.slice(-2);
+  const k = Math.min(m, n);
+  if (k === 0) return dA.mul(0);
+  const L = LU.narrow(-1, 0, k)
+    .tril(-1)
+    .add(eyeLike(LU, m, k));
+  const U = LU.narrow(-2, 0, k).triu();
+  const pdA = pivotsToPermutation(pivots, m, LU.dtype).mT.matmul(dA);
+  const [L1, U1] = [L.narrow(-2, 0, k), U.narrow(-1, 0, k)];
+  const lower = { upper: false, left: true, unitriangular: true };
+  const upperRight = { upper: true, left: false, unitriangular: false };
+  const X = solveTriangularCore(
+    U1,
+    solveTriangularCore(L1, pdA.narrow(-2, 0, k).narrow(-1, 0, k), lower),
+    upperRight,
+  );
+  const dL1 = L1.matmul(X.tril(-1));
+  const dU1 = X.triu().matmul(U1);
+  const square = dL1.add(dU1);
+  if (m > n) {
+    const rest = pdA.narrow(-2, n, m - n).sub(L.narrow(-2, n, m - n).matmul(dU1));
+    return cat([square, solveTriangularCore(U1, rest, upperRight)], -2);
+  }
+  if (m < n) {
+    const rest = pdA.narrow(-1, m, n - m).sub(dL1.matmul(U.narrow(-1, m, n - m)));
+    return cat([square, solveTriangularCore(L1, rest, lower)], -1);
+  }
+  return square;
+}
+
 // ---- inv --------------------------------------------------------------------------------------
 
 /** X = A⁻¹ and info (nonzero: the 1-based index of a zero pivot). */
@@ -172,7 +211,11 @@ export const invOp: OpDef<undefined> = defineBuiltinOp<undefined>({
     const xh = c.outputs[0].mH;
     return [xh.matmul(g!).matmul(xh).neg()];
   },
-  jvp: 'not-implemented',
+  // dX = −X dA X.
+  jvp: (c, [dA]) => {
+    const x = c.outputs[0];
+    return [dA ? x.matmul(dA).matmul(x).neg() : null, null];
+  },
 });
 
 // ---- solve ------------------------------------------------------------------------------------
@@ -209,7 +252,11 @@ export const solveOp: OpDef<undefined> = defineBuiltinOp<undefined>({
     const gB = solveCore(a.mH, g!);
     return [c.needsInputGrad[0] ? gB.matmul(c.outputs[0].mH).neg() : null, gB];
   },
-  jvp: 'not-implemented',
+  // dX = A⁻¹ (dB − dA X), one solve with the same A.
+  jvp: (c, [dA, dB]) => {
+    const rhs = dA ? (dB ? dB.sub(dA.matmul(c.outputs[0])) : dA.matmul(c.outputs[0]).neg()) : dB;
+    return [rhs ? solveCore(c.inputs[0], rhs) : null, null];
+  },
 });
 
 /** The solve op without error checks (for backward formulas, where A is known invertible). */
@@ -240,7 +287,8 @@ export const detOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   // d det(A) = cof(A) : dA, where cof(A) = det(A) A⁻ᵀ, computed stably also for singular A;
   // gA = g · conj(cof(A)) = g · conj(det A) · A⁻ᴴ.
   backward: (c, [g]) => [g!.unsqueeze(-1).unsqueeze(-1).mul(cofactor(c.inputs[0]).conj())],
-  jvp: 'not-implemented',
+  // d det = tr(adj(A) dA) = Σ cof(A) ∘ dA, finite at singular A (the cofactor's SVD route).
+  jvp: (c, [dA]) => [dA ? cofactor(c.inputs[0]).mul(dA).sum([-2, -1]) : null],
 });
 
 export const slogdetOp: OpDef<undefined> = defineBuiltinOp<undefined>({
@@ -265,7 +313,12 @@ export const slogdetOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   },
   // log|det A| has gradient A⁻ᴴ; the sign is piecewise constant (no gradient for real inputs).
   backward: (c, [, g]) => (g ? [g.unsqueeze(-1).unsqueeze(-1).mul(invCore(c.inputs[0]).mH)] : [null]),
-  jvp: 'not-implemented',
+  // d logabsdet = Re tr(A⁻¹ dA) (a solve, no inverse); the sign's tangent is 0 for real inputs.
+  jvp: (c, [dA]) => {
+    if (!dA) return [null, null];
+    const lad = solveCore(c.inputs[0], dA).diagonal(0, -2, -1).sum(-1);
+    return [zerosLike(c.outputs[0]), lad];
+  },
 });
 
 /** inv without error checks (for backward formulas). */

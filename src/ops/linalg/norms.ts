@@ -36,7 +36,14 @@ export const extremumOp = defineBuiltinOp<{ min: boolean }>({
     const count = noGrad(() => mask.sum(-1, true));
     return [mask.mul(g!.unsqueeze(-1).div(count))];
   },
-  jvp: 'not-implemented',
+  // The mean of dx over the tied extremal entries (the backward's sharing, forward).
+  jvp: (c, [dx]) => {
+    if (!dx) return [null];
+    const x = c.inputs[0];
+    const mask = noGrad(() => x.eq(c.outputs[0].unsqueeze(-1)));
+    const count = noGrad(() => mask.sum(-1));
+    return [mask.mul(dx).sum(-1).div(count)];
+  },
 });
 
 /** Number of entries of each row of S (…, k) whose magnitude exceeds max(atol, rtol·max|s|): int32 (…). */

@@ -70,8 +70,36 @@ export const pinvOp: OpDef<PinvAttrs> = defineBuiltinOp<PinvAttrs>({
     }
     return [gA];
   },
-  jvp: 'not-implemented',
+  jvp: (c, [dA]) => {
+    const outs: (Tensor | null)[] = [null, null, null, null, null];
+    if (!dA) return outs;
+    const a = c.inputs[0];
+    if (a.numel === 0) return [zerosLike(c.outputs[0]), null, null, null, null];
+    const hermitian = c.attrs.hermitian;
+    // hermitian: A is read from its lower triangle and the backward's gA is Hermitian, so the
+    // rule sees the Hermitian part of dA.
+    const A = hermitian ? a.tril().add(a.tril(-1).mH) : a;
+    outs[0] = pinvJvp(A, c.outputs[0], hermitian ? dA.add(dA.mH).mul(0.5) : dA);
+    return outs;
+  },
 });
+
+/**
+ * dP = −P dA P + (I − P A) dAᴴ Pᴴ P + P Pᴴ dAᴴ (I − A P) (Golub–Pereyra forward, at a locally
+ * constant rank; the truncated P as is), multiplied so the intermediates are min(m, n) square.
+ */
+function pinvJvp(A: Tensor, P: Tensor, dA: Tensor): Tensor {
+  const [m, n] = A.shape.slice(-2);
+  const wide = m <= n; // then m×m products are the small ones
+  const Ph = P.mH;
+  const dAh = dA.mH;
+  const t1 = wide ? P.matmul(dA.matmul(P)) : P.matmul(dA).matmul(P);
+  const W = wide ? dAh.matmul(Ph.matmul(P)) : dAh.matmul(Ph).matmul(P);
+  const t2 = W.sub(wide ? P.matmul(A.matmul(W)) : P.matmul(A).matmul(W));
+  const Y = wide ? P.matmul(Ph.matmul(dAh)) : P.matmul(Ph).matmul(dAh);
+  const t3 = Y.sub(wide ? Y.matmul(A.matmul(P)) : Y.matmul(A).matmul(P));
+  return t2.add(t3).sub(t1);
+}
 
 export interface PinvOptions {
   /** Absolute cutoff for singular values (default 0); a tensor gives one per matrix of the batch. */

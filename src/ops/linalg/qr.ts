@@ -43,20 +43,7 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineBuiltinOp<{ mode: QrMode }>({
   backward: (c, [gQ, gR]) => {
     const a = c.inputs[0];
     const [m, n] = a.shape.slice(-2);
-    const { mode } = c.attrs;
-    if (mode === 'r') {
-      throw new AutogradError(
-        "linalg.qr: The derivative of linalg.qr depends on Q, which is not computed when mode='r'. " +
-          "Use linalg.qr(A, { mode: 'reduced' }) if you are going to differentiate through linalg.qr.",
-      );
-    }
-    if (mode === 'complete' && m > n) {
-      throw new AutogradError(
-        `linalg.qr: The QR decomposition is not differentiable when mode='complete' and nrows > ncols ` +
-          `(here ${m} > ${n}): the last ${m - n} columns of Q are an arbitrary orthonormal completion. ` +
-          "Use mode='reduced'.",
-      );
-    }
+    checkDifferentiable(c.attrs.mode, m, n);
     if (a.numel === 0) return [zerosLike(a)];
     const [Q, R] = c.outputs;
     if (m >= n) return [tallBackward(Q, R, gQ, gR)];
@@ -70,13 +57,55 @@ export const qrOp: OpDef<{ mode: QrMode }> = defineBuiltinOp<{ mode: QrMode }>({
     const gY = gV ? Q.matmul(gV) : zerosLike(Y);
     return [cat([gX, gY], a.ndim - 1)];
   },
-  jvp: 'not-implemented',
+  // m ≥ n: the square/tall rule below; m < n: A = [X | Y], R = [U | V] with X = Q U, so (dQ, dU)
+  // come from the rule for X and dV = dQᴴ Y + Qᴴ dY (the backward's split, forward).
+  jvp: (c, [dA]) => {
+    if (!dA) return [null, null];
+    const a = c.inputs[0];
+    const [m, n] = a.shape.slice(-2);
+    checkDifferentiable(c.attrs.mode, m, n);
+    const [Q, R] = c.outputs;
+    if (a.numel === 0) return [zerosLike(Q), zerosLike(R)];
+    if (m >= n) return tallJvp(Q, R, dA);
+    const [dQ, dU] = tallJvp(Q, R.narrow(-1, 0, m), dA.narrow(-1, 0, m));
+    const dV = dQ.mH.matmul(a.narrow(-1, m, n - m)).add(Q.mH.matmul(dA.narrow(-1, m, n - m)));
+    return [dQ, cat([dU, dV], a.ndim - 1)];
+  },
   // Batched over leading dims, but mode 'r' gives Q the shape [0] whatever the batch.
   vmap: ([a], _, attrs, size) => {
     const [q, r] = applyOp(qrOp, [a], attrs);
     return [attrs.mode === 'r' ? zeros([size, 0], { dtype: a.dtype, device: a.device }) : q, r];
   },
 });
+
+/** The errors of the modes without a derivative ('r'; 'complete' with m > n), for backward and jvp. */
+function checkDifferentiable(mode: QrMode, m: number, n: number): void {
+  if (mode === 'r') {
+    throw new AutogradError(
+      "linalg.qr: The derivative of linalg.qr depends on Q, which is not computed when mode='r'. " +
+        "Use linalg.qr(A, { mode: 'reduced' }) if you are going to differentiate through linalg.qr.",
+    );
+  }
+  if (mode === 'complete' && m > n) {
+    throw new AutogradError(
+      `linalg.qr: The QR decomposition is not differentiable when mode='complete' and nrows > ncols ` +
+        `(here ${m} > ${n}): the last ${m - n} columns of Q are an arbitrary orthonormal completion. ` +
+        "Use mode='reduced'.",
+    );
+  }
+}
+
+/**
+ * m ≥ n (Q m×n, R n×n): C = Qᴴ dA R⁻¹ (dA R⁻¹ by a right triangular solve), Ω = tril(C, −1) −
+ * tril(C, −1)ᴴ (QᴴdQ, skew), dR = (C − Ω) R, dQ = dA R⁻¹ − Q (C − Ω).
+ */
+function tallJvp(Q: Tensor, R: Tensor, dA: Tensor): [Tensor, Tensor] {
+  const dAR = solveTriangularCore(R, dA, { upper: true, left: false, unitriangular: false });
+  const C = Q.mH.matmul(dAR);
+  const low = C.tril(-1);
+  const upperPart = C.sub(low.sub(low.mH));
+  return [dAR.sub(Q.matmul(upperPart)), upperPart.matmul(R)];
+}
 
 // m ≥ n: M = R gRᴴ − gQᴴ Q; gA = (gQ + Q copyltu(M)) R⁻ᴴ, copyltu(M) = tril(M) + tril(M, −1)ᴴ (docs/design.md, derivative formulas).
 function tallBackward(Q: Tensor, R: Tensor, gQ: Tensor | null, gR: Tensor | null): Tensor {

@@ -6,7 +6,7 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { eye, zerosLike } from '../creation.js';
 import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
-import { diagEmbed, expand } from '../shape.js';
+import { cat, diagEmbed, expand } from '../shape.js';
 import { boolOption, checkMatrix } from './common.js';
 import {
   checkConvergence,
@@ -61,7 +61,7 @@ export const svdOp: OpDef<SvdAttrs> = defineBuiltinOp<SvdAttrs>({
     svdGpu(gpu, a.storage, batch, m, n, U, s.storage, V, { fullMatrices, computeUV }, info.storage);
   },
   backward: svdBackward,
-  jvp: 'not-implemented',
+  jvp: (c, [dA]) => (dA ? svdJvp(c.inputs[0], c.outputs, c.attrs, dA) : [null, null, null, null]),
 });
 
 // With J = UᴴgU − (UᴴgU)ᴴ, K = Vh gVhᴴ − (Vh gVhᴴ)ᴴ: inner = ½[(J+K) ⊘ (s_j − s_i) + (J−K) ⊘ (s_j + s_i)]
@@ -138,6 +138,59 @@ function svdBackward(
     );
   }
   return [gA];
+}
+
+/**
+ * Forward mode of A = U S Vh (k = min(m, n), V = Vhᴴ, only the first k columns of U and rows of
+ * Vh): P = Uᴴ dA V, dS = Re diag(P); with Ps = P + Pᴴ and Pa = P − Pᴴ,
+ *   dU = U C_U + (I − UUᴴ) dA V S⁻¹,   C_U = ½[Ps ⊘ (s_j − s_i) + Pa ⊘ (s_j + s_i)],
+ *   dV = V C_V + (I − VVᴴ) dAᴴ U S⁻¹,  C_V = ½[Ps ⊘ (s_j − s_i) − Pa ⊘ (s_j + s_i)],
+ * which is F ∘ (P S + S Pᴴ) and F ∘ (S P + Pᴴ S) with F = 1/(s_j² − s_i²), split into the two
+ * factors the backward guards one by one (same tolerance, and S⁻¹ guarded as there). The extra
+ * columns of a full U (rows of Vh) get a zero tangent, as the backward ignores them (PyTorch
+ * pads with zeros too). Without computeUV (svdvals) the vectors are computed here. No diagnostic,
+ * as in eigh's rule: forward mode does not know whether the use of U, Vh is gauge-invariant.
+ */
+function svdJvp(a: Tensor, outputs: readonly Tensor[], attrs: SvdAttrs, dA: Tensor): (Tensor | null)[] {
+  const { m, n, k } = dims(a.shape);
+  let [U, S, Vh] = outputs;
+  const uv = attrs.computeUV;
+  if (k === 0 || a.numel === 0)
+    return [uv ? zerosLike(U) : null, zerosLike(S), uv ? zerosLike(Vh) : null, null];
+  if (!uv) {
+    const [u2, , vh2, info] = applyOp(svdOp, [a], { ...attrs, fullMatrices: false, computeUV: true });
+    info.dispose();
+    [U, Vh] = [u2, vh2];
+  }
+  const Uk = U.shape[U.ndim - 1] > k ? U.narrow(-1, 0, k) : U;
+  const Vk = (Vh.shape[Vh.ndim - 2] > k ? Vh.narrow(-2, 0, k) : Vh).mH;
+  const dAV = dA.matmul(Vk);
+  const P = Uk.mH.matmul(dAV);
+  const dS = P.diagonal(0, -2, -1).real();
+  if (!uv) return [null, dS, null, null];
+
+  const tol = noGrad(() =>
+    S.narrow(-1, 0, 1)
+      .unsqueeze(-1)
+      .mul(gapTolerance(a.dtype as FloatDType, Math.max(m, n))),
+  );
+  const si = S.unsqueeze(-1);
+  const sj = S.unsqueeze(-2);
+  const minus = P.add(P.mH).mul(guardedReciprocal(sj.sub(si), tol).inv);
+  const plus = P.sub(P.mH).mul(guardedReciprocal(sj.add(si), tol).inv);
+  let dU = Uk.matmul(minus.add(plus).mul(0.5));
+  let dV = Vk.matmul(minus.sub(plus).mul(0.5));
+  if (m > k || n > k) {
+    const sInv = guardedReciprocal(S, tol.squeeze(-1)).inv.unsqueeze(-2);
+    if (m > k) dU = dU.add(dAV.sub(Uk.matmul(P)).mul(sInv));
+    if (n > k) dV = dV.add(dA.mH.matmul(Uk).sub(Vk.matmul(P.mH)).mul(sInv));
+  }
+  const fullU = U.shape[U.ndim - 1];
+  const fullV = Vh.shape[Vh.ndim - 2];
+  if (fullU > k) dU = cat([dU, zerosLike(U.narrow(-1, k, fullU - k))], -1);
+  let dVh = dV.mH;
+  if (fullV > k) dVh = cat([dVh, zerosLike(Vh.narrow(-2, k, fullV - k))], -2);
+  return [dU, dS, dVh, null];
 }
 
 /** Columns of the projection `x` (…, r, k) of `g` with a non-negligible norm where `degenerate` (…, k) is 1. */

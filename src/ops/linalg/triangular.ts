@@ -55,7 +55,22 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineBuiltinOp<Trian
     const gE = o.upper ? full.triu(k) : full.tril(-k);
     return [o.trans ? gE.mT : gE, gB];
   },
-  jvp: 'not-implemented',
+  // With E the matrix solved with (A, or Aᵀ with `trans`) and dE its tangent projected onto the
+  // triangle read (strictly, when unitriangular): left dX = E⁻¹(dB − dE X), right
+  // dX = (dB − X dE) E⁻¹, each one more solve with the same A and options.
+  jvp: (c, [dA, dB]) => {
+    const o = c.attrs;
+    const x = c.outputs[0];
+    let rhs = dB;
+    if (dA) {
+      const k = o.unitriangular ? 1 : 0;
+      const dE = o.trans ? dA.mT : dA;
+      const proj = o.upper ? dE.triu(k) : dE.tril(-k);
+      const term = o.left ? proj.matmul(x) : x.matmul(proj);
+      rhs = rhs ? rhs.sub(term) : term.neg();
+    }
+    return [rhs ? solveTriangularCore(c.inputs[0], rhs, o) : null];
+  },
 });
 
 /** The part of A a triangular solve reads (the other triangle of A when it is read transposed). */
