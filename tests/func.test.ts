@@ -207,6 +207,29 @@ describe('func.jacrev and func.jacfwd', () => {
     }
   });
 
+  it('agree with each other through linalg: inv (dX = −X dA X), solve, cholesky, det', () => {
+    const A = wellConditioned(3, 18);
+    const S = A.matmul(A.mT);
+    const cases: [string, (x: Tensor) => Tensor, Tensor][] = [
+      ['inv', (x) => linalg.inv(x), A],
+      ['solve', (x) => linalg.solve(x, tensor([1, 2, 3])), A],
+      ['cholesky', (x) => linalg.cholesky(x.add(x.mT).mul(0.5)), S],
+      ['det', (x) => linalg.det(x), A],
+    ];
+    for (const [name, f, x] of cases) {
+      const Jr = func.jacrev(f)(x);
+      expect(Jr.shape, name).toEqual([...f(x).shape, ...x.shape]);
+      expectClose(func.jacfwd(f)(x), Jr, 1e-11);
+      expectClose(Jr, numJacobian(f, x), 1e-6);
+    }
+    // inv's Jacobian in closed form: ∂X[i,j]/∂A[k,l] = −X[i,k] X[l,j]
+    const X = linalg.inv(A);
+    const want = X.reshape([3, 1, 3, 1])
+      .mul(X.mT.reshape([1, 3, 1, 3]))
+      .neg();
+    expectClose(func.jacfwd((x: Tensor) => linalg.inv(x))(A), want, 1e-12);
+  });
+
   it('argnums arrays give an array of Jacobians; array outputs an array per output', () => {
     const f = (x: Tensor, y: Tensor) => x.mul(y);
     const x = tensor([1, 2]);
@@ -265,6 +288,29 @@ describe('func.jacrev and func.jacfwd', () => {
   });
 });
 
+/** −log p(y | X, θ) of a GP with a squared-exponential kernel; θ = [log ℓ, log σf, log σn]. */
+function gpNll(X: Tensor, y: Tensor) {
+  const n = X.shape[0];
+  const D = X.unsqueeze(1).sub(X.unsqueeze(0)).square().sum(2); // squared distances, constant
+  return (theta: Tensor) => {
+    const [logL, logSf, logSn] = [0, 1, 2].map((i) => theta.narrow(0, i, 1));
+    const K = D.mul(logL.mul(-2).exp().mul(-0.5))
+      .exp()
+      .mul(logSf.mul(2).exp())
+      .add(eye(n).mul(logSn.mul(2).exp()));
+    const L = linalg.cholesky(K);
+    const alpha = linalg.solve(K, y.unsqueeze(1));
+    const logdet = L.diagonal().log().sum().mul(2);
+    return y
+      .unsqueeze(0)
+      .matmul(alpha)
+      .sum()
+      .add(logdet)
+      .add(n * Math.log(2 * Math.PI))
+      .mul(0.5);
+  };
+}
+
 describe('func.hessian', () => {
   it('of simple functions: Σx³ and the quadratic form xᵀAx', () => {
     expect(
@@ -301,6 +347,47 @@ describe('func.hessian', () => {
       [2, 0],
       [0, 8],
     ]);
+  });
+
+  it('of a GP negative log-likelihood (cholesky + solve) is symmetric and equals reverse-over-reverse', () => {
+    const X = randn([12, 2], { seed: 21 });
+    const y = X.narrow(1, 0, 1)
+      .squeeze(1)
+      .sin()
+      .add(randn([12], { seed: 22 }).mul(0.1));
+    const nll = gpNll(X, y);
+    const theta = tensor([Math.log(0.8), Math.log(1.1), Math.log(0.2)]);
+    const H = func.hessian(nll)(theta);
+    expect(H.shape).toEqual([3, 3]);
+    expectClose(H, H.mT, 1e-10);
+    expectClose(H, func.jacrev(func.jacrev(nll))(theta), 1e-10);
+    expectClose(
+      H,
+      numJacobian((t) => func.grad(nll)(t), theta),
+      1e-6,
+    );
+  });
+});
+
+describe('func.vmap with the other transforms', () => {
+  it('vmap(grad(loss)) gives per-sample gradients of a linear model', () => {
+    const X = randn([6, 3], { seed: 31 });
+    const y = randn([6], { seed: 32 });
+    const w = randn([3], { seed: 33 });
+    const loss = (wt: Tensor, xi: Tensor, yi: Tensor) => matmul(xi, wt).sub(yi).square();
+    const per = func.vmap(func.grad(loss), [null, 0, 0])(w, X, y);
+    // ∇w (xᵢ·w − yᵢ)² = 2 (xᵢ·w − yᵢ) xᵢ
+    const want = X.mul(matmul(X, w).sub(y).mul(2).unsqueeze(1));
+    expectClose(per, want, 1e-12);
+  });
+
+  it('vmap(jacrev(f)) gives a batch of Jacobians', () => {
+    const xs = randn([4, 3], { seed: 34 });
+    const f = (x: Tensor) => matmul(A3, x.tanh());
+    const Js = func.vmap(func.jacrev(f))(xs);
+    expect(Js.shape).toEqual([4, 3, 3]);
+    for (let i = 0; i < 4; i++)
+      expectClose(Js.narrow(0, i, 1).squeeze(0), func.jacrev(f)(xs.narrow(0, i, 1).squeeze(0)), 1e-12);
   });
 });
 
