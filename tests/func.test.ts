@@ -4,7 +4,18 @@
  * and hasAux forms, nesting, and the bad-input errors.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { cast, eye, func, linalg, matmul, randn, type Tensor, tensor, zeros } from '../src/index.js';
+import {
+  cast,
+  eye,
+  func,
+  linalg,
+  matmul,
+  randn,
+  stack as stackOf,
+  type Tensor,
+  tensor,
+  zeros,
+} from '../src/index.js';
 
 const maxAbs = (t: Tensor) => Math.max(0, ...Array.from(t.abs().dataSync()));
 const expectClose = (a: Tensor, b: Tensor, tol = 1e-9) => {
@@ -379,6 +390,46 @@ describe('func.vmap with the other transforms', () => {
     // ∇w (xᵢ·w − yᵢ)² = 2 (xᵢ·w − yᵢ) xᵢ
     const want = X.mul(matmul(X, w).sub(y).mul(2).unsqueeze(1));
     expectClose(per, want, 1e-12);
+  });
+
+  it('vmap of solve: B batched (more columns of one factorization), A batched, or both', () => {
+    const A = wellConditioned(3, 35);
+    const As = stackOf([A, wellConditioned(3, 36)]);
+    const B = randn([2, 3, 2], { seed: 37 });
+    const solveAB = (a: Tensor, b: Tensor) => linalg.solve(a, b);
+    const each = (a: (i: number) => Tensor, b: (i: number) => Tensor) =>
+      stackOf([0, 1].map((i) => linalg.solve(a(i), b(i))));
+    const row = (t: Tensor, i: number) => t.narrow(0, i, 1).squeeze(0);
+    expectClose(
+      func.vmap(solveAB, [null, 0])(A, B),
+      each(
+        () => A,
+        (i) => row(B, i),
+      ),
+      1e-12,
+    );
+    expectClose(
+      func.vmap(solveAB, [0, null])(As, row(B, 0)),
+      each(
+        (i) => row(As, i),
+        () => row(B, 0),
+      ),
+      1e-12,
+    );
+    expectClose(
+      func.vmap(solveAB, [0, 0])(As, B),
+      each(
+        (i) => row(As, i),
+        (i) => row(B, i),
+      ),
+      1e-12,
+    );
+    // a batch of A's inside each sample, B batched along its last dim
+    const A2 = stackOf([A, A.mT]);
+    const Bk = randn([2, 3, 4], { seed: 38 });
+    const got = func.vmap(solveAB, [null, 2])(A2, Bk);
+    expect(got.shape).toEqual([4, 2, 3]);
+    expectClose(got, linalg.solve(A2, Bk).permute([2, 0, 1]), 1e-12);
   });
 
   it('vmap(jacrev(f)) gives a batch of Jacobians', () => {
