@@ -16,6 +16,7 @@ import {
   tensor,
   zeros,
 } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 const maxAbs = (t: Tensor) => Math.max(0, ...Array.from(t.abs().dataSync()));
 const expectClose = (a: Tensor, b: Tensor, tol = 1e-9) => {
@@ -526,5 +527,41 @@ describe('result types', () => {
     expectTypeOf(func.hessian(f, [0, 1])(x, x)).toEqualTypeOf<Tensor[][]>();
     const g = (t: Tensor): [Tensor, string] => [t.sum(), 'aux'];
     expectTypeOf(func.grad(g, { hasAux: true })(x)).toEqualTypeOf<[Tensor, string]>();
+  });
+});
+
+describeWebGPU('func on WebGPU (float32) agrees with the CPU in float64', () => {
+  const A64 = wellConditioned(3, 41);
+  const x64 = tensor([0.3, -0.2, 0.5]);
+  const gpu = (t: Tensor) => t.to('float32').to('webgpu');
+  const expectNear = async (got: Tensor, want: Tensor) => {
+    expect(got.device).toBe('webgpu');
+    expect(got.shape).toEqual(want.shape);
+    const g = await got.data();
+    const w = want.dataSync();
+    const scale = Math.max(1, ...Array.from(w, Math.abs));
+    for (let i = 0; i < w.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThan(1e-4 * scale);
+  };
+  const on = (A: Tensor) => ({
+    f: (v: Tensor) => linalg.solve(A, v.tanh()).square().sum(),
+    solveA: (v: Tensor) => linalg.solve(A, v),
+  });
+  const [cpu, dev] = [on(A64), on(gpu(A64))];
+
+  it('grad, jacrev, jacfwd, hessian and jvp', async () => {
+    const x = gpu(x64);
+    await expectNear(func.grad(dev.f)(x), func.grad(cpu.f)(x64));
+    await expectNear(func.jacrev(dev.solveA)(x), linalg.inv(A64));
+    await expectNear(func.jacfwd(dev.solveA)(x), linalg.inv(A64));
+    await expectNear(func.hessian(dev.f)(x), func.hessian(cpu.f)(x64));
+    const [, dX] = func.jvp(linalg.inv, [gpu(A64)], [gpu(eye(3))]);
+    await expectNear(dX, func.jvp(linalg.inv, [A64], [eye(3)])[1]);
+  });
+
+  it('vmap(grad(loss)) per-sample gradients', async () => {
+    const X = randn([4, 3], { seed: 42 });
+    const loss = (w: Tensor, xi: Tensor) => matmul(xi, w).square();
+    const want = func.vmap(func.grad(loss), [null, 0])(x64, X);
+    await expectNear(func.vmap(func.grad(loss), [null, 0])(gpu(x64), gpu(X)), want);
   });
 });
