@@ -10,10 +10,12 @@ import {
   func,
   linalg,
   matmul,
+  noGrad,
   randn,
   stack as stackOf,
   type Tensor,
   tensor,
+  tidy,
   zeros,
 } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
@@ -109,6 +111,15 @@ describe('func.grad and func.gradAndValue', () => {
       tensor([[5]]),
     );
     expect([gx.toArray(), gy.toArray()]).toEqual([[1, 1], [[0]]]);
+  });
+
+  it('works inside noGrad and tidy (a transform turns recording on for itself)', () => {
+    const f = (x: Tensor) => x.pow(3).sum();
+    expect(noGrad(() => func.grad(f)(tensor([1, 2]))).toArray()).toEqual([3, 12]);
+    expect(tidy(() => func.hessian(f)(tensor([1, 2]))).toArray()).toEqual([
+      [6, 0],
+      [0, 12],
+    ]);
   });
 
   it('stays differentiable for an outer autograd graph when the argument requires grad', () => {
