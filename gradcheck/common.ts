@@ -36,8 +36,17 @@ export interface GradcheckOptions {
    * (gradcheck/batched.ts; linagrad has no vmap). Default false, as PyTorch.
    */
   checkBatchedGrad?: boolean;
-  /** Not supported (linagrad has no forward-mode AD yet); true throws. Default false. */
+  /**
+   * Also check forward mode: the Jacobians from forward-mode AD (dual tensors with unit tangents,
+   * or in fast mode one random tangent per input) against the finite differences (default false,
+   * as PyTorch's check_forward_ad).
+   */
   checkForwardAd?: boolean;
+  /**
+   * Check the backward passes (default true, as PyTorch's check_backward_ad); false with
+   * checkForwardAd checks forward mode only. At least one of the two must be true.
+   */
+  checkBackwardAd?: boolean;
   /** Seed of the random vectors of fast mode and of gradgradcheck's gradOutputs (default 0). */
   seed?: number;
   /** Names of the inputs in messages (default `input #i`). */
@@ -53,14 +62,13 @@ export interface ResolvedOptions {
   nondetTol: number;
   checkUndefinedGrad: boolean;
   checkBatchedGrad: boolean;
+  checkForwardAd: boolean;
+  checkBackwardAd: boolean;
   seed: number;
   inputNames: readonly string[] | null;
 }
 
 export function resolveOptions(where: string, o: GradcheckOptions): ResolvedOptions {
-  if (o.checkForwardAd) {
-    throw new Error(`${where}: checkForwardAd is not supported: linagrad has no forward-mode AD yet`);
-  }
   const r: ResolvedOptions = {
     eps: o.eps ?? 1e-6,
     atol: o.atol ?? 1e-5,
@@ -70,9 +78,16 @@ export function resolveOptions(where: string, o: GradcheckOptions): ResolvedOpti
     nondetTol: o.nondetTol ?? 0,
     checkUndefinedGrad: o.checkUndefinedGrad ?? true,
     checkBatchedGrad: o.checkBatchedGrad ?? false,
+    checkForwardAd: o.checkForwardAd ?? false,
+    checkBackwardAd: o.checkBackwardAd ?? true,
     seed: o.seed ?? 0,
     inputNames: o.inputNames ?? null,
   };
+  if (!r.checkForwardAd && !r.checkBackwardAd) {
+    throw new Error(
+      `${where}: expected at least one of checkForwardAd or checkBackwardAd to be true (both are false)`,
+    );
+  }
   for (const k of ['eps', 'atol', 'rtol', 'nondetTol'] as const) {
     const v = r[k];
     if (!(v >= 0) || !Number.isFinite(v) || (k === 'eps' && v === 0)) {

@@ -21,6 +21,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './common.js';
+import { checkForwardFast, checkForwardJacobians, type ForwardCtx } from './forward.js';
 import { makeRng, type Rng } from './linalg-rand.js';
 import { numericalJacobian, numericalJvp } from './numerical.js';
 import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report.js';
@@ -37,7 +38,10 @@ import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report
  * 4. zero gradOutputs must give zero (or null) gradients;
  * 5. with `checkUndefinedGrad`, backward must accept null gradients for some or all outputs;
  * 6. with `checkBatchedGrad`, backward must be linear in its gradOutputs, what a batched
- *    (vmapped) backward relies on (gradcheck/batched.ts).
+ *    (vmapped) backward relies on (gradcheck/batched.ts);
+ * 7. with `checkForwardAd`, the Jacobians from forward-mode AD (dual tensors, gradcheck/forward.ts)
+ *    must match the finite differences too (same tolerance). `checkBackwardAd: false` leaves out
+ *    the backward checks 1–6 (the finite differences stay).
  * Returns true, or throws a GradcheckError (returns false with `raiseException: false`). Misuse
  * (no input requiring grad, non-tensor inputs or outputs, webgpu inputs) always throws.
  * @example
@@ -84,6 +88,7 @@ export function runGradcheck(
   }
   if (o.fastMode) fastCheck(ctx);
   else slowCheck(ctx);
+  if (!o.checkBackwardAd) return;
   checkZeroGradOutputs(ctx);
   if (o.checkUndefinedGrad) checkUndefinedGrad(ctx);
   if (o.checkBatchedGrad) {
@@ -115,6 +120,8 @@ interface Ctx {
 
 const tolerances = (o: ResolvedOptions): Tolerances => ({ atol: o.atol, rtol: o.rtol, eps: o.eps });
 
+const forwardCtx = (c: Ctx): ForwardCtx => ({ ...c, tol: tolerances(c.o), seed: c.o.seed });
+
 /** No output requires grad: then no float output may change when an input is perturbed. */
 function checkNumericalZero(c: Ctx): void {
   const floats = c.out.tensors.flatMap((t, j) => (t.dtype === 'int32' ? [] : [j]));
@@ -138,10 +145,17 @@ function checkNumericalZero(c: Ctx): void {
 }
 
 function slowCheck(c: Ctx): void {
-  const { where, inputs, diff, out, diffOut, o } = c;
+  const { inputs, diff, out, diffOut, o } = c;
   const numels = diffOut.map((j) => out.tensors[j].numel);
   // numerical[ii][jj]: d output diffOut[jj] / d input diff[ii]; one pass over each input's elements.
   const numerical = diff.map((pos) => numericalJacobian(c.ev, inputs[pos], pos, diffOut, numels, o.eps));
+  if (o.checkBackwardAd) slowBackward(c, numerical);
+  if (o.checkForwardAd) checkForwardJacobians(forwardCtx(c), numerical);
+}
+
+/** The backward half of the slow check: Jacobians from one-hot backward passes, reentrancy, joint outputs. */
+function slowBackward(c: Ctx, numerical: readonly Float64Array[][]): void {
+  const { where, inputs, diff, out, diffOut, o } = c;
   const xs = diff.map((i) => inputs[i]);
   const xLabels = diff.map((i) => c.labels[i]);
   const jacobians: Float64Array[][] = [];
@@ -238,7 +252,7 @@ const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, k) => s + x * 
 const total = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
 
 function fastCheck(c: Ctx): void {
-  const { where, inputs, diff, out, diffOut, o } = c;
+  const { inputs, diff, out, diffOut, o } = c;
   const rng = makeRng(o.seed);
   const us = diff.map((i) => unitVector(rng, inputs[i].numel));
   const vs = diffOut.map((j) => unitVector(rng, out.tensors[j].numel));
@@ -250,6 +264,23 @@ function fastCheck(c: Ctx): void {
     steps.push(step);
     return ju.map((v, jj) => dot(vs[jj], v));
   });
+  if (o.checkBackwardAd) fastBackward(c, us, vs, steps, numerical);
+  if (o.checkForwardAd) {
+    const slowNumerical = (pos: number, j: number) =>
+      numericalJacobian(c.ev, inputs[pos], pos, [j], [out.tensors[j].numel], o.eps)[0];
+    checkForwardFast(forwardCtx(c), us, vs, steps, numerical, slowNumerical);
+  }
+}
+
+/** The backward half of the fast check: vᵀJ from one backward pass per output, dotted with u. */
+function fastBackward(
+  c: Ctx,
+  us: readonly Float64Array[],
+  vs: readonly Float64Array[],
+  steps: readonly Float64Array[],
+  numerical: readonly number[][],
+): void {
+  const { where, inputs, diff, out, diffOut, o } = c;
   const xs = diff.map((i) => inputs[i]);
   const xLabels = diff.map((i) => c.labels[i]);
   const perOutput: Float64Array[][] = [];

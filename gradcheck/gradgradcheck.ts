@@ -16,6 +16,17 @@ import {
 import { differentiable, runGradcheck } from './gradcheck.js';
 import { makeRng } from './linalg-rand.js';
 
+/** Options of gradgradcheck: gradcheck's, with PyTorch's choice of second-derivative checks. */
+export interface GradgradcheckOptions extends Omit<GradcheckOptions, 'checkForwardAd' | 'checkBackwardAd'> {
+  /**
+   * Check the first derivative's forward-mode Jacobian: forward over reverse, tangents pushed
+   * through the backward formulas (default false, as PyTorch's check_fwd_over_rev).
+   */
+  checkFwdOverRev?: boolean;
+  /** Check the first derivative by backward passes: reverse over reverse (default true). */
+  checkRevOverRev?: boolean;
+}
+
 /** gradOutputs as gradgradcheck accepts them. */
 export type GradOutputsArg = Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>;
 
@@ -24,7 +35,9 @@ export type GradOutputsArg = Tensor | readonly Tensor[] | Readonly<Record<string
  * (inputs…, gradOutputs…) ↦ autograd.grad(fn(inputs), inputs, { gradOutputs, createGraph: true }).
  * Without `gradOutputs`, random ones (uniform in [−1, 1), seeded by `opts.seed`, requiring grad)
  * are made for every output of fn that requires grad; given ones are matched to those outputs in
- * order (by key for a record) and are differentiated only if they require grad.
+ * order (by key for a record) and are differentiated only if they require grad. `checkFwdOverRev`
+ * also checks the first derivative in forward mode (dual tensors through the backward formulas),
+ * `checkRevOverRev: false` leaves out the backward passes over it.
  * @example
  * const A = tensor([[2, 1], [1, 3]], { requiresGrad: true });
  * gradgradcheck((a) => linalg.cholesky(a), [A]); // true: the backward formula's own gradient is right
@@ -33,10 +46,28 @@ export function gradgradcheck(
   fn: GradcheckFn,
   inputs: readonly Tensor[],
   gradOutputs?: GradOutputsArg | null,
-  opts: GradcheckOptions = {},
+  opts: GradgradcheckOptions = {},
 ): boolean {
   const where = 'gradgradcheck';
-  const o = resolveOptions(where, opts);
+  const given = opts as GradgradcheckOptions & GradcheckOptions;
+  for (const k of ['checkForwardAd', 'checkBackwardAd'] as const) {
+    if (given[k] !== undefined) {
+      throw new TypeError(
+        `${where}: ${k} is an option of gradcheck; gradgradcheck takes checkFwdOverRev and checkRevOverRev (as PyTorch)`,
+      );
+    }
+  }
+  const { checkFwdOverRev = false, checkRevOverRev = true, ...rest } = opts;
+  if (!checkFwdOverRev && !checkRevOverRev) {
+    throw new Error(
+      `${where}: expected at least one of checkFwdOverRev or checkRevOverRev to be true (both are false)`,
+    );
+  }
+  const o = resolveOptions(where, {
+    ...rest,
+    checkForwardAd: checkFwdOverRev,
+    checkBackwardAd: checkRevOverRev,
+  });
   try {
     enableGrad(() => {
       const diff = checkInputs(where, inputs, o.inputNames, false);

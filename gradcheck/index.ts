@@ -32,7 +32,7 @@ export {
   type GradcheckOutput,
 } from './common.js';
 export { gradcheck } from './gradcheck.js';
-export { type GradOutputsArg, gradgradcheck } from './gradgradcheck.js';
+export { type GradgradcheckOptions, type GradOutputsArg, gradgradcheck } from './gradgradcheck.js';
 export {
   type AnyOpDef,
   binary,

@@ -104,9 +104,11 @@ export type CheckKind = 'gradcheck' | 'fastMode' | 'gradgradcheck' | 'webgpuBack
 /**
  * Every check of an op-table entry, for skips: the gradient checks and WebGPU's backward
  * (CheckKind), the error cases, the whole WebGPU agreement (forward and backward), and the
- * forward-mode and vmap checks (which run only where the entry's flag says the op supports them).
+ * forward-mode and vmap checks (which run only where the entry's flag says the op supports them):
+ * 'forwardAd' (gradcheck with checkForwardAd; skipping it skips forward over reverse too) and
+ * 'fwdOverRev' (gradgradcheck with checkFwdOverRev: tangents through the backward formulas).
  */
-export type TableCheck = CheckKind | 'errors' | 'webgpu' | 'forwardAd' | 'vmap';
+export type TableCheck = CheckKind | 'errors' | 'webgpu' | 'forwardAd' | 'fwdOverRev' | 'vmap';
 
 /** Every check that differentiates: skip them all for an op without a gradient. */
 export const GRADIENT_CHECKS: readonly CheckKind[] = [
@@ -216,7 +218,13 @@ export function skipReason(e: OpEntry, check: TableCheck, scope: CheckScope): st
     if (s.dtype !== undefined && s.dtype !== scope.dtype) continue;
     return s.reason;
   }
-  if (check !== 'errors' && check !== 'webgpu' && check !== 'forwardAd' && check !== 'vmap') {
+  if (
+    check !== 'errors' &&
+    check !== 'webgpu' &&
+    check !== 'forwardAd' &&
+    check !== 'fwdOverRev' &&
+    check !== 'vmap'
+  ) {
     const legacy = e.skips?.[check];
     if (legacy) return legacy;
   }

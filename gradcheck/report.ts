@@ -13,6 +13,8 @@ export interface JacobianPair {
   inShape: readonly number[];
   numerical: Float64Array;
   analytical: Float64Array;
+  /** Where the analytical Jacobian came from: backward passes (default) or forward mode (jvp rules). */
+  mode?: 'backward' | 'forward';
 }
 
 export interface Tolerances {
@@ -86,14 +88,20 @@ function hints(p: JacobianPair, bad: readonly number[], t: Tolerances, nIn: numb
   const { numerical: num, analytical: ana } = p;
   const out: string[] = [];
   const isZero = (x: Float64Array) => x.every((v) => Math.abs(v) <= t.atol);
+  const forward = p.mode === 'forward';
   if (isZero(ana) && !isZero(num)) {
     out.push(
-      'the analytical Jacobian is zero: backward returns no (or a zero) gradient for this input, or the ' +
-        'output is not connected to it in the graph',
+      forward
+        ? 'the forward-mode Jacobian is zero: a jvp rule gives no (or a zero) tangent for this input, or ' +
+            'the tangent does not reach the output (detach(), or an op whose jvp is not-differentiable)'
+        : 'the analytical Jacobian is zero: backward returns no (or a zero) gradient for this input, or the ' +
+            'output is not connected to it in the graph',
     );
   } else if (isZero(num) && !isZero(ana)) {
     out.push(
-      'the numerical Jacobian is zero: fn does not depend on this input, but backward gives a gradient',
+      forward
+        ? 'the numerical Jacobian is zero: fn does not depend on this input, but forward mode gives a tangent'
+        : 'the numerical Jacobian is zero: fn does not depend on this input, but backward gives a gradient',
     );
   } else {
     // A constant ratio analytical/numerical over all significant entries: a wrong constant factor.
@@ -155,7 +163,7 @@ function printJacobians(p: JacobianPair, nIn: number): string[] {
     `  numerical Jacobian (rows: elements of ${p.outLabel} [${p.outShape.join(', ')}], columns: elements of ` +
       `${p.inLabel} [${p.inShape.join(', ')}], row-major):`,
     ...show(p.numerical),
-    '  analytical Jacobian:',
+    p.mode === 'forward' ? '  forward-mode Jacobian:' : '  analytical Jacobian:',
     ...show(p.analytical),
   ];
 }

@@ -31,6 +31,7 @@ const CHECKS: readonly TableCheck[] = [
   'errors',
   'webgpu',
   'forwardAd',
+  'fwdOverRev',
   'vmap',
 ];
 

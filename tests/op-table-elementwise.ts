@@ -70,40 +70,44 @@ const comparisons = (
 ).map(([name, call]) =>
   binary(name, call, [exact, exact], {
     op: binaryOps[name],
-    skipped: [{ check: GRADIENT_CHECKS, reason: NOT_DIFFERENTIABLE(name) }],
+    supportsForwardAd: true,
+    skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd'], reason: NOT_DIFFERENTIABLE(name) }],
   }),
 );
 
 export const elementwiseEntries = [
-  unary('neg', neg, wide, { op: unaryOps.neg }),
-  unary('sqrt', sqrt, positive, { op: unaryOps.sqrt }),
-  unary('exp', exp, uniform(-2, 2), { op: unaryOps.exp }),
-  unary('log', log, positive, { op: unaryOps.log }),
-  unary('abs', abs, signed(0.1, 1.5), { op: unaryOps.abs }),
-  unary('square', square, wide, { op: unaryOps.square }),
-  unary('sign', sign, signed(0.1, 1.5), { op: unaryOps.sign }),
-  unary('tanh', tanh, uniform(-2, 2), { op: unaryOps.tanh }),
+  unary('neg', neg, wide, { op: unaryOps.neg, supportsForwardAd: true }),
+  unary('sqrt', sqrt, positive, { op: unaryOps.sqrt, supportsForwardAd: true }),
+  unary('exp', exp, uniform(-2, 2), { op: unaryOps.exp, supportsForwardAd: true }),
+  unary('log', log, positive, { op: unaryOps.log, supportsForwardAd: true }),
+  unary('abs', abs, signed(0.1, 1.5), { op: unaryOps.abs, supportsForwardAd: true }),
+  unary('square', square, wide, { op: unaryOps.square, supportsForwardAd: true }),
+  unary('sign', sign, signed(0.1, 1.5), { op: unaryOps.sign, supportsForwardAd: true }),
+  unary('tanh', tanh, uniform(-2, 2), { op: unaryOps.tanh, supportsForwardAd: true }),
   unary('sin', sin, uniform(-3, 3), {
     op: unaryOps.sin,
+    supportsForwardAd: true,
     // WGSL guarantees sin/cos only to an absolute error of 2^-11 on [-π, π] (spec, "Floating Point Accuracy").
     webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
   }),
   unary('cos', cos, uniform(-3, 3), {
     op: unaryOps.cos,
+    supportsForwardAd: true,
     webgpu: { tolerance: () => ({ atol: 2 ** -11, rtol: 0 }) },
   }),
-  unary('reciprocal', reciprocal, signed(0.3, 1.5), { op: unaryOps.reciprocal }),
-  binary('add', add, [wide, wide], { op: binaryOps.add }),
-  binary('sub', sub, [wide, wide], { op: binaryOps.sub }),
-  binary('mul', mul, [wide, wide], { op: binaryOps.mul }),
-  binary('div', div, [wide, signed(0.3, 1.5)], { op: binaryOps.div }),
-  binary('pow', pow, [positive, uniform(-2, 2)], { op: binaryOps.pow }),
-  binary('maximum', maximum, [gridA, gridB], { op: binaryOps.maximum }),
-  binary('minimum', minimum, [gridA, gridB], { op: binaryOps.minimum }),
+  unary('reciprocal', reciprocal, signed(0.3, 1.5), { op: unaryOps.reciprocal, supportsForwardAd: true }),
+  binary('add', add, [wide, wide], { op: binaryOps.add, supportsForwardAd: true }),
+  binary('sub', sub, [wide, wide], { op: binaryOps.sub, supportsForwardAd: true }),
+  binary('mul', mul, [wide, wide], { op: binaryOps.mul, supportsForwardAd: true }),
+  binary('div', div, [wide, signed(0.3, 1.5)], { op: binaryOps.div, supportsForwardAd: true }),
+  binary('pow', pow, [positive, uniform(-2, 2)], { op: binaryOps.pow, supportsForwardAd: true }),
+  binary('maximum', maximum, [gridA, gridB], { op: binaryOps.maximum, supportsForwardAd: true }),
+  binary('minimum', minimum, [gridA, gridB], { op: binaryOps.minimum, supportsForwardAd: true }),
   ...comparisons,
   entry<{ exponent: number }>({
     name: 'pow (number exponent)',
     op: binaryOps.pow,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { exponent }) => pow(x, exponent),
     // Integer exponents on a base of either sign, fractional ones on a positive base.
@@ -117,6 +121,7 @@ export const elementwiseEntries = [
   entry<undefined>({
     name: 'where',
     op: whereOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([c, a, b]) => where(c, a, b),
     arbitrary: samplesArb(broadcastShapesArb(3), [oneOf([0, 1]), wide, wide]).map((inputs) => ({

@@ -36,12 +36,12 @@ import {
   type Tolerance,
   uniform,
 } from '../gradcheck/index.js';
-import { autograd, type Device, full, type Tensor, tensor } from '../src/index.js';
+import { autograd, type Device, forwardAD, full, type Tensor, tensor } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
 const SEED = Number(process.env.LINAGRAD_FC_SEED ?? 1234);
-const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25 };
+const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25, fwdOverRev: 10 };
 
 type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
 
@@ -50,29 +50,37 @@ type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
  * in a dtype the entry skips this check for passes untested. `forwardAd` is gradcheck with
  * checkForwardAd (for entries whose op supports forward mode).
  */
-function runCheck(e: OpEntry, kind: GradKind | 'forwardAd', c: OpCase): void {
-  if (skipReason(e, kind, { device: 'cpu', dtype: caseDType(c) })) return;
+function runCheck(e: OpEntry, kind: GradKind | 'forwardAd' | 'fwdOverRev', c: OpCase): void {
+  const scope = { device: 'cpu' as const, dtype: caseDType(c) };
+  if (skipReason(e, kind === 'fwdOverRev' ? 'forwardAd' : kind, scope)) return;
+  if (kind === 'fwdOverRev' && (skipReason(e, 'fwdOverRev', scope) || skipReason(e, 'gradgradcheck', scope)))
+    return;
   const xs = caseTensors(c);
   if (!xs.some((x) => x.requiresGrad)) return; // every input held constant: nothing to differentiate
   const fn = (...ts: Tensor[]) => e.fn(ts, c.args);
-  const { numRuns: _, ...settings } = (kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck) ?? {};
-  const opts = kind === 'forwardAd' ? { ...settings, checkForwardAd: true } : settings;
+  const second = kind === 'gradgradcheck' || kind === 'fwdOverRev';
+  const { numRuns: _, ...settings } = (second ? e.gradgradcheck : e.gradcheck) ?? {};
+  // forwardAd: the forward-mode Jacobians only (the backward ones are the gradcheck test's).
+  const opts =
+    kind === 'forwardAd' ? { ...settings, checkForwardAd: true, checkBackwardAd: false } : settings;
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     const ok =
       kind === 'gradgradcheck'
         ? gradgradcheck(fn, xs, null, opts)
-        : gradcheck(fn, xs, {
-            checkBatchedGrad: kind === 'gradcheck',
-            ...opts,
-            fastMode: kind === 'fastMode',
-          });
+        : kind === 'fwdOverRev'
+          ? gradgradcheck(fn, xs, null, { ...opts, checkFwdOverRev: true, checkRevOverRev: false })
+          : gradcheck(fn, xs, {
+              checkBatchedGrad: kind === 'gradcheck',
+              ...opts,
+              fastMode: kind === 'fastMode',
+            });
     expect(ok).toBe(true);
     // gradcheck warns exactly for float32 inputs that require grad (gradgradcheck also for
     // float32 gradOutputs of float32 outputs, so only the first direction is checked there).
     const float32 = c.inputs.some((s) => s.dtype === 'float32' && s.grad !== false);
     const warned = warn.mock.calls.some((a) => /requires gradient and is not a double/.test(String(a[0])));
-    if (kind === 'gradgradcheck') expect(warned || !float32).toBe(true);
+    if (second) expect(warned || !float32).toBe(true);
     else expect(warned).toBe(float32);
   } catch (err) {
     if (err instanceof Error) err.message = `${e.name} (${describeCase(c)}):\n${err.message}`;
@@ -139,6 +147,24 @@ function optionalChecks(e: OpEntry): void {
         { numRuns, seed: SEED },
       );
     });
+    // Forward over reverse (tangents through the backward formulas), on fewer cases: it is a
+    // gradgradcheck whose second derivative comes from forward mode.
+    const fwdRuns = Math.min(RUNS.fwdOverRev, e.gradgradcheck?.numRuns ?? RUNS.gradgradcheck);
+    const fwdOverRev =
+      skipReason(e, 'fwdOverRev', { device: 'cpu' }) ??
+      skipReason(e, 'gradgradcheck', { device: 'cpu' }) ??
+      everyDTypeSkipped(e, 'fwdOverRev', 'cpu');
+    if (fwdOverRev) {
+      it.skip(`forward over reverse [skipped, reason: ${fwdOverRev}]`, () => {});
+    } else {
+      it(`forward over reverse (${e.samples?.length ?? 0} fixed cases + ${fwdRuns} random)`, () => {
+        for (const c of e.samples ?? []) runCheck(e, 'fwdOverRev', c);
+        fc.assert(
+          fc.property(e.arbitrary, (c) => runCheck(e, 'fwdOverRev', c)),
+          { numRuns: fwdRuns, seed: SEED },
+        );
+      });
+    }
   }
   const vmap = skipReason(e, 'vmap', { device: 'cpu' });
   if (!e.supportsVmap || vmap) {
@@ -332,6 +358,51 @@ async function agree(e: OpEntry, c: OpCase): Promise<void> {
   }
 }
 
+/**
+ * Forward mode on WebGPU: the outputs' tangents for random input tangents (one per input that
+ * requires grad, all at once) in float32 on the device against the cpu float64 ones, with the
+ * backward agreement's tolerance (a derivative, like a gradient).
+ */
+async function agreeForward(e: OpEntry, c: OpCase): Promise<void> {
+  const cpuX = caseTensors(c);
+  const gpuX = caseTensors(c, 'webgpu');
+  const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+  if (ins.length === 0) return;
+  const ts = samplesFromSeed(
+    ins.map((i) => [...cpuX[i].shape]),
+    [uniform(-1, 1)],
+    SEED,
+  );
+  const tangentsOf = (xs: Tensor[], device: Device) =>
+    forwardAD.dualLevel(() => {
+      const args = xs.map((x, i) => {
+        const k = ins.indexOf(i);
+        if (k < 0) return x;
+        const s = ts[k];
+        const t = tensor(s.data, { shape: s.shape, dtype: device === 'cpu' ? 'float64' : 'float32' });
+        return forwardAD.makeDual(x.detach(), device === 'cpu' ? t : t.to('webgpu'));
+      });
+      const out = flattenOutputs(e.name, e.fn(args, c.args));
+      return out.tensors.map((y) => forwardAD.unpackDual(y).tangent);
+    });
+  const ref = tangentsOf(cpuX, 'cpu');
+  const got = tangentsOf(gpuX, 'webgpu');
+  const made = [...gpuX, ...got.filter((t) => t !== null)];
+  try {
+    for (const [j, r] of ref.entries()) {
+      if (!r) continue;
+      const g = got[j];
+      expect(g, `${e.name}: output ${j} has a tangent on the cpu but none on webgpu`).toBeTruthy();
+      expect(g!.device).toBe('webgpu');
+      expect(g!.shape).toEqual(r.shape);
+      const extra = ts.map((s) => s.data);
+      compare(e, c, 'backward', `tangent of output ${j}`, await g!.data(), await host(r), extra);
+    }
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
 const gpuMaker: MakeTensor = (shape, dtype = 'float') =>
   full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float32', device: 'webgpu' as Device });
 
@@ -365,6 +436,23 @@ describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
       });
       for (const c of all.filter((c) => c.knownBug && c.knownBugIn?.includes(backward))) {
         it.fails(`${c.label}: ${what} [known bug, expected to fail: ${c.knownBug}]`, () => agree(e, c));
+      }
+      const forward = noBackward ?? skipReason(e, 'forwardAd', { device: 'webgpu' });
+      if (e.supportsForwardAd && !forward) {
+        const checkForward = async (c: OpCase) => {
+          const dtype = caseDType(c, 'webgpu');
+          if (skipReason(e, 'webgpu', { device: 'webgpu', dtype })) return;
+          if (skipReason(e, backward, { device: 'webgpu', dtype })) return;
+          if (skipReason(e, 'forwardAd', { device: 'webgpu', dtype })) return;
+          await agreeForward(e, c);
+        };
+        it(`forward mode (${samples.length} fixed cases + ${numRuns} random)`, async () => {
+          for (const c of samples) await checkForward(c);
+          await fc.assert(
+            fc.asyncProperty(e.arbitrary, (c) => checkForward(c)),
+            { numRuns, seed: SEED },
+          );
+        });
       }
       errorTests(e, 'webgpu', gpuMaker);
     });

@@ -97,6 +97,7 @@ function reduction(
   return entry<ReduceArgs>({
     name,
     ...ops,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
@@ -155,6 +156,7 @@ const shapeOps = [
   entry<ReshapeArgs>({
     name: 'reshape',
     op: reshapeOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => reshape(x, shape),
     arbitrary: reshapeArb,
@@ -175,6 +177,7 @@ const shapeOps = [
   entry<{ d0: number; d1: number }>({
     name: 'transpose',
     op: permuteOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { d0, d1 }) => transpose(x, d0, d1),
     arbitrary: shaped(shapeArb({ minDims: 1, maxDims: 4 }), (s) =>
@@ -192,6 +195,7 @@ const shapeOps = [
   entry<{ dims: number[] }>({
     name: 'permute',
     op: permuteOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { dims }) => permute(x, dims),
     arbitrary: shaped(shapeArb({ maxDims: 4 }), (s) =>
@@ -217,6 +221,7 @@ const shapeOps = [
   entry<{ dim: number }>({
     name: 'unsqueeze',
     op: reshapeOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => unsqueeze(x, dim),
     arbitrary: shaped(shapeArb(), (s) =>
@@ -233,6 +238,7 @@ const shapeOps = [
   entry<{ dim?: number }>({
     name: 'squeeze',
     op: reshapeOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { dim }) => squeeze(x, dim),
     arbitrary: shaped(shapeArb({ maxDims: 4, maxSize: 2 }), (s) =>
@@ -251,6 +257,7 @@ const shapeOps = [
   entry<ExpandArgs>({
     name: 'expand',
     op: expandOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { shape }) => expand(x, shape),
     arbitrary: expandArb,
@@ -273,6 +280,7 @@ const shapeOps = [
   entry<NarrowArgs>({
     name: 'narrow',
     op: narrowOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { dim, start, length }) => narrow(x, dim, start, length),
     arbitrary: narrowArb,
@@ -288,6 +296,7 @@ const shapeOps = [
   entry<DiagArgs>({
     name: 'diagonal',
     op: diagonalOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { offset, dim1, dim2 }) => diagonal(x, offset, dim1, dim2),
     arbitrary: diagonalArb,
@@ -309,6 +318,7 @@ const shapeOps = [
   entry<{ offset: number }>({
     name: 'diagEmbed',
     op: embedOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x], { offset }) => diagEmbed(x, offset),
     arbitrary: shaped(shapeArb({ minDims: 1 }), () => fc.record({ offset: fc.integer({ min: -2, max: 2 }) })),
@@ -324,6 +334,7 @@ const shapeOps = [
     entry<{ k: number }>({
       name,
       op: triOp,
+      supportsForwardAd: true,
       dtypes: FLOAT_DTYPES,
       fn: ([x], { k }) => (name === 'tril' ? tril(x, k) : triu(x, k)),
       arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () =>
@@ -342,6 +353,7 @@ const shapeOps = [
   entry<undefined>({
     name: 'mT',
     op: permuteOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x]) => mT(x),
     arbitrary: shaped(shapeArb({ minDims: 2, maxDims: 4 }), () => fc.constant(undefined)),
@@ -352,6 +364,7 @@ const shapeOps = [
   entry<CatArgs>({
     name: 'cat',
     op: catOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => cat(xs, dim),
     arbitrary: catArb,
@@ -375,6 +388,7 @@ const shapeOps = [
     name: 'stack',
     // stack unsqueezes each tensor (reshape) and concatenates them.
     composite: [reshapeOp, catOp],
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: (xs, { dim }) => stack(xs, dim),
     arbitrary: stackArb,
@@ -398,6 +412,7 @@ const misc = [
     name: 'matmul',
     // matmul broadcasts and flattens the batch dims (expand, reshape) around one batched product.
     op: bmmOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([a, b]) => matmul(a, b),
     arbitrary: matmulArb,
@@ -451,6 +466,7 @@ const misc = [
   entry<undefined>({
     name: 'cast float32 -> float64',
     op: castOp,
+    supportsForwardAd: true,
     dtypes: { cpu: ['float32'], webgpu: [] },
     fn: ([x]) => cast(x, 'float64'),
     arbitrary: samplesArb(
@@ -475,6 +491,7 @@ const misc = [
   entry<undefined>({
     name: 'cast float64 -> float32',
     op: castOp,
+    supportsForwardAd: true,
     dtypes: { cpu: ['float64'], webgpu: [] },
     fn: ([x]) => cast(x, 'float32'),
     arbitrary: samplesArb(
@@ -489,6 +506,7 @@ const misc = [
   entry<undefined>({
     name: 'clone',
     op: cloneOp,
+    supportsForwardAd: true,
     dtypes: FLOAT_DTYPES,
     fn: ([x]) => clone(x),
     arbitrary: samplesArb(

@@ -157,6 +157,7 @@ function dualLevel<T>(fn: (level: number) => T): T {
     while (levels.length > 0 && levels[levels.length - 1]!.id >= id) levels.pop();
   }
   if (result instanceof Promise) {
+    result.catch(() => {}); // its outcome is moot now; do not report it as unhandled as well
     throw new TypeError(
       'forwardAD.dualLevel: the function returned a Promise; dual levels only cover synchronous code ' +
         '(await outside the level, or read values after it)',

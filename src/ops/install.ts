@@ -7,11 +7,12 @@ import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
-import './jvp.js'; // installs the forward-mode engine's evaluator of jvp slots (ops/registry.ts)
+import { evalJvpSlot } from './jvp.js';
 import { linalg } from './linalg/index.js';
 import * as matmul from './matmul.js';
 import * as misc from './misc.js';
 import * as reduce from './reduce.js';
+import { installJvpEvaluator } from './registry.js';
 import * as shape from './shape.js';
 
 /**
@@ -33,3 +34,6 @@ installTensorOps({
   linalg,
   conjComplex,
 });
+
+// Forward mode: applyOp evaluates the jvp slots of ops applied to dual tensors with this.
+installJvpEvaluator(evalJvpSlot);

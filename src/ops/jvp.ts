@@ -1,7 +1,7 @@
 import type { BackwardContext } from '../autograd/node.js';
 import type { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
-import { applyOp, installJvpEvaluator, type OpDef } from './registry.js';
+import { applyOp, type OpDef } from './registry.js';
 
 /**
  * Evaluates an op's jvp slot (rule or shortcut) in `ctx` (the op's inputs, its outputs, already
@@ -67,5 +67,3 @@ export function jvpOp<A, NIn extends number = number, NOut extends number = numb
   const ctx = { inputs, outputs, attrs, needsInputGrad: tangents.map((t) => t !== null) };
   return { outputs, tangents: evalJvpSlot(op, ctx, tangents) };
 }
-
-installJvpEvaluator(evalJvpSlot);

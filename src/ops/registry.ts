@@ -458,7 +458,10 @@ let jvpEvaluator: JvpEvaluator = () => {
   throw new Error('internal: forward-mode rules are not loaded; import linagrad (src/index.ts) first');
 };
 
-/** @internal ops/jvp.ts installs the evaluator of jvp slots (it imports this module, not the reverse). */
+/**
+ * @internal ops/install.ts installs the evaluator of jvp slots (ops/jvp.ts imports this module, so
+ * this module cannot import it).
+ */
 export function installJvpEvaluator(fn: JvpEvaluator): void {
   jvpEvaluator = fn;
 }
