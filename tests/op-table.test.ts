@@ -37,11 +37,12 @@ import {
   uniform,
 } from '../gradcheck/index.js';
 import { autograd, type Device, forwardAD, full, type Tensor, tensor } from '../src/index.js';
+import { checkVmapCase, checkVmapCotangents } from './helpers/vmap-check.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
 
 const SEED = Number(process.env.LINAGRAD_FC_SEED ?? 1234);
-const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25, fwdOverRev: 10 };
+const RUNS = { gradcheck: 60, fastMode: 25, gradgradcheck: 30, webgpu: 25, fwdOverRev: 10, vmap: 30 };
 
 type GradKind = 'gradcheck' | 'fastMode' | 'gradgradcheck';
 
@@ -170,8 +171,18 @@ function optionalChecks(e: OpEntry): void {
   if (!e.supportsVmap || vmap) {
     it.skip(`vmap [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
   } else {
-    it('vmap', () => {
-      throw new Error(`${e.name}: supportsVmap is set, but linagrad has no vmap to check it with yet`);
+    const numRuns = RUNS.vmap;
+    it(`vmap (${e.samples?.length ?? 0} fixed cases + ${numRuns} random, each in a batch; backward over a batch of cotangents)`, () => {
+      const cases = [
+        ...(e.samples ?? []).filter((c) => !c.knownBug),
+        ...fc.sample(e.arbitrary, { numRuns, seed: SEED }),
+      ];
+      cases.forEach((c, k) => {
+        const dtype = caseDType(c);
+        if (skipReason(e, 'vmap', { device: 'cpu', dtype })) return;
+        checkVmapCase(e, c, k, cases);
+        if (!skipReason(e, 'gradcheck', { device: 'cpu', dtype })) checkVmapCotangents(e, c, k);
+      });
     });
   }
 }

@@ -517,10 +517,14 @@ const misc = [
 ];
 
 /** Every op that exists now; the linear-algebra entries are in tests/op-table-linalg*.ts. */
+/**
+ * Every op batches under vmap (its own rule, the one derived from its core ranks, or the loop), so
+ * every entry runs the vmap check unless it says otherwise (supportsVmap: false, or a vmap skip).
+ */
 export const opTable: OpEntry[] = [
   ...elementwiseEntries,
   ...reductions,
   ...shapeOps,
   ...misc,
   ...linalgTable,
-];
+].map((e) => ({ supportsVmap: true, ...e }));

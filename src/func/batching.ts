@@ -58,12 +58,46 @@ export class BatchedTensor extends TensorBase {
     return this.inner.isDisposed;
   }
 
-  /** Anything that would read or take the values (data(), item(), .to(device), …) stops here. */
+  /** Alive while its batch is, and only inside its vmap (an escaped batched tensor throws). */
   override assertAlive(op: string): void {
+    if (!isActive(this.level)) throw this.unreadable(op);
+    this.inner.assertAlive(op);
+  }
+
+  // Anything that reads or takes the values stops here (as in torch.func).
+  override cpuView(): never {
+    throw this.unreadable('read');
+  }
+  override gpuView(): never {
+    throw this.unreadable('read');
+  }
+  override dataSync(): never {
+    throw this.unreadable('dataSync');
+  }
+  override data(): Promise<never> {
+    return Promise.reject(this.unreadable('data'));
+  }
+  override toArray(): never {
+    throw this.unreadable('toArray');
+  }
+  override item(): never {
+    throw this.unreadable('item');
+  }
+  override toJSON(): never {
+    throw this.unreadable('JSON.stringify');
+  }
+  override takeStorage(): never {
+    throw this.unreadable('takeStorage');
+  }
+  override assignFrom(): never {
+    throw this.unreadable('assign');
+  }
+
+  private unreadable(op: string): TypeError {
     const where = isActive(this.level)
       ? 'inside the function vmap maps: a batched tensor has no values of its own there; return it from the function instead'
       : 'after the vmap that made it returned (it escaped the vmapped function, e.g. through a closure); return it from the function instead';
-    throw new TypeError(
+    return new TypeError(
       `${op}: cannot use a tensor batched by vmap (per-sample shape ${shapeStr(this.shape)}, batch of ${this.batchSize}) ${where}`,
     );
   }

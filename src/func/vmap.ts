@@ -28,6 +28,9 @@ type AnyFn = (...args: any[]) => any;
  * (the dim applies to each). Inside `fn` tensors have the per-sample shape; every op runs once on
  * the whole batch by its batching rule, and autograd works inside (per-sample gradients). vmaps
  * nest. Sizes that disagree or dims that do not exist throw a RangeError naming the shapes.
+ * Inside `fn` a batched tensor's values cannot be read (`item()`, `data()`: a TypeError, as
+ * torch.func), and tensors made there without a batched input (randn, zeros) are shared by every
+ * sample.
  * @example
  * const x = randn([5, 3]), W = randn([3, 3]);
  * vmap((xi: Tensor) => W.matmul(xi))(x).shape; // [5, 3], each row W·xᵢ

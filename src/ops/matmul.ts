@@ -29,7 +29,7 @@ export const bmmOp = defineBuiltinOp<undefined>({
   },
   // The kernel takes exactly [B, m, k]: the vmapped dim folds into B (an unbatched operand repeated).
   vmap: ([a, b], batched, _, size) => {
-    const [B, m, k] = a.shape.slice(-3);
+    const [B, m] = a.shape.slice(-3);
     const n = b.shape[b.ndim - 1];
     const flat = (x: Tensor, on: boolean) =>
       reshape(on ? x : expandBatch(x, size), [size * B, ...x.shape.slice(-2)]);
