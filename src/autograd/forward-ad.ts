@@ -175,8 +175,8 @@ function dualLevel<T>(fn: (level: number) => T): T {
  */
 function makeDual(primal: Tensor, tangent: Tensor, opts: { level?: number } = {}): Tensor {
   const level = findLevel('makeDual', opts.level);
-  // Disposed tensors are refused; tensors batched by vmap (no values of their own) are fine here.
-  for (const t of [primal, tangent]) if (t.isDisposed) t.assertAlive('forwardAD.makeDual');
+  primal.assertAlive('forwardAD.makeDual');
+  tangent.assertAlive('forwardAD.makeDual');
   if (primal.dtype !== 'float32' && primal.dtype !== 'float64') {
     throw new TypeError(
       `forwardAD.makeDual: expected a floating-point primal (float32 or float64), got ${primal.dtype} of shape ${shapeStr(primal.shape)}`,
