@@ -33,7 +33,10 @@ export type OpName =
   | 'eigh'
   | 'qr'
   | 'pinv'
-  | 'gp';
+  | 'gp'
+  | 'jvpInv'
+  | 'gpHessian'
+  | 'jacrevSolve';
 
 /**
  * One case's inputs; all matrices are row-major float64, `batch` stacked n×n matrices (m×n for
@@ -49,7 +52,7 @@ export interface CaseInput {
    * for 'eigh', the squared distances D² for 'gp'.
    */
   a: Float64Array;
-  /** Right-hand side for 'solve' (n×n), B of 'matmul', y of 'gp' (n). */
+  /** Right-hand side for 'solve' (n×n), B of 'matmul', y of 'gp' (n), the tangent V of 'jvpInv' (n×n), x of 'jacrevSolve' (n). */
   b?: Float64Array;
   /** The GP's log-hyperparameters (log ℓ, log σf, log σn). */
   theta?: Float64Array;
@@ -63,7 +66,7 @@ export interface BenchCase {
   n: number;
   /** Rows, when A is not square. */
   m?: number;
-  /** For 'invBackward': the id of the forward case at the same size (to report bwd/fwd ratios). */
+  /** For 'invBackward' and 'jvpInv': the id of the forward case at the same size (to report ÷ own forward). */
   forwardOf?: string;
   /** Builds the inputs (called once per case). */
   make(): CaseInput;

@@ -2,7 +2,7 @@
  * linagrad's adapters for the benchmark: CPU float64 (the baseline of every ratio) and, with
  * --webgpu, WebGPU float32 (informational). Same contract as the peers' (peers.ts).
  */
-import { eye, getWebGPUInfo, initWebGPU, linalg, type Tensor, tensor, tidy } from '../src/index.js';
+import { eye, func, getWebGPUInfo, initWebGPU, linalg, type Tensor, tensor, tidy } from '../src/index.js';
 import type { CaseInput } from './cases.js';
 import { type Library, type Runner, runner, shapeOf } from './peers.js';
 
@@ -68,6 +68,28 @@ function gpRunner(input: CaseInput) {
   });
 }
 
+/** The GP's −log p as a function of θ (one tensor of 3), for func.hessian. */
+function gpHessianRunner(input: CaseInput) {
+  const { n } = input;
+  const D2 = f64(input.a, [n, n]);
+  const y = f64(input.b!, [n, 1]);
+  const I = eye(n, { dtype: 'float64' });
+  const log2pi = 0.5 * n * Math.log(2 * Math.PI);
+  const nlp = (th: Tensor) => {
+    const [ll, lf, ln] = [0, 1, 2].map((i) => th.narrow(0, i, 1)) as [Tensor, Tensor, Tensor];
+    const k = D2.mul(ll.mul(-2).exp().mul(-0.5))
+      .exp()
+      .mul(lf.mul(2).exp())
+      .add(I.mul(ln.mul(2).exp()));
+    const L = linalg.cholesky(k);
+    const z = linalg.solveTriangular(L, y, { upper: false });
+    return z.mul(z).sum().mul(0.5).add(L.diagonal().log().sum()).add(log2pi);
+  };
+  const theta = f64(Float64Array.from(input.theta!), [3]);
+  const H = func.hessian(nlp);
+  return cpu(() => H(theta));
+}
+
 export const linagradCpu: Library = {
   name: 'linagrad',
   dtype: 'float64',
@@ -86,6 +108,9 @@ export const linagradCpu: Library = {
     qr: 'linalg.qr',
     pinv: 'linalg.pinv',
     gp: 'cholesky, solveTriangular, elementwise ops, backward',
+    jvpInv: 'func.jvp(linalg.inv, [A], [V])',
+    gpHessian: 'func.hessian (jacfwd over jacrev) of the gp case',
+    jacrevSolve: 'func.jacrev(x => linalg.solve(A, x)) (vmap over vjp)',
   },
   missing: {},
   ops: {
@@ -143,6 +168,18 @@ export const linagradCpu: Library = {
       return cpu(() => linalg.pinv(A));
     },
     gp: gpRunner,
+    jvpInv: (input) => {
+      const A = f64(input.a, shapeOf(input));
+      const V = f64(input.b!, shapeOf(input));
+      return cpu(() => func.jvp(linalg.inv, [A], [V]));
+    },
+    gpHessian: gpHessianRunner,
+    jacrevSolve: (input) => {
+      const A = f64(input.a, shapeOf(input));
+      const x = f64(input.b!, [input.n]);
+      const J = func.jacrev((v: Tensor) => linalg.solve(A, v));
+      return cpu(() => J(x));
+    },
   },
 };
 

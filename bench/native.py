@@ -150,6 +150,28 @@ def torch_op(op, x, n):
             return [nlp.detach().reshape(1), th.grad]
 
         return f
+    if op == "jvpInv":
+        v = torch.from_numpy(b.reshape(n, n).copy())
+        return lambda: list(torch.func.jvp(la.inv, (a,), (v,)))
+    if op == "gpHessian":
+        d2 = a
+        y = torch.from_numpy(b.copy()).reshape(n, 1)
+        eye = torch.eye(n, dtype=torch.float64)
+        theta0 = torch.from_numpy(x["theta"].copy())
+        log2pi = 0.5 * n * math.log(2 * math.pi)
+
+        def nlp(th):
+            k = torch.exp(2 * th[1]) * torch.exp(d2 * (-0.5 * torch.exp(-2 * th[0]))) + torch.exp(2 * th[2]) * eye
+            chol = la.cholesky(k)
+            z = la.solve_triangular(chol, y, upper=False)
+            return 0.5 * (z * z).sum() + torch.log(torch.diagonal(chol)).sum() + log2pi
+
+        hess = torch.func.hessian(nlp)
+        return lambda: [hess(theta0)]
+    if op == "jacrevSolve":
+        xv = torch.from_numpy(b.copy())
+        jac = torch.func.jacrev(lambda v: la.solve(a, v))
+        return lambda: [jac(xv)]
     return None
 
 

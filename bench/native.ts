@@ -140,6 +140,9 @@ const ALL_OPS: OpName[] = [
   'qr',
   'pinv',
   'gp',
+  'jvpInv',
+  'gpHessian',
+  'jacrevSolve',
 ];
 
 function nativeLibrary(
@@ -169,10 +172,13 @@ export const numpyLib = nativeLibrary('numpy', 'numpy.linalg (LAPACK through num
   invBackward: 'no autograd',
   svdvalsBackward: 'no autograd',
   gp: 'no autograd',
+  jvpInv: 'no autograd',
+  gpHessian: 'no autograd',
+  jacrevSolve: 'no autograd',
 });
 export const torchLib = nativeLibrary(
   'torch',
-  'torch.linalg on CPU tensors (autograd for the backward cases)',
+  'torch.linalg on CPU tensors (autograd for the backward cases, torch.func for jvp/hessian/jacrev)',
   {},
 );
 

@@ -95,6 +95,9 @@ export const mlMatrix: Library = {
     svdvalsBackward: 'no autograd',
     gp: 'no autograd',
     svdvals: 'no singular values without vectors',
+    jvpInv: 'no autograd',
+    gpHessian: 'no autograd',
+    jacrevSolve: 'no autograd',
   },
   ops: {
     inv: (input) => {
@@ -203,6 +206,9 @@ export const mathjs: Library = {
     svdvals: 'no SVD in mathjs',
     svdvalsBackward: 'no autograd',
     gp: 'no autograd',
+    jvpInv: 'no autograd',
+    gpHessian: 'no autograd',
+    jacrevSolve: 'no autograd',
     eigh: 'not run (math.eigs is too slow at 256)',
     qr: 'not run (math.qr is too slow at 256)',
     pinv: 'not run (math.pinv is too slow at 256×128)',
@@ -316,8 +322,11 @@ export const jaxJs: Library = {
     svd: 'numpy.linalg.svd(A, { fullMatrices: false })',
     svdvals: 'numpy.linalg.svdvals',
     eigh: 'numpy.linalg.eigh',
+    jvpInv: 'jvp(numpy.linalg.inv, [A], [V])',
   },
   missing: {
+    gpHessian: 'not ported to jax-js',
+    jacrevSolve: 'not ported to jax-js',
     qr: 'no numpy.linalg.qr in jax-js 0.1',
     pinv: 'no numpy.linalg.pinv in jax-js 0.1',
     svdvalsBackward: 'not run (no svdvals gradient checked in jax-js)',
@@ -385,6 +394,12 @@ export const jaxJs: Library = {
     eigh: (input) => {
       const A = jaxArray(input.a, shapeOf(input));
       return jaxRunnerMulti(() => jax!.numpy.linalg.eigh(A.ref), [A]);
+    },
+    jvpInv: (input) => {
+      const A = jaxArray(input.a, shapeOf(input));
+      const V = jaxArray(input.b!, shapeOf(input));
+      const inv = (a: JaxArray) => jax!.numpy.linalg.inv(a);
+      return jaxRunnerMulti(() => jax!.jvp(inv, [A.ref], [V.ref]) as unknown as JaxArray[], [A, V]);
     },
   },
 };

@@ -8,7 +8,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { getNumThreads, runningWorkers } from '../src/backends/cpu/pool.js';
 import { startGemmPool } from '../src/backends/cpu/wasm-gemm.js';
-import { type BenchCase, CASES, type CaseInput } from './cases.js';
+import { CASES as BASE_CASES, type BenchCase, type CaseInput } from './cases.js';
+import { FUNC_CASES } from './func-cases.js';
+
+const CASES = [...BASE_CASES, ...FUNC_CASES];
+
 import { linagradCpu, linagradWebGPU } from './linagrad.js';
 import { NATIVE } from './native.js';
 import { type Library, PEERS, type Runner } from './peers.js';
@@ -360,10 +364,10 @@ for (const c of cases) {
     const r = results.get(c.id)?.get(lib.name);
     const f = results.get(c.forwardOf)?.get(lib.name);
     if (r?.status === 'ok' && f?.status === 'ok' && !lib.informational)
-      bwdNotes.push(`${lib.name} ${ratio(r.median / f.median)} at ${c.n}`);
+      bwdNotes.push(`${lib.name} ${ratio(r.median / f.median)} for ${c.id}`);
   }
 }
-if (bwdNotes.length) console.log(`\ninverse + backward ÷ own forward: ${bwdNotes.join(', ')}`);
+if (bwdNotes.length) console.log(`\nbackward / jvp cases ÷ own forward: ${bwdNotes.join(', ')}`);
 
 const parts: string[] = [];
 for (const lib of libs) {

@@ -18,6 +18,7 @@ export {
 export { type DType, eps, type FloatDType, getDefaultDtype, setDefaultDtype } from './dtype.js';
 export { AutogradError, LinAlgError } from './errors.js';
 export { getPrintOptions, type PrintOptions, setPrintOptions } from './format.js';
+export { func } from './func/index.js';
 export { keep } from './memory.js';
 export {
   arange,

@@ -75,6 +75,7 @@ describe('package', () => {
       linalg: linagrad.linalg,
       optim: linagrad.optim,
       autograd: linagrad.autograd,
+      func: linagrad.func,
       forwardAD: linagrad.forwardAD,
       opt: linagrad.SGD.prototype, // an optimizer instance
     };

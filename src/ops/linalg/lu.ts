@@ -24,7 +24,7 @@ import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
 import { applyOp, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
-import { cat } from '../shape.js';
+import { cat, expandBatch, permute, reshape } from '../shape.js';
 import { cofactor, eyeLike, pivotsToPermutation } from './cofactor.js';
 import { checkFloat, checkMatrix, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 import { solveTriangularCore } from './triangular.js';
@@ -256,6 +256,22 @@ export const solveOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   jvp: (c, [dA, dB]) => {
     const rhs = dA ? (dB ? dB.sub(dA.matmul(c.outputs[0])) : dA.matmul(c.outputs[0]).neg()) : dB;
     return [rhs ? solveCore(c.inputs[0], rhs) : null, null];
+  },
+  // Only B batched (jacrev's cotangents, jacfwd's tangents): the vmapped dim becomes more columns
+  // of B, so A is factored once, not once per sample. A batched A: one more batch dim.
+  vmap: ([a, b], batched, _, size) => {
+    if (batched[0]) return [...applyOp(solveOp, [a, batched[1] ? b : expandBatch(b, size)], undefined)];
+    const r = b.ndim; // b: [size, ...batch, n, k]
+    const [n, k] = b.shape.slice(-2);
+    const lead = b.shape.slice(1, -2);
+    const cols = reshape(permute(b, [...Array(r - 1).keys()].map((d) => d + 1).concat([0])), [
+      ...lead,
+      n,
+      k * size,
+    ]);
+    const [x, info] = applyOp(solveOp, [a, cols], undefined);
+    const back = reshape(x, [...lead, n, k, size]);
+    return [permute(back, [r - 1, ...Array(r - 1).keys()]), expandBatch(info, size)];
   },
 });
 
