@@ -164,5 +164,9 @@ export { isGradEnabled };
  * jacrev and jacfwd push their one-hot basis through here.
  */
 export function mapRows(f: (...rows: Tensor[]) => Tensor[], batched: readonly Tensor[]): Tensor[] {
+  // One row (a scalar output, a one-element input): a plain call, without vmap's wrappers.
+  if (batched[0].shape[0] === 1) {
+    return f(...batched.map((b) => reshape(b, b.shape.slice(1)))).map((t) => reshape(t, [1, ...t.shape]));
+  }
   return vmap(f)(...batched);
 }
