@@ -3,7 +3,7 @@
  * the shapes, the inputs a transform differentiates with respect to, and the nesting depth.
  */
 import { forwardADActive } from '../autograd/forward-ad.js';
-import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
+import { enableGrad } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { eye } from '../ops/creation.js';
 import { clone, detach } from '../ops/misc.js';
@@ -154,9 +154,6 @@ export function splitRows(x: Tensor, sizes: readonly number[]): Tensor[] {
     return part;
   });
 }
-
-/** Whether grad mode is on (re-exported for the transforms). */
-export { isGradEnabled };
 
 /**
  * `f` applied to every row (along dim 0) of `batched`, each output stacked along dim 0: one call
