@@ -31,7 +31,7 @@ const I = eye(n);
 
 /** −log p(y | θ). */
 function nll(theta: Tensor): Tensor {
-  const [logL, logSf, logSn] = [0, 1, 2].map((i) => theta.narrow(0, i, 1));
+  const [logL, logSf, logSn] = [0, 1, 2].map((i) => theta.narrow(0, i, 1)) as [Tensor, Tensor, Tensor];
   const K = D2.mul(logL.mul(-2).exp().mul(-0.5))
     .exp()
     .mul(logSf.mul(2).exp())

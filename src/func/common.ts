@@ -3,7 +3,7 @@
  * the shapes, the inputs a transform differentiates with respect to, and the nesting depth.
  */
 import { forwardADActive } from '../autograd/forward-ad.js';
-import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
+import { enableGrad } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { eye } from '../ops/creation.js';
 import { clone, detach } from '../ops/misc.js';
@@ -155,14 +155,15 @@ export function splitRows(x: Tensor, sizes: readonly number[]): Tensor[] {
   });
 }
 
-/** Whether grad mode is on (re-exported for the transforms). */
-export { isGradEnabled };
-
 /**
  * `f` applied to every row (along dim 0) of `batched`, each output stacked along dim 0: one call
  * of `f` under vmap, so every op inside runs once on the whole basis by its batching rule.
  * jacrev and jacfwd push their one-hot basis through here.
  */
 export function mapRows(f: (...rows: Tensor[]) => Tensor[], batched: readonly Tensor[]): Tensor[] {
+  // One row (a scalar output, a one-element input): a plain call, without vmap's wrappers.
+  if (batched[0].shape[0] === 1) {
+    return f(...batched.map((b) => reshape(b, b.shape.slice(1)))).map((t) => reshape(t, [1, ...t.shape]));
+  }
   return vmap(f)(...batched);
 }

@@ -22,7 +22,7 @@ import {
   splitRows,
 } from './common.js';
 import { jacrev } from './reverse.js';
-import type { AnyFn, AuxOf, JacOf, MainOut, WithAux } from './types.js';
+import type { AnyFn, AuxOf, HessianOf, JacOf, MainOut, WithAux } from './types.js';
 
 function checkTangents(name: string, primals: readonly Tensor[], tangents: readonly unknown[]): void {
   if (tangents.length !== primals.length) {
@@ -96,7 +96,7 @@ function push(
 /** Options of func.jvp. */
 export interface JvpOptions {
   /** The function returns `[output, aux]`; the result is then `[output, outputTangent, aux]`. */
-  hasAux?: boolean;
+  hasAux?: boolean | undefined;
 }
 
 /**
@@ -195,12 +195,12 @@ export function jacfwd<F extends AnyFn, const N extends Argnums = 0, const H ext
 export function hessian<F extends AnyFn, const N extends Argnums = 0>(
   fn: F,
   argnums?: N,
-): (...args: Parameters<F>) => N extends readonly number[] ? Tensor[][] : Tensor {
+): (...args: Parameters<F>) => HessianOf<N> {
   const an: Argnums = argnums ?? 0;
   const inner = jacrev(fn, an);
   const outer = jacfwd(inner as AnyFn, an);
   return (...args) => {
     normalizeArgnums('func.hessian', an, args);
-    return outer(...(args as never[])) as N extends readonly number[] ? Tensor[][] : Tensor;
+    return outer(...(args as never[])) as HessianOf<N>;
   };
 }

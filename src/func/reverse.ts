@@ -27,9 +27,9 @@ import type { AnyFn, AuxOf, JacOf, MainOut, PerArg, WithAux } from './types.js';
 /** Options of func.grad and func.gradAndValue (torch.func.grad's argnums and has_aux). */
 export interface GradTransformOptions {
   /** The argument(s) to differentiate with respect to (default 0); an array gives an array of gradients. */
-  argnums?: Argnums;
+  argnums?: Argnums | undefined;
   /** The function returns `[output, aux]`; aux is passed through, not differentiated. */
-  hasAux?: boolean;
+  hasAux?: boolean | undefined;
 }
 
 /** One traced call of the function, ready for backward passes (inside a transform level). */
@@ -160,7 +160,14 @@ export interface VjpOptions {
 }
 
 /** The pullback func.vjp returns: cotangents shaped like the output(s) ⟼ one gradient per primal. */
-export type VjpFn = (cotangents: Tensor | readonly Tensor[]) => Tensor[];
+export type VjpFn<N extends number = number> = (cotangents: Tensor | readonly Tensor[]) => TensorTuple<N>;
+
+/** `N` tensors (a tuple when N is a literal). */
+export type TensorTuple<N extends number, Acc extends Tensor[] = []> = number extends N
+  ? Tensor[]
+  : Acc['length'] extends N
+    ? Acc
+    : TensorTuple<N, [...Acc, Tensor]>;
 
 function checkCotangents(outs: readonly Tensor[], single: boolean, ct: Tensor | readonly Tensor[]): Tensor[] {
   const cts = isTensor(ct) ? [ct] : Array.isArray(ct) ? [...ct] : null;
@@ -194,11 +201,14 @@ function checkCotangents(outs: readonly Tensor[], single: boolean, ct: Tensor | 
  * const [y, vjpFn] = func.vjp((x: Tensor) => x.square(), tensor([1, 2]));
  * vjpFn(tensor([1, 1])); // [tensor([2., 4.])]
  */
-export function vjp<F extends AnyFn>(fn: F, ...primals: Tensor[]): [MainOut<F, false>, VjpFn];
-export function vjp<F extends AnyFn>(
+export function vjp<F extends AnyFn, const P extends Tensor[]>(
   fn: F,
-  ...args: [...primals: Tensor[], opts: { hasAux: true }]
-): [MainOut<F, true>, VjpFn, AuxOf<F>];
+  ...primals: P
+): [MainOut<F, false>, VjpFn<P['length']>];
+export function vjp<F extends AnyFn, const P extends Tensor[]>(
+  fn: F,
+  ...args: [...primals: P, opts: { hasAux: true }]
+): [MainOut<F, true>, VjpFn<P['length']>, AuxOf<F>];
 export function vjp(fn: AnyFn, ...primals: (Tensor | VjpOptions)[]): unknown[] {
   const last = primals[primals.length - 1];
   const opts: VjpOptions =
