@@ -21,6 +21,24 @@ export { getPrintOptions, type PrintOptions, setPrintOptions } from './format.js
 export { func } from './func/index.js';
 export { keep } from './memory.js';
 export {
+  atan,
+  atan2,
+  ceil,
+  clamp,
+  erf,
+  expm1,
+  floor,
+  gelu,
+  log1p,
+  relu,
+  round,
+  rsqrt,
+  sigmoid,
+  silu,
+  softplus,
+  tan,
+} from './ops/activations.js';
+export {
   arange,
   complex,
   eye,

@@ -473,6 +473,70 @@ export class Tensor {
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** max(this, 0) elementwise. @example tensor([-1, 2]).relu(); // tensor([0., 2.]) */
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  /** The logistic function elementwise. @example tensor([0]).sigmoid(); // tensor([0.5000]) */
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  /** log(1 + e^(βx)) / β (x past the threshold). @example tensor([0]).softplus(); // tensor([0.6931]) */
+  softplus(beta = 1, threshold = 20): Tensor {
+    return ops.softplus(this, beta, threshold);
+  }
+  /** x Φ(x) (or its tanh approximation). @example tensor([1]).gelu(); // tensor([0.8413]) */
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
+    return ops.gelu(this, approximate);
+  }
+  /** x · sigmoid(x). @example tensor([1]).silu(); // tensor([0.7311]) */
+  silu(): Tensor {
+    return ops.silu(this);
+  }
+  /** log(1 + x), accurate near 0. @example tensor([0]).log1p(); // tensor([0.]) */
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  /** eˣ − 1, accurate near 0. @example tensor([0]).expm1(); // tensor([0.]) */
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  /** Tangent elementwise. @example tensor([0]).tan(); // tensor([0.]) */
+  tan(): Tensor {
+    return ops.tan(this);
+  }
+  /** Arctangent elementwise. @example tensor([1]).atan(); // tensor([0.7854]) */
+  atan(): Tensor {
+    return ops.atan(this);
+  }
+  /** atan2(this, o), broadcasting. @example tensor([1]).atan2(-1); // tensor([2.3562]) */
+  atan2(o: Operand): Tensor {
+    return ops.atan2(this, o);
+  }
+  /** The error function elementwise. @example tensor([1]).erf(); // tensor([0.8427]) */
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  /** 1 / √x elementwise. @example tensor([4]).rsqrt(); // tensor([0.5000]) */
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  /** this limited to [min, max] (numbers or tensors; one may be omitted). @example tensor([-2, 3]).clamp(-1, 1); // tensor([-1.,  1.]) */
+  clamp(min?: Operand | null, max?: Operand | null): Tensor {
+    return ops.clamp(this, min, max);
+  }
+  /** The largest integer ≤ x. @example tensor([1.5]).floor(); // tensor([1.]) */
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  /** The smallest integer ≥ x. @example tensor([1.5]).ceil(); // tensor([2.]) */
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  /** The nearest integer, halves to even. @example tensor([2.5]).round(); // tensor([2.]) */
+  round(): Tensor {
+    return ops.round(this);
+  }
   /** Sum over all elements, or over `dim` (keeping it as size 1 with `keepdim`).
    * @example tensor([[1, 2], [3, 4]]).sum(0); // tensor([4., 6.]) */
   sum(dim?: number | number[], keepdim = false): Tensor {

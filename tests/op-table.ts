@@ -80,6 +80,7 @@ import {
   reshapeOp,
   triOp,
 } from '../src/ops/shape.js';
+import { activationEntries } from './op-table-activations.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { linalgTable } from './op-table-linalg.js';
 
@@ -523,6 +524,7 @@ const misc = [
  */
 export const opTable: OpEntry[] = [
   ...elementwiseEntries,
+  ...activationEntries,
   ...reductions,
   ...shapeOps,
   ...misc,

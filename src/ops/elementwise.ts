@@ -14,7 +14,7 @@ import { apply1, defineBuiltinOp, type JvpRule, type OpDef } from './registry.js
  * expressions are generated in backends/cpu/elementwise.ts and backends/webgpu/kernels/elementwise.ts.
  * Comparisons (gt, lt, …) produce 0/1 in the promoted float dtype: there is no bool dtype yet.
  */
-interface Entry {
+export interface Entry {
   js: string;
   wgsl: string;
   backward: BackwardFn<undefined> | 'not-differentiable';
@@ -22,6 +22,8 @@ interface Entry {
   jvp: JvpRule<undefined>;
   /** WGSL helper functions the expression calls. */
   prelude?: string;
+  /** JS helper function declarations the CPU expression calls. */
+  jsPrelude?: string;
 }
 
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
@@ -206,14 +208,15 @@ function makeOp(name: string, e: Entry, arity: 1 | 2): OpDef<undefined> {
     batch: 'broadcast',
     shape: () => [[]],
     outDtypes: (dts) => [floatResult(name, dts)],
-    cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out),
+    cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out, e.jsPrelude),
     webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude),
     backward: e.backward,
     jvp: e.jvp,
   });
 }
 
-const build = <T extends Record<string, Entry>>(table: T, arity: 1 | 2) =>
+/** One OpDef per table entry (the activation table in ./activations.ts uses it too). */
+export const build = <T extends Record<string, Entry>>(table: T, arity: 1 | 2) =>
   Object.fromEntries(Object.entries(table).map(([k, e]) => [k, makeOp(k, e, arity)])) as {
     [K in keyof T]: OpDef<undefined>;
   };

@@ -1,6 +1,7 @@
 /** Every op function; importing this module also installs the ops behind Tensor methods (./install.ts). */
 import './install.js';
 
+export * from './activations.js';
 export * from './creation.js';
 export * from './elementwise.js';
 export { choleskyInverse, linalg, logdet } from './linalg/index.js';

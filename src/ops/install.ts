@@ -5,6 +5,7 @@
  */
 import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
+import * as activations from './activations.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
 import { evalJvpSlot } from './jvp.js';
@@ -25,6 +26,7 @@ function conjComplex(x: Tensor): Tensor {
 
 // The hook takes the ops it names (src/ops-hook.ts, TENSOR_OP_NAMES) and ignores the rest.
 installTensorOps({
+  ...activations,
   ...creation,
   ...elementwise,
   ...matmul,

@@ -106,3 +106,68 @@ export function elementwiseGpu(
     loops: same ? 0 : nd,
   });
 }
+
+/** The logistic function without overflow (e^(−|x|) ≤ 1), as the CPU's. */
+export const WGSL_SIGMOID = `
+fn sigmoidf(x: f32) -> f32 {
+  let e = exp(-abs(x));
+  let s = 1.0 / (1.0 + e);
+  return select(e * s, s, x >= 0.0);
+}`;
+
+/**
+ * log(1 + x) without cancellation near 0: for |x| < 0.5, 2 atanh(s) with s = x / (2 + x) (|s| ≤ 1/3)
+ * by its odd series to s¹⁷ (truncation < 2⁻²⁶ relative); elsewhere log(1 + x), where WGSL's log is
+ * accurate.
+ */
+export const WGSL_LOG1P = `
+fn log1pf(x: f32) -> f32 {
+  if (abs(x) >= 0.5) { return log(1.0 + x); }
+  let s = x / (2.0 + x);
+  let s2 = s * s;
+  let p = 1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0
+    + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0 + s2 / 17.0)))))));
+  return 2.0 * s * p;
+}`;
+
+/** eˣ − 1 without cancellation near 0: for |x| < 0.5 the Taylor series to x¹² (Horner), else exp(x) − 1. */
+export const WGSL_EXPM1 = `
+fn expm1f(x: f32) -> f32 {
+  if (abs(x) >= 0.5) { return exp(x) - 1.0; }
+  var p = 1.0;
+  for (var k = 12; k >= 2; k--) { p = 1.0 + x * p / f32(k); }
+  return x * p;
+}`;
+
+/**
+ * erf in float32, the CPU's method: |x| < 2 the positive series, 2 ≤ |x| < 4 one minus erfc's
+ * continued fraction, |x| ≥ 4 ±1 (erfc 4 < 2⁻²⁵). Error a few float32 ulp plus that of WGSL's exp.
+ */
+export const WGSL_ERF = `
+fn erff(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax >= 4.0) { return sign(x); }
+  let ex = exp(-ax * ax);
+  if (ax < 2.0) {
+    let x2 = ax * ax;
+    var term = ax;
+    var sum = ax;
+    for (var k = 1; k < 48; k++) {
+      term = term * (2.0 * x2) / f32(2 * k + 1);
+      sum = sum + term;
+      if (term <= sum * 1e-8) { break; }
+    }
+    return sign(x) * 1.1283791670955126 * ex * sum;
+  }
+  var f = ax;
+  var c = ax;
+  var d = 0.0;
+  for (var k = 1; k < 200; k++) {
+    d = 1.0 / (ax + 0.5 * f32(k) * d);
+    c = ax + (0.5 * f32(k)) / c;
+    let delta = c * d;
+    f = f * delta;
+    if (abs(delta - 1.0) < 1e-7) { break; }
+  }
+  return sign(x) * (1.0 - ex / (1.7724538509055159 * f));
+}`;
