@@ -69,9 +69,9 @@ describe('erf', () => {
 
   it('is accurate in float32', async () => {
     const got = await values(erf(tensor(ERF.map(([x]) => x))));
-    ERF.forEach(([, want], i) =>
-      expect(Math.abs(got[i] - want)).toBeLessThanOrEqual(2 ** -23 * Math.abs(want)),
-    );
+    ERF.forEach(([, want], i) => {
+      expect(Math.abs(got[i] - want)).toBeLessThanOrEqual(2 ** -23 * Math.abs(want));
+    });
   });
 });
 

@@ -1,5 +1,12 @@
 import { JS_ERF, JS_ROUND, JS_SIGMOID } from '../backends/cpu/elementwise.js';
-import { WGSL_ERF, WGSL_EXPM1, WGSL_LOG1P, WGSL_SIGMOID } from '../backends/webgpu/kernels/elementwise.js';
+import {
+  WGSL_ERF,
+  WGSL_ERF_LOOPS,
+  WGSL_EXPM1,
+  WGSL_EXPM1_LOOPS,
+  WGSL_LOG1P,
+  WGSL_SIGMOID,
+} from '../backends/webgpu/kernels/elementwise.js';
 import { isFloat } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
@@ -72,6 +79,7 @@ const activationUnary = {
     js: 'Math.expm1(a)',
     wgsl: 'expm1f(a)',
     prelude: WGSL_EXPM1,
+    wgslLoops: WGSL_EXPM1_LOOPS,
     backward: (c, gs) => [g0(gs).mul(c.outputs[0].add(1))],
     jvp: 'elementwise',
   },
@@ -92,6 +100,7 @@ const activationUnary = {
     wgsl: 'erff(a)',
     jsPrelude: JS_ERF,
     prelude: WGSL_ERF,
+    wgslLoops: WGSL_ERF_LOOPS,
     // d/dx erf x = 2/√π e^(−x²)
     backward: (c, gs) => [g0(gs).mul(exp(square(c.inputs[0]).neg()).mul(2 / Math.sqrt(Math.PI)))],
     jvp: 'elementwise',

@@ -24,6 +24,8 @@ export interface Entry {
   prelude?: string;
   /** JS helper function declarations the CPU expression calls. */
   jsPrelude?: string;
+  /** Loop iterations the WGSL prelude's functions run per element (the WebGPU loop rule). */
+  wgslLoops?: number;
 }
 
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
@@ -209,7 +211,7 @@ function makeOp(name: string, e: Entry, arity: 1 | 2): OpDef<undefined> {
     shape: () => [[]],
     outDtypes: (dts) => [floatResult(name, dts)],
     cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out, e.jsPrelude),
-    webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude),
+    webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude, e.wgslLoops),
     backward: e.backward,
     jvp: e.jvp,
   });

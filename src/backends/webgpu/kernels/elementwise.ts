@@ -84,13 +84,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   });
 }
 
-/** Dispatches `expr` over broadcast operands on WebGPU. `prelude` holds helper fns the expression uses. */
+/**
+ * Dispatches `expr` over broadcast operands on WebGPU. `prelude` holds helper fns the expression
+ * uses; `preludeLoops` bounds the loop iterations they run per element (the loop rule, loops.ts).
+ */
 export function elementwiseGpu(
   gpu: WebGPURuntime,
   expr: string,
   ins: readonly GpuView[],
   out: GpuView,
   prelude = '',
+  preludeLoops = 0,
 ): void {
   const n = numelOf(out.shape);
   const same = ins.every((v) => numelOf(v.shape) === n);
@@ -103,7 +107,7 @@ export function elementwiseGpu(
     buffers: { ...buffers, out: out.storage },
     params: same ? { n, nd } : { n, nd, dims },
     workgroups: dispatch1D(n, WG),
-    loops: same ? 0 : nd,
+    loops: (same ? 0 : nd) + preludeLoops,
   });
 }
 
@@ -138,6 +142,12 @@ fn expm1f(x: f32) -> f32 {
   for (var k = 12; k >= 2; k--) { p = 1.0 + x * p / f32(k); }
   return x * p;
 }`;
+
+/** The loop iterations of expm1f: its Horner loop. */
+export const WGSL_EXPM1_LOOPS = 11;
+
+/** The loop iterations of erff: both loops (lanes that diverge run both). */
+export const WGSL_ERF_LOOPS = 47 + 199;
 
 /**
  * erf in float32, the CPU's method: |x| < 2 the positive series, 2 ≤ |x| < 4 one minus erfc's
