@@ -12,6 +12,7 @@ import { linalg } from './linalg/index.js';
 import * as matmul from './matmul.js';
 import * as misc from './misc.js';
 import * as reduce from './reduce.js';
+import * as reductions from './reductions.js';
 import { installJvpEvaluator } from './registry.js';
 import * as shape from './shape.js';
 
@@ -30,6 +31,7 @@ installTensorOps({
   ...matmul,
   ...misc,
   ...reduce,
+  ...reductions,
   ...shape,
   linalg,
   conjComplex,

@@ -80,7 +80,7 @@ function firstExtremumIndex(op: string, x: Tensor, d: number, min: boolean): Ten
     const n = x.shape[d];
     const idx = reshape(
       arange(0, n, 1, { dtype: x.dtype, device: x.device }),
-      x.shape.map((s, i) => (i === d ? n : 1)),
+      x.shape.map((_, i) => (i === d ? n : 1)),
     );
     // NaN is the extremum wherever it appears (as PyTorch): x ≠ x marks it.
     const hit = x.eq(m).add(x.ne(x)).gt(0);
@@ -136,7 +136,7 @@ function selectExtremum(op: string, x: Tensor, dim: number | undefined, keepdim:
   const hit = noGrad(() =>
     reshape(
       arange(0, n, 1, { dtype: x.dtype, device: x.device }),
-      x1.shape.map((s, k) => (k === d ? n : 1)),
+      x1.shape.map((_, k) => (k === d ? n : 1)),
     ).eq(i),
   );
   const values = reshape(where(hit, x1, 0).sum(d, true), outShape(x, [d], keepdim));
@@ -238,7 +238,11 @@ function variance(op: string, x: Tensor, dim: Dims, opts: VarOptions): Tensor {
   const dims = reducedDims(op, x, dim);
   const n = dims.reduce((p, d) => p * x.shape[d], 1);
   const mu = x.sum(dims, true).div(n);
-  return x.sub(mu).square().sum(dims, keepdim).div(Math.max(0, n - correction));
+  return x
+    .sub(mu)
+    .square()
+    .sum(dims, keepdim)
+    .div(Math.max(0, n - correction));
 }
 
 /**
@@ -286,7 +290,8 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
   const op = 'norm';
   requireFloat(op, [x]);
-  if (typeof p !== 'number' || Number.isNaN(p)) throw new TypeError(`${op}: ord must be a number, got ${String(p)}`);
+  if (typeof p !== 'number' || Number.isNaN(p))
+    throw new TypeError(`${op}: ord must be a number, got ${String(p)}`);
   const dims = reducedDims(op, x, dim);
   const a = x.abs();
   if (p === Infinity) return extremum(op, a, dims, keepdim, false);
@@ -300,5 +305,8 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
     return where(zero, 0, where(zero, 1, sq).sqrt());
   }
   if (numelOf(dims.map((d) => x.shape[d])) === 0) return a.sum(dims, keepdim);
-  return a.pow(p).sum(dims, keepdim).pow(1 / p);
+  return a
+    .pow(p)
+    .sum(dims, keepdim)
+    .pow(1 / p);
 }
