@@ -82,6 +82,7 @@ import {
 } from '../src/ops/shape.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { linalgTable } from './op-table-linalg.js';
+import { reductionEntries } from './op-table-reductions.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -524,6 +525,7 @@ const misc = [
 export const opTable: OpEntry[] = [
   ...elementwiseEntries,
   ...reductions,
+  ...reductionEntries,
   ...shapeOps,
   ...misc,
   ...linalgTable,

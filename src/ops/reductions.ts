@@ -186,7 +186,8 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim =
   const op = 'logsumexp';
   requireFloat(op, [x]);
   const dims = reducedDims(op, x, dim);
-  if (dims.some((d) => x.shape[d] === 0)) return x.exp().sum(dims, keepdim).log();
+  // log of an empty sum: −∞ (as PyTorch), with a structurally zero gradient.
+  if (dims.some((d) => x.shape[d] === 0)) return x.sum(dims, keepdim).mul(0).add(-Infinity);
   const m = shift(op, x, dims);
   const r = x.sub(m).exp().sum(dims, true).log().add(m);
   return reshape(r, outShape(x, dims, keepdim));
