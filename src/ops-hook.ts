@@ -58,6 +58,8 @@ export const TENSOR_OP_NAMES = [
   'std',
   'cumsum',
   'norm',
+  'prod',
+  'cumprod',
   'matmul',
   'reshape',
   'transpose',

@@ -534,6 +534,14 @@ export class Tensor {
   cumsum(dim: number): Tensor {
     return ops.cumsum(this, dim);
   }
+  /** Cumulative product along `dim`. @example tensor([1, 2, 3]).cumprod(0); // tensor([1., 2., 6.]) */
+  cumprod(dim: number): Tensor {
+    return ops.cumprod(this, dim);
+  }
+  /** Product over all elements or `dim`. @example tensor([[1, 2], [3, 4]]).prod(1); // tensor([ 2., 12.]) */
+  prod(dim?: number | number[], keepdim = false): Tensor {
+    return ops.prod(this, dim, keepdim);
+  }
   /** Vector p-norm (default 2) over all elements or `dim`. @example tensor([3, 4]).norm(); // tensor(5.) */
   norm(p = 2, dim?: number | number[], keepdim = false): Tensor {
     return ops.norm(this, p, dim, keepdim);

@@ -5,12 +5,14 @@ import {
   amin,
   argmax,
   argmin,
+  cumprod,
   cumsum,
   logSoftmax,
   logsumexp,
   max,
   min,
   norm,
+  prod,
   softmax,
   std,
   tensor,
@@ -168,5 +170,38 @@ describe('var, std, cumsum, norm', () => {
     const z = tensor([0, 0], { requiresGrad: true });
     norm(z).backward();
     expect(z.grad!.toArray()).toEqual([0, 0]);
+  });
+});
+
+describe('prod and cumprod with zeros', () => {
+  it('prod: values, and the gradient with one zero and with two', () => {
+    const x = tensor([2, 0, 3], { requiresGrad: true });
+    expect(prod(x).item()).toBe(0);
+    prod(x).backward();
+    expect(x.grad!.toArray()).toEqual([0, 6, 0]);
+    const y = tensor([0, 5, 0], { requiresGrad: true });
+    prod(y).backward();
+    expect(y.grad!.toArray()).toEqual([0, 0, 0]);
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ])
+        .prod(1)
+        .toArray(),
+    ).toEqual([2, 12]);
+    expect(prod(tensor([1, 2, 3, 4, 5])).item()).toBe(120);
+    expect(prod(tensor([]).reshape([0, 2]), 0).toArray()).toEqual([1, 1]);
+  });
+  it('cumprod: values and gradient through a zero', () => {
+    const x = tensor([1, 2, 0, 3], { requiresGrad: true });
+    expect(cumprod(x, 0).toArray()).toEqual([1, 2, 0, 0]);
+    cumprod(x, 0).sum().backward();
+    expect(x.grad!.toArray()).toEqual([3, 1, 8, 0]);
+    expect(
+      tensor([[1, 2, 3]])
+        .cumprod(1)
+        .toArray(),
+    ).toEqual([[1, 2, 6]]);
   });
 });

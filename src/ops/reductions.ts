@@ -1,7 +1,7 @@
 /**
  * Reductions built from existing ops (so their gradients and forward-mode rules come from those
  * ops' rules): amax/amin, argmax/argmin, max/min, logsumexp, softmax, logSoftmax, var, std,
- * cumsum and the vector norm. The one kernel they need, the extremum over the last dim, is the
+ * cumsum, prod, cumprod and the vector norm. The one kernel they need, the extremum over the last dim, is the
  * `amax` op of ops/linalg/norms.ts; a reduction over other dims moves them last first.
  */
 import { noGrad } from '../autograd/grad-mode.js';
@@ -12,7 +12,7 @@ import { where } from './elementwise.js';
 import { extremumOp } from './linalg/norms.js';
 import { cast, detach } from './misc.js';
 import { apply1, requireFloat } from './registry.js';
-import { permute, reshape } from './shape.js';
+import { cat, narrow, permute, reshape } from './shape.js';
 
 type Dims = number | readonly number[] | undefined;
 
@@ -310,4 +310,53 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
     .pow(p)
     .sum(dims, keepdim)
     .pow(1 / p);
+}
+
+/** Ones shaped as x's leading dims with `n` in the last, in x's dtype and device. */
+function onesLast(x: Tensor, n: number): Tensor {
+  return ones([...x.shape.slice(0, -1), n], { dtype: x.dtype, device: x.device });
+}
+
+/**
+ * The product of all elements or over `dim`, as torch.prod: a tree of elementwise products
+ * (log₂ n multiplications deep), so zeros need no special case and every derivative, the second
+ * too, is that of mul. The product over nothing is 1.
+ * @example
+ * prod(tensor([[1, 2], [3, 0]]), 1); // tensor([2., 0.])
+ */
+export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const op = 'prod';
+  requireFloat(op, [x]);
+  const dims = reducedDims(op, x, dim);
+  const shape = outShape(x, dims, keepdim);
+  let y = reducedLast(x, dims);
+  let n = y.shape[y.ndim - 1];
+  if (n === 0) return reshape(y.sum(-1).mul(0).add(1), shape);
+  while (n > 1) {
+    if (n % 2 === 1) {
+      y = cat([y, onesLast(y, 1)], -1);
+      n += 1;
+    }
+    const h = n / 2;
+    y = narrow(y, -1, 0, h).mul(narrow(y, -1, h, h));
+    n = h;
+  }
+  return reshape(y, shape);
+}
+
+/**
+ * Cumulative product along `dim`, as torch.cumprod: a scan of log₂ n elementwise products
+ * (y[i] ← y[i]·y[i − 2ᵏ]), so zeros need no special case and the gradient is mul's.
+ * @example
+ * cumprod(tensor([1, 2, 0, 3]), 0); // tensor([1., 2., 0., 0.])
+ */
+export function cumprod(x: Tensor, dim: number): Tensor {
+  const op = 'cumprod';
+  requireFloat(op, [x]);
+  const d = normDim(op, dim, x.ndim);
+  if (x.ndim === 0) return x.add(0);
+  const n = x.shape[d];
+  let y = x.transpose(d, -1);
+  for (let s = 1; s < n; s *= 2) y = y.mul(cat([onesLast(y, s), narrow(y, -1, 0, n - s)], -1));
+  return y.transpose(d, -1);
 }
