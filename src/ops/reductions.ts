@@ -7,7 +7,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { normDim, numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { arange, ones } from './creation.js';
+import { arange, ones, zeros } from './creation.js';
 import { where } from './elementwise.js';
 import { extremumOp } from './linalg/norms.js';
 import { cast, detach } from './misc.js';
@@ -264,9 +264,15 @@ export function std(x: Tensor, dim?: number | readonly number[], opts: VarOption
   return variance('std', x, dim, opts).sqrt();
 }
 
+/** Zeros shaped as x's leading dims with `n` in the last, in x's dtype and device. */
+function zerosLast(x: Tensor, n: number): Tensor {
+  return zeros([...x.shape.slice(0, -1), n], { dtype: x.dtype, device: x.device });
+}
+
 /**
- * Cumulative sum along `dim`, as torch.cumsum: a product with an upper-triangular matrix of ones
- * (a matmul on either device; the gradient is the reversed cumulative sum).
+ * Cumulative sum along `dim`, as torch.cumsum: a scan of log₂ n elementwise sums
+ * (y[i] ← y[i] + y[i − 2ᵏ]), so the work is n·log₂ n on either device and the gradient (the
+ * reversed cumulative sum) is add's.
  * @example
  * cumsum(tensor([1, 2, 3]), 0); // tensor([1., 3., 6.])
  */
@@ -276,9 +282,9 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return x.add(0);
   const n = x.shape[d];
-  const last = x.transpose(d, -1);
-  const U = ones([n, n], { dtype: x.dtype, device: x.device }).triu();
-  return last.matmul(U).transpose(d, -1);
+  let y = x.transpose(d, -1);
+  for (let s = 1; s < n; s *= 2) y = y.add(cat([zerosLast(y, s), narrow(y, -1, 0, n - s)], -1));
+  return y.transpose(d, -1);
 }
 
 /**
