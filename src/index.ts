@@ -93,6 +93,26 @@ export { matmul } from './ops/matmul.js';
 export { cast, clone, detach, toCpu } from './ops/misc.js';
 export { mean, sum } from './ops/reduce.js';
 export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  cumprod,
+  cumsum,
+  logSoftmax,
+  logsumexp,
+  max,
+  min,
+  norm,
+  prod,
+  softmax,
+  std,
+  type ValuesIndices,
+  type VarOptions,
+  var_ as var,
+  var_ as variance,
+} from './ops/reductions.js';
+export {
   applyOp,
   applyOp1,
   defineOp,

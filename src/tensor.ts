@@ -546,6 +546,70 @@ export class Tensor {
   mean(dim?: number | number[], keepdim = false): Tensor {
     return ops.mean(this, dim, keepdim);
   }
+  /** Maximum over all elements or `dim`; ties share the gradient. @example tensor([1, 3]).amax(); // tensor(3.) */
+  amax(dim?: number | number[], keepdim = false): Tensor {
+    return ops.amax(this, dim, keepdim);
+  }
+  /** Minimum over all elements or `dim`; ties share the gradient. @example tensor([1, 3]).amin(); // tensor(1.) */
+  amin(dim?: number | number[], keepdim = false): Tensor {
+    return ops.amin(this, dim, keepdim);
+  }
+  /** Index (int32) of the first maximum. @example tensor([1, 3]).argmax(); // tensor(1, dtype=int32) */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return ops.argmax(this, dim, keepdim);
+  }
+  /** Index (int32) of the first minimum. @example tensor([1, 3]).argmin(); // tensor(0, dtype=int32) */
+  argmin(dim?: number, keepdim = false): Tensor {
+    return ops.argmin(this, dim, keepdim);
+  }
+  /** Maximum of all elements, or `{ values, indices }` along `dim`. @example tensor([1, 3]).max(); // tensor(3.) */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
+  }
+  /** Minimum of all elements, or `{ values, indices }` along `dim`. @example tensor([1, 3]).min(); // tensor(1.) */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim);
+  }
+  /** log Σ exp over all elements or `dim`, stably. @example tensor([0, 0]).logsumexp(); // tensor(0.6931) */
+  logsumexp(dim?: number | number[], keepdim = false): Tensor {
+    return ops.logsumexp(this, dim, keepdim);
+  }
+  /** Softmax along `dim`. @example tensor([0, 0]).softmax(0); // tensor([0.5000, 0.5000]) */
+  softmax(dim: number): Tensor {
+    return ops.softmax(this, dim);
+  }
+  /** Log-softmax along `dim`. @example tensor([0, 0]).logSoftmax(0); // tensor([-0.6931, -0.6931]) */
+  logSoftmax(dim: number): Tensor {
+    return ops.logSoftmax(this, dim);
+  }
+  /** Variance (correction 1 by default). @example tensor([1, 2, 3, 4]).var(); // tensor(1.6667) */
+  var(dim?: number | number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    return ops.var_(this, dim, opts);
+  }
+  /** Standard deviation (correction 1 by default). @example tensor([1, 3]).std(); // tensor(1.4142) */
+  std(dim?: number | number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    return ops.std(this, dim, opts);
+  }
+  /** Cumulative sum along `dim`. @example tensor([1, 2, 3]).cumsum(0); // tensor([1., 3., 6.]) */
+  cumsum(dim: number): Tensor {
+    return ops.cumsum(this, dim);
+  }
+  /** Cumulative product along `dim`. @example tensor([1, 2, 3]).cumprod(0); // tensor([1., 2., 6.]) */
+  cumprod(dim: number): Tensor {
+    return ops.cumprod(this, dim);
+  }
+  /** Product over all elements or `dim`. @example tensor([[1, 2], [3, 4]]).prod(1); // tensor([ 2., 12.]) */
+  prod(dim?: number | number[], keepdim = false): Tensor {
+    return ops.prod(this, dim, keepdim);
+  }
+  /** Vector p-norm (default 2) over all elements or `dim`. @example tensor([3, 4]).norm(); // tensor(5.) */
+  norm(p = 2, dim?: number | number[], keepdim = false): Tensor {
+    return ops.norm(this, p, dim, keepdim);
+  }
   /** Matrix product (torch.matmul: vectors, matrices, broadcast batches).
    * @example eye(2).matmul(tensor([1, 2])); // tensor([1., 2.]) */
   matmul(o: Tensor): Tensor {

@@ -83,6 +83,7 @@ import {
 import { activationEntries } from './op-table-activations.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { linalgTable } from './op-table-linalg.js';
+import { reductionEntries } from './op-table-reductions.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -526,6 +527,7 @@ export const opTable: OpEntry[] = [
   ...elementwiseEntries,
   ...activationEntries,
   ...reductions,
+  ...reductionEntries,
   ...shapeOps,
   ...misc,
   ...linalgTable,

@@ -8,4 +8,5 @@ export { choleskyInverse, linalg, logdet } from './linalg/index.js';
 export * from './matmul.js';
 export * from './misc.js';
 export * from './reduce.js';
+export * from './reductions.js';
 export * from './shape.js';

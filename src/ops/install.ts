@@ -13,6 +13,7 @@ import { linalg } from './linalg/index.js';
 import * as matmul from './matmul.js';
 import * as misc from './misc.js';
 import * as reduce from './reduce.js';
+import * as reductions from './reductions.js';
 import { installJvpEvaluator } from './registry.js';
 import * as shape from './shape.js';
 
@@ -32,6 +33,7 @@ installTensorOps({
   ...matmul,
   ...misc,
   ...reduce,
+  ...reductions,
   ...shape,
   linalg,
   conjComplex,
