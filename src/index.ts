@@ -37,6 +37,7 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export { einsum } from './ops/einsum.js';
 export {
   abs,
   add,
@@ -64,6 +65,7 @@ export {
   tanh,
   where,
 } from './ops/elementwise.js';
+export { chunk, flip, kron, outer, pad, repeat, roll, slice, split, trace } from './ops/indexing.js';
 export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
 export {
   getSpectralGradMode,

@@ -57,6 +57,16 @@ export const TENSOR_OP_NAMES = [
   'tril',
   'triu',
   'mT',
+  // indexing and layout
+  'slice',
+  'flip',
+  'roll',
+  'repeat',
+  'split',
+  'chunk',
+  'trace',
+  'outer',
+  'kron',
   'linalg',
 ] as const satisfies readonly (keyof typeof Ops)[];
 

@@ -2,7 +2,9 @@
 import './install.js';
 
 export * from './creation.js';
+export * from './einsum.js';
 export * from './elementwise.js';
+export * from './indexing.js';
 export { choleskyInverse, linalg, logdet } from './linalg/index.js';
 export * from './matmul.js';
 export * from './misc.js';
