@@ -81,6 +81,7 @@ import {
   triOp,
 } from '../src/ops/shape.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
+import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
 
 const wide = uniform(-1.5, 1.5);
@@ -525,6 +526,7 @@ export const opTable: OpEntry[] = [
   ...elementwiseEntries,
   ...reductions,
   ...shapeOps,
+  ...indexingEntries,
   ...misc,
   ...linalgTable,
 ].map((e) => ({ supportsVmap: true, ...e }));
