@@ -65,6 +65,7 @@ export {
   tanh,
   where,
 } from './ops/elementwise.js';
+export { gather, indexSelect, scatterAdd } from './ops/gather.js';
 export { chunk, flip, kron, outer, pad, repeat, roll, slice, split, trace } from './ops/indexing.js';
 export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
 export {

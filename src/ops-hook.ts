@@ -58,6 +58,9 @@ export const TENSOR_OP_NAMES = [
   'triu',
   'mT',
   // indexing and layout
+  'gather',
+  'scatterAdd',
+  'indexSelect',
   'slice',
   'flip',
   'roll',

@@ -532,7 +532,22 @@ export class Tensor {
   triu(k = 0): Tensor {
     return ops.triu(this, k);
   }
-  // ---- indexing and layout (src/ops/indexing.ts) ----
+  // ---- indexing and layout (src/ops/gather.ts, src/ops/indexing.ts) ----
+  /** Entries along `dim` at an int32 index of the same rank (torch.gather).
+   * @example tensor([1, 2, 3]).gather(0, tensor([2, 0], { dtype: 'int32' })); // tensor([3., 1.]) */
+  gather(dim: number, index: Tensor): Tensor {
+    return ops.gather(this, dim, index);
+  }
+  /** A copy with src added at the int32 index along `dim` (out-of-place scatter_add_).
+   * @example zeros([2]).scatterAdd(0, tensor([1, 1], { dtype: 'int32' }), ones([2])); // tensor([0., 2.]) */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return ops.scatterAdd(this, dim, index, src);
+  }
+  /** The entries at the int32 vector index along `dim` (torch.index_select).
+   * @example eye(2).indexSelect(0, tensor([1], { dtype: 'int32' })); // tensor([[0., 1.]]) */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, dim, index);
+  }
   /** Entries start, start + step, … below end of `dim` (negative indices count from the end).
    * @example arange(6).slice(0, 1, -1, 2); // tensor([1., 3.]) */
   slice(dim: number, start?: number, end?: number, step = 1): Tensor {

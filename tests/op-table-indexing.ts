@@ -4,16 +4,27 @@
  * ops, elementwise mul, sum and bmm.
  */
 import fc from 'fast-check';
-import { entry, FLOAT_DTYPES, fixed, type OpCase, uniform } from '../gradcheck/index.js';
+import {
+  entry,
+  FLOAT_DTYPES,
+  fixed,
+  type InputSpec,
+  type OpCase,
+  samplesFromSeed,
+  uniform,
+} from '../gradcheck/index.js';
 import {
   chunk,
   einsum,
   flip,
+  gather,
+  indexSelect,
   kron,
   outer,
   pad,
   repeat,
   roll,
+  scatterAdd,
   slice,
   split,
   tensor,
@@ -21,6 +32,7 @@ import {
   zeros,
 } from '../src/index.js';
 import { binaryOps } from '../src/ops/elementwise.js';
+import { gatherOp, scatterAddOp } from '../src/ops/gather.js';
 import { bmmOp } from '../src/ops/matmul.js';
 import { sumOp } from '../src/ops/reduce.js';
 import { catOp, diagonalOp, expandOp, narrowOp, permuteOp, reshapeOp } from '../src/ops/shape.js';
@@ -149,7 +161,145 @@ const einsumCases = [
   ),
 ];
 
+/** An int32 index input (never differentiated). */
+const ix = (shape: number[], values: number[]): InputSpec => ({
+  shape,
+  data: Float64Array.from(values),
+  dtype: 'int32',
+});
+/** A case of float inputs of `floats` shapes with index inputs placed at `at`. */
+function withIndex<A>(label: string, floats: number[][], index: InputSpec, at: number, args: A): OpCase<A> {
+  const inputs: InputSpec[] = samplesFromSeed(floats, [wide], 3);
+  inputs.splice(at, 0, index);
+  return { label, inputs, args };
+}
+
+type DimArgs = { dim: number };
+const gatherCases = [
+  withIndex<DimArgs>('[3, 4], dim 1, repeats', [[3, 4]], ix([3, 2], [0, 3, 2, 2, 1, 0]), 1, { dim: 1 }),
+  withIndex<DimArgs>('[3, 2], dim 0, longer index', [[3, 2]], ix([4, 2], [2, 0, 1, 1, 0, 2, 2, 2]), 1, {
+    dim: 0,
+  }),
+  withIndex<DimArgs>('[2, 3, 2], dim -1, smaller index', [[2, 3, 2]], ix([2, 2, 1], [1, 0, 0, 1]), 1, {
+    dim: -1,
+  }),
+];
+const scatterCases = [
+  withIndex<DimArgs>(
+    '[3, 2] += [4, 2] at dim 0, repeats',
+    [
+      [3, 2],
+      [4, 2],
+    ],
+    ix([4, 2], [0, 2, 0, 1, 2, 2, 0, 0]),
+    1,
+    {
+      dim: 0,
+    },
+  ),
+  withIndex<DimArgs>(
+    '[2, 3] += src [3, 4] larger than index [2, 2]',
+    [
+      [2, 3],
+      [3, 4],
+    ],
+    ix([2, 2], [2, 0, 1, 1]),
+    1,
+    {
+      dim: 1,
+    },
+  ),
+];
+const selectCases = [
+  withIndex<DimArgs>('[3, 4], dim 0, repeats', [[3, 4]], ix([4], [2, 0, 2, 1]), 1, { dim: 0 }),
+  withIndex<DimArgs>('[2, 3, 2], dim -1', [[2, 3, 2]], ix([3], [1, 1, 0]), 1, { dim: -1 }),
+  withIndex<DimArgs>('[3, 2], dim 0, empty index', [[3, 2]], ix([0], []), 1, { dim: 0 }),
+];
+const I32 = { dtype: 'int32' } as const;
+
 export const indexingEntries = [
+  entry<DimArgs>({
+    name: 'gather',
+    op: gatherOp,
+    supportsForwardAd: true,
+    dtypes: FLOAT_DTYPES,
+    fn: ([x, index], { dim }) => gather(x, dim, index),
+    arbitrary: from(gatherCases),
+    samples: gatherCases,
+    errors: [
+      {
+        desc: 'a float index',
+        call: (mk) => gather(mk([2, 3]), 1, mk([2, 1])),
+        message: /gather: expected index of dtype int32, got float(32|64)/,
+        type: TypeError,
+      },
+      {
+        desc: 'an index out of range',
+        call: () => gather(zeros([2, 3]), 1, tensor([[0], [3]], I32)),
+        message: /gather: index 3 is out of bounds for dimension 1 with size 3 \(index shape \[2, 1\]\)/,
+        type: RangeError,
+      },
+      {
+        desc: 'an index of another rank',
+        call: (mk) => gather(mk([2, 3]), 1, mk([2], 'int32')),
+        message:
+          /gather: index tensor must have the same number of dimensions as input tensor, got index \[2\] and input \[2, 3\]/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<DimArgs>({
+    name: 'scatterAdd',
+    op: scatterAddOp,
+    supportsForwardAd: true,
+    dtypes: FLOAT_DTYPES,
+    fn: ([x, index, src], { dim }) => scatterAdd(x, dim, index, src),
+    arbitrary: from(scatterCases),
+    samples: scatterCases,
+    errors: [
+      {
+        desc: 'an index out of range',
+        call: () => scatterAdd(zeros([3]), 0, tensor([1, -1], I32), tensor([1, 2])),
+        message: /scatterAdd: index -1 is out of bounds for dimension 0 with size 3 \(index shape \[2\]\)/,
+        type: RangeError,
+      },
+      {
+        desc: 'src smaller than index',
+        call: (mk) => scatterAdd(mk([3]), 0, mk([2], 'int32'), mk([1])),
+        message: /scatterAdd: index \[2\] must not be larger than src \[1\] in any dimension/,
+        type: RangeError,
+      },
+    ],
+  }),
+  entry<DimArgs>({
+    name: 'indexSelect',
+    composite: [gatherOp, expandOp, reshapeOp],
+    supportsForwardAd: true,
+    dtypes: FLOAT_DTYPES,
+    fn: ([x, index], { dim }) => indexSelect(x, dim, index),
+    arbitrary: from(selectCases),
+    samples: selectCases,
+    errors: [
+      {
+        desc: 'an index out of range',
+        call: () => indexSelect(zeros([2, 3]), 0, tensor([0, 2], I32)),
+        message: /indexSelect: index 2 is out of bounds for dimension 0 with size 2/,
+        type: RangeError,
+      },
+      {
+        desc: 'a float index',
+        call: (mk) => indexSelect(mk([2, 3]), 0, mk([2])),
+        message: /indexSelect: expected index of dtype int32, got float(32|64)/,
+        type: TypeError,
+      },
+      {
+        desc: 'dim out of range',
+        call: (mk) => indexSelect(mk([2, 3]), 2, mk([1], 'int32')),
+        message: /indexSelect: dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/,
+        type: RangeError,
+      },
+    ],
+  }),
   entry<SliceArgs>({
     name: 'slice',
     composite: [narrowOp],

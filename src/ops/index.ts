@@ -4,6 +4,7 @@ import './install.js';
 export * from './creation.js';
 export * from './einsum.js';
 export * from './elementwise.js';
+export * from './gather.js';
 export * from './indexing.js';
 export { choleskyInverse, linalg, logdet } from './linalg/index.js';
 export * from './matmul.js';

@@ -7,6 +7,7 @@ import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
+import * as gather from './gather.js';
 import * as indexing from './indexing.js';
 import { evalJvpSlot } from './jvp.js';
 import { linalg } from './linalg/index.js';
@@ -28,6 +29,7 @@ function conjComplex(x: Tensor): Tensor {
 installTensorOps({
   ...creation,
   ...elementwise,
+  ...gather,
   ...indexing,
   ...matmul,
   ...misc,
