@@ -216,13 +216,15 @@ const selectCases = [
   withIndex<DimArgs>('[3, 2], dim 0, empty index', [[3, 2]], ix([0], []), 1, { dim: 0 }),
 ];
 const I32 = { dtype: 'int32' } as const;
+/** Float data with an int32 index. */
+const WITH_INDEX = { cpu: ['float64', 'int32'], webgpu: ['float32', 'int32'] } as const;
 
 export const indexingEntries = [
   entry<DimArgs>({
     name: 'gather',
     op: gatherOp,
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: WITH_INDEX,
     fn: ([x, index], { dim }) => gather(x, dim, index),
     arbitrary: from(gatherCases),
     samples: gatherCases,
@@ -252,7 +254,7 @@ export const indexingEntries = [
     name: 'scatterAdd',
     op: scatterAddOp,
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: WITH_INDEX,
     fn: ([x, index, src], { dim }) => scatterAdd(x, dim, index, src),
     arbitrary: from(scatterCases),
     samples: scatterCases,
@@ -275,7 +277,7 @@ export const indexingEntries = [
     name: 'indexSelect',
     composite: [gatherOp, expandOp, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: WITH_INDEX,
     fn: ([x, index], { dim }) => indexSelect(x, dim, index),
     arbitrary: from(selectCases),
     samples: selectCases,
