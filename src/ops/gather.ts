@@ -52,7 +52,7 @@ export const gatherOp: OpDef<DimAttrs> = defineBuiltinOp<DimAttrs>({
     return [{ shape: index.shape, dtype: x.dtype }];
   },
   cpu: ([x, index], [out], { dim, op }) => gatherDimCpu(op, x, index, out, dim),
-  webgpu: (gpu, [x, index], [out], { dim }) => gatherDimGpu(gpu, x, index, out, dim),
+  webgpu: (gpu, [x, index], [out], { dim, op }) => gatherDimGpu(gpu, op, x, index, out, dim),
   // gx = the gradient added at the gathered positions.
   backward: (c, [g]) => [scatterAddRaw(zerosLike(c.inputs[0]), c.inputs[1], g!, c.attrs), null],
   jvp: (c, [dx]) => [dx ? apply1(gatherOp, [dx, c.inputs[1]], c.attrs) : null],
@@ -74,7 +74,7 @@ export const scatterAddOp: OpDef<DimAttrs> = defineBuiltinOp<DimAttrs>({
     return [{ shape: x.shape, dtype: x.dtype }];
   },
   cpu: ([x, index, src], [out], { dim, op }) => scatterAddDimCpu(op, x, index, src, out, dim),
-  webgpu: (gpu, [x, index, src], [out], { dim }) => scatterAddDimGpu(gpu, x, index, src, out, dim),
+  webgpu: (gpu, [x, index, src], [out], { dim, op }) => scatterAddDimGpu(gpu, op, x, index, src, out, dim),
   // gx = g; gsrc = g at the scattered positions (zeros where src is not indexed).
   backward: (c, [g]) => [g, null, gatherInto(g!, c.inputs[1], c.inputs[2].shape, c.attrs)],
   jvp: (c, [dx, , dsrc]) => {

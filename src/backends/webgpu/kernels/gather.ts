@@ -1,18 +1,45 @@
 import { numelOf, stridesOf } from '../../../shape.js';
-import type { GpuView } from '../../backend.js';
+import type { GpuStorage, GpuView } from '../../backend.js';
+import { checkIndexRange } from '../../cpu/gather.js';
 import { I32, type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
 import { LOOP_BUDGET } from '../loops.js';
 import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 import { cachedKernel, paramArrayLength } from './cache.js';
 
 /**
- * WGSL gather and scatterAdd along one dim (the CPU kernels are backends/cpu/gather.ts). The ops
- * check index ranges on the CPU; here an out-of-range index reads 0 and adds nothing. scatterAdd
+ * WGSL gather and scatterAdd along one dim (the CPU kernels are backends/cpu/gather.ts). An
+ * out-of-range index reads 0 and adds nothing in the kernel; the index is read back at once
+ * (asynchronously) and the output, and everything computed from it, rejects with the CPU's
+ * RangeError when first read, as LinAlgErrors found on the device do. scatterAdd
  * runs one invocation per output element, summing the src entries whose index hits it in index
  * order (no float atomics), over chunks of the indexed dim that keep the loop rule.
  */
 
 const WG = 256;
+
+/** The output raises the RangeError of a bad index when it is read. */
+function deferRangeCheck(
+  gpu: WebGPURuntime,
+  op: string,
+  index: GpuView,
+  dim: number,
+  size: number,
+  out: GpuStorage,
+): void {
+  const result: Promise<Error | null> = gpu.read(index.storage).then(
+    (data) => {
+      try {
+        checkIndexRange(op, { data, shape: index.shape, dtype: 'int32' }, dim, size);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    },
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  const prev = out.pendingError;
+  out.pendingError = prev ? async () => (await result) ?? (await prev()) : () => result;
+}
 
 const gatherKernel = (el: WgslElement, dimsLength: number): Kernel =>
   cachedKernel(`gatherDim|${el.dtype}|${dimsLength}`, () =>
@@ -46,6 +73,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 /** out (shape of index) = x at index along dim. */
 export function gatherDimGpu(
   gpu: WebGPURuntime,
+  op: string,
   x: GpuView,
   index: GpuView,
   out: GpuView,
@@ -53,6 +81,7 @@ export function gatherDimGpu(
 ): void {
   const n = numelOf(index.shape);
   if (n === 0) return;
+  deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
   const dims = [...index.shape, ...stridesOf(x.shape)];
   runKernel(gpu, gatherKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length)), {
     buffers: { src: x.storage, index: index.storage, dst: out.storage },
@@ -115,6 +144,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 /** out = x, then src (at least index's shape) added at index along dim. */
 export function scatterAddDimGpu(
   gpu: WebGPURuntime,
+  op: string,
   x: GpuView,
   index: GpuView,
   src: GpuView,
@@ -125,6 +155,7 @@ export function scatterAddDimGpu(
   if (n === 0) return;
   gpu.copy(x.storage, out.storage, { length: n });
   if (numelOf(index.shape) === 0) return;
+  deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
   const nd = x.shape.length;
   const dims = [...x.shape, ...index.shape, ...stridesOf(index.shape), ...stridesOf(src.shape)];
   const kernel = scatterAddKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length));
