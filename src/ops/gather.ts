@@ -1,6 +1,5 @@
 import { gatherDimCpu, scatterAddDimCpu } from '../backends/cpu/gather.js';
 import { gatherDimGpu, scatterAddDimGpu } from '../backends/webgpu/kernels/gather.js';
-import { floatDtypes } from '../dtype.js';
 import { normDim, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
@@ -20,8 +19,6 @@ type DimAttrs = { dim: number; op: string };
 function checkIndex(op: string, x: TensorMeta, index: TensorMeta, dim: number, src?: TensorMeta): void {
   if (index.dtype !== 'int32')
     throw new TypeError(`${op}: expected index of dtype int32, got ${index.dtype}`);
-  if (!floatDtypes.includes(x.dtype))
-    throw new TypeError(`${op}: expected a float tensor (float32 or float64), got ${x.dtype}`);
   if (index.shape.length !== x.shape.length)
     throw new RangeError(
       `${op}: index tensor must have the same number of dimensions as input tensor, got index ${shapeStr(index.shape)} and input ${shapeStr(x.shape)}`,

@@ -19,6 +19,7 @@ import { cat, diagonal, expand, narrow, narrowOp, reshape, unsqueeze } from './s
  * slice(arange(6), 0, 1, -1, 2); // tensor([1., 3.])
  */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  if (x.ndim === 0) throw new RangeError('slice: slice() cannot be applied to a 0-dim tensor');
   const d = normDim('slice', dim, x.ndim);
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`slice: step must be positive, got ${step}`);
   const size = x.shape[d];
@@ -45,6 +46,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   const ds = list.map((k) => normDim('flip', k, x.ndim));
   if (new Set(ds).size !== ds.length)
     throw new RangeError(`flip: dims has duplicates, got ${shapeStr(list)}`);
+  if (x.ndim === 0) return x;
   const st = stridesOf(x.shape);
   const strides = [...st];
   let offset = 0;
@@ -82,7 +84,7 @@ export function roll(
   let out = x;
   ds.forEach((dim, i) => {
     const d = normDim('roll', dim, x.ndim);
-    const n = x.shape[d];
+    const n = x.shape[d] ?? 1; // a 0-d tensor rolls onto itself
     if (n === 0) return;
     const s = ((sh[i] % n) + n) % n;
     if (s === 0) return;
@@ -119,6 +121,7 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
  * split(arange(5), 2).map((t) => t.shape); // [[2], [2], [1]]
  */
 export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
+  if (x.ndim === 0) throw new RangeError('split: expected at least a 1-dimensional tensor');
   const d = normDim('split', dim, x.ndim);
   const n = x.shape[d];
   let list: number[];
@@ -152,6 +155,7 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks < 1)
     throw new RangeError(`chunk: number of chunks must be greater than 0, got ${chunks}`);
+  if (x.ndim === 0) throw new RangeError('chunk: expected at least a 1-dimensional tensor');
   const d = normDim('chunk', dim, x.ndim);
   const n = x.shape[d];
   return split(x, Math.max(1, Math.ceil(n / chunks)), d);
