@@ -55,6 +55,7 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export { einsum } from './ops/einsum.js';
 export {
   abs,
   add,
@@ -82,6 +83,8 @@ export {
   tanh,
   where,
 } from './ops/elementwise.js';
+export { gather, indexSelect, scatterAdd } from './ops/gather.js';
+export { chunk, flip, kron, outer, pad, repeat, roll, slice, split, trace } from './ops/indexing.js';
 export { choleskyInverse, linalg, logdet } from './ops/linalg/index.js';
 export {
   getSpectralGradMode,

@@ -88,6 +88,19 @@ export const TENSOR_OP_NAMES = [
   'tril',
   'triu',
   'mT',
+  // indexing and layout
+  'gather',
+  'scatterAdd',
+  'indexSelect',
+  'slice',
+  'flip',
+  'roll',
+  'repeat',
+  'split',
+  'chunk',
+  'trace',
+  'outer',
+  'kron',
   'linalg',
 ] as const satisfies readonly (keyof typeof Ops)[];
 

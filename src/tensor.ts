@@ -660,6 +660,59 @@ export class Tensor {
   triu(k = 0): Tensor {
     return ops.triu(this, k);
   }
+  // ---- indexing and layout (src/ops/gather.ts, src/ops/indexing.ts) ----
+  /** Entries along `dim` at an int32 index of the same rank (torch.gather).
+   * @example tensor([1, 2, 3]).gather(0, tensor([2, 0], { dtype: 'int32' })); // tensor([3., 1.]) */
+  gather(dim: number, index: Tensor): Tensor {
+    return ops.gather(this, dim, index);
+  }
+  /** A copy with src added at the int32 index along `dim` (out-of-place scatter_add_).
+   * @example zeros([2]).scatterAdd(0, tensor([1, 1], { dtype: 'int32' }), ones([2])); // tensor([0., 2.]) */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return ops.scatterAdd(this, dim, index, src);
+  }
+  /** The entries at the int32 vector index along `dim` (torch.index_select).
+   * @example eye(2).indexSelect(0, tensor([1], { dtype: 'int32' })); // tensor([[0., 1.]]) */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, dim, index);
+  }
+  /** Entries start, start + step, … below end of `dim` (negative indices count from the end).
+   * @example arange(6).slice(0, 1, -1, 2); // tensor([1., 3.]) */
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
+    return ops.slice(this, dim, start, end, step);
+  }
+  /** Reverses the entries along `dims`. @example tensor([1, 2, 3]).flip(0); // tensor([3., 2., 1.]) */
+  flip(dims: number | readonly number[]): Tensor {
+    return ops.flip(this, dims);
+  }
+  /** Shifts entries along `dims`, wrapping around. @example tensor([1, 2, 3]).roll(1); // tensor([3., 1., 2.]) */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return ops.roll(this, shifts, dims);
+  }
+  /** Tiles the tensor `reps[i]` times along dim i. @example tensor([1, 2]).repeat(2).shape; // [4] */
+  repeat(...reps: number[] | [readonly number[]]): Tensor {
+    return ops.repeat(this, Array.isArray(reps[0]) ? reps[0] : (reps as number[]));
+  }
+  /** Pieces along `dim` of `size` entries (or of the given sizes). @example arange(5).split(2).length; // 3 */
+  split(sizes: number | readonly number[], dim = 0): Tensor[] {
+    return ops.split(this, sizes, dim);
+  }
+  /** `chunks` pieces of (at most) equal size along `dim`. @example arange(6).chunk(3).length; // 3 */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return ops.chunk(this, chunks, dim);
+  }
+  /** Sum of the main diagonal of a matrix. @example eye(3).trace(); // tensor(3.) */
+  trace(): Tensor {
+    return ops.trace(this);
+  }
+  /** Outer product with another vector. @example tensor([1, 2]).outer(tensor([3])).shape; // [2, 1] */
+  outer(other: Tensor): Tensor {
+    return ops.outer(this, other);
+  }
+  /** Kronecker product with `other`. @example eye(2).kron(ones([2, 2])).shape; // [4, 4] */
+  kron(other: Tensor): Tensor {
+    return ops.kron(this, other);
+  }
   /** linalg.inv(this).
    * @example tensor([[2, 0], [0, 4]]).inverse(); // tensor([[0.5000, 0.0000], [0.0000, 0.2500]]) */
   inverse(): Tensor {

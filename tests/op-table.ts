@@ -82,6 +82,7 @@ import {
 } from '../src/ops/shape.js';
 import { activationEntries } from './op-table-activations.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
+import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
 import { reductionEntries } from './op-table-reductions.js';
 
@@ -529,6 +530,7 @@ export const opTable: OpEntry[] = [
   ...reductions,
   ...reductionEntries,
   ...shapeOps,
+  ...indexingEntries,
   ...misc,
   ...linalgTable,
 ].map((e) => ({ supportsVmap: true, ...e }));

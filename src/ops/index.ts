@@ -3,7 +3,10 @@ import './install.js';
 
 export * from './activations.js';
 export * from './creation.js';
+export * from './einsum.js';
 export * from './elementwise.js';
+export * from './gather.js';
+export * from './indexing.js';
 export { choleskyInverse, linalg, logdet } from './linalg/index.js';
 export * from './matmul.js';
 export * from './misc.js';

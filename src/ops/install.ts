@@ -8,6 +8,8 @@ import type { Tensor } from '../tensor.js';
 import * as activations from './activations.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
+import * as gather from './gather.js';
+import * as indexing from './indexing.js';
 import { evalJvpSlot } from './jvp.js';
 import { linalg } from './linalg/index.js';
 import * as matmul from './matmul.js';
@@ -30,6 +32,8 @@ installTensorOps({
   ...activations,
   ...creation,
   ...elementwise,
+  ...gather,
+  ...indexing,
   ...matmul,
   ...misc,
   ...reduce,

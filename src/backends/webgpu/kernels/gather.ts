@@ -1,0 +1,173 @@
+import { numelOf, stridesOf } from '../../../shape.js';
+import type { GpuStorage, GpuView } from '../../backend.js';
+import { checkIndexRange } from '../../cpu/gather.js';
+import { I32, type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
+import { LOOP_BUDGET } from '../loops.js';
+import { dispatch1D, type WebGPURuntime } from '../runtime.js';
+import { cachedKernel, paramArrayLength } from './cache.js';
+
+/**
+ * WGSL gather and scatterAdd along one dim (the CPU kernels are backends/cpu/gather.ts). An
+ * out-of-range index reads 0 and adds nothing in the kernel; the index is read back at once
+ * (asynchronously) and the output, and everything computed from it, rejects with the CPU's
+ * RangeError when first read, as LinAlgErrors found on the device do. scatterAdd
+ * runs one invocation per output element, summing the src entries whose index hits it in index
+ * order (no float atomics), over chunks of the indexed dim that keep the loop rule.
+ */
+
+const WG = 256;
+
+/** The output raises the RangeError of a bad index when it is read. */
+function deferRangeCheck(
+  gpu: WebGPURuntime,
+  op: string,
+  index: GpuView,
+  dim: number,
+  size: number,
+  out: GpuStorage,
+): void {
+  const result: Promise<Error | null> = gpu.read(index.storage).then(
+    (data) => {
+      try {
+        checkIndexRange(op, { data, shape: index.shape, dtype: 'int32' }, dim, size);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    },
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+  const prev = out.pendingError;
+  out.pendingError = prev ? async () => (await result) ?? (await prev()) : () => result;
+}
+
+const gatherKernel = (el: WgslElement, dimsLength: number): Kernel =>
+  cachedKernel(`gatherDim|${el.dtype}|${dimsLength}`, () =>
+    wgslKernel(
+      {
+        name: 'gather along a dim',
+        inputs: { src: el, index: I32 },
+        outputs: { dst: el },
+        params: { n: 'u32', nd: 'u32', dim: 'u32', size: 'u32', dims: { array: 'u32', length: dimsLength } },
+      },
+      `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let k = gid.x + gid.y * nwg.x * ${WG}u;
+  if (k >= params.n) { return; }
+  let nd = params.nd;
+  let i = index[k];
+  if (i < 0 || u32(i) >= params.size) { dst[k] = ${el.wgsl}(0); return; }
+  var rem = k;
+  var p = 0u;
+  for (var d = i32(nd) - 1; d >= 0; d--) {
+    let size = params_dims(u32(d));
+    let c = rem % size;
+    rem = rem / size;
+    p += select(c, u32(i), u32(d) == params.dim) * params_dims(nd + u32(d));
+  }
+  dst[k] = src[p];
+}`,
+    ),
+  );
+
+/** out (shape of index) = x at index along dim. */
+export function gatherDimGpu(
+  gpu: WebGPURuntime,
+  op: string,
+  x: GpuView,
+  index: GpuView,
+  out: GpuView,
+  dim: number,
+): void {
+  const n = numelOf(index.shape);
+  if (n === 0) return;
+  deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
+  const dims = [...index.shape, ...stridesOf(x.shape)];
+  runKernel(gpu, gatherKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length)), {
+    buffers: { src: x.storage, index: index.storage, dst: out.storage },
+    params: { n, nd: index.shape.length, dim, size: x.shape[dim], dims },
+    workgroups: dispatch1D(n, WG),
+    loops: index.shape.length,
+  });
+}
+
+const scatterAddKernel = (el: WgslElement, dimsLength: number): Kernel =>
+  cachedKernel(`scatterAddDim|${el.dtype}|${dimsLength}`, () =>
+    wgslKernel(
+      {
+        name: 'scatterAdd along a dim',
+        inputs: { index: I32, src: el },
+        outputs: { dst: el },
+        params: {
+          n: 'u32',
+          nd: 'u32',
+          dim: 'u32',
+          t0: 'u32',
+          t1: 'u32',
+          dims: { array: 'u32', length: dimsLength },
+        },
+      },
+      // dims: [out shape, index shape, index strides, src strides]
+      `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let j = gid.x + gid.y * nwg.x * ${WG}u;
+  if (j >= params.n) { return; }
+  let nd = params.nd;
+  var rem = j;
+  var pi = 0u;
+  var ps = 0u;
+  var hit = 0;
+  for (var d = i32(nd) - 1; d >= 0; d--) {
+    let ud = u32(d);
+    let size = params_dims(ud);
+    let c = rem % size;
+    rem = rem / size;
+    if (ud == params.dim) {
+      hit = i32(c);
+    } else {
+      if (c >= params_dims(nd + ud)) { return; }
+      pi += c * params_dims(2u * nd + ud);
+      ps += c * params_dims(3u * nd + ud);
+    }
+  }
+  let si = params_dims(2u * nd + params.dim);
+  let ss = params_dims(3u * nd + params.dim);
+  var acc = ${el.wgsl}(0);
+  for (var t = params.t0; t < params.t1; t++) {
+    if (index[pi + t * si] == hit) { acc += src[ps + t * ss]; }
+  }
+  dst[j] = dst[j] + acc;
+}`,
+    ),
+  );
+
+/** out = x, then src (at least index's shape) added at index along dim. */
+export function scatterAddDimGpu(
+  gpu: WebGPURuntime,
+  op: string,
+  x: GpuView,
+  index: GpuView,
+  src: GpuView,
+  out: GpuView,
+  dim: number,
+): void {
+  const n = numelOf(x.shape);
+  if (n === 0) return;
+  gpu.copy(x.storage, out.storage, { length: n });
+  if (numelOf(index.shape) === 0) return;
+  deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
+  const nd = x.shape.length;
+  const dims = [...x.shape, ...index.shape, ...stridesOf(index.shape), ...stridesOf(src.shape)];
+  const kernel = scatterAddKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length));
+  const m = index.shape[dim];
+  const chunk = Math.max(1, LOOP_BUDGET - nd);
+  for (let t0 = 0; t0 < m; t0 += chunk) {
+    const t1 = Math.min(m, t0 + chunk);
+    runKernel(gpu, kernel, {
+      buffers: { index: index.storage, src: src.storage, dst: out.storage },
+      params: { n, nd, dim, t0, t1, dims },
+      workgroups: dispatch1D(n, WG),
+      loops: nd + (t1 - t0),
+    });
+  }
+}
