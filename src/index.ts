@@ -138,3 +138,12 @@ export {
   type Reduction,
 } from './nn/functional.js';
 export { Adam, type AdamOptions, optim, SGD, type SGDOptions } from './optim.js';
+export {
+  AdamW,
+  CosineAnnealingLR,
+  type CosineAnnealingLROptions,
+  LBFGS,
+  type LBFGSOptions,
+  StepLR,
+  type StepLROptions,
+} from './optim.js';
