@@ -137,13 +137,17 @@ export {
   nn,
   type Reduction,
 } from './nn/functional.js';
-export { Adam, type AdamOptions, optim, SGD, type SGDOptions } from './optim.js';
 export {
+  Adam,
+  type AdamOptions,
   AdamW,
   CosineAnnealingLR,
   type CosineAnnealingLROptions,
   LBFGS,
   type LBFGSOptions,
+  optim,
+  SGD,
+  type SGDOptions,
   StepLR,
   type StepLROptions,
 } from './optim.js';
