@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
-import { nn, type Tensor, tensor } from '../src/index.js';
+import { func, nn, type Tensor, tensor } from '../src/index.js';
 
 const F = nn.functional;
 const X = [
@@ -298,6 +298,23 @@ describe('bad input', () => {
     );
     expect(() => F.huberLoss(tensor(X), tensor(Y), { delta: 0 })).toThrow(
       'huberLoss: delta must be positive, got 0',
+    );
+  });
+});
+
+describe('under func.vmap', () => {
+  it('per-sample crossEntropy and its gradient equal the unbatched ones; targets are still checked', () => {
+    const x = tensor(X);
+    const t = T();
+    const per = func.vmap((row: Tensor, y: Tensor) => F.crossEntropy(row, y))(x, t);
+    close(
+      per.toArray() as number[],
+      [0.16800446221997503, 0.3450052766575144, 0.5434055416160293, 5.08509724636431],
+    );
+    const g = func.vmap(func.grad((row: Tensor, y: Tensor) => F.crossEntropy(row, y)))(x, t);
+    close((g.toArray() as number[][]).flat(), cases[1][3].flat());
+    expect(() => func.vmap((row: Tensor, y: Tensor) => F.crossEntropy(row, y))(x, int([0, 1, 2, 7]))).toThrow(
+      'crossEntropy: Target 7 is out of bounds: it must be in [0, 3)',
     );
   });
 });

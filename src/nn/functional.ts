@@ -3,6 +3,7 @@
  * existing differentiable ops, so gradients (first and higher order), forward mode and vmap come
  * from those ops' rules.
  */
+import { BatchedTensor } from '../func/batching.js';
 import { arange } from '../ops/creation.js';
 import { abs, eq, exp, log, lt, maximum, where } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
@@ -146,8 +147,11 @@ function classSetup(op: string, input: Tensor, target: Tensor, ignoreIndex: numb
   if (target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
     throw new RangeError(`${op}: expected target of shape [${expected.join(', ')}] for ${shapes}`);
   }
-  if (target.device === 'cpu') {
-    for (const v of target.dataSync()) {
+  // Under vmap the target is a view of a batch: check the batch's values (every sample's).
+  let values: Tensor = target;
+  while (values instanceof BatchedTensor) values = values.inner;
+  if (values.device === 'cpu') {
+    for (const v of values.dataSync()) {
       if (v !== ignoreIndex && (v < 0 || v >= C)) {
         throw new RangeError(`${op}: Target ${v} is out of bounds: it must be in [0, ${C}) (${shapes})`);
       }
