@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
 import { func, nn, type Tensor, tensor } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 const F = nn.functional;
 const X = [
@@ -316,5 +317,32 @@ describe('under func.vmap', () => {
     expect(() => func.vmap((row: Tensor, y: Tensor) => F.crossEntropy(row, y))(x, int([0, 1, 2, 7]))).toThrow(
       'crossEntropy: Target 7 is out of bounds: it must be in [0, 3)',
     );
+  });
+});
+
+describeWebGPU('nn.functional on webgpu (float32) agrees with PyTorch', () => {
+  const gpu = (v: number[][] | number[]) => tensor(v, { device: 'webgpu', dtype: 'float32' });
+  const target = () => tensor(new Int32Array([2, 0, 1, 1]), { device: 'webgpu' });
+  const gpuCases: [string, (x: Tensor) => Tensor][] = [
+    ['crossEntropy labelSmoothing', (x) => F.crossEntropy(x, target(), { labelSmoothing: 0.1 })],
+    ['nllLoss weight', (x) => F.nllLoss(x, target(), { weight: gpu([0.5, 2.0, 1.5]) })],
+    ['mseLoss', (x) => F.mseLoss(x, gpu(Y))],
+    ['huberLoss delta 0.8', (x) => F.huberLoss(x, gpu(Y), { delta: 0.8 })],
+    ['binaryCrossEntropyWithLogits', (x) => F.binaryCrossEntropyWithLogits(x, gpu(YB))],
+  ];
+  for (const [name, f] of gpuCases) {
+    it(name, async () => {
+      const [, , value, grad] = cases.find((c) => c[0] === name)!;
+      const x = tensor(X, { device: 'webgpu', dtype: 'float32', requiresGrad: true });
+      const l = f(x);
+      l.backward();
+      close(Array.from(await l.data()), [value].flat(), 1e-5);
+      close(Array.from(await x.grad!.data()), grad.flat(), 1e-5);
+    });
+  }
+  it('crossEntropy is stable at logits of ±1000', async () => {
+    const t = tensor(new Int32Array([1]), { device: 'webgpu' });
+    close(Array.from(await F.crossEntropy(gpu([[1000, 1001]]), t).data()), [0.31326168751822286], 1e-6);
+    close(Array.from(await F.crossEntropy(gpu([[-1000, -1001]]), t).data()), [1.3132616875182228], 1e-6);
   });
 });
