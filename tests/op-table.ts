@@ -82,6 +82,7 @@ import {
 } from '../src/ops/shape.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { linalgTable } from './op-table-linalg.js';
+import { nnEntries } from './op-table-nn.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -527,4 +528,5 @@ export const opTable: OpEntry[] = [
   ...shapeOps,
   ...misc,
   ...linalgTable,
+  ...nnEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));
