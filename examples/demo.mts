@@ -2,10 +2,12 @@
  * linagrad demo: fit the hyperparameters of a Gaussian process by maximising its marginal
  * likelihood, with gradients through Cholesky, a triangular solve and log det — the linear algebra
  * a Gaussian-process user writes, differentiated end to end. CPU (float64) by default, WebGPU
- * (float32) with --webgpu.
+ * (float32) with --webgpu. With --lbfgs the same fit runs L-BFGS with a strong-Wolfe line search
+ * (cpu only) instead of Adam, reaching the same optimum in far fewer steps.
  *
  *   npm run demo
  *   npm run demo -- --webgpu
+ *   npm run demo -- --lbfgs
  */
 import { parseArgs } from 'node:util';
 import {
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     webgpu: { type: 'boolean', default: false },
     steps: { type: 'string', default: '150' },
     n: { type: 'string', default: '80' },
+    lbfgs: { type: 'boolean', default: false },
   },
 });
 const steps = Number(values.steps);
@@ -63,6 +66,33 @@ function nll(): Tensor {
   const quad = alpha.square().sum().mul(0.5);
   const halfLogdet = L.diagonal(0, -2, -1).log().sum(); // ½ log det K = Σ log L_ii
   return quad.add(halfLogdet).add((n / 2) * Math.log(2 * Math.PI));
+}
+
+if (values.lbfgs) {
+  if (device !== 'cpu') throw new Error('--lbfgs runs on the cpu (L-BFGS reads the loss every evaluation)');
+  const lbfgs = new optim.LBFGS([logLen, logSig, logNoise], { maxIter: 100, lineSearchFn: 'strongWolfe' });
+  const t0 = performance.now();
+  const before = lbfgs.step(() =>
+    tidy(() => {
+      lbfgs.zeroGrad();
+      const l = nll();
+      l.backward();
+      return l.detach();
+    }),
+  );
+  const ms = performance.now() - t0;
+  const after = nll().item();
+  const [len, sig, eps] = [logLen, logSig, logNoise].map((p) => Math.exp(p.item()));
+  console.log(
+    `cpu/float64 L-BFGS: -log p(y) ${before.item().toFixed(3)} -> ${after.toFixed(3)} in ${lbfgs.nIter} ` +
+      `iterations (${lbfgs.funcEvals} evaluations, ${ms.toFixed(0)} ms, n = ${n}); length ${len.toFixed(3)}  ` +
+      `signal ${sig.toFixed(3)}  noise ${eps.toFixed(3)} (true 0.1)`,
+  );
+  if (!(eps > 0.05 && eps < 0.2)) {
+    console.error('the fit did not converge as expected');
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 const opt = new optim.Adam([logLen, logSig, logNoise], { lr: 0.05 });

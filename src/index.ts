@@ -169,4 +169,26 @@ export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>):
   const list = isTensor(x) ? [x] : Array.isArray(x) ? x : Object.values(x);
   for (const t of list) (t as Tensor).dispose();
 }
-export { Adam, type AdamOptions, optim, SGD, type SGDOptions } from './optim.js';
+export {
+  type BCEWithLogitsOptions,
+  type CrossEntropyOptions,
+  type HuberLossOptions,
+  type LossOptions,
+  type NllLossOptions,
+  nn,
+  type Reduction,
+} from './nn/functional.js';
+export {
+  Adam,
+  type AdamOptions,
+  AdamW,
+  CosineAnnealingLR,
+  type CosineAnnealingLROptions,
+  LBFGS,
+  type LBFGSOptions,
+  optim,
+  SGD,
+  type SGDOptions,
+  StepLR,
+  type StepLROptions,
+} from './optim.js';

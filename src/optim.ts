@@ -1,14 +1,24 @@
 import { noGrad } from './autograd/grad-mode.js';
 import { keep } from './memory.js';
 import { zerosLike } from './ops/creation.js';
+import { LBFGS } from './optim/lbfgs.js';
+import { CosineAnnealingLR, StepLR } from './optim/lr-scheduler.js';
 import type { Tensor } from './tensor.js';
+
+export { LBFGS, type LBFGSOptions } from './optim/lbfgs.js';
+export {
+  CosineAnnealingLR,
+  type CosineAnnealingLROptions,
+  StepLR,
+  type StepLROptions,
+} from './optim/lr-scheduler.js';
 
 /**
  * Optimizers in the style of torch.optim. They update parameters in place (the only in-place
  * change linagrad makes to a tensor's values) so references held by the user stay valid, and free
  * the replaced storage at once, which keeps GPU memory flat across steps.
  */
-abstract class Optimizer {
+export abstract class Optimizer {
   constructor(
     /** The tensors this optimizer updates in place. */
     readonly params: Tensor[],
@@ -49,6 +59,10 @@ abstract class Optimizer {
   }
 
   protected abstract update(p: Tensor, g: Tensor, i: number): Tensor;
+
+  /** The learning rate the next step uses (read and set by the lrScheduler classes). */
+  abstract get lr(): number;
+  abstract set lr(value: number);
 }
 
 /** Options of optim.SGD (torch.optim.SGD's, camelCase). */
@@ -57,6 +71,10 @@ export interface SGDOptions {
   lr: number;
   /** Momentum factor (default 0: plain gradient descent). */
   momentum?: number;
+  /** Dampening of the gradient added to the momentum buffer, as (1 − dampening)·g (default 0). */
+  dampening?: number;
+  /** Nesterov momentum: step along g + momentum·v instead of v (default false; needs momentum > 0 and dampening 0). */
+  nesterov?: boolean;
   /** L2 penalty added to the gradient as weightDecay·p (default 0). */
   weightDecay?: number;
 }
@@ -75,7 +93,8 @@ export interface AdamOptions {
 
 /**
  * Stochastic gradient descent with optional momentum and weight decay (torch.optim.SGD): g = grad +
- * weightDecay·p; v = momentum·v + g (v = g at the first step); p ← p − lr·v.
+ * weightDecay·p; v = momentum·v + (1 − dampening)·g (v = g at the first step); p ← p − lr·v, or
+ * p ← p − lr·(g + momentum·v) with nesterov.
  * @example
  * const w = tensor([1, -1], { requiresGrad: true });
  * const opt = new optim.SGD([w], { lr: 0.1, momentum: 0.9 });
@@ -91,17 +110,28 @@ export class SGD extends Optimizer {
     readonly opts: SGDOptions,
   ) {
     super(params);
+    if (opts.nesterov && (!(opts.momentum! > 0) || (opts.dampening ?? 0) !== 0)) {
+      throw new RangeError('SGD: Nesterov momentum requires a momentum and zero dampening');
+    }
     this.velocity = params.map(() => null);
   }
 
+  get lr(): number {
+    return this.opts.lr;
+  }
+  set lr(value: number) {
+    this.opts.lr = value;
+  }
+
   protected update(p: Tensor, g: Tensor, i: number): Tensor {
-    const { lr, momentum = 0, weightDecay = 0 } = this.opts;
+    const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0 } = this.opts;
     let d = weightDecay ? g.add(p.mul(weightDecay)) : g;
     if (momentum) {
-      const v = this.velocity[i] ? this.velocity[i]!.mul(momentum).add(d) : d.clone();
-      this.velocity[i]?.dispose();
+      const prev = this.velocity[i];
+      const v = prev ? prev.mul(momentum).add(dampening ? d.mul(1 - dampening) : d) : d.clone();
+      prev?.dispose();
       this.velocity[i] = keep(v);
-      d = v;
+      d = nesterov ? d.add(v.mul(momentum)) : v;
     }
     return p.sub(d.mul(lr));
   }
@@ -136,10 +166,22 @@ export class Adam extends Optimizer {
     super.step();
   }
 
+  get lr(): number {
+    return this.opts.lr ?? 1e-3;
+  }
+  set lr(value: number) {
+    this.opts.lr = value;
+  }
+
+  /** AdamW decays the parameter itself instead of adding to the gradient. */
+  protected decoupled = false;
+
   protected update(p: Tensor, g: Tensor, i: number): Tensor {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = this.opts;
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = this.opts;
+    const weightDecay = this.opts.weightDecay ?? (this.decoupled ? 1e-2 : 0);
     const [b1, b2] = betas;
-    if (weightDecay) g = g.add(p.mul(weightDecay));
+    if (weightDecay && this.decoupled) p = p.mul(1 - lr * weightDecay);
+    else if (weightDecay) g = g.add(p.mul(weightDecay));
     const m = this.m[i].mul(b1).add(g.mul(1 - b1));
     const v = this.v[i].mul(b2).add(g.square().mul(1 - b2));
     this.m[i].assignFrom(m);
@@ -148,6 +190,19 @@ export class Adam extends Optimizer {
     const vHat = this.v[i].div(1 - b2 ** this.t);
     return p.sub(mHat.mul(lr).div(vHat.sqrt().add(eps)));
   }
+}
+
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay, p ← p·(1 − lr·weightDecay) before
+ * the Adam step (weightDecay defaults to 1e-2; the other options as Adam's).
+ * @example
+ * const w = tensor([1, -1], { requiresGrad: true });
+ * const opt = new optim.AdamW([w], { lr: 0.01, weightDecay: 0.1 });
+ * w.square().sum().backward();
+ * opt.step();
+ */
+export class AdamW extends Adam {
+  protected override decoupled = true;
 }
 
 /**
@@ -160,4 +215,10 @@ export const optim = {
   SGD,
   /** Adam (torch.optim.Adam); see the Adam class. */
   Adam,
+  /** Adam with decoupled weight decay (torch.optim.AdamW); see the AdamW class. */
+  AdamW,
+  /** Limited-memory BFGS with a closure (torch.optim.LBFGS); see the LBFGS class. */
+  LBFGS,
+  /** Learning-rate schedules (torch.optim.lr_scheduler). */
+  lrScheduler: { StepLR, CosineAnnealingLR },
 };

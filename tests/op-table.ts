@@ -84,6 +84,7 @@ import { activationEntries } from './op-table-activations.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
+import { nnEntries } from './op-table-nn.js';
 import { reductionEntries } from './op-table-reductions.js';
 
 const wide = uniform(-1.5, 1.5);
@@ -533,4 +534,5 @@ export const opTable: OpEntry[] = [
   ...indexingEntries,
   ...misc,
   ...linalgTable,
+  ...nnEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));

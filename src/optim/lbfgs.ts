@@ -1,0 +1,414 @@
+/**
+ * L-BFGS (torch.optim.LBFGS): quasi-Newton steps from a history of gradient differences, with an
+ * optional strong-Wolfe line search. The loss and gradients are read on the host every evaluation,
+ * so the parameters must be on the cpu; the vectors of the method are flat Float64Arrays.
+ */
+import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+
+/** Options of optim.LBFGS (torch.optim.LBFGS's, camelCase, with its defaults). */
+export interface LBFGSOptions {
+  /** Learning rate: the step length tried along each direction (default 1). */
+  lr?: number;
+  /** Iterations per step() (default 20). */
+  maxIter?: number;
+  /** Closure evaluations per step() (default ⌊maxIter·5/4⌋). */
+  maxEval?: number;
+  /** Stops when max |gradient| ≤ this (default 1e-7). */
+  toleranceGrad?: number;
+  /** Stops when the step or the loss changes by less than this (default 1e-9). */
+  toleranceChange?: number;
+  /** How many updates the curvature history keeps (default 100). */
+  historySize?: number;
+  /** 'strongWolfe' for a line search satisfying the strong Wolfe conditions; null (default) for fixed steps. */
+  lineSearchFn?: 'strongWolfe' | null;
+}
+
+const dot = (a: Float64Array, b: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+const maxAbs = (a: Float64Array) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+};
+/** y += alpha·x, in place. */
+const axpy = (y: Float64Array, alpha: number, x: Float64Array) => {
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
+};
+
+/** The minimizer of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to the bounds. */
+function cubicInterpolate(
+  x1: number,
+  f1: number,
+  g1: number,
+  x2: number,
+  f2: number,
+  g2: number,
+  bounds?: [number, number],
+): number {
+  const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
+  const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
+  const d2sq = d1 * d1 - g1 * g2;
+  if (d2sq >= 0) {
+    const d2 = Math.sqrt(d2sq);
+    const minPos =
+      x1 <= x2
+        ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    return Math.min(Math.max(minPos, lo), hi);
+  }
+  return (lo + hi) / 2;
+}
+
+type Evaluate = (t: number) => [number, Float64Array];
+
+/**
+ * A line search along d from loss f and gradient g (slope gtd < 0) for a step t with
+ * f(t) ≤ f + c1·t·gtd and |f'(t)| ≤ c2·|gtd|: bracketing by cubic extrapolation, then zooming by
+ * cubic interpolation (Nocedal & Wright, Algorithms 3.5 and 3.6), as PyTorch's _strong_wolfe.
+ */
+function strongWolfe(
+  evaluate: Evaluate,
+  t: number,
+  d: Float64Array,
+  f: number,
+  g: Float64Array,
+  gtd: number,
+  c1 = 1e-4,
+  c2 = 0.9,
+  toleranceChange = 1e-9,
+  maxLs = 25,
+): { f: number; g: Float64Array; t: number; evals: number } {
+  const dNorm = maxAbs(d);
+  let [fNew, gNew] = evaluate(t);
+  let evals = 1;
+  let gtdNew = dot(gNew, d);
+  let tPrev = 0;
+  let fPrev = f;
+  let gPrev = g;
+  let gtdPrev = gtd;
+  let done = false;
+  let lsIter = 0;
+  let bracket: number[] = [];
+  let bf: number[] = [];
+  let bg: Float64Array[] = [];
+  let bgtd: number[] = [];
+  while (lsIter < maxLs) {
+    const bracketHere = () => {
+      bracket = [tPrev, t];
+      bf = [fPrev, fNew];
+      bg = [gPrev, gNew];
+      bgtd = [gtdPrev, gtdNew];
+    };
+    if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
+      bracketHere();
+      break;
+    }
+    if (Math.abs(gtdNew) <= -c2 * gtd) {
+      bracket = [t];
+      bf = [fNew];
+      bg = [gNew];
+      bgtd = [gtdNew];
+      done = true;
+      break;
+    }
+    if (gtdNew >= 0) {
+      bracketHere();
+      break;
+    }
+    const minStep = t + 0.01 * (t - tPrev);
+    const maxStep = t * 10;
+    const tmp = t;
+    t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
+    tPrev = tmp;
+    fPrev = fNew;
+    gPrev = gNew;
+    gtdPrev = gtdNew;
+    [fNew, gNew] = evaluate(t);
+    evals++;
+    gtdNew = dot(gNew, d);
+    lsIter++;
+  }
+  if (lsIter === maxLs) {
+    bracket = [0, t];
+    bf = [f, fNew];
+    bg = [g, gNew];
+    bgtd = [gtd, gtdNew];
+  }
+  // Zoom: shrink the bracket until a point satisfies the strong Wolfe conditions.
+  let insufProgress = false;
+  let [low, high] = bf[0] <= bf[bf.length - 1] ? [0, 1] : [1, 0];
+  while (!done && lsIter < maxLs) {
+    if (Math.abs(bracket[1] - bracket[0]) * dNorm < toleranceChange) break;
+    t = cubicInterpolate(bracket[0], bf[0], bgtd[0], bracket[1], bf[1], bgtd[1]);
+    const bMax = Math.max(bracket[0], bracket[1]);
+    const bMin = Math.min(bracket[0], bracket[1]);
+    const eps = 0.1 * (bMax - bMin);
+    if (Math.min(bMax - t, t - bMin) < eps) {
+      // Too close to an end: move away from it unless the last try made progress.
+      if (insufProgress || t >= bMax || t <= bMin) {
+        t = Math.abs(t - bMax) < Math.abs(t - bMin) ? bMax - eps : bMin + eps;
+        insufProgress = false;
+      } else {
+        insufProgress = true;
+      }
+    } else {
+      insufProgress = false;
+    }
+    [fNew, gNew] = evaluate(t);
+    evals++;
+    gtdNew = dot(gNew, d);
+    lsIter++;
+    if (fNew > f + c1 * t * gtd || fNew >= bf[low]) {
+      bracket[high] = t;
+      bf[high] = fNew;
+      bg[high] = gNew;
+      bgtd[high] = gtdNew;
+      [low, high] = bf[0] <= bf[1] ? [0, 1] : [1, 0];
+    } else {
+      if (Math.abs(gtdNew) <= -c2 * gtd) {
+        done = true;
+      } else if (gtdNew * (bracket[high] - bracket[low]) >= 0) {
+        bracket[high] = bracket[low];
+        bf[high] = bf[low];
+        bg[high] = bg[low];
+        bgtd[high] = bgtd[low];
+      }
+      bracket[low] = t;
+      bf[low] = fNew;
+      bg[low] = gNew;
+      bgtd[low] = gtdNew;
+    }
+  }
+  return { f: bf[low], g: bg[low], t: bracket[low], evals };
+}
+
+/**
+ * L-BFGS (torch.optim.LBFGS, same algorithm, options and defaults). step(closure) runs up to
+ * maxIter iterations; the closure clears the gradients, computes the loss, calls backward() and
+ * returns the loss. The state (history, last direction) carries over between calls.
+ * @example
+ * const x = tensor([-1.5, 2], { requiresGrad: true });
+ * const opt = new optim.LBFGS([x], { lineSearchFn: 'strongWolfe' });
+ * opt.step(() => {
+ *   opt.zeroGrad();
+ *   const loss = x.square().sum();
+ *   loss.backward();
+ *   return loss;
+ * });
+ */
+export class LBFGS {
+  /** Closure evaluations over all steps. */
+  funcEvals = 0;
+  /** Iterations over all steps. */
+  nIter = 0;
+  private d: Float64Array | null = null;
+  private t = 0;
+  private oldDirs: Float64Array[] = [];
+  private oldStps: Float64Array[] = [];
+  private ro: number[] = [];
+  private hDiag = 1;
+  private prevFlatGrad: Float64Array | null = null;
+  private prevLoss = 0;
+  private readonly numel: number;
+
+  constructor(
+    /** The tensors this optimizer updates in place. */
+    readonly params: Tensor[],
+    /** The options it was made with (defaults filled in at each step). */
+    readonly opts: LBFGSOptions = {},
+  ) {
+    for (const p of params) {
+      if (!p.isLeaf || !p.requiresGrad) {
+        throw new TypeError(
+          'optimizer: every parameter must be a leaf tensor with requiresGrad (use requiresGrad_())',
+        );
+      }
+      if (p.device !== 'cpu') {
+        throw new TypeError(
+          'LBFGS: parameters must be on the cpu (each evaluation reads the loss and gradients)',
+        );
+      }
+    }
+    this.numel = params.reduce((n, p) => n + p.numel, 0);
+  }
+
+  /** The step length tried along each direction (read and set by the lrScheduler classes). */
+  get lr(): number {
+    return this.opts.lr ?? 1;
+  }
+  set lr(value: number) {
+    this.opts.lr = value;
+  }
+
+  /** Sets every parameter's .grad to null (freeing it). @example opt.zeroGrad(); */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  private flatGrad(): Float64Array {
+    const out = new Float64Array(this.numel);
+    let o = 0;
+    for (const p of this.params) {
+      if (p.grad) out.set(p.grad.dataSync(), o);
+      o += p.numel;
+    }
+    return out;
+  }
+
+  private flatParams(): Float64Array {
+    const out = new Float64Array(this.numel);
+    let o = 0;
+    for (const p of this.params) {
+      out.set(p.dataSync(), o);
+      o += p.numel;
+    }
+    return out;
+  }
+
+  private setParams(x: Float64Array): void {
+    noGrad(() => {
+      let o = 0;
+      for (const p of this.params) {
+        const v = x.subarray(o, o + p.numel);
+        const data = p.dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v);
+        p.assignFrom(tensor(data, { shape: [...p.shape] }));
+        o += p.numel;
+      }
+    });
+  }
+
+  private evaluate(closure: () => Tensor): number {
+    const loss = enableGrad(closure);
+    return loss.item();
+  }
+
+  /**
+   * Runs up to maxIter L-BFGS iterations, calling the closure for each loss and gradient; returns the
+   * loss of the first evaluation (as PyTorch).
+   * @example
+   * opt.step(() => { opt.zeroGrad(); const l = f(x); l.backward(); return l; });
+   */
+  step(closure: () => Tensor): Tensor {
+    const lr = this.lr;
+    const maxIter = this.opts.maxIter ?? 20;
+    const maxEval = this.opts.maxEval ?? Math.floor((maxIter * 5) / 4);
+    const tolGrad = this.opts.toleranceGrad ?? 1e-7;
+    const tolChange = this.opts.toleranceChange ?? 1e-9;
+    const historySize = this.opts.historySize ?? 100;
+    const lineSearch = this.opts.lineSearchFn ?? null;
+
+    const origLoss = enableGrad(closure);
+    let loss = origLoss.item();
+    let evals = 1;
+    this.funcEvals++;
+    let g = this.flatGrad();
+    if (maxAbs(g) <= tolGrad) return origLoss;
+
+    let d = this.d;
+    let t = this.t;
+    let n = 0;
+    while (n < maxIter) {
+      n++;
+      this.nIter++;
+      if (this.nIter === 1 || !d || !this.prevFlatGrad) {
+        d = g.map((v) => -v);
+        this.oldDirs = [];
+        this.oldStps = [];
+        this.ro = [];
+        this.hDiag = 1;
+      } else {
+        // Update the history with y = g − g_prev and s = t·d when the curvature ys is positive.
+        const y = g.map((v, i) => v - this.prevFlatGrad![i]);
+        const s = d.map((v) => v * t);
+        const ys = dot(y, s);
+        if (ys > 1e-10) {
+          if (this.oldDirs.length === historySize) {
+            this.oldDirs.shift();
+            this.oldStps.shift();
+            this.ro.shift();
+          }
+          this.oldDirs.push(y);
+          this.oldStps.push(s);
+          this.ro.push(1 / ys);
+          this.hDiag = ys / dot(y, y);
+        }
+        // Two-loop recursion: d = −H·g with H the L-BFGS inverse-Hessian approximation.
+        const k = this.oldDirs.length;
+        const al = new Array<number>(k);
+        const q = g.map((v) => -v);
+        for (let i = k - 1; i >= 0; i--) {
+          al[i] = dot(this.oldStps[i], q) * this.ro[i];
+          axpy(q, -al[i], this.oldDirs[i]);
+        }
+        const r = q.map((v) => v * this.hDiag);
+        for (let i = 0; i < k; i++) {
+          const be = dot(this.oldDirs[i], r) * this.ro[i];
+          axpy(r, al[i] - be, this.oldStps[i]);
+        }
+        d = r;
+      }
+      this.prevFlatGrad = g.slice();
+      this.prevLoss = loss;
+      // The first step is scaled by 1/‖g‖₁ (at most lr), later ones use lr.
+      t = this.nIter === 1 ? Math.min(1, 1 / g.reduce((a, v) => a + Math.abs(v), 0)) * lr : lr;
+      const gtd = dot(g, d);
+      if (gtd > -tolChange) break;
+
+      let lsEvals = 0;
+      let optCond = false;
+      if (lineSearch === 'strongWolfe') {
+        const x0 = this.flatParams();
+        const dir = d;
+        const evaluate: Evaluate = (step) => {
+          const x = x0.slice();
+          axpy(x, step, dir);
+          this.setParams(x);
+          const f = this.evaluate(closure);
+          const grad = this.flatGrad();
+          this.setParams(x0);
+          return [f, grad];
+        };
+        const res = strongWolfe(evaluate, t, d, loss, g, gtd);
+        loss = res.f;
+        g = res.g;
+        t = res.t;
+        lsEvals = res.evals;
+        const x = x0.slice();
+        axpy(x, t, d);
+        this.setParams(x);
+        optCond = maxAbs(g) <= tolGrad;
+      } else if (lineSearch === null) {
+        const x = this.flatParams();
+        axpy(x, t, d);
+        this.setParams(x);
+        if (n !== maxIter) {
+          loss = this.evaluate(closure);
+          g = this.flatGrad();
+          optCond = maxAbs(g) <= tolGrad;
+          lsEvals = 1;
+        }
+      } else {
+        throw new TypeError(
+          `LBFGS: only 'strongWolfe' is supported as lineSearchFn, got ${String(lineSearch)}`,
+        );
+      }
+      evals += lsEvals;
+      this.funcEvals += lsEvals;
+
+      if (n === maxIter || evals >= maxEval || optCond) break;
+      if (maxAbs(d) * Math.abs(t) <= tolChange) break;
+      if (Math.abs(loss - this.prevLoss) < tolChange) break;
+    }
+    this.d = d;
+    this.t = t;
+    return origLoss;
+  }
+}
