@@ -9,13 +9,27 @@ import {
   isWebGPUAvailable,
   LOOP_BUDGET,
   loopChunks,
+  PARAMS_BYTES,
   resetWebGPU,
   WebGPUError,
   WebGPURuntime,
   wgslFlatIndex,
-  wgslParams,
+  wgslParamsDeclaration,
 } from '../src/backends/webgpu/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
+
+/**
+ * Raw WGSL for the runtime's own tests: params as 256 u32 `v` at `binding`, read by index with
+ * pu(i) (u32), pf(i) (the f32 whose bits it holds) and pi(i) (i32). Library kernels name their
+ * params in a wgslKernel spec instead.
+ */
+function wgslParams(binding: number): string {
+  return `${wgslParamsDeclaration({ v: { array: 'u32', length: PARAMS_BYTES / 4 } }, binding)}
+fn pu(i: u32) -> u32 { return params_v(i); }
+fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }
+fn pi(i: u32) -> i32 { return bitcast<i32>(pu(i)); }
+`;
+}
 
 const f32bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 

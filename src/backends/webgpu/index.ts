@@ -54,7 +54,5 @@ export {
   type RuntimeOptions,
   WebGPUError,
   WebGPURuntime,
-  WGSL_PARAMS,
   wgslFlatIndex,
-  wgslParams,
 } from './runtime.js';

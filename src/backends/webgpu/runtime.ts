@@ -1,31 +1,12 @@
 import type { GpuStorage, WgslDispatch } from '../backend.js';
 import type { WebGPULimits } from './device.js';
-import { elementBytes, F32, PARAMS_BYTES, wgslParamsDeclaration } from './kernel.js';
+import { elementBytes, F32, PARAMS_BYTES } from './kernel.js';
 import { instrumentLoops, LOOP_BUDGET, LOOP_SLOT_BYTES } from './loops.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
 type GpuDType = GpuStorage['dtype'];
 
 export { PARAMS_BYTES };
-
-/**
- * Index accessors over the params of {@link wgslParams}: `pu(i)` reads u32 number i, `pf(i)` the
- * f32 whose bits it holds, `pi(i)` the i32. For raw WGSL handed straight to `gpu.run` (the
- * runtime's own tests); every kernel of the library is built with `wgslKernel` and names its
- * params in its spec instead.
- */
-export const WGSL_PARAMS = `fn pu(i: u32) -> u32 { return params_v(i); }
-fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }
-fn pi(i: u32) -> i32 { return bitcast<i32>(pu(i)); }
-`;
-
-/**
- * The params of a kernel addressed by index (256 u32 `v`, generated from that one-field spec) at
- * `binding` (= number of inputs + outputs of the kernel), plus `WGSL_PARAMS`.
- */
-export function wgslParams(binding: number): string {
-  return `${wgslParamsDeclaration({ v: { array: 'u32', length: PARAMS_BYTES / 4 } }, binding)}\n${WGSL_PARAMS}`;
-}
 
 /**
  * `fn flat_index(gid, nwg) -> u32` for kernels launched with `dispatch1D(n, workgroupSize)` and
