@@ -87,7 +87,11 @@ const opt = new optim.Adam([a], { lr: 0.1, betas: [0.9, 0.99] });
 const arb = spdMatrix({ maxSize: 3 });
 const errors = [AutogradError, LinAlgError, GradcheckError] as const;
 setPrintOptions({ precision: 2 });
-export { arb, eigenvalues, errors, info, ok, opt };
+// The op methods (declared in src/tensor-methods.ts, merged into Tensor): overloads and defaults.
+const top: Tensor = a.add(1).sum(0, true).reshape(2).max();
+const { values, indices }: { values: Tensor; indices: Tensor } = a.min(1);
+const parts: Tensor[] = a.inverse().var(0, { correction: 0 }).split(1);
+export { arb, eigenvalues, errors, indices, info, ok, opt, parts, top, values };
 `;
 
 /** Without fast-check: gradcheck works, an arbitrary throws an error that says what to install. */

@@ -14,6 +14,7 @@ import {
   tidy,
   zeros,
 } from '../src/index.js';
+import { tensorMethods } from '../src/tensor-methods.js';
 
 describe('tensor creation', () => {
   it('infers shape and defaults JS numbers to float64', () => {
@@ -194,5 +195,41 @@ describe('conj and mH', () => {
     a.mH.mul(w).sum().backward();
     expect(a.mH.gradFn).toBe(a.mT.gradFn);
     expect(Array.from(a.grad!.dataSync())).toEqual(Array.from(w.mT.dataSync()));
+  });
+});
+
+describe('the op methods (src/tensor-methods.ts)', () => {
+  it('sit on Tensor.prototype as class methods do: writable, configurable, not enumerable', () => {
+    const proto = Object.getPrototypeOf(tensor([1])) as object;
+    const classMethod = Object.getOwnPropertyDescriptor(proto, 'toArray')!;
+    expect(classMethod).toMatchObject({ writable: true, enumerable: false, configurable: true });
+    for (const name of Object.keys(tensorMethods)) {
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      expect(d, name).toEqual({ ...classMethod, value: tensorMethods[name as keyof typeof tensorMethods] });
+      expect((d!.value as { name: string }).name, name).toBe(name);
+    }
+    expect(Object.keys(tensorMethods)).toEqual(
+      expect.arrayContaining(['add', 'max', 'min', 'kron', 'inverse']),
+    );
+    const seen: string[] = [];
+    for (const k in tensor([1])) seen.push(k);
+    expect(seen).not.toContain('add');
+    expect(Object.keys(proto)).toEqual([]);
+  });
+
+  it('keep their overloads and defaults: max/min with and without dim, keepdim false', () => {
+    const x = tensor([
+      [1, 5],
+      [7, 3],
+    ]);
+    expect(x.max().item()).toBe(7);
+    expect(x.min().item()).toBe(1);
+    const { values, indices } = x.max(1);
+    expect(values.toArray()).toEqual([5, 7]);
+    expect(indices.toArray()).toEqual([1, 0]);
+    expect(x.min(0, true).values.shape).toEqual([1, 2]);
+    expect(x.sum(0).shape).toEqual([2]);
+    expect(x.reshape(4).shape).toEqual([4]);
+    expect(x.reshape([1, 4]).shape).toEqual([1, 4]);
   });
 });
