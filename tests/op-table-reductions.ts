@@ -1,8 +1,9 @@
 /**
  * Op-table entries of the reductions of src/ops/reductions.ts (tests/op-table.ts appends them):
- * amax/amin, max/min with indices, argmax/argmin, logsumexp, softmax, logSoftmax, var, std,
- * cumsum, prod, cumprod and the vector norm. All are composites over the last-dim extremum op, sums,
- * and elementwise and shape ops, so each entry names the OpDefs its cases run.
+ * amax/amin, max/min (with indices along a dim, and of all the elements), argmax/argmin (both
+ * ways), logsumexp, softmax, logSoftmax, var, std, cumsum, prod, cumprod and the vector norm.
+ * All are composites over the last-dim extremum op, sums, and elementwise and shape ops, so each
+ * entry names the OpDefs its cases run.
  */
 import fc from 'fast-check';
 import {
@@ -156,6 +157,55 @@ function alongDim<R>(
 
 const NO_GRAD = (name: string) => `${name} returns int32 indices: it has no gradient`;
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Reductions of all the elements, without a dim: max(x) and min(x) (a 0-d value; its gradient
+ * is shared evenly by tied extrema, as torch.max(x)'s is: see tests/reductions.test.ts), and
+ * argmax(x) and argmin(x) (the index into the flattened tensor, keepdim giving every dim size 1).
+ * An empty input has no extremum: PyTorch's error, which says to give a dim.
+ */
+function overAll(
+  name: string,
+  call: (x: Tensor, keepdim: boolean) => Tensor,
+  composite: OpEntry['composite'],
+  o: { keepdim: boolean; empty: string },
+) {
+  return entry<{ keepdim: boolean }>({
+    name: `${name}(x)`,
+    composite,
+    supportsForwardAd: true,
+    dtypes: FLOAT_DTYPES,
+    fn: ([x], { keepdim }) => call(x, keepdim),
+    arbitrary: casesOf(
+      shapeArb({ maxDims: 3, minSize: 1 }).chain((shape) =>
+        fc.record({
+          shapes: fc.constant([shape]),
+          args: fc.record({ keepdim: o.keepdim ? fc.boolean() : fc.constant(false) }),
+        }),
+      ),
+      [wide],
+    ),
+    samples: [
+      fixed('0-d', [[]], [wide], { keepdim: false }),
+      fixed('[1]', [[1]], [wide], { keepdim: false }),
+      fixed('[2, 3, 2]', [[2, 3, 2]], [wide], { keepdim: o.keepdim }),
+    ],
+    errors: [
+      ...[[0], [2, 0, 3]].map((shape) => ({
+        desc: `empty input [${shape.join(', ')}]`,
+        call: (mk: (s: number[]) => Tensor) => call(mk(shape), false),
+        message: new RegExp(`^${escapeRe(`${name}: ${o.empty}`)}$`),
+        type: RangeError,
+      })),
+      floatOnly(name, (mk) => call(mk([2], 'int32'), false)),
+    ],
+  });
+}
+
+const NO_DIM_EMPTY = 'Expected reduction dim to be specified for input.numel() == 0.';
+const NO_DIM_EMPTY_VALUES = `${NO_DIM_EMPTY} Specify the reduction dim with the 'dim' argument.`;
+
 export const reductionEntries: OpEntry[] = [
   overDims('amax', amax, [extremumOp], {}),
   overDims('amin', amin, [extremumOp], {}),
@@ -198,5 +248,22 @@ export const reductionEntries: OpEntry[] = [
   {
     ...alongDim('argmin', (x, d, k) => argmin(x, d, k), [extremumOp, castOp]),
     skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmin') }],
+  },
+  // Without a dim: max(x) and min(x) are amax/amin over every dim; argmax(x)/argmin(x) flatten x.
+  overAll('max', (x) => max(x), [extremumOp], { keepdim: false, empty: NO_DIM_EMPTY_VALUES }),
+  overAll('min', (x) => min(x), [extremumOp], { keepdim: false, empty: NO_DIM_EMPTY_VALUES }),
+  {
+    ...overAll('argmax', (x, k) => argmax(x, undefined, k), [extremumOp, castOp], {
+      keepdim: true,
+      empty: NO_DIM_EMPTY,
+    }),
+    skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmax(x)') }],
+  },
+  {
+    ...overAll('argmin', (x, k) => argmin(x, undefined, k), [extremumOp, castOp], {
+      keepdim: true,
+      empty: NO_DIM_EMPTY,
+    }),
+    skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmin(x)') }],
   },
 ];

@@ -16,6 +16,7 @@ import {
   softmax,
   std,
   tensor,
+  zeros,
 } from '../src/index.js';
 
 const L = Math.log(1 + Math.exp(-1)); // log Σ exp(x − max) for [0, −1]
@@ -90,6 +91,44 @@ describe('max, min, amax, amin, argmax, argmin', () => {
     ]);
     expect(amin(x).item()).toBe(-1);
     expect(amax(x, [0, 1], true).toArray()).toEqual([[5]]);
+  });
+  it('max(x)/min(x) without dim share the gradient evenly among ties (as torch.max(x)), with dim pick the first', () => {
+    const x = tensor(
+      [
+        [1, 5, 5],
+        [5, 2, -1],
+      ],
+      { requiresGrad: true },
+    );
+    max(x).backward();
+    const third = 1 / 3;
+    expect(x.grad!.toArray()).toEqual([
+      [0, third, third],
+      [third, 0, 0],
+    ]);
+    x.grad = null;
+    x.max(1).values.sum().backward();
+    expect(x.grad!.toArray()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    const y = tensor([2, -1, 4, -1], { requiresGrad: true });
+    y.min().mul(3).backward();
+    expect(y.grad!.toArray()).toEqual([0, 1.5, 0, 1.5]);
+  });
+  it("max/min/argmax/argmin of all the elements of an empty tensor: PyTorch's error, which asks for a dim", () => {
+    const e = zeros([2, 0]);
+    expect(() => max(e)).toThrow(
+      "max: Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+    );
+    expect(() => e.min()).toThrow(/^min: Expected reduction dim to be specified for input\.numel\(\) == 0\./);
+    expect(() => argmax(e)).toThrow('argmax: Expected reduction dim to be specified for input.numel() == 0.');
+    expect(() => e.argmin(undefined, true)).toThrow(RangeError);
+    // Along a dim of nonzero size the result is empty, as in PyTorch; along the empty dim an error.
+    expect(max(e, 0).values.shape).toEqual([0]);
+    expect(() => max(e, 1)).toThrow(
+      'max: Expected reduction dim 1 to have non-zero size (input of shape [2, 0])',
+    );
   });
   it('argmax/argmin pick the first extremum; no dim indexes the flattened tensor', () => {
     const x = tensor([

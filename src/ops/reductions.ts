@@ -49,8 +49,6 @@ function extremum(op: string, x: Tensor, dim: Dims, keepdim: boolean, min: boole
       );
     }
   }
-  if (dim === undefined && x.numel === 0)
-    throw new RangeError(`${op}: Expected reduction dim to be specified for input.numel() == 0.`);
   return reshape(apply1(extremumOp, [reducedLast(x, dims)], { min }), outShape(x, dims, keepdim));
 }
 
@@ -88,9 +86,13 @@ function firstExtremumIndex(op: string, x: Tensor, d: number, min: boolean): Ten
   });
 }
 
+/** PyTorch's error for max()/min()/argmax()/argmin() of all the elements of an empty tensor. */
+const NO_DIM_EMPTY = 'Expected reduction dim to be specified for input.numel() == 0.';
+
 function argExtremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, min: boolean): Tensor {
   requireFloat(op, [x]);
   if (dim === undefined) {
+    if (x.numel === 0) throw new RangeError(`${op}: ${NO_DIM_EMPTY}`);
     const flat = reshape(x, [x.numel]);
     return cast(reshape(firstExtremumIndex(op, flat, 0, min), keepdim ? x.shape.map(() => 1) : []), 'int32');
   }
@@ -126,8 +128,12 @@ export interface ValuesIndices {
 }
 
 function selectExtremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, min: boolean) {
-  if (dim === undefined) return extremum(op, x, undefined, false, min);
   requireFloat(op, [x]);
+  if (dim === undefined) {
+    if (x.numel === 0)
+      throw new RangeError(`${op}: ${NO_DIM_EMPTY} Specify the reduction dim with the 'dim' argument.`);
+    return extremum(op, x, undefined, false, min);
+  }
   const d = normDim(op, dim, x.ndim);
   const x1 = x.ndim === 0 ? reshape(x, [1]) : x;
   const i = firstExtremumIndex(op, x1, d, min);
@@ -146,7 +152,8 @@ function selectExtremum(op: string, x: Tensor, dim: number | undefined, keepdim:
 
 /**
  * The maximum of all elements, or with `dim` the values and (int32) indices of the maxima along
- * it, as torch.max; the gradient goes to the selected entry (the first of tied maxima).
+ * it, as torch.max; with `dim` the gradient goes to the selected entry (the first of tied maxima),
+ * without it tied maxima share it evenly (as amax).
  * @example
  * max(tensor([[1, 5], [3, 2]])); // tensor(5.)
  * max(tensor([[1, 5], [3, 2]]), 1).indices; // tensor([1, 0], dtype=int32)
