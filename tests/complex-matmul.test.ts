@@ -147,7 +147,8 @@ const SHAPES: Shape[] = [
   S(3, 3, 20, 16, 24), // batched GEMM path
   S(3, 1, 20, 16, 24), // B broadcast: A's batches stacked into one product
   S(1, 3, 20, 16, 24), // A broadcast
-  S(2, 2, 1, 200, 90), // one row, long k
+  S(2, 2, 1, 200, 90), // one row, long k (direct loops)
+  S(4, 1, 2, 40, 40), // 2 rows each, stacked into one GEMM of 8 rows
 ];
 
 describe('complex matmul on the CPU (bmmComplexCpu)', () => {
