@@ -256,8 +256,9 @@ describeWebGPU('complex64 matmul on WebGPU (bmmComplexGpu)', () => {
   }
 
   it('agrees with the float64 loop and the CPU kernel within γ_2k(f32)·|A||B|', async () => {
-    // 1×600 · 600×3: k split over dispatches (the loop rule); 33×70·70×41: partial tiles.
-    const shapes = [...SHAPES, S(1, 1, 1, 600, 3), S(2, 2, 33, 70, 41), S(1, 1, 200, 300, 150)];
+    // k = 20,000: 2500 tiles of 9 loop iterations, split over two dispatches (the loop rule),
+    // with a broadcast B; 33×70·70×41: partial tiles; 200×300·300×150: many workgroups.
+    const shapes = [...SHAPES, S(2, 1, 3, 20000, 2), S(2, 2, 33, 70, 41), S(1, 1, 200, 300, 150)];
     for (const [t, s] of shapes.entries()) {
       if (s.m === 0) continue;
       const a = Float64Array.from(Float32Array.from(randc(s.Ba * s.m * s.k, 400 + t)));
