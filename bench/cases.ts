@@ -9,6 +9,7 @@ import {
   eighError,
   invBackwardError,
   inverseResidual,
+  matmulC128Error,
   matmulError,
   pinvError,
   qrError,
@@ -24,6 +25,7 @@ export type OpName =
   | 'inv'
   | 'invBackward'
   | 'matmul'
+  | 'matmulC128'
   | 'solve'
   | 'cholesky'
   | 'det'
@@ -252,6 +254,25 @@ export const CASES: readonly BenchCase[] = [
     check: matmulError,
     tol: 1e-14,
     errName: 'max|C − A·B| / (n·max|A|·max|B|)',
+  },
+  {
+    // complex128, interleaved (re, im): A and B are 256×512 real rows (n counts real columns).
+    id: 'matmul-c128-256',
+    title: 'matmul, complex128, 256×256 · 256×256',
+    op: 'matmulC128',
+    batch: 1,
+    m: 256,
+    n: 512,
+    make: () => ({
+      batch: 1,
+      m: 256,
+      n: 512,
+      a: gaussian(2 * 256 * 256, 1256),
+      b: gaussian(2 * 256 * 256, 2256),
+    }),
+    check: matmulC128Error,
+    tol: 1e-14,
+    errName: 'max|C − A·B| / (n·max|A|·max|B|), complex',
   },
   {
     id: 'solve-256',

@@ -174,6 +174,25 @@ export function solveError(input: CaseInput, x: Float64Array): number {
   return diff(c, 0, b, 0, n * n, maxAbs(a) * maxAbs(x) * n + maxAbs(b));
 }
 
+/** Complex (interleaved, m×m) max |C − A·B| / (m·max|A|·max|B|), over real and imaginary parts. */
+export function matmulC128Error(input: CaseInput, c: Float64Array): number {
+  const { a, b } = input;
+  const m = input.m!;
+  if (!b || c.length !== 2 * m * m) return INF;
+  const ref = new Float64Array(2 * m * m);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < m; p++) {
+      const [ar, ai] = [a[2 * (i * m + p)]!, a[2 * (i * m + p) + 1]!];
+      for (let j = 0; j < m; j++) {
+        const [br, bi] = [b[2 * (p * m + j)]!, b[2 * (p * m + j) + 1]!];
+        ref[2 * (i * m + j)]! += ar * br - ai * bi;
+        ref[2 * (i * m + j) + 1]! += ar * bi + ai * br;
+      }
+    }
+  }
+  return diff(c, 0, ref, 0, 2 * m * m, m * maxAbs(a) * maxAbs(b));
+}
+
 /** max |C − A·B| / (n·max|A|·max|B|). */
 export function matmulError(input: CaseInput, c: Float64Array): number {
   const { n, a, b } = input;

@@ -2,6 +2,7 @@
  * linagrad's adapters for the benchmark: CPU float64 (the baseline of every ratio) and, with
  * --webgpu, WebGPU float32 (informational). Same contract as the peers' (peers.ts).
  */
+import { bmmComplexCpu } from '../src/backends/cpu/matmul-complex.js';
 import { eye, func, getWebGPUInfo, initWebGPU, linalg, type Tensor, tensor, tidy } from '../src/index.js';
 import type { CaseInput } from './cases.js';
 import { type Library, type Runner, runner, shapeOf } from './peers.js';
@@ -98,6 +99,7 @@ export const linagradCpu: Library = {
     inv: 'linalg.inv (batched)',
     invBackward: 'linalg.inv(A).sum().backward()',
     matmul: 'matmul',
+    matmulC128: 'the complex matmul kernel (bmmComplexCpu) on interleaved Float64Arrays',
     solve: 'linalg.solve',
     cholesky: 'linalg.cholesky (batched)',
     det: 'linalg.det',
@@ -123,6 +125,20 @@ export const linagradCpu: Library = {
       const A = f64(input.a, shapeOf(input));
       const B = f64(input.b!, shapeOf(input));
       return cpu(() => linalg.matmul(A, B));
+    },
+    // The kernel the complex matmul op dispatches to, on the interleaved data (m×m complex).
+    matmulC128: (input) => {
+      const m = input.m!;
+      const a = { data: input.a, shape: [1, m, m] };
+      const b = { data: input.b!, shape: [1, m, m] };
+      return runner<Float64Array>({
+        run: () => {
+          const c = new Float64Array(2 * m * m);
+          bmmComplexCpu(a, b, { data: c, shape: [1, m, m] });
+          return c;
+        },
+        read: (c) => c,
+      });
     },
     solve: (input) => {
       const A = f64(input.a, shapeOf(input));

@@ -66,6 +66,9 @@ def numpy_op(op, x, n):
     if op == "matmul":
         bm = b.reshape(n, n)
         return lambda: [a @ bm]
+    if op == "matmulC128":  # a: m×2m interleaved rows, read as m×m complex128 (no copy)
+        ac, bc = a.view(np.complex128), b.view(np.complex128).reshape(n // 2, n // 2)
+        return lambda: [(ac @ bc).view(np.float64)]
     if op == "solve":
         bm = b.reshape(n, n)
         return lambda: [la.solve(a, bm)]
@@ -106,6 +109,10 @@ def torch_op(op, x, n):
     if op == "matmul":
         bm = torch.from_numpy(b.reshape(n, n).copy())
         return lambda: [a @ bm]
+    if op == "matmulC128":
+        ac = torch.view_as_complex(a.reshape(n // 2, n // 2, 2))
+        bc = torch.view_as_complex(torch.from_numpy(b.reshape(n // 2, n // 2, 2).copy()))
+        return lambda: [torch.view_as_real(ac @ bc)]
     if op == "solve":
         bm = torch.from_numpy(b.reshape(n, n).copy())
         return lambda: [la.solve(a, bm)]

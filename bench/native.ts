@@ -130,6 +130,7 @@ const ALL_OPS: OpName[] = [
   'inv',
   'invBackward',
   'matmul',
+  'matmulC128',
   'solve',
   'cholesky',
   'det',
