@@ -28,8 +28,13 @@ export interface MatrixSample {
   cols: number;
   /** `[...batch, rows, cols]`. */
   shape: number[];
-  /** Row-major entries, length `product(shape)`. */
+  /**
+   * Row-major entries, length `product(shape)`; for a complex sample (`complex: true`)
+   * interleaved (re, im) pairs, length `2·product(shape)`, the data of a complex tensor.
+   */
   data: Float64Array;
+  /** True for the complex arbitraries (arbitraries-complex.ts): `data` holds (re, im) pairs. */
+  complex?: boolean;
   /**
    * Exact 2-norm condition number σ_max/σ_min by construction (max over the batch). For an empty
    * batch, the value a batch element would have had; 1 for 0×0 and 1×1 matrices.
@@ -57,15 +62,18 @@ export interface MatrixOptions {
   cols?: number;
 }
 
-type Built = { data: Float64Array; cond?: number; condBound?: number };
-type Builder = (rng: Rng, rows: number, cols: number) => Built;
+/** @internal */
+export type Built = { data: Float64Array; cond?: number; condBound?: number };
+/** @internal */
+export type Builder = (rng: Rng, rows: number, cols: number) => Built;
 
 function checkInt(name: string, v: number, min = 0): void {
   if (!Number.isInteger(v) || v < min)
     throw new RangeError(`arbitraries: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
-function checkCond(cond: number): void {
+/** @internal */
+export function checkCond(cond: number): void {
   if (!(cond >= 1) || !Number.isFinite(cond))
     throw new RangeError(`arbitraries: cond must be finite and >= 1, got ${cond}`);
 }
@@ -94,8 +102,17 @@ function batchArb(opts: MatrixOptions): Arbitrary<number[]> {
   return fc.array(dim, { maxLength: opts.maxBatchDims ?? 2 });
 }
 
-/** Shared skeleton: sizes, batch and seed → one `build` call per batch element. */
-function batched(opts: MatrixOptions, square: boolean, minDefault: number, build: Builder) {
+/**
+ * @internal Shared skeleton: sizes, batch and seed → one `build` call per batch element, each
+ * returning `width` numbers per entry (2 for the complex arbitraries).
+ */
+export function batched(
+  opts: MatrixOptions,
+  square: boolean,
+  minDefault: number,
+  build: Builder,
+  width: 1 | 2 = 1,
+) {
   const minSize = opts.minSize ?? minDefault;
   const maxSize = opts.maxSize ?? Math.max(6, minSize);
   checkInt('minSize', minSize);
@@ -110,15 +127,16 @@ function batched(opts: MatrixOptions, square: boolean, minDefault: number, build
     const cols = square ? rows : c;
     const count = batch.reduce((a, b) => a * b, 1);
     const rng = makeRng(seed);
-    const data = new Float64Array(count * rows * cols);
+    const data = new Float64Array(count * rows * cols * width);
     const sample: MatrixSample = { batch: [...batch], rows, cols, shape: [...batch, rows, cols], data };
+    if (width === 2) sample.complex = true;
     const merge = (b: Built): void => {
       if (b.cond !== undefined) sample.cond = Math.max(sample.cond ?? 1, b.cond);
       if (b.condBound !== undefined) sample.condBound = Math.max(sample.condBound ?? 1, b.condBound);
     };
     for (let i = 0; i < count; i++) {
       const b = build(rng, rows, cols);
-      data.set(b.data, i * rows * cols);
+      data.set(b.data, i * rows * cols * width);
       merge(b);
     }
     if (count === 0) merge(build(rng, rows, cols)); // report what an element would have
@@ -130,7 +148,8 @@ function batched(opts: MatrixOptions, square: boolean, minDefault: number, build
  * `k` values in [1/cond, 1], sorted descending, with the first exactly 1 and (for k ≥ 2) the
  * last exactly 1/cond; the others are log-uniform in between. Returns the values and their ratio.
  */
-function spreadSpectrum(rng: Rng, k: number, cond: number): { s: Float64Array; cond: number } {
+/** @internal */
+export function spreadSpectrum(rng: Rng, k: number, cond: number): { s: Float64Array; cond: number } {
   const s = new Float64Array(k);
   for (let i = 0; i < k; i++) s[i] = Math.exp(-rng.uniform() * Math.log(cond));
   s.sort().reverse();
@@ -345,5 +364,6 @@ export function describeSample(sample: MatrixSample, maxEntries = 6): string {
   const more = sample.data.length > maxEntries ? `, … (${sample.data.length} values)` : '';
   const cond = sample.cond !== undefined ? ` cond=${sample.cond.toPrecision(3)}` : '';
   const bound = sample.condBound !== undefined ? ` cond<=${sample.condBound.toPrecision(3)}` : '';
-  return `MatrixSample shape=[${sample.shape.join(',')}]${cond}${bound} data=[${shown.join(', ')}${more}]`;
+  const kind = sample.complex ? 'complex ' : '';
+  return `${kind}MatrixSample shape=[${sample.shape.join(',')}]${cond}${bound} data=[${shown.join(', ')}${more}]`;
 }

@@ -3,7 +3,9 @@
  * and the perturbed evaluation of `fn` that the numerical Jacobians are built from.
  * @module
  */
+
 import { isTensor, type Tensor, tensor } from '../src/index.js';
+import { LabelledOutputs } from './complex.js';
 
 /** A gradient check failed (a wrong derivative, a non-reentrant backward, …). */
 export class GradcheckError extends Error {
@@ -179,6 +181,9 @@ export interface FlatOutputs {
 
 /** Normalises a Tensor / Tensor[] / Record<string, Tensor> result; non-tensors are a TypeError. */
 export function flattenOutputs(where: string, result: unknown): FlatOutputs {
+  if (result instanceof LabelledOutputs) {
+    return { tensors: [...result.tensors], labels: [...result.labels], keys: [...result.keys] };
+  }
   if (isTensor(result)) return { tensors: [result], labels: ['output 0'], keys: [null] };
   let entries: [string, unknown, string | null][];
   if (Array.isArray(result)) entries = result.map((t, i) => [`output ${i}`, t, null]);

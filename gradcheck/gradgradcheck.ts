@@ -11,8 +11,10 @@ import {
   type GradcheckFn,
   type GradcheckOptions,
   inputName,
+  type ResolvedOptions,
   resolveOptions,
 } from './common.js';
+import { complexPasses, realifyGradOutputs } from './complex.js';
 import { differentiable, runGradcheck } from './gradcheck.js';
 import { makeRng } from './linalg-rand.js';
 
@@ -70,44 +72,61 @@ export function gradgradcheck(
   });
   try {
     enableGrad(() => {
-      const diff = checkInputs(where, inputs, o.inputNames, false);
-      const labels = inputs.map((_, i) => inputName(o.inputNames, i));
-      const out = flattenOutputs(where, fn(...inputs));
-      const diffOut = differentiable(out);
-      if (diffOut.length === 0) {
-        throw new Error(`${where}: no output of fn requires grad, so there is no first derivative to check`);
+      // Complex inputs and outputs: through their real and imaginary parts, as gradcheck (complex.ts).
+      if (!Array.isArray(inputs)) checkInputs(where, inputs, o.inputNames, false);
+      const names = inputs.map((_, i) => inputName(o.inputNames, i));
+      const gosGiven = realifyGradOutputs(gradOutputs) as GradOutputsArg | null | undefined;
+      for (const p of complexPasses(fn, inputs, names)) {
+        checkSecondDerivative(where, p.fn, p.inputs, gosGiven, { ...o, inputNames: p.names });
       }
-      const gos = resolveGradOutputs(where, gradOutputs, out, diffOut, o.seed);
-      const n = inputs.length;
-      const firstDerivative = (...args: Tensor[]) => {
-        const xs = args.slice(0, n);
-        const r = flattenOutputs(where, fn(...xs));
-        const ys = diffOut.map((j) => r.tensors[j]);
-        const grads = autograd.grad(
-          ys,
-          diff.map((i) => xs[i]),
-          { gradOutputs: args.slice(n), createGraph: true, allowUnused: true },
-        );
-        const rec: Record<string, Tensor> = {};
-        grads.forEach((g, ii) => {
-          if (g) rec[`grad of ${labels[diff[ii]]}`] = g;
-        });
-        if (Object.keys(rec).length === 0) {
-          throw new Error(
-            `${where}: autograd.grad returned no gradient for any input that requires grad (the outputs ` +
-              'do not depend on them), so there is no first derivative to check',
-          );
-        }
-        return rec;
-      };
-      const names = [...labels, ...diffOut.map((j, k) => `gradOutputs[${k}] (of ${out.labels[j]})`)];
-      runGradcheck(where, firstDerivative, [...inputs, ...gos], { ...o, inputNames: names });
     });
     return true;
   } catch (e) {
     if (e instanceof GradcheckError && !o.raiseException) return false;
     throw e;
   }
+}
+
+/** One real gradgradcheck problem: gradcheck of inputs, gradOutputs ↦ the first derivative. */
+function checkSecondDerivative(
+  where: string,
+  fn: GradcheckFn,
+  inputs: readonly Tensor[],
+  gradOutputs: GradOutputsArg | null | undefined,
+  o: ResolvedOptions,
+): void {
+  const diff = checkInputs(where, inputs, o.inputNames, false);
+  const labels = inputs.map((_, i) => inputName(o.inputNames, i));
+  const out = flattenOutputs(where, fn(...inputs));
+  const diffOut = differentiable(out);
+  if (diffOut.length === 0) {
+    throw new Error(`${where}: no output of fn requires grad, so there is no first derivative to check`);
+  }
+  const gos = resolveGradOutputs(where, gradOutputs, out, diffOut, o.seed);
+  const n = inputs.length;
+  const firstDerivative = (...args: Tensor[]) => {
+    const xs = args.slice(0, n);
+    const r = flattenOutputs(where, fn(...xs));
+    const ys = diffOut.map((j) => r.tensors[j]);
+    const grads = autograd.grad(
+      ys,
+      diff.map((i) => xs[i]),
+      { gradOutputs: args.slice(n), createGraph: true, allowUnused: true },
+    );
+    const rec: Record<string, Tensor> = {};
+    grads.forEach((g, ii) => {
+      if (g) rec[`grad of ${labels[diff[ii]]}`] = g;
+    });
+    if (Object.keys(rec).length === 0) {
+      throw new Error(
+        `${where}: autograd.grad returned no gradient for any input that requires grad (the outputs ` +
+          'do not depend on them), so there is no first derivative to check',
+      );
+    }
+    return rec;
+  };
+  const names = [...labels, ...diffOut.map((j, k) => `gradOutputs[${k}] (of ${out.labels[j]})`)];
+  runGradcheck(where, firstDerivative, [...inputs, ...gos], { ...o, inputNames: names });
 }
 
 function resolveGradOutputs(

@@ -26,6 +26,14 @@ export {
   wellConditionedMatrix,
 } from './arbitraries.js';
 export {
+  complexGeneralMatrix,
+  complexWellConditionedMatrix,
+  type HermitianOptions,
+  hermitianMatrix,
+  hpdMatrix,
+  unitaryMatrix,
+} from './arbitraries-complex.js';
+export {
   GradcheckError,
   type GradcheckFn,
   type GradcheckOptions,

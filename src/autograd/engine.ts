@@ -1,3 +1,4 @@
+import { isComplex } from '../dtype.js';
 import { AutogradError } from '../errors.js';
 import { tensorOps } from '../ops-hook.js';
 import { sameShape, shapeStr } from '../shape.js';
@@ -214,6 +215,9 @@ export function runBackward(
 function fitGradient(node: Node, i: number, g: Tensor): Tensor {
   const shape = node.inputShapes[i];
   if (!sameShape(g.shape, shape)) g = tensorOps.sumTo(g, shape);
+  // A real input of an op with a complex result gets the real part of the gradient (∂L/∂x of
+  // PyTorch's ∂L/∂x + i·∂L/∂y), as PyTorch's handle_r_to_c: no warning, unlike a cast.
+  if (isComplex(g.dtype) && !isComplex(node.inputDtypes[i])) g = g.real();
   if (g.dtype !== node.inputDtypes[i]) g = tensorOps.cast(g, node.inputDtypes[i]);
   return g;
 }

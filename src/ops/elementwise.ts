@@ -9,6 +9,10 @@ import { scalarLike, zerosLike } from './creation.js';
 import { apply1, defineBuiltinOp, type JvpRule, type OpDef } from './registry.js';
 
 /**
+ * Backward formulas follow PyTorch's convention for complex inputs: for a holomorphic f the
+ * gradient is g·conj(f′(z)), so each f′ below is conjugated (`conj()` is the identity for real
+ * dtypes, so the real formulas are unchanged).
+ *
  * The elementwise expression table: every entry is one op with its JS expression (CPU), its WGSL
  * expression (WebGPU) and its backward formula. Operands are named a, b, c; the kernels around the
  * expressions are generated in backends/cpu/elementwise.ts and backends/webgpu/kernels/elementwise.ts.
@@ -35,19 +39,19 @@ const unaryTable = {
   exp: {
     js: 'Math.exp(a)',
     wgsl: 'exp(a)',
-    backward: (c, gs) => [g0(gs).mul(c.outputs[0])],
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0].conj())],
     jvp: 'elementwise',
   },
   log: {
     js: 'Math.log(a)',
     wgsl: 'log(a)',
-    backward: (c, gs) => [g0(gs).div(c.inputs[0])],
+    backward: (c, gs) => [g0(gs).div(c.inputs[0].conj())],
     jvp: 'elementwise',
   },
   sqrt: {
     js: 'Math.sqrt(a)',
     wgsl: 'sqrt(a)',
-    backward: (c, gs) => [g0(gs).div(c.outputs[0].mul(2))],
+    backward: (c, gs) => [g0(gs).div(c.outputs[0].conj().mul(2))],
     jvp: 'elementwise',
   },
   abs: {
@@ -59,7 +63,7 @@ const unaryTable = {
   square: {
     js: 'a * a',
     wgsl: 'a * a',
-    backward: (c, gs) => [g0(gs).mul(c.inputs[0].mul(2))],
+    backward: (c, gs) => [g0(gs).mul(c.inputs[0].conj().mul(2))],
     jvp: 'elementwise',
   },
   sign: {
@@ -71,25 +75,25 @@ const unaryTable = {
   tanh: {
     js: 'Math.tanh(a)',
     wgsl: 'tanh(a)',
-    backward: (c, gs) => [g0(gs).mul(scalarLike(c.outputs[0], 1).sub(c.outputs[0].square()))],
+    backward: (c, gs) => [g0(gs).mul(scalarLike(c.outputs[0], 1).sub(c.outputs[0].square()).conj())],
     jvp: 'elementwise',
   },
   sin: {
     js: 'Math.sin(a)',
     wgsl: 'sin(a)',
-    backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]))],
+    backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]).conj())],
     jvp: 'elementwise',
   },
   cos: {
     js: 'Math.cos(a)',
     wgsl: 'cos(a)',
-    backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0])).neg()],
+    backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0]).conj()).neg()],
     jvp: 'elementwise',
   },
   reciprocal: {
     js: '1 / a',
     wgsl: '1.0 / a',
-    backward: (c, gs) => [g0(gs).mul(c.outputs[0].square()).neg()],
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0].square().conj()).neg()],
     jvp: 'elementwise',
   },
 } satisfies Record<string, Entry>;
@@ -101,8 +105,8 @@ const binaryTable = {
     js: 'a * b',
     wgsl: 'a * b',
     backward: (c, gs) => [
-      c.needsInputGrad[0] ? g0(gs).mul(c.inputs[1]) : null,
-      c.needsInputGrad[1] ? g0(gs).mul(c.inputs[0]) : null,
+      c.needsInputGrad[0] ? g0(gs).mul(c.inputs[1].conj()) : null,
+      c.needsInputGrad[1] ? g0(gs).mul(c.inputs[0].conj()) : null,
     ],
     jvp: 'elementwise',
   },
@@ -111,8 +115,8 @@ const binaryTable = {
     wgsl: 'a / b',
     backward: (c, gs) => {
       const [a, b] = c.inputs;
-      const ga = g0(gs).div(b);
-      return [ga, c.needsInputGrad[1] ? ga.mul(a).div(b).neg() : null];
+      const ga = g0(gs).div(b.conj());
+      return [ga, c.needsInputGrad[1] ? ga.mul(a.conj()).div(b.conj()).neg() : null];
     },
     jvp: 'elementwise',
   },
@@ -124,9 +128,9 @@ const binaryTable = {
       const [a, b] = c.inputs;
       const g = g0(gs);
       // d/da a^b = b a^(b-1) (0 where b == 0); d/db a^b = a^b log a (0 where a == 0 and b >= 0), as PyTorch.
-      const ga = c.needsInputGrad[0] ? where(eq(b, 0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+      const ga = c.needsInputGrad[0] ? where(eq(b, 0), 0, g.mul(b.mul(a.pow(b.sub(1))).conj())) : null;
       const gb = c.needsInputGrad[1]
-        ? where(eq(a, 0).mul(ge(b, 0)), 0, g.mul(c.outputs[0]).mul(a.log()))
+        ? where(eq(a, 0).mul(ge(b, 0)), 0, g.mul(c.outputs[0].mul(a.log()).conj()))
         : null;
       return [ga, gb];
     },
