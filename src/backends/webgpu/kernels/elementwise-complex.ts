@@ -22,8 +22,8 @@ import { WGSL_LOG1P } from './elementwise.js';
  * (C64); where's condition is float32 or int32; abs and angle write f32.
  *
  * Accuracy rests on WGSL's builtins (spec, "Floating Point Accuracy"): exp 3 + 2|x| ulp, log
- * 2⁻²¹ absolute on [½, 2] else 3 ulp, sin/cos 2⁻¹¹ absolute on [−π, π] (so c64_cis reduces its
- * argument there first), atan2 4096 ulp, division 2.5 ulp. |z| and sqrt scale by a power of two
+ * 2⁻²¹ absolute on [½, 2] else 3 ulp, atan2 4096 ulp, division 2.5 ulp; sin and cos (2⁻¹¹
+ * absolute, on [−π, π] only) are replaced by c64_cis, accurate to a few ulp. |z| and sqrt scale by a power of two
  * (frexp/ldexp), so no intermediate overflows or underflows; non-finite inputs are outside what
  * WGSL guarantees and get no special treatment.
  */
@@ -92,14 +92,23 @@ const FNS: Record<string, { deps: readonly string[]; code: string }> = {
 }
 fn c64_log(z: vec2<f32>) -> vec2<f32> { return vec2<f32>(c64_logabs(z), c64_arg(z)); }`,
   },
-  // (cos t, sin t) with t reduced to [−π, π] by t − 2πk, 2π in two parts (6.28125 has 8 bits,
-  // so k·6.28125 is exact for |k| < 2¹⁶).
+  // (cos t, sin t) without WGSL's sin/cos (2⁻¹¹ absolute): t − k·π/2 with π/2 in three parts
+  // (Cody–Waite; k·C1 and k·C2 are exact for |k| < 2¹¹, so r is good to an ulp for |t| ≲ 3000),
+  // Taylor polynomials on [−π/4, π/4] (truncation < 2⁻²⁸), then the quadrant's swap and signs:
+  // error a few 2⁻²⁴ absolute.
   cis: {
     deps: [],
     code: `fn c64_cis(t: f32) -> vec2<f32> {
-  let k = round(t * 0.15915494309189535);
-  let r = (t - k * 6.28125) - k * 1.9353071795864769e-3;
-  return vec2<f32>(cos(r), sin(r));
+  let k = round(t * 0.6366197723675814);
+  let r = ((t - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.549789954891882e-8;
+  let r2 = r * r;
+  let s = r + r * r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 / 362880.0)));
+  let c = 1.0 - 0.5 * r2 + r2 * r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 - r2 / 3628800.0)));
+  let q = i32(k) & 3;
+  if (q == 1) { return vec2<f32>(-s, c); }
+  if (q == 2) { return vec2<f32>(-c, -s); }
+  if (q == 3) { return vec2<f32>(s, -c); }
+  return vec2<f32>(c, s);
 }`,
   },
   exp: {
