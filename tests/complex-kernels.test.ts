@@ -355,11 +355,13 @@ const ULP = 2 ** -23;
 const mag = (z: C) => Math.hypot(z[0], z[1]);
 /** c64_cis, the kernels' own (cos t, sin t): a few 2⁻²⁴ absolute (WGSL's sin/cos promise 2⁻¹¹). */
 const CIS = 8 * U;
+/** c64_arg, the kernels' own atan2: a few ulp (WGSL's atan2 promises 4096). */
+const ARG = 8 * ULP;
 /**
  * Per-element bounds (normwise, on |got − ref|) for WebGPU against the CPU's float64 result on
  * the same float32 inputs, from f32 rounding and WGSL's accuracy (see the kernel file's comment):
- * exp 3 + 2|x| ulp, log 2⁻²¹ absolute, atan2 4096 ulp, division 2.5 ulp; sinh/cosh from exp
- * (3× for the cancellation in (eˣ − e⁻ˣ)/2 at |x| ≥ ½), cis as CIS.
+ * exp 3 + 2|x| ulp, log 2⁻²¹ absolute, division 2.5 ulp; sinh/cosh from exp (3× for the
+ * cancellation in (eˣ − e⁻ˣ)/2 at |x| ≥ ½), cis and arg as CIS and ARG.
  */
 const GPU_TOL: Record<Exclude<ComplexOp, 'where'>, (a: C, b: C, r: C) => number> = {
   neg: () => 0,
@@ -373,8 +375,8 @@ const GPU_TOL: Record<Exclude<ComplexOp, 'where'>, (a: C, b: C, r: C) => number>
   abs: (_a, _b, r) => 16 * ULP * mag(r),
   sign: () => 16 * ULP,
   sqrt: (_a, _b, r) => 32 * ULP * mag(r),
-  angle: (_a, _b, r) => 2 ** -11 * Math.abs(r[0]) + 2 ** -20,
-  log: (_a, _b, r) => 2 ** -19 + 2 ** -11 * Math.abs(r[1]) + 8 * ULP * mag(r),
+  angle: (_a, _b, r) => ARG * Math.abs(r[0]),
+  log: (_a, _b, r) => 2 ** -19 + ARG * Math.abs(r[1]) + 8 * ULP * mag(r),
   exp: ([x]) => 2 * Math.exp(x) * ((3 + 2 * Math.abs(x)) * ULP + CIS + 4 * U),
   sin: ([, y]) => 2 * Math.cosh(y) * (3 * (8 + 2 * Math.abs(y)) * ULP + CIS),
   cos: ([, y]) => 2 * Math.cosh(y) * (3 * (8 + 2 * Math.abs(y)) * ULP + CIS),
@@ -385,8 +387,7 @@ const GPU_TOL: Record<Exclude<ComplexOp, 'where'>, (a: C, b: C, r: C) => number>
     const la = Math.hypot(Math.log(mag(a)), Math.PI);
     const p = mag(b) * la;
     return (
-      mag(r) *
-      (mag(b) * (2 ** -19 + 2 ** -11 * Math.PI + 8 * ULP * la) + 4 * U * p + (3 + 2 * p) * ULP + 2 * CIS)
+      mag(r) * (mag(b) * (2 ** -19 + ARG * Math.PI + 8 * ULP * la) + 4 * U * p + (3 + 2 * p) * ULP + 2 * CIS)
     );
   },
 };
@@ -454,6 +455,19 @@ describeWebGPU('complex elementwise kernels on WebGPU (complex64) against the CP
     });
   }
 
+  it('angle on 2001 points around the circle and near the axes (every octant of c64_arg)', async () => {
+    const n = 2001;
+    const z = new Float32Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      const t = -Math.PI + ((2 * Math.PI) / (n - 1)) * k;
+      const r = 10 ** ((k % 7) - 3);
+      [z[2 * k], z[2 * k + 1]] = [r * Math.cos(t), r * Math.sin(t)];
+    }
+    const got = await gpu('angle', [[z, [n]]], [n]);
+    const want = cpu('angle', [[Float64Array.from(z), [n]]], [n]);
+    agree('angle', got, want, (i) => ARG * Math.abs(want[i]!) + 1e-30, 1);
+  });
+
   it('where with float32 and int32 conditions, broadcast', async () => {
     const a = Float32Array.from(sample(6, 51));
     const s = Float32Array.from([7, -7]);
@@ -502,9 +516,9 @@ describeWebGPU('complex elementwise kernels on WebGPU (complex64) against the CP
     // sqrt(−4 ± 0i) = ±2i and log(−1 ± 0i) = ±iπ on the device too
     expect(await g('sqrt', [-4, 0])).toEqual([0, 2]);
     expect(await g('sqrt', [-4, -0])).toEqual([0, -2]);
-    expect(Math.abs((await g('log', [-1, -0]))[1] + Math.PI)).toBeLessThan(2 ** -11 * Math.PI);
-    expect(Math.abs((await g('log', [-1, 0]))[1] - Math.PI)).toBeLessThan(2 ** -11 * Math.PI);
-    expect(Math.abs((await g('angle', [-2, -0]))[0] + Math.PI)).toBeLessThan(2 ** -11 * Math.PI);
+    expect(Math.abs((await g('log', [-1, -0]))[1] + Math.PI)).toBeLessThanOrEqual(ARG * Math.PI);
+    expect(Math.abs((await g('log', [-1, 0]))[1] - Math.PI)).toBeLessThanOrEqual(ARG * Math.PI);
+    expect(Math.abs((await g('angle', [-2, -0]))[0] + Math.PI)).toBeLessThanOrEqual(ARG * Math.PI);
     expect(await g('pow', [0, 0], [2, 1])).toEqual([0, 0]);
     expect(await g('pow', [0, 0], [0, 0])).toEqual([1, 0]);
     expect(await g('sign', [0, 0])).toEqual([0, 0]);

@@ -22,8 +22,8 @@ import { WGSL_LOG1P } from './elementwise.js';
  * (C64); where's condition is float32 or int32; abs and angle write f32.
  *
  * Accuracy rests on WGSL's builtins (spec, "Floating Point Accuracy"): exp 3 + 2|x| ulp, log
- * 2⁻²¹ absolute on [½, 2] else 3 ulp, atan2 4096 ulp, division 2.5 ulp; sin and cos (2⁻¹¹
- * absolute, on [−π, π] only) are replaced by c64_cis, accurate to a few ulp. |z| and sqrt scale by a power of two
+ * 2⁻²¹ absolute on [½, 2] else 3 ulp, division 2.5 ulp; sin and cos (2⁻¹¹ absolute, on [−π, π]
+ * only) and atan2 (4096 ulp) are replaced by c64_cis and c64_arg, accurate to a few ulp. |z| and sqrt scale by a power of two
  * (frexp/ldexp), so no intermediate overflows or underflows; non-finite inputs are outside what
  * WGSL guarantees and get no special treatment.
  */
@@ -36,14 +36,31 @@ const FNS: Record<string, { deps: readonly string[]; code: string }> = {
   return bitcast<f32>((bitcast<u32>(m) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
 }`,
   },
-  // arg z = atan2(y, x), exact on the real axis: ±0 or ±π by the sign bits of x and y (a GPU's
-  // atan2 may drop them: SwiftShader gives atan2(−0, −1) = 0, where arg(−1 − 0i) = −π).
+  // arg z = atan2(y, x) without WGSL's atan2 (4096 ulp): t = min/max of |x|, |y| in [0, 1], for
+  // t > tan(π/8) atan t = π/4 + atan((t − 1)/(t + 1)), atan by its odd Taylor series to t¹⁹ on
+  // |t| ≤ tan(π/8) (truncation < 2⁻³⁰), then the octant: a few ulp. On the real axis ±0 or ±π by
+  // the sign bits of x and y (arg(−1 − 0i) = −π), which a GPU's atan2 may drop.
   arg: {
     deps: ['copysign'],
     code: `fn c64_arg(z: vec2<f32>) -> f32 {
-  var t = atan2(z.y, z.x);
-  if (z.y == 0.0) { t = select(0.0, 3.141592653589793, (bitcast<u32>(z.x) >> 31u) != 0u); }
-  return c64_copysign(t, z.y);
+  let ax = abs(z.x);
+  let ay = abs(z.y);
+  if (z.y == 0.0) {
+    return c64_copysign(select(0.0, 3.141592653589793, (bitcast<u32>(z.x) >> 31u) != 0u), z.y);
+  }
+  var t = min(ax, ay) / max(ax, ay);
+  var base = 0.0;
+  if (t > 0.41421356237309503) {
+    t = (t - 1.0) / (t + 1.0);
+    base = 0.7853981633974483;
+  }
+  let u = t * t;
+  let p = t * (1.0 + u * (-1.0 / 3.0 + u * (1.0 / 5.0 + u * (-1.0 / 7.0 + u * (1.0 / 9.0 + u * (-1.0 / 11.0
+    + u * (1.0 / 13.0 + u * (-1.0 / 15.0 + u * (1.0 / 17.0 - u / 19.0)))))))));
+  var r = base + p;
+  if (ay > ax) { r = 1.5707963267948966 - r; }
+  if (z.x < 0.0) { r = 3.141592653589793 - r; }
+  return c64_copysign(r, z.y);
 }`,
   },
   abs: {
