@@ -23,9 +23,9 @@ import { WGSL_LOG1P } from './elementwise.js';
  *
  * Accuracy rests on WGSL's builtins (spec, "Floating Point Accuracy"): exp 3 + 2|x| ulp, log
  * 2⁻²¹ absolute on [½, 2] else 3 ulp, division 2.5 ulp; sin and cos (2⁻¹¹ absolute, on [−π, π]
- * only) and atan2 (4096 ulp) are replaced by c64_cis and c64_arg, accurate to a few ulp. |z| and sqrt scale by a power of two
- * (frexp/ldexp), so no intermediate overflows or underflows; non-finite inputs are outside what
- * WGSL guarantees and get no special treatment.
+ * only) and atan2 (4096 ulp) are replaced by c64_cis and c64_arg, accurate to a few ulp. |z|,
+ * sqrt, sign and log|z| scale by a power of two (frexp/ldexp), so no intermediate overflows or
+ * underflows; non-finite inputs are outside what WGSL guarantees and get no special treatment.
  */
 
 /** Helper functions, each with the helpers it calls (declared once per kernel, in order). */
