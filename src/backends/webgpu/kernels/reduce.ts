@@ -1,7 +1,7 @@
 import { numelOf } from '../../../shape.js';
 import type { GpuStorage, GpuView } from '../../backend.js';
 import { type Dims, splitReduced } from '../../layout.js';
-import { F32, type Kernel, runKernel, type WgslScalar, wgslKernel } from '../kernel.js';
+import { allocElements, F32, type Kernel, runKernel, type WgslScalar, wgslKernel } from '../kernel.js';
 import { dispatch1D, type WebGPURuntime, wgslFlatIndex } from '../runtime.js';
 import { cachedKernel, paramArrayLength } from './cache.js';
 
@@ -64,27 +64,43 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * dst[o] = Σ over `red` of src at kept index o. Each invocation sums at most SUM_CHUNK elements
  * (the loop rule); a longer reduction writes one partial sum per chunk and sums those again.
  */
-function sumPass(gpu: WebGPURuntime, src: GpuStorage, kept: Dims, red: Dims, dst: GpuStorage): void {
+function sumPass(
+  gpu: WebGPURuntime,
+  src: GpuStorage,
+  kept: Dims,
+  red: Dims,
+  dst: GpuStorage,
+  S: WgslScalar,
+): void {
   const nOut = numelOf(kept.shape);
   const nr = numelOf(red.shape);
   const [nk, nd] = [kept.shape.length, red.shape.length];
   const chunk = Math.max(1, Math.min(SUM_CHUNK, nr));
   const C = Math.max(1, Math.ceil(nr / chunk));
-  const part = C > 1 ? gpu.alloc(src.dtype, nOut * C) : dst;
+  const part = C > 1 ? allocElements(gpu, S, nOut * C) : dst;
   const dims = [...kept.shape, ...kept.strides, ...red.shape, ...red.strides];
-  runKernel(gpu, sumKernel(F32, paramArrayLength(dims.length)), {
+  runKernel(gpu, sumKernel(S, paramArrayLength(dims.length)), {
     buffers: { src, dst: part },
     params: { total: nOut * C, nr, nk, nd, chunk, chunks: C, dims },
     workgroups: dispatch1D(nOut * C, WG),
     loops: nk + chunk * (nd + 1),
   });
   if (C === 1) return;
-  sumPass(gpu, part, { shape: [nOut], strides: [C] }, { shape: [C], strides: [1] }, dst);
+  sumPass(gpu, part, { shape: [nOut], strides: [C] }, { shape: [C], strides: [1] }, dst, S);
   gpu.free(part);
 }
 
-/** out = the sum of x over `dims` (sorted, distinct), kept dims in order. */
-export function sumGpu(gpu: WebGPURuntime, x: GpuView, out: GpuView, dims: readonly number[]): void {
+/**
+ * out = the sum of x over `dims` (sorted, distinct), kept dims in order; elements of scalar S
+ * (F32 by default; C64 sums complex64 storage, shapes in elements).
+ */
+export function sumGpu(
+  gpu: WebGPURuntime,
+  x: GpuView,
+  out: GpuView,
+  dims: readonly number[],
+  S: WgslScalar = F32,
+): void {
   const { kept, red } = splitReduced(x.shape, dims);
-  sumPass(gpu, x.storage, kept, red, out.storage);
+  sumPass(gpu, x.storage, kept, red, out.storage, S);
 }
