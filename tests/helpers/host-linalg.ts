@@ -1,6 +1,6 @@
 /** Small reference routines for tests, independent of the code under test (host float64 arrays). */
 
-import { matmul, transpose } from '../../gradcheck/linalg-rand.js';
+import { transpose } from '../../gradcheck/linalg-rand.js';
 /** Eigenvalues (ascending) of a symmetric n×n matrix by cyclic two-sided Jacobi. */
 export function symEig(a0: Float64Array, n: number): number[] {
   const a = Float64Array.from(a0);
