@@ -5,7 +5,7 @@ import { Node } from '../autograd/node.js';
 import type { CpuView, GpuStorage, GpuView, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
-import { allocArray, isFloat } from '../dtype.js';
+import { allocArray, isComplex, isDifferentiableDtype, isFloat } from '../dtype.js';
 import { broadcastShapes, numelOf, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -292,6 +292,14 @@ function combineBatches<A>(op: OpDef<A>, batches: readonly (readonly number[])[]
 }
 
 function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
+  for (const t of inputs) {
+    if (isComplex(t.dtype) && !dtypes.includes(t.dtype)) {
+      throw new TypeError(
+        `${op}: complex inputs are not supported (got ${t.dtype} of shape ${shapeStr(t.shape)}); ` +
+          'use .real() and .imag(), or viewAsReal, to work on the parts',
+      );
+    }
+  }
   if (dtypes.every(isFloat)) {
     requireFloat(op, inputs);
     return;
@@ -392,10 +400,23 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
             `(.to('float32')) on webgpu, or run float64 on the cpu device`,
         );
       }
+      if (m.dtype === 'complex128') {
+        throw new TypeError(
+          `${op.name}: complex128 is not supported on WebGPU (WGSL has no f64); use complex64 tensors ` +
+            `(.to('complex64')) on webgpu, or run complex128 on the cpu device`,
+        );
+      }
     }
+    // complex64: float32 storage of two slots (re, im) per element.
     const outViews = metas.map((m) => {
-      const storage: GpuStorage = gpu.alloc(m.dtype as 'float32' | 'int32', numelOf(m.shape));
-      return { storage, shape: m.shape, dtype: m.dtype as 'float32' | 'int32' };
+      const c = m.dtype === 'complex64';
+      const storage: GpuStorage = gpu.alloc(
+        c ? 'float32' : (m.dtype as 'float32' | 'int32'),
+        numelOf(m.shape) * (c ? 2 : 1),
+      );
+      return c
+        ? { storage, shape: m.shape, dtype: 'float32' as const, complex: true }
+        : { storage, shape: m.shape, dtype: m.dtype as 'float32' | 'int32' };
     });
     const inViews = inputs.map((t) => t.gpuView());
     try {
@@ -419,7 +440,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
         v.storage.pendingError = own ? async () => (await own()) ?? (await inherited()) : inherited;
       }
     }
-    outputs = outViews.map((v) => Tensor.fromStorage(v.storage, v.shape));
+    outputs = outViews.map((v, i) => Tensor.fromStorage(v.storage, v.shape, metas[i]!.dtype));
   }
   return outputs;
 }
@@ -443,7 +464,7 @@ function recordNode<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, output
       outputs.map((t) => t.shape),
     );
     outputs.forEach((t, i) => {
-      if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
+      if (isDifferentiableDtype(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
 }

@@ -15,9 +15,10 @@ export function trilCpu(x: CpuView, out: CpuView, k: number, upper: boolean): vo
   }
 }
 
-/** Concatenation of `ins` along `dim` into out. */
+/** Concatenation of `ins` along `dim` into out (complex: (re, im) pairs move together). */
 export function catCpu(ins: readonly CpuView[], out: CpuView, dim: number): void {
-  const inner = numelOf(out.shape.slice(dim + 1));
+  const width = out.dtype === 'complex64' || out.dtype === 'complex128' ? 2 : 1;
+  const inner = numelOf(out.shape.slice(dim + 1)) * width;
   const outChunk = out.shape[dim] * inner;
   let off = 0;
   for (const x of ins) {
