@@ -172,7 +172,11 @@ export function complexAbs(z: Tensor): Tensor {
  * angle(complex(tensor([0]), tensor([1]))); // tensor([1.5708])
  */
 export function angle(z: Tensor): Tensor {
-  if (isComplex(z.dtype)) return atan2(imag(z), real(z));
+  if (isComplex(z.dtype)) {
+    // Both parts from one view, so that z's gradient is one complex tensor (no complex sum).
+    const xy = viewAsReal(z);
+    return atan2(squeeze(narrow(xy, -1, 1, 1), -1), squeeze(narrow(xy, -1, 0, 1), -1));
+  }
   if (!isFloat(z.dtype)) throw new TypeError(`angle: expected a float or complex tensor, got ${z.dtype}`);
   // Piecewise constant: 0 for x >= 0, π for x < 0, NaN stays NaN; gradient zero.
   return where(z.lt(0), Math.PI, where(z.ne(z), z, 0)).detach();

@@ -233,6 +233,7 @@ export function registeredOps(): readonly OpDef<never>[] {
 
 /** The outputs' metas of `op` applied to `inputs`: its checks, then its shape and dtype rules. */
 export function inferMetas<A>(op: OpDef<A>, inputs: readonly TensorMeta[], attrs: A): TensorMeta[] {
+  if (op.dtypes) rejectComplex(op.name, op.dtypes, inputs);
   op.check?.(inputs, attrs);
   if (op.dtypes && op.dtypeCheck !== 'op') checkDtypes(op.name, op.dtypes, inputs);
   if (op.infer) return op.infer(inputs, attrs) as TensorMeta[];
@@ -291,15 +292,35 @@ function combineBatches<A>(op: OpDef<A>, batches: readonly (readonly number[])[]
   return out;
 }
 
-function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
+/** PyTorch's wording for ops that are not defined over ℂ (ordering, rounding); others get the general one. */
+const COMPLEX_UNDEFINED: Readonly<Record<string, string>> = {
+  gt: 'gt is not supported for complex tensors (complex numbers are not ordered)',
+  lt: 'lt is not supported for complex tensors (complex numbers are not ordered)',
+  ge: 'ge is not supported for complex tensors (complex numbers are not ordered)',
+  le: 'le is not supported for complex tensors (complex numbers are not ordered)',
+  maximum: 'maximum not implemented for complex tensors.',
+  minimum: 'minimum not implemented for complex tensors.',
+  clamp: 'clamp is not supported for complex types',
+  floor: 'floor is not supported for complex inputs',
+  ceil: 'ceil is not supported for complex inputs',
+  round: 'round is not supported for complex inputs',
+};
+
+/** A TypeError naming the op and the dtype for a complex input the op's `dtypes` do not list. */
+function rejectComplex(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
   for (const t of inputs) {
-    if (isComplex(t.dtype) && !dtypes.includes(t.dtype)) {
-      throw new TypeError(
-        `${op}: complex inputs are not supported (got ${t.dtype} of shape ${shapeStr(t.shape)}); ` +
-          'use .real() and .imag(), or viewAsReal, to work on the parts',
-      );
-    }
+    if (!isComplex(t.dtype) || dtypes.includes(t.dtype)) continue;
+    const reason = COMPLEX_UNDEFINED[op];
+    throw new TypeError(
+      reason
+        ? `${op}: ${reason}, got ${t.dtype} of shape ${shapeStr(t.shape)}`
+        : `${op}: complex inputs are not supported yet, got ${t.dtype} of shape ${shapeStr(t.shape)}; ` +
+            'work on the parts with .real() and .imag() or viewAsReal(z)',
+    );
   }
+}
+
+function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
   if (dtypes.every(isFloat)) {
     requireFloat(op, inputs);
     return;
