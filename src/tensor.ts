@@ -52,7 +52,7 @@ export class Tensor {
   /** The values of a webgpu tensor, kept when they were read (small tensors only), for printing. */
   private lastRead: TypedArray | null = null;
 
-  private constructor(storage: Storage, shape: readonly number[], dtype: StorageDType) {
+  private constructor(storage: Storage, shape: readonly number[], dtype: StorageDType = storage.dtype) {
     this.storage = storage;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;

@@ -11,45 +11,47 @@ import type { Tensor } from '../tensor.js';
 import { atan2 } from './activations.js';
 import { fromHost } from './creation.js';
 import { where } from './elementwise.js';
-import { apply1, defineBuiltinOp } from './registry.js';
+import { apply1, defineBuiltinOp, type OpDef } from './registry.js';
 import { expand, narrow, squeeze, stack } from './shape.js';
 
-const complexDtypes: readonly StorageDType[] = ['complex64', 'complex128'];
-const realFloatDtypes: readonly StorageDType[] = ['float32', 'float64'];
-
-/** z (…) complex → x (…, 2) real, the same interleaved numbers (torch.view_as_real, as a copy). */
-export const viewAsRealOp = defineBuiltinOp<undefined>({
-  name: 'viewAsReal',
-  dtypes: complexDtypes,
+/**
+ * The views between complex z (…) and its real pairs x (…, 2), one OpDef for both directions
+ * (`toReal`: z → x, torch.view_as_real; else x → z, torch.view_as_complex). Both are copies of
+ * the same interleaved numbers, and each direction's backward is the other: the gradient pairs
+ * (∂L/∂x, ∂L/∂y) read as one complex number are ∂L/∂x + i·∂L/∂y, PyTorch's convention.
+ */
+export const complexViewOp: OpDef<{ toReal: boolean }> = defineBuiltinOp<{ toReal: boolean }>({
+  name: 'complexView',
+  dtypes: ['float32', 'float64', 'complex64', 'complex128'],
   coreRanks: 'any',
-  infer: ([z]) => [{ shape: [...z!.shape, 2], dtype: realDtypeOf(z!.dtype) }],
-  cpu: ([z], [out]) => out.data.set(z.data),
-  webgpu: (gpu, [z], [out]) => gpu.copy(z.storage, out.storage),
-  // The gradient pairs (∂L/∂x, ∂L/∂y) read as one complex number: ∂L/∂x + i·∂L/∂y.
-  backward: (_c, [g]) => [viewAsComplex(g!)],
-  jvp: 'linear',
-});
-
-/** x (…, 2) real → z (…) complex, the same numbers (torch.view_as_complex, as a copy). */
-export const viewAsComplexOp = defineBuiltinOp<undefined>({
-  name: 'viewAsComplex',
-  dtypes: realFloatDtypes,
-  coreRanks: 'any',
-  infer: ([x]) => {
-    if (x!.shape.at(-1) !== 2) {
-      throw new RangeError(
-        `viewAsComplex: Tensor must have a last dimension of size 2, got shape ${shapeStr(x!.shape)}`,
+  infer: ([t], { toReal }) => {
+    if (toReal) {
+      if (!isComplex(t!.dtype)) {
+        throw new TypeError(
+          `viewAsReal: view_as_real is only supported for complex tensors, got ${t!.dtype}`,
+        );
+      }
+      return [{ shape: [...t!.shape, 2], dtype: realDtypeOf(t!.dtype) }];
+    }
+    if (!isFloat(t!.dtype)) {
+      throw new TypeError(
+        `viewAsComplex: view_as_complex is only supported for float and double tensors, but got a tensor of scalar type: ${t!.dtype}`,
       );
     }
-    return [{ shape: x!.shape.slice(0, -1), dtype: complexDtypeOf(x!.dtype) }];
+    if (t!.shape.at(-1) !== 2) {
+      throw new RangeError(
+        `viewAsComplex: Tensor must have a last dimension of size 2, got shape ${shapeStr(t!.shape)}`,
+      );
+    }
+    return [{ shape: t!.shape.slice(0, -1), dtype: complexDtypeOf(t!.dtype) }];
   },
-  cpu: ([x], [out]) => out.data.set(x.data),
-  webgpu: (gpu, [x], [out]) => gpu.copy(x.storage, out.storage),
-  backward: (_c, [g]) => [viewAsReal(g!)],
+  cpu: ([t], [out]) => out.data.set(t.data),
+  webgpu: (gpu, [t], [out]) => gpu.copy(t.storage, out.storage),
+  backward: (c, [g]) => [apply1(complexViewOp, [g!], { toReal: !c.attrs.toReal })],
   jvp: 'linear',
 });
 
-export const complexOps = { viewAsReal: viewAsRealOp, viewAsComplex: viewAsComplexOp };
+export const complexOps = { complexView: complexViewOp };
 
 /**
  * The (re, im) pairs of a complex tensor as a real tensor of shape (…, 2) (differentiable).
@@ -57,10 +59,7 @@ export const complexOps = { viewAsReal: viewAsRealOp, viewAsComplex: viewAsCompl
  * viewAsReal(complex(tensor([1]), tensor([2]))); // tensor([[1., 2.]])
  */
 export function viewAsReal(z: Tensor): Tensor {
-  if (!isComplex(z.dtype)) {
-    throw new TypeError(`viewAsReal: view_as_real is only supported for complex tensors, got ${z.dtype}`);
-  }
-  return apply1(viewAsRealOp, [z], undefined);
+  return apply1(complexViewOp, [z], { toReal: true });
 }
 
 /**
@@ -69,12 +68,7 @@ export function viewAsReal(z: Tensor): Tensor {
  * viewAsComplex(tensor([[1, 2]])); // tensor([1.+2.j], dtype=complex128)
  */
 export function viewAsComplex(x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) {
-    throw new TypeError(
-      `viewAsComplex: view_as_complex is only supported for float and double tensors, but got a tensor of scalar type: ${x.dtype}`,
-    );
-  }
-  return apply1(viewAsComplexOp, [x], undefined);
+  return apply1(complexViewOp, [x], { toReal: false });
 }
 
 /**
