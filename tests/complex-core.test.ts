@@ -375,6 +375,29 @@ describe('shape ops and copies over complex (cpu)', () => {
       [9, 10],
     ]);
     expect(pairs(z.permute(1, 0)).length).toBe(6);
+    expect(pairs(z.tril())).toEqual([
+      [1, 2],
+      [0, 0],
+      [0, 0],
+      [7, 8],
+      [9, 10],
+      [0, 0],
+    ]);
+    expect(pairs(z.triu(1))).toEqual([
+      [0, 0],
+      [3, 4],
+      [5, 6],
+      [0, 0],
+      [0, 0],
+      [11, 12],
+    ]);
+    expect(pairs(z.slice(1, 1))).toEqual([
+      [3, 4],
+      [5, 6],
+      [9, 10],
+      [11, 12],
+    ]);
+    expect(pairs(z.flip(1))[0]).toEqual([5, 6]);
     expect(pairs(z.clone())).toEqual(pairs(z));
     expect(z.detach().dtype).toBe('complex128');
   });
@@ -483,6 +506,8 @@ describeWebGPU('complex64 on WebGPU', () => {
     await same((t) => cat([t, t.narrow(0, 1, 1)], 0));
     await same((t) => stack([t, t], 1));
     await same((t) => t.diagonal());
+    await same((t) => t.tril());
+    await same((t) => t.triu(1));
     await same((t) => viewAsReal(t));
     await same((t) => viewAsComplex(viewAsReal(t)));
     await same((t) => conj(t));

@@ -5,7 +5,7 @@ import { gatherCpu, scatterCpu } from '../backends/cpu/strided.js';
 import type { View } from '../backends/layout.js';
 import { catGpu, trilGpu } from '../backends/webgpu/kernels/shape.js';
 import { gatherGpu, scatterGpu } from '../backends/webgpu/kernels/strided.js';
-import { allDtypes, everyDtype, isComplex } from '../dtype.js';
+import { everyDtype, isComplex } from '../dtype.js';
 import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -99,7 +99,7 @@ type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
 export const triOp: OpDef<TriAttrs> = defineBuiltinOp<TriAttrs>({
   name: 'tril',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: [2],
   check: ([x]) => {
     if (x.shape.length < 2)
