@@ -1,10 +1,9 @@
 /**
- * Complex numbers through the core: the two views between a complex tensor and its (…, 2) real
- * pairs (the only kernels here: both are copies of the same interleaved data), and the ops at the
+ * Complex numbers through the core: the views between a complex tensor and its (…, 2) real
+ * pairs (one OpDef, both directions: a copy of the same interleaved data), and the ops at the
  * real ↔ complex boundary written as composites of them, so their gradients follow PyTorch's
  * convention (for a real loss L of z = x + iy, z.grad = ∂L/∂x + i·∂L/∂y) by the chain rule.
  */
-import type { StorageDType } from '../backends/backend.js';
 import { allocArray, complexDtypeOf, isComplex, isFloat, realDtypeOf } from '../dtype.js';
 import { broadcastShapes, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
