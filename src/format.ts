@@ -80,15 +80,49 @@ export function formatTensor(t: FormatInput): string {
   } else if (numel === 0) {
     body = '[]';
     if (t.shape.length !== 1) suffixes.push(`size=[${t.shape.join(', ')}]`);
+  } else if (t.dtype === 'complex64' || t.dtype === 'complex128') {
+    // Rendered over element indices; the formatter reads each element's (re, im) pair.
+    const summarize = numel > opts.threshold;
+    const index = Array.from({ length: numel }, (_, k) => k);
+    const fmt = complexFormatter(t.data, shownValues(index, t.shape, summarize));
+    body = render(index, t.shape, 0, 0, indent, summarize, fmt);
   } else {
     const summarize = numel > opts.threshold;
     const fmt = makeFormatter(shownValues(t.data, t.shape, summarize), t.dtype === 'int32');
     body = render(t.data, t.shape, 0, 0, indent, summarize, fmt);
   }
-  if (t.dtype !== t.defaultDtype) suffixes.push(`dtype=${t.dtype}`);
+  if (t.dtype !== t.defaultDtype && t.dtype !== defaultComplex(t.defaultDtype))
+    suffixes.push(`dtype=${t.dtype}`);
   if (t.gradFn !== null) suffixes.push(`gradFn=<${t.gradFn}>`);
   else if (t.requiresGrad) suffixes.push('requiresGrad=true');
   return addSuffixes(PREFIX + body, suffixes, indent);
+}
+
+/** The complex dtype that prints without a suffix: the one of the default float dtype. */
+function defaultComplex(defaultDtype: string): string {
+  return defaultDtype === 'float32' ? 'complex64' : 'complex128';
+}
+
+/**
+ * `re±imj` for element k of interleaved data, as PyTorch: the real parts share one format, the
+ * imaginary parts another, and the imaginary part carries its own sign.
+ */
+function complexFormatter(data: ArrayLike<number>, shown: readonly number[]): Formatter {
+  const res = shown.map((k) => data[2 * k]!);
+  const ims = shown.map((k) => data[2 * k + 1]!);
+  // One mode (integer, fixed or scientific) for both parts, each part its own width.
+  const mode = makeFormatter([...res, ...ims], false);
+  const reWidth = Math.max(0, ...res.map((v) => mode.format(v).trim().length));
+  const format = (k: number) => {
+    const r = mode
+      .format(data[2 * k]!)
+      .trim()
+      .padStart(reWidth);
+    const i = `${mode.format(data[2 * k + 1]!).trim()}j`;
+    return `${r}${i[0] === '-' ? '' : '+'}${i}`;
+  };
+  const width = Math.max(0, ...shown.map((k) => format(k).length));
+  return { width, format: (k) => format(k).padStart(width) };
 }
 
 interface Formatter {

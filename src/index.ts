@@ -15,7 +15,17 @@ export {
   resetWebGPU,
   type WebGPUInfo,
 } from './backends/webgpu/device.js';
-export { type DType, eps, type FloatDType, getDefaultDtype, setDefaultDtype } from './dtype.js';
+export {
+  complexDtypeOf,
+  type DType,
+  eps,
+  type FloatDType,
+  getDefaultDtype,
+  isComplex,
+  promoteTypes,
+  realDtypeOf,
+  setDefaultDtype,
+} from './dtype.js';
 export { AutogradError, LinAlgError } from './errors.js';
 export { getPrintOptions, type PrintOptions, setPrintOptions } from './format.js';
 export { func } from './func/index.js';
@@ -38,9 +48,20 @@ export {
   softplus,
   tan,
 } from './ops/activations.js';
+// Complex numbers (docs/complex.md): creation, the real ↔ complex views and the boundary ops.
+export {
+  angle,
+  complex,
+  complexAbs,
+  conj,
+  imag,
+  polar,
+  real,
+  viewAsComplex,
+  viewAsReal,
+} from './ops/complex.js';
 export {
   arange,
-  complex,
   eye,
   full,
   getDefaultDevice,

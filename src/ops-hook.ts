@@ -102,6 +102,11 @@ export const TENSOR_OP_NAMES = [
   'outer',
   'kron',
   'linalg',
+  // complex numbers (src/ops/complex.ts)
+  'real',
+  'imag',
+  'angle',
+  'complexAbs',
 ] as const satisfies readonly (keyof typeof Ops)[];
 
 export type TensorOpName = (typeof TENSOR_OP_NAMES)[number];

@@ -3,7 +3,7 @@ import { tangentsOf } from './autograd/forward-ad.js';
 import type { GradHook, Node } from './autograd/node.js';
 import type { CpuView, Device, GpuView, Storage, StorageDType, TypedArray } from './backends/backend.js';
 import { getGpu } from './backends/webgpu/device.js';
-import { getDefaultDtype, isComplex, isFloat } from './dtype.js';
+import { dtypeWidth, getDefaultDtype, isComplex, isDifferentiableDtype } from './dtype.js';
 import { AutogradError } from './errors.js';
 import { formatTensor } from './format.js';
 import { retarget, track, untrack } from './memory.js';
@@ -56,20 +56,34 @@ export class Tensor {
   /** The values of a webgpu tensor, kept when they were read (small tensors only), for printing. */
   private lastRead: TypedArray | null = null;
 
-  private constructor(storage: Storage, shape: readonly number[]) {
+  private constructor(storage: Storage, shape: readonly number[], dtype: StorageDType = storage.dtype) {
     this.storage = storage;
     this.shape = Object.freeze([...shape]);
-    this.dtype = storage.dtype;
+    this.dtype = dtype;
     this.device = storage.device;
     track(this, storage.device === 'webgpu' ? storage : null);
   }
 
-  /** @internal Wraps a storage (owned from now on by the new tensor). */
-  static fromStorage(storage: Storage, shape: readonly number[]): Tensor {
-    const n = numelOf(shape);
+  /**
+   * @internal Wraps a storage (owned from now on by the new tensor). A complex tensor's storage
+   * holds 2·numel interleaved numbers; on webgpu its storage dtype is float32, so complex64 is
+   * passed as `dtype`.
+   */
+  static fromStorage(
+    storage: Storage,
+    shape: readonly number[],
+    dtype: StorageDType = storage.dtype,
+  ): Tensor {
+    const n = numelOf(shape) * dtypeWidth(dtype);
     const len = storage.device === 'cpu' ? storage.data.length : storage.length;
     if (len !== n) throw new Error(`internal: storage of ${len} elements for shape ${shapeStr(shape)}`);
-    return new Tensor(storage, shape);
+    if (
+      storage.device === 'webgpu' &&
+      dtype !== storage.dtype &&
+      !(dtype === 'complex64' && storage.dtype === 'float32')
+    )
+      throw new Error(`internal: ${storage.dtype} storage for a ${dtype} tensor`);
+    return new Tensor(storage, shape, dtype);
   }
 
   /** The number of dims. @example zeros([2, 3]).ndim; // 2 */
@@ -122,7 +136,7 @@ export class Tensor {
         `requiresGrad_: this tensor is not a leaf (it was made by '${this.gradFn}'); use .detach() to get a tensor without gradient tracking`,
       );
     }
-    if (flag && !isFloat(this.dtype)) {
+    if (flag && !isDifferentiableDtype(this.dtype)) {
       throw new TypeError(
         `requiresGrad_: only floating-point tensors can require gradients, got ${this.dtype}`,
       );
@@ -228,7 +242,9 @@ export class Tensor {
     this.assertAlive('read');
     const s = this.storage!;
     if (s.device !== 'webgpu') throw new Error('internal: gpuView of a cpu tensor');
-    return { storage: s, shape: this.shape, dtype: s.dtype };
+    return isComplex(this.dtype)
+      ? { storage: s, shape: this.shape, dtype: s.dtype, complex: true }
+      : { storage: s, shape: this.shape, dtype: s.dtype };
   }
   /** @internal Replaces the values in place with those of `src` (same shape/dtype/device), taking its storage. */
   assignFrom(src: Tensor): void {
@@ -268,10 +284,14 @@ export class Tensor {
     if (this.storage === s && values.length <= PRINT_CACHE_LIMIT) this.lastRead = values.slice();
     return values;
   }
-  /** Nested JS arrays (synchronous; cpu only).
+  /** Nested JS arrays (synchronous; cpu only); a complex tensor's innermost arrays are [re, im] pairs.
    * @example tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]] */
   toArray(): NestedArray {
-    return nest(this.cpuValues('toArray', 'await t.array()'), this.shape);
+    return nest(this.cpuValues('toArray', 'await t.array()'), this.nestShape());
+  }
+  /** The shape values nest to: complex tensors end in [re, im] pairs. */
+  private nestShape(): readonly number[] {
+    return isComplex(this.dtype) ? [...this.shape, 2] : this.shape;
   }
   /**
    * Nested JS arrays, on every device (rejects with the LinAlgError of a failed WebGPU
@@ -280,10 +300,15 @@ export class Tensor {
    * await linalg.inv(A).array();
    */
   async array(): Promise<NestedArray> {
-    return nest(await this.data(), this.shape);
+    return nest(await this.data(), this.nestShape());
   }
   /** The single value of a one-element tensor (synchronous; cpu only). @example tensor([[3]]).item(); // 3 */
   item(): number {
+    if (isComplex(this.dtype)) {
+      throw new TypeError(
+        `item: a ${this.dtype} tensor has no single number; read its parts with t.real().item() and t.imag().item()`,
+      );
+    }
     if (this.numel !== 1) {
       throw new RangeError(`item: a Tensor with ${this.numel} elements cannot be converted to a number`);
     }
@@ -389,24 +414,34 @@ export class Tensor {
   get mH(): Tensor {
     return this.conj().mT;
   }
-  /** Complex conjugate: the tensor itself for real dtypes, as in PyTorch.
+  /** Complex conjugate x − iy (differentiable): the tensor itself for real dtypes, as in PyTorch.
    * @example tensor([1]).conj(); // the same tensor */
   conj(): Tensor {
-    // Complex dtypes (not stored yet) take the elementwise conj op, the hook's conjComplex slot.
     return isComplex(this.dtype) ? ops.conjComplex(this) : this;
   }
-  /** Real part: the tensor itself for real dtypes. @example tensor([1]).real(); // the same tensor */
+  /** Real part (differentiable; a real tensor of the parts' dtype): the tensor itself for real dtypes.
+   * @example complex(tensor([1]), tensor([2])).real(); // tensor([1.]) */
   real(): Tensor {
-    return this;
+    return ops.real(this);
   }
   /**
-   * The imaginary part: a TypeError for real dtypes, as in PyTorch (complex dtypes are not
-   * supported yet).
+   * The imaginary part (differentiable; a real tensor of the parts' dtype): a TypeError for real
+   * dtypes, as in PyTorch.
    * @example
+   * complex(tensor([1]), tensor([2])).imag(); // tensor([2.])
    * tensor([1]).imag(); // TypeError
    */
   imag(): Tensor {
-    throw new TypeError('imag: imag is not implemented for tensors with non-complex dtypes');
+    return ops.imag(this);
+  }
+  /** The argument atan2(Im, Re) of each element (real dtypes: 0 or π), as torch.angle.
+   * @example complex(tensor([0]), tensor([1])).angle(); // tensor([1.5708]) */
+  angle(): Tensor {
+    return ops.angle(this);
+  }
+  /** True for complex64 and complex128 tensors. @example tensor([1]).isComplex(); // false */
+  isComplex(): boolean {
+    return isComplex(this.dtype);
   }
 }
 

@@ -116,6 +116,25 @@ describe('error classes', () => {
     expect(() => applyOp1(two, [tensor([1])])).toThrow(TypeError);
   });
 
+  it('TypeError: complex where only real is defined, and linalg before it works over C', () => {
+    const z = tensor([1, 2, 3, 4], { dtype: 'complex128' });
+    expect(() => z.gt(z)).toThrow(
+      new TypeError(
+        'gt: gt is not supported for complex tensors (complex numbers are not ordered), got complex128 of shape [2]',
+      ),
+    );
+    expect(() => z.maximum(z)).toThrow(
+      'maximum: maximum not implemented for complex tensors, got complex128 of shape [2]',
+    );
+    expect(() => z.exp()).toThrow(TypeError);
+    const m = tensor([1, 0, 0, 0, 0, 0, 1, 0], { dtype: 'complex128', shape: [2, 2] });
+    expect(() => linalg.cholesky(m)).toThrow(
+      new TypeError('linalg.cholesky: complex inputs are not supported yet'),
+    );
+    expect(() => linalg.svd(m)).toThrow(new TypeError('linalg.svd: complex inputs are not supported yet'));
+    expect(zeros([1], { dtype: 'complex64', requiresGrad: true }).requiresGrad).toBe(true);
+  });
+
   it('GradcheckError: a wrong backward formula', () => {
     const wrong = defineOp<undefined, 1, 1>({
       name: 'square',
@@ -136,6 +155,15 @@ describe('error classes', () => {
 });
 
 describeWebGPU('error classes on webgpu', () => {
+  it('TypeError: complex128 on webgpu names complex64', () => {
+    expect(() => zeros([2], { dtype: 'complex128', device: 'webgpu' })).toThrow(
+      new TypeError(
+        'complex128 is not supported on WebGPU (WGSL has no f64); create the tensor with { dtype: "complex64" } ' +
+          "or convert it with .to('complex64') before moving it to webgpu",
+      ),
+    );
+  });
+
   it('TypeError: synchronous reads, float64, mixed devices; AutogradError: a cpu leaf moved to webgpu', () => {
     const g = tensor([1, 2], { device: 'webgpu', dtype: 'float32' });
     expect(() => g.toArray()).toThrow(TypeError);

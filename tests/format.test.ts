@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { arange, eye, linalg, setPrintOptions, tensor, zeros } from '../src/index.js';
+import { arange, eye, linalg, setDefaultDtype, setPrintOptions, tensor, zeros } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 afterEach(() => setPrintOptions());
@@ -125,6 +125,24 @@ describe('printing', () => {
     t.dispose();
     expect(String(t)).toBe('tensor(<disposed>, shape=[2])');
     expect(() => JSON.stringify(t)).toThrow(/JSON.stringify: tensor of shape \[2\] was disposed/);
+  });
+});
+
+describe('printing complex tensors', () => {
+  it('re±imj as torch, one mode for both parts; the dtype when not the default complex', () => {
+    expect(String(tensor([1, 2, 3, -1.5], { dtype: 'complex64' }))).toBe(
+      'tensor([1.0000+2.0000j, 3.0000-1.5000j], dtype=complex64)',
+    );
+    expect(String(tensor([1, 2, 3, 4], { dtype: 'complex128' }))).toBe('tensor([1.+2.j, 3.+4.j])');
+    expect(String(tensor([0.5, -0.25], { dtype: 'complex128' }))).toBe('tensor([0.5000-0.2500j])');
+    expect(String(zeros([0], { dtype: 'complex128' }))).toBe('tensor([])');
+    setDefaultDtype('float32');
+    try {
+      expect(String(tensor([1, 2], { dtype: 'complex64' }))).toBe('tensor([1.+2.j])');
+      expect(String(tensor([1, 2], { dtype: 'complex128' }))).toBe('tensor([1.+2.j], dtype=complex128)');
+    } finally {
+      setDefaultDtype('float64');
+    }
   });
 });
 

@@ -40,9 +40,10 @@ import { describeWebGPU } from './helpers/webgpu.js';
 const noGpu = () => {
   throw new Error('test op: no WebGPU kernel');
 };
-const same = ([x]: readonly { shape: readonly number[]; dtype: 'float32' | 'float64' | 'int32' }[]) => [
-  { shape: x.shape, dtype: x.dtype },
-];
+const same = ([x]: readonly {
+  shape: readonly number[];
+  dtype: import('../src/index.js').StorageDType;
+}[]) => [{ shape: x.shape, dtype: x.dtype }];
 const call = <A>(op: OpDef<A>, xs: Tensor[], attrs: A) => applyOp(op, xs, attrs)[0];
 type View = { data: ArrayLike<number> & { [i: number]: number } };
 /** A CPU kernel computing out[i] = f(inputs[0][i], inputs[1][i % len]) elementwise. */

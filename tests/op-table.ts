@@ -81,6 +81,7 @@ import {
   triOp,
 } from '../src/ops/shape.js';
 import { activationEntries } from './op-table-activations.js';
+import { complexEntries } from './op-table-complex.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
@@ -485,9 +486,9 @@ const misc = [
     skipped: [{ check: 'webgpu', device: 'webgpu', reason: NO_FLOAT64_ON_WEBGPU }],
     errors: [
       {
-        desc: 'complex dtype',
-        call: (mk) => cast(mk([2]), 'complex64' as never),
-        message: /to: dtype complex64 is not supported yet/,
+        desc: 'unknown dtype',
+        call: (mk) => cast(mk([2]), 'complex32' as never),
+        message: /to: unknown dtype complex32/,
         type: TypeError,
       },
     ],
@@ -535,4 +536,5 @@ export const opTable: OpEntry[] = [
   ...misc,
   ...linalgTable,
   ...nnEntries,
+  ...complexEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));

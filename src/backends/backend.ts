@@ -3,8 +3,13 @@
  * Everything else (shapes, autograd, op semantics) lives above this file.
  */
 
-/** Storage element types. Floats are differentiable; int32 carries LAPACK-style info and pivots. */
-export type StorageDType = 'float32' | 'float64' | 'int32';
+/**
+ * Storage element types. Floats and complex are differentiable; int32 carries LAPACK-style info
+ * and pivots. A complex tensor of n elements stores 2n numbers, interleaved (re, im): a
+ * Float32Array (complex64) or Float64Array (complex128) on the CPU, a float32 buffer of 2n slots
+ * on WebGPU (complex64 only), read in WGSL as `array<vec2<f32>>`.
+ */
+export type StorageDType = 'float32' | 'float64' | 'int32' | 'complex64' | 'complex128';
 /**
  * Where a tensor lives: the CPU, or a WebGPU device after initWebGPU().
  * @example
@@ -23,8 +28,9 @@ export interface CpuStorage {
 
 export interface GpuStorage {
   readonly device: 'webgpu';
+  /** The buffer's element type: a complex64 tensor's storage is float32, of 2n slots. */
   readonly dtype: 'float32' | 'int32';
-  /** Number of elements (not bytes). */
+  /** Number of 4-byte slots (not bytes; a complex64 tensor's storage has two per element). */
   readonly length: number;
   /** @internal The GPUBuffer (its type is kept out of the public declarations). */
   buffer: GPUBuffer;
@@ -48,7 +54,10 @@ export interface CpuView {
 export interface GpuView {
   readonly storage: GpuStorage;
   readonly shape: readonly number[];
+  /** The storage's dtype (float32 for a complex64 tensor). */
   readonly dtype: 'float32' | 'int32';
+  /** True for a complex64 tensor: float32 storage of two slots, (re, im), per element. */
+  readonly complex?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Device, Storage, StorageDType, TypedArray } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
-import { allocArray, checkDtype, type DType, dtypeOfArray } from '../dtype.js';
+import { allocArray, checkDtype, type DType, dtypeOfArray, isComplex } from '../dtype.js';
 import { numelOf, shapeStr } from '../shape.js';
 import { type NestedArray, Tensor } from '../tensor.js';
 
@@ -50,14 +50,18 @@ export function getDefaultDevice(): Device {
   return defaultDevice;
 }
 
-/** Puts host values on a device as a new leaf tensor. */
+/**
+ * Puts host values on a device as a new leaf tensor. The dtype is the array's, unless given: a
+ * complex tensor's interleaved (re, im) data is a Float32Array (complex64) or Float64Array
+ * (complex128) of 2·numel, which the array's type alone cannot tell from a real one.
+ */
 export function fromHost(
   data: TypedArray,
   shape: readonly number[],
   device: Device,
   requiresGrad = false,
+  dtype: StorageDType = dtypeOfArray(data),
 ): Tensor {
-  const dtype = dtypeOfArray(data);
   let storage: Storage;
   if (device === 'cpu') {
     storage = { device: 'cpu', dtype, data };
@@ -68,9 +72,16 @@ export function fromHost(
           "or convert it with .to('float32') before moving it to webgpu",
       );
     }
-    storage = getGpu().upload(data as Float32Array | Int32Array, dtype as 'float32' | 'int32');
+    if (dtype === 'complex128') {
+      throw new TypeError(
+        'complex128 is not supported on WebGPU (WGSL has no f64); create the tensor with { dtype: "complex64" } ' +
+          "or convert it with .to('complex64') before moving it to webgpu",
+      );
+    }
+    const stDtype = dtype === 'complex64' ? 'float32' : (dtype as 'float32' | 'int32');
+    storage = getGpu().upload(data as Float32Array | Int32Array, stDtype);
   }
-  const t = Tensor.fromStorage(storage, shape);
+  const t = Tensor.fromStorage(storage, shape, dtype);
   if (requiresGrad) t.requiresGrad_(true);
   return t;
 }
@@ -106,17 +117,6 @@ function flatten(data: NestedArray, shape: number[], out: TypedArray): void {
 }
 
 /**
- * A complex tensor re + i·im (docs/api.md). Complex dtypes are not supported yet: this names the
- * missing dtype, as `tensor(…, { dtype: 'complex64' })` does, instead of being absent.
- * @example
- * complex(tensor([1]), tensor([2])); // TypeError: complex: dtype complex128 is not supported yet
- */
-export function complex(re: Tensor, im: Tensor): Tensor {
-  const dtype = re.dtype === 'float32' && im.dtype === 'float32' ? 'complex64' : 'complex128';
-  throw new TypeError(`complex: dtype ${dtype} is not supported yet; use float32 or float64 tensors`);
-}
-
-/**
  * Makes a tensor from a number, nested arrays or a typed array (copied).
  * @example
  * tensor([[1, 2], [3, 4]]); // float64, shape [2, 2]
@@ -132,25 +132,42 @@ export function tensor(
   let flat: TypedArray;
   if (ArrayBuffer.isView(data)) {
     dtype = opts.dtype ? checkDtype(opts.dtype, 'tensor') : dtypeOfArray(data);
-    shape = opts.shape ?? [data.length];
-    if (numelOf(shape) !== data.length) {
+    const w = isComplex(dtype) ? 2 : 1;
+    if (w === 2) checkPairs(data.length);
+    shape = opts.shape ?? [data.length / w];
+    if (numelOf(shape) * w !== data.length) {
       throw new RangeError(
-        `tensor: shape ${shapeStr(shape)} needs ${numelOf(shape)} values but the array has ${data.length}`,
+        `tensor: shape ${shapeStr(shape)} needs ${numelOf(shape) * w} values but the array has ${data.length}`,
       );
     }
-    flat = allocArray(dtype, data.length);
+    flat = allocArray(dtype, data.length / w);
     flat.set(data);
   } else {
     dtype = checkDtype(opts.dtype, 'tensor');
     const inferred = inferShape(data);
-    flat = allocArray(dtype, numelOf(inferred));
+    const w = isComplex(dtype) ? 2 : 1;
+    if (w === 2) checkPairs(inferred.at(-1) ?? 1);
+    flat = allocArray(dtype, numelOf(inferred) / w);
     flatten(data, inferred, flat);
-    shape = opts.shape ?? inferred;
-    if (numelOf(shape) !== flat.length) {
-      throw new RangeError(`tensor: shape ${shapeStr(shape)} does not match the ${flat.length} values given`);
+    // Complex: the innermost dim holds (re, im) pairs, so the tensor's last dim is half of it.
+    const elementShape = w === 2 ? [...inferred.slice(0, -1), inferred.at(-1)! / 2] : inferred;
+    shape = opts.shape ?? elementShape;
+    if (numelOf(shape) * w !== flat.length) {
+      throw new RangeError(
+        `tensor: shape ${shapeStr(shape)} does not match the ${flat.length / w} values given`,
+      );
     }
   }
-  return fromHost(flat, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+  return fromHost(flat, shape, opts.device ?? defaultDevice, opts.requiresGrad, dtype);
+}
+
+/** Complex data is interleaved [re, im, …]: its (innermost) length must be even. */
+function checkPairs(length: number): void {
+  if (length % 2 !== 0) {
+    throw new RangeError(
+      `tensor: complex data is interleaved [re, im, …] pairs, so its innermost length must be even, got ${length}`,
+    );
+  }
 }
 
 function checkShape(op: string, shape: readonly number[]): void {
@@ -167,9 +184,9 @@ function checkShape(op: string, shape: readonly number[]): void {
  */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   checkShape('full', shape);
-  const data = allocArray(checkDtype(opts.dtype, 'full'), numelOf(shape));
-  data.fill(value);
-  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+  const dtype = checkDtype(opts.dtype, 'full');
+  const data = filled(dtype, numelOf(shape), value);
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad, dtype);
 }
 
 /**
@@ -203,9 +220,11 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
     m = n;
   }
   checkShape('eye', [n, m]);
-  const data = allocArray(checkDtype(opts.dtype, 'eye'), n * m);
-  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return fromHost(data, [n, m], opts.device ?? defaultDevice, opts.requiresGrad);
+  const dtype = checkDtype(opts.dtype, 'eye');
+  const data = allocArray(dtype, n * m);
+  const w = isComplex(dtype) ? 2 : 1;
+  for (let i = 0; i < Math.min(n, m); i++) data[(i * m + i) * w] = 1;
+  return fromHost(data, [n, m], opts.device ?? defaultDevice, opts.requiresGrad, dtype);
 }
 
 /**
@@ -221,9 +240,11 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   }
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const data = allocArray(checkDtype(opts.dtype, 'arange'), n);
-  for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return fromHost(data, [n], opts.device ?? defaultDevice, opts.requiresGrad);
+  const dtype = checkDtype(opts.dtype, 'arange');
+  const data = allocArray(dtype, n);
+  const w = isComplex(dtype) ? 2 : 1;
+  for (let i = 0; i < n; i++) data[i * w] = start + i * step;
+  return fromHost(data, [n], opts.device ?? defaultDevice, opts.requiresGrad, dtype);
 }
 
 /** A deterministic generator (splitmix32) so seeded tensors are reproducible across platforms. */
@@ -261,9 +282,11 @@ export function manualSeed(seed: number): void {
 export function rand(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
   checkShape('rand', shape);
   const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
-  const data = allocArray(checkDtype(opts.dtype, 'rand'), numelOf(shape));
+  const dtype = checkDtype(opts.dtype, 'rand');
+  // Complex: real and imaginary parts each uniform in [0, 1), as torch.rand.
+  const data = allocArray(dtype, numelOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng();
-  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad, dtype);
 }
 
 /**
@@ -275,21 +298,30 @@ export function rand(shape: readonly number[], opts: TensorOptions & { seed?: nu
 export function randn(shape: readonly number[], opts: TensorOptions & { seed?: number } = {}): Tensor {
   checkShape('randn', shape);
   const rng = opts.seed === undefined ? globalRng : makeRng(opts.seed);
-  const data = allocArray(checkDtype(opts.dtype, 'randn'), numelOf(shape));
+  const dtype = checkDtype(opts.dtype, 'randn');
+  const data = allocArray(dtype, numelOf(shape));
+  // Complex: real and imaginary parts each of variance ½ (E|z|² = 1), as torch.randn.
+  const scale = isComplex(dtype) ? Math.SQRT1_2 : 1;
   for (let i = 0; i < data.length; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(rng()));
+    const r = scale * Math.sqrt(-2 * Math.log(rng()));
     const th = 2 * Math.PI * rng();
     data[i] = r * Math.cos(th);
     if (i + 1 < data.length) data[i + 1] = r * Math.sin(th);
   }
-  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad);
+  return fromHost(data, shape, opts.device ?? defaultDevice, opts.requiresGrad, dtype);
 }
 
 /** A constant with `like`'s dtype and device. */
 export function fullLike(like: Tensor, value: number, shape: readonly number[] = like.shape): Tensor {
-  const data = allocArray(like.dtype, numelOf(shape));
-  data.fill(value);
-  return fromHost(data, shape, like.device);
+  return fromHost(filled(like.dtype, numelOf(shape), value), shape, like.device, false, like.dtype);
+}
+
+/** numel elements of `value` (a complex dtype: value + 0i). */
+function filled(dtype: StorageDType, numel: number, value: number): TypedArray {
+  const data = allocArray(dtype, numel);
+  if (!isComplex(dtype)) data.fill(value);
+  else if (value !== 0) for (let i = 0; i < data.length; i += 2) data[i] = value;
+  return data;
 }
 
 /**

@@ -2,6 +2,7 @@
 import './install.js';
 
 export * from './activations.js';
+export * from './complex.js';
 export * from './creation.js';
 export * from './einsum.js';
 export * from './elementwise.js';

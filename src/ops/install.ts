@@ -6,6 +6,7 @@
 import { installTensorOps } from '../ops-hook.js';
 import type { Tensor } from '../tensor.js';
 import * as activations from './activations.js';
+import * as complex from './complex.js';
 import * as creation from './creation.js';
 import * as elementwise from './elementwise.js';
 import * as gather from './gather.js';
@@ -19,17 +20,13 @@ import * as reductions from './reductions.js';
 import { installJvpEvaluator } from './registry.js';
 import * as shape from './shape.js';
 
-/**
- * The complex conjugate, the place where the elementwise conj op for complex dtypes goes; Tensor.conj()
- * calls it only for complex dtypes (real conj is the identity), and none is stored yet.
- */
-function conjComplex(x: Tensor): Tensor {
-  throw new TypeError(`conj: dtype ${x.dtype} is not supported yet; use float32 or float64`);
-}
+/** The complex conjugate Tensor.conj() calls for complex dtypes (real conj is the identity). */
+const conjComplex = (x: Tensor): Tensor => complex.conj(x);
 
 // The hook takes the ops it names (src/ops-hook.ts, TENSOR_OP_NAMES) and ignores the rest.
 installTensorOps({
   ...activations,
+  ...complex,
   ...creation,
   ...elementwise,
   ...gather,

@@ -9,10 +9,18 @@ import { Node } from '../autograd/node.js';
 import type { Device, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import { elementwiseGpu } from '../backends/webgpu/kernels/elementwise.js';
-import { allDtypes, checkDtype, isFloat } from '../dtype.js';
+import {
+  allDtypes,
+  checkDtype,
+  everyDtype,
+  isComplex,
+  isDifferentiableDtype,
+  realDtypeOf,
+} from '../dtype.js';
 import { AutogradError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { fromHost } from './creation.js';
+import { complex, real, viewAsComplex, viewAsReal } from './complex.js';
+import { fromHost, zerosLike } from './creation.js';
 import { apply1, defineBuiltinOp } from './registry.js';
 
 /** Converts between dtypes; the gradient is converted back. */
@@ -31,7 +39,7 @@ export const castOp = defineBuiltinOp<{ dtype: StorageDType }>({
 /** A differentiable copy. */
 export const cloneOp = defineBuiltinOp<undefined>({
   name: 'clone',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: [0],
   shape: () => [[]],
   cpu: ([x], [out]) => out.data.set(x.data),
@@ -51,7 +59,29 @@ export const miscOps = { cast: castOp, clone: cloneOp };
 export function cast(x: Tensor, dtype: StorageDType): Tensor {
   const dt = checkDtype(dtype, 'to');
   if (dt === x.dtype) return x;
+  if (isComplex(dt) || isComplex(x.dtype)) return castComplex(x, dt);
   return apply1(castOp, [x], { dtype: dt });
+}
+
+let warnedDiscard = false;
+
+/**
+ * Casts into, out of and between complex dtypes, as composites of the real casts and views, so
+ * that the gradient follows: real → complex takes the real part of the gradient back, complex →
+ * real (dropping the imaginary part, with a one-time warning as PyTorch) gives a complex gradient
+ * with zero imaginary part.
+ */
+function castComplex(x: Tensor, dt: StorageDType): Tensor {
+  if (isComplex(x.dtype) && isComplex(dt)) return viewAsComplex(cast(viewAsReal(x), realDtypeOf(dt)));
+  if (isComplex(dt)) {
+    const re = cast(x, realDtypeOf(dt));
+    return complex(re, zerosLike(re));
+  }
+  if (!warnedDiscard) {
+    warnedDiscard = true;
+    console.warn('Casting complex values to real discards the imaginary part');
+  }
+  return cast(real(x), dt);
 }
 
 /**
@@ -86,6 +116,11 @@ export function toDevice(x: Tensor, device: Device): Tensor {
       "to('webgpu'): float64 is not supported on WebGPU (WGSL has no f64); convert first with .to('float32')",
     );
   }
+  if (device === 'webgpu' && x.dtype === 'complex128') {
+    throw new TypeError(
+      "to('webgpu'): complex128 is not supported on WebGPU (WGSL has no f64); convert first with .to('complex64')",
+    );
+  }
   if (device === 'webgpu') {
     getGpu();
     if (x.requiresGrad && isGradEnabled()) {
@@ -96,7 +131,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
       );
     }
   }
-  const out = x.device === 'cpu' ? fromHost(x.cpuView().data.slice(), x.shape, device) : null;
+  const out = x.device === 'cpu' ? fromHost(x.cpuView().data.slice(), x.shape, device, false, x.dtype) : null;
   if (!out) {
     throw new TypeError(
       "to('cpu'): reading a webgpu tensor is asynchronous; use `await toCpu(t)` (or `await t.data()`)",
@@ -116,14 +151,14 @@ export function toDevice(x: Tensor, device: Device): Tensor {
 export async function toCpu(x: Tensor): Promise<Tensor> {
   if (x.device === 'cpu') return x;
   const tangents = tangentsOf(x); // the levels active now (the copy finishes after an await)
-  const out = fromHost(await x.data(), x.shape, 'cpu');
+  const out = fromHost(await x.data(), x.shape, 'cpu', false, x.dtype);
   recordTransfer(x, out);
   for (const { level, tangent } of tangents) setTangentIfActive(level, out, await toCpu(tangent));
   return out;
 }
 
 function recordTransfer(x: Tensor, out: Tensor): void {
-  if (!isGradEnabled() || !x.requiresGrad || !isFloat(x.dtype)) return;
+  if (!isGradEnabled() || !x.requiresGrad || !isDifferentiableDtype(x.dtype)) return;
   const src = x.device;
   const gn = x.gradNode;
   const node = new Node(

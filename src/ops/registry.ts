@@ -5,7 +5,7 @@ import { Node } from '../autograd/node.js';
 import type { CpuView, GpuStorage, GpuView, StorageDType } from '../backends/backend.js';
 import { getGpu } from '../backends/webgpu/device.js';
 import type { WebGPURuntime } from '../backends/webgpu/runtime.js';
-import { allocArray, isFloat } from '../dtype.js';
+import { allocArray, isComplex, isDifferentiableDtype, isFloat } from '../dtype.js';
 import { broadcastShapes, numelOf, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -233,6 +233,7 @@ export function registeredOps(): readonly OpDef<never>[] {
 
 /** The outputs' metas of `op` applied to `inputs`: its checks, then its shape and dtype rules. */
 export function inferMetas<A>(op: OpDef<A>, inputs: readonly TensorMeta[], attrs: A): TensorMeta[] {
+  if (op.dtypes) rejectComplex(op.name, op.dtypes, inputs);
   op.check?.(inputs, attrs);
   if (op.dtypes && op.dtypeCheck !== 'op') checkDtypes(op.name, op.dtypes, inputs);
   if (op.infer) return op.infer(inputs, attrs) as TensorMeta[];
@@ -289,6 +290,34 @@ function combineBatches<A>(op: OpDef<A>, batches: readonly (readonly number[])[]
     out = broadcastShapes(op.name, out, s);
   }
   return out;
+}
+
+/** PyTorch's wording for ops that are not defined over ℂ (ordering, rounding); others get the general one. */
+const COMPLEX_UNDEFINED: Readonly<Record<string, string>> = {
+  gt: 'gt is not supported for complex tensors (complex numbers are not ordered)',
+  lt: 'lt is not supported for complex tensors (complex numbers are not ordered)',
+  ge: 'ge is not supported for complex tensors (complex numbers are not ordered)',
+  le: 'le is not supported for complex tensors (complex numbers are not ordered)',
+  maximum: 'maximum not implemented for complex tensors',
+  minimum: 'minimum not implemented for complex tensors',
+  clamp: 'clamp is not supported for complex types',
+  floor: 'floor is not supported for complex inputs',
+  ceil: 'ceil is not supported for complex inputs',
+  round: 'round is not supported for complex inputs',
+};
+
+/** A TypeError naming the op and the dtype for a complex input the op's `dtypes` do not list. */
+function rejectComplex(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
+  for (const t of inputs) {
+    if (!isComplex(t.dtype) || dtypes.includes(t.dtype)) continue;
+    const reason = COMPLEX_UNDEFINED[op];
+    throw new TypeError(
+      reason
+        ? `${op}: ${reason}, got ${t.dtype} of shape ${shapeStr(t.shape)}`
+        : `${op}: complex inputs are not supported yet, got ${t.dtype} of shape ${shapeStr(t.shape)}; ` +
+            'work on the parts with .real() and .imag() or viewAsReal(z)',
+    );
+  }
 }
 
 function checkDtypes(op: string, dtypes: readonly StorageDType[], inputs: readonly TensorMeta[]): void {
@@ -392,10 +421,23 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
             `(.to('float32')) on webgpu, or run float64 on the cpu device`,
         );
       }
+      if (m.dtype === 'complex128') {
+        throw new TypeError(
+          `${op.name}: complex128 is not supported on WebGPU (WGSL has no f64); use complex64 tensors ` +
+            `(.to('complex64')) on webgpu, or run complex128 on the cpu device`,
+        );
+      }
     }
+    // complex64: float32 storage of two slots (re, im) per element.
     const outViews = metas.map((m) => {
-      const storage: GpuStorage = gpu.alloc(m.dtype as 'float32' | 'int32', numelOf(m.shape));
-      return { storage, shape: m.shape, dtype: m.dtype as 'float32' | 'int32' };
+      const c = m.dtype === 'complex64';
+      const storage: GpuStorage = gpu.alloc(
+        c ? 'float32' : (m.dtype as 'float32' | 'int32'),
+        numelOf(m.shape) * (c ? 2 : 1),
+      );
+      return c
+        ? { storage, shape: m.shape, dtype: 'float32' as const, complex: true }
+        : { storage, shape: m.shape, dtype: m.dtype as 'float32' | 'int32' };
     });
     const inViews = inputs.map((t) => t.gpuView());
     try {
@@ -419,7 +461,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
         v.storage.pendingError = own ? async () => (await own()) ?? (await inherited()) : inherited;
       }
     }
-    outputs = outViews.map((v) => Tensor.fromStorage(v.storage, v.shape));
+    outputs = outViews.map((v, i) => Tensor.fromStorage(v.storage, v.shape, metas[i]!.dtype));
   }
   return outputs;
 }
@@ -443,7 +485,7 @@ function recordNode<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, output
       outputs.map((t) => t.shape),
     );
     outputs.forEach((t, i) => {
-      if (isFloat(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
+      if (isDifferentiableDtype(t.dtype) && op.differentiable?.[i] !== false) t.attachNode(node, i);
     });
   }
 }

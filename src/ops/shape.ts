@@ -1,13 +1,18 @@
+import type { CpuView } from '../backends/backend.js';
+import { COMPLEX, REAL } from '../backends/cpu/scalar.js';
 import { catCpu, trilCpu } from '../backends/cpu/shape.js';
 import { gatherCpu, scatterCpu } from '../backends/cpu/strided.js';
 import type { View } from '../backends/layout.js';
 import { catGpu, trilGpu } from '../backends/webgpu/kernels/shape.js';
 import { gatherGpu, scatterGpu } from '../backends/webgpu/kernels/strided.js';
-import { allDtypes } from '../dtype.js';
+import { everyDtype, isComplex } from '../dtype.js';
 import { normDim, numelOf, sameShape, shapeStr, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { apply1, applyOp, defineBuiltinOp, type OpDef } from './registry.js';
+
+/** The CPU scalar of a view's elements: complex tensors move (re, im) pairs. */
+const scalarOf = (x: CpuView) => (isComplex(x.dtype) ? COMPLEX : REAL);
 
 /**
  * Shape ops. Tensors are always contiguous, so every view op materialises its result with one
@@ -18,10 +23,10 @@ import { apply1, applyOp, defineBuiltinOp, type OpDef } from './registry.js';
 function viewOp(name: string): OpDef<View> {
   const op: OpDef<View> = defineBuiltinOp<View>({
     name,
-    dtypes: allDtypes,
+    dtypes: everyDtype,
     coreRanks: 'any',
     infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
-    cpu: ([x], [out], v) => gatherCpu(x, out, v),
+    cpu: ([x], [out], v) => gatherCpu(x, out, v, scalarOf(x)),
     webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
     backward: (c, [g]) => [embed(g!, c.inputs[0].shape, c.attrs)],
     jvp: 'linear',
@@ -50,10 +55,10 @@ export const embedOp: OpDef<View & { outShape: readonly number[] }> = defineBuil
   View & { outShape: readonly number[] }
 >({
   name: 'embed',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: 'any',
   infer: ([x], a) => [{ shape: a.outShape, dtype: x.dtype }],
-  cpu: ([x], [out], v) => scatterCpu(x, out, v),
+  cpu: ([x], [out], v) => scatterCpu(x, out, v, scalarOf(x)),
   webgpu: (gpu, [x], [out], v) => scatterGpu(gpu, x, out, v),
   backward: (c, [g]) => [apply1(diagonalOp, [g!], c.attrs)],
   jvp: 'linear',
@@ -68,10 +73,10 @@ function embed(x: Tensor, outShape: readonly number[], v: View): Tensor {
 
 export const expandOp: OpDef<View> = defineBuiltinOp<View>({
   name: 'expand',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: 'any',
   infer: ([x], v) => [{ shape: v.shape, dtype: x.dtype }],
-  cpu: ([x], [out], v) => gatherCpu(x, out, v),
+  cpu: ([x], [out], v) => gatherCpu(x, out, v, scalarOf(x)),
   webgpu: (gpu, [x], [out], v) => gatherGpu(gpu, x, out, v),
   backward: (c, [g]) => [sumTo(g!, c.inputs[0].shape)],
   jvp: 'linear',
@@ -80,7 +85,7 @@ export const expandOp: OpDef<View> = defineBuiltinOp<View>({
 
 export const reshapeOp: OpDef<{ shape: readonly number[] }> = defineBuiltinOp<{ shape: readonly number[] }>({
   name: 'reshape',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: 'any',
   infer: ([x], a) => [{ shape: a.shape, dtype: x.dtype }],
   cpu: ([x], [out]) => out.data.set(x.data),
@@ -94,7 +99,7 @@ type TriAttrs = { k: number; upper: boolean };
 /** tril/triu over the last two dims; the gradient is masked the same way. */
 export const triOp: OpDef<TriAttrs> = defineBuiltinOp<TriAttrs>({
   name: 'tril',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: [2],
   check: ([x]) => {
     if (x.shape.length < 2)
@@ -111,7 +116,7 @@ export const triOp: OpDef<TriAttrs> = defineBuiltinOp<TriAttrs>({
 
 export const catOp: OpDef<{ dim: number }> = defineBuiltinOp<{ dim: number }>({
   name: 'cat',
-  dtypes: allDtypes,
+  dtypes: everyDtype,
   coreRanks: 'any', // variadic, and dim is an attribute
   infer: (ins, { dim }) => {
     const ref = ins[0].shape;

@@ -6,18 +6,21 @@ import type { CpuView } from '../backend.js';
 /** tril (upper: triu) of the last two dims: entries with j − i beyond k become 0. */
 export function trilCpu(x: CpuView, out: CpuView, k: number, upper: boolean): void {
   const [r, c] = x.shape.slice(-2);
+  const w = x.dtype === 'complex64' || x.dtype === 'complex128' ? 2 : 1; // (re, im) pairs
   const n = x.data.length;
-  for (let p = 0; p < n; p++) {
+  for (let q = 0; q < n; q++) {
+    const p = w === 1 ? q : q >> 1;
     const j = p % c;
     const i = Math.floor(p / c) % r;
     const keep = upper ? j - i >= k : j - i <= k;
-    out.data[p] = keep ? x.data[p] : 0;
+    out.data[q] = keep ? x.data[q] : 0;
   }
 }
 
-/** Concatenation of `ins` along `dim` into out. */
+/** Concatenation of `ins` along `dim` into out (complex: (re, im) pairs move together). */
 export function catCpu(ins: readonly CpuView[], out: CpuView, dim: number): void {
-  const inner = numelOf(out.shape.slice(dim + 1));
+  const width = out.dtype === 'complex64' || out.dtype === 'complex128' ? 2 : 1;
+  const inner = numelOf(out.shape.slice(dim + 1)) * width;
   const outChunk = out.shape[dim] * inner;
   let off = 0;
   for (const x of ins) {

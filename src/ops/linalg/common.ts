@@ -136,3 +136,35 @@ export function deferInfoCheck(
   const check = () => result;
   for (const s of outputs) s.pendingError = check;
 }
+
+/** True for a value that is a tensor-like meta of a complex dtype (a Tensor or TensorMeta). */
+function isComplexArg(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const dt = (v as { dtype?: unknown }).dtype;
+  return (dt === 'complex64' || dt === 'complex128') && Array.isArray((v as { shape?: unknown }).shape);
+}
+
+/**
+ * The linalg namespace with one complex-input check in front of every function: until linalg
+ * works over ℂ, a complex tensor argument (directly or in an array) raises
+ * `linalg.<op>: complex inputs are not supported yet` instead of a wrong number.
+ */
+export function rejectComplex<T extends Record<string, unknown>>(ns: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(ns)) {
+    // matmul is not linear algebra proper: its complex GEMM is the matmul op's own.
+    if (typeof fn !== 'function' || name === 'matmul') {
+      out[name] = fn;
+      continue;
+    }
+    out[name] = (...args: unknown[]) => {
+      for (const a of args) {
+        if (isComplexArg(a) || (Array.isArray(a) && a.some(isComplexArg))) {
+          throw new TypeError(`linalg.${name}: complex inputs are not supported yet`);
+        }
+      }
+      return (fn as (...xs: unknown[]) => unknown)(...args);
+    };
+  }
+  return out as T;
+}

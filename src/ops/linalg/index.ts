@@ -16,6 +16,7 @@ import {
   deferInfoCheck,
   type Failure,
   raiseOnInfo,
+  rejectComplex,
 } from './common.js';
 import { detOp, invOp, luFactorOp, slogdetOp, solveOp } from './lu.js';
 import { spectralLinalg } from './spectral.js';
@@ -243,7 +244,7 @@ export function choleskyInverse(L: Tensor, opts: { upper?: boolean } = {}): Tens
  * @example
  * const { eigenvalues } = linalg.eigh(tensor([[2, 1], [1, 2]])); // tensor([1., 3.])
  */
-export const linalg = {
+export const linalg = rejectComplex({
   ...spectralLinalg,
   /**
    * The inverse of square matrices (torch.linalg.inv); a LinAlgError for singular ones (on WebGPU
@@ -322,4 +323,4 @@ export const linalg = {
    * matmul(randn([10, 3, 4]), randn([4, 5])).shape; // [10, 3, 5] (batched, broadcast)
    */
   matmul,
-};
+});

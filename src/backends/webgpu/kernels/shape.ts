@@ -10,11 +10,15 @@ import { scatterNoFillGpu } from './strided.js';
 /** tril (upper: triu) of the last two dims: entries with j − i beyond k become 0. */
 export function trilGpu(gpu: WebGPURuntime, x: GpuView, out: GpuView, k: number, upper: boolean): void {
   const [r, c] = x.shape.slice(-2);
-  // Column and row of element i come from i itself; r, c and k are inlined into the expression.
+  // Column and row of element e come from e itself; r, c and k are inlined into the expression.
+  // complex64: the float32 storage is run over as (…, 2), element e = i / 2 of slot i.
+  const e = x.complex ? '(i / 2u)' : 'i';
   const cond = upper
-    ? `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) >= ${k}`
-    : `i32(i % ${c}u) - i32((i / ${c}u) % ${r}u) <= ${k}`;
-  elementwiseGpu(gpu, `select(${F32.zero}, a, ${cond})`, [x], out);
+    ? `i32(${e} % ${c}u) - i32((${e} / ${c}u) % ${r}u) >= ${k}`
+    : `i32(${e} % ${c}u) - i32((${e} / ${c}u) % ${r}u) <= ${k}`;
+  const asReal = (v: GpuView): GpuView =>
+    v.complex ? { storage: v.storage, shape: [...v.shape, 2], dtype: 'float32' } : v;
+  elementwiseGpu(gpu, `select(${F32.zero}, a, ${cond})`, [asReal(x)], asReal(out));
 }
 
 /** Concatenation of `ins` along `dim` into out. */

@@ -1,13 +1,18 @@
 import { numelOf } from '../../../shape.js';
 import type { GpuView } from '../../backend.js';
 import type { View } from '../../layout.js';
-import { type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
+import { C64, type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
 import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 import { cachedKernel, paramArrayLength } from './cache.js';
 
 /** WGSL gathers, scatters and fills through strided views (layout.ts): the kernels of the shape ops. */
 
 const WG = 256;
+
+/** The element type of a view: complex64 reads its float32 storage as `vec2<f32>` pairs. */
+function elementOf(v: GpuView): WgslElement {
+  return v.complex ? C64 : STORAGE_ELEMENTS[v.dtype];
+}
 
 /** Gather (dst[k] = src[p]) or scatter (dst[p] = src[k]) through a view of `dims` = [shape, strides]. */
 function viewKernel(el: WgslElement, scatter: boolean, dimsLength: number): Kernel {
@@ -40,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 function runView(gpu: WebGPURuntime, input: GpuView, out: GpuView, v: View, scatter: boolean): void {
   const dims = [...v.shape, ...v.strides];
-  const kernel = viewKernel(STORAGE_ELEMENTS[out.dtype], scatter, paramArrayLength(dims.length));
+  const kernel = viewKernel(elementOf(out), scatter, paramArrayLength(dims.length));
   runKernel(gpu, kernel, {
     buffers: { src: input.storage, dst: out.storage },
     params: { n: numelOf(v.shape), nd: v.shape.length, offset: v.offset, dims },
@@ -65,7 +70,7 @@ const fillKernel = (el: WgslElement) =>
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let k = gid.x + gid.y * nwg.x * ${WG}u;
   if (k >= params.n) { return; }
-  dst[k] = params.value;
+  dst[k] = ${el.dtype === 'complex64' ? 'vec2<f32>(params.value, 0.0)' : 'params.value'};
 }`,
     ),
   );
@@ -73,7 +78,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 /** Fills a GPU buffer with a constant. */
 export function fillGpu(gpu: WebGPURuntime, out: GpuView, value: number): void {
   const n = numelOf(out.shape);
-  runKernel(gpu, fillKernel(STORAGE_ELEMENTS[out.dtype]), {
+  runKernel(gpu, fillKernel(elementOf(out)), {
     buffers: { dst: out.storage },
     params: { n, value },
     workgroups: dispatch1D(n, WG),
