@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import {
   entry,
+  FLOAT_AND_COMPLEX_DTYPES,
   FLOAT_DTYPES,
   fixed,
   type InputSpec,
@@ -36,6 +37,7 @@ import { gatherOp, scatterAddOp } from '../src/ops/gather.js';
 import { bmmOp } from '../src/ops/matmul.js';
 import { sumOp } from '../src/ops/reduce.js';
 import { catOp, diagonalOp, expandOp, narrowOp, permuteOp, reshapeOp } from '../src/ops/shape.js';
+import { awaitingComplexSum } from './op-table-complex.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -306,7 +308,7 @@ export const indexingEntries = [
     name: 'slice',
     composite: [narrowOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([x], { dim, start, end, step }) => slice(x, dim, start, end, step),
     arbitrary: from(sliceCases),
     samples: sliceCases,
@@ -329,7 +331,7 @@ export const indexingEntries = [
     name: 'flip',
     composite: [narrowOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([x], { dims }) => flip(x, dims),
     arbitrary: from(flipCases),
     samples: flipCases,
@@ -346,7 +348,8 @@ export const indexingEntries = [
     name: 'roll',
     composite: [narrowOp, catOp, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
+    skipped: awaitingComplexSum(),
     fn: ([x], { shifts, dims }) => roll(x, shifts, dims),
     arbitrary: from(rollCases),
     samples: rollCases,
@@ -363,7 +366,8 @@ export const indexingEntries = [
     name: 'repeat',
     composite: [reshapeOp, expandOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
+    skipped: awaitingComplexSum(),
     fn: ([x], { reps }) => repeat(x, reps),
     arbitrary: from(repeatCases),
     samples: repeatCases,
@@ -380,7 +384,8 @@ export const indexingEntries = [
     name: 'split',
     composite: [narrowOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
+    skipped: awaitingComplexSum(),
     fn: ([x], { sizes, dim }) => split(x, sizes, dim),
     arbitrary: from(splitCases),
     samples: splitCases,
@@ -398,7 +403,8 @@ export const indexingEntries = [
     name: 'chunk',
     composite: [narrowOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
+    skipped: awaitingComplexSum(),
     fn: ([x], { chunks, dim }) => chunk(x, chunks, dim),
     arbitrary: from(chunkCases),
     samples: chunkCases,
@@ -415,7 +421,7 @@ export const indexingEntries = [
     name: 'pad',
     composite: [catOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([x], { widths, value }) => pad(x, widths, value),
     arbitrary: from(padCases),
     samples: padCases,
