@@ -178,6 +178,12 @@ const shapeOps = [
         message: /reshape: shape \[4\] is invalid for input of size 6/,
         type: RangeError,
       },
+      {
+        desc: 'wrong number of elements (complex)',
+        call: (mk) => reshape(mk([2, 3], 'complex'), [4]),
+        message: /reshape: shape \[4\] is invalid for input of size 6/,
+        type: RangeError,
+      },
     ],
   }),
   entry<{ d0: number; d1: number }>({
@@ -277,6 +283,12 @@ const shapeOps = [
         type: RangeError,
       },
       {
+        desc: 'non-singleton dim changed (complex)',
+        call: (mk) => expand(mk([2, 3], 'complex'), [2, 4]),
+        message: /expand: the expanded size of the tensor \(4\) must match the existing size \(3\)/,
+        type: RangeError,
+      },
+      {
         desc: 'fewer dims than the input',
         call: (mk) => expand(mk([2, 3]), [3]),
         message: /expand: the number of sizes provided \(1\) must be >= the number of dims \(2\)/,
@@ -320,6 +332,12 @@ const shapeOps = [
         message: /diagonal: input must have at least 2 dimensions/,
         type: RangeError,
       },
+      {
+        desc: '1-D complex input',
+        call: (mk) => diagonal(mk([2], 'complex')),
+        message: /diagonal: input must have at least 2 dimensions/,
+        type: RangeError,
+      },
     ],
   }),
   entry<{ offset: number }>({
@@ -351,6 +369,12 @@ const shapeOps = [
         {
           desc: '1-D input',
           call: (mk) => (name === 'tril' ? tril(mk([3])) : triu(mk([3]))),
+          message: /tril\/triu: input tensor must have at least 2 dimensions, got shape \[3\]/,
+          type: RangeError,
+        },
+        {
+          desc: '1-D complex input',
+          call: (mk) => (name === 'tril' ? tril(mk([3], 'complex')) : triu(mk([3], 'complex'))),
           message: /tril\/triu: input tensor must have at least 2 dimensions, got shape \[3\]/,
           type: RangeError,
         },
@@ -388,6 +412,13 @@ const shapeOps = [
         desc: 'mixed dtypes',
         call: (mk) => cat([mk([2]), mk([2], 'int32')]),
         message: /cat: all tensors must have one dtype/,
+        type: TypeError,
+      },
+      {
+        // PyTorch promotes to the complex dtype; linagrad asks for one dtype, as for int32.
+        desc: 'complex and real tensors',
+        call: (mk) => cat([mk([2], 'complex'), mk([2])]),
+        message: /cat: all tensors must have one dtype, got complex(128 and float64|64 and float32)/,
         type: TypeError,
       },
     ],
