@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
-import { func, nn, type Tensor, tensor } from '../src/index.js';
+import { func, nn, optim, type Tensor, tensor } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 const F = nn.functional;
@@ -379,6 +379,22 @@ describeWebGPU('nn.functional on webgpu (float32) agrees with PyTorch', () => {
     }
     const ignored = await F.nllLoss(gpu(X), bad([-100, 0, 1, -100]), { reduction: 'none' }).data();
     close(Array.from(ignored), [0, -X[1][0], -X[2][1], 0], 1e-6);
+  });
+  it('a training loop does not chain the target checks of its steps through the parameters', async () => {
+    // Each step's parameters are computed from its gradient, which carries the step's device check:
+    // once a check has found nothing it must be dropped, or reads walk every path back to step 0.
+    const w = tensor([[0.1, -0.2, 0.3]], { device: 'webgpu', dtype: 'float32', requiresGrad: true });
+    const opt = new optim.Adam([w], { lr: 0.1 });
+    const t = tensor(new Int32Array([2, 0, 1, 1]), { device: 'webgpu' });
+    for (let step = 0; step < 30; step++) {
+      opt.zeroGrad();
+      const l = F.crossEntropy(gpu(X).mul(w), t);
+      l.backward();
+      opt.step();
+      await l.data();
+      await w.data();
+      expect(w.gpuView().storage.pendingError).toBeUndefined();
+    }
   });
   it('under func.vmap: per-sample losses, and a bad target in any sample rejects on read', async () => {
     const per = (y: Tensor) => func.vmap((row: Tensor, t: Tensor) => F.crossEntropy(row, t))(gpu(X), y);
