@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { complexGeneralMatrix, GradcheckError, gradcheck, gradgradcheck } from '../gradcheck/index.js';
 import {
   angle,
+  applyOp,
   complex,
   complexAbs,
   conj,
+  defineOp,
   forwardAD,
   imag,
   polar,
@@ -21,7 +23,7 @@ import {
   viewAsComplex,
   viewAsReal,
 } from '../src/index.js';
-import { apply, C0, conjOp, HOLO, holoOp, parts } from './helpers/complex-test-ops.js';
+import { apply, C0, conjOp, conjParts, HOLO, holoOp, parts, swapParts } from './helpers/complex-test-ops.js';
 
 /** A complex128 leaf from interleaved (re, im) data. */
 const cz = (data: number[], shape?: number[]) =>
@@ -288,6 +290,58 @@ describe('messages name the part that failed', () => {
       gradcheck(apply(holoOp(HOLO.z2, { nonlinear: true })), [z0()], { checkBatchedGrad: true }),
     );
     expect(msg).toMatch(/the real part of input #0/);
+  });
+});
+
+describe('gradgradcheck checks the cross terms ∂²L/∂x∂y', () => {
+  /** z ↦ Im z + i·Re z; `bug` gives its backward the wrong sign in the imaginary part. */
+  const swapOp = (bug: boolean) =>
+    defineOp<undefined>({
+      name: 'test swap',
+      infer: ([z]) => [{ shape: z.shape, dtype: z.dtype }],
+      cpu: ([z], [out]) => {
+        for (let i = 0; i < z.data.length; i += 2) {
+          out.data[i] = z.data[i + 1];
+          out.data[i + 1] = z.data[i];
+        }
+      },
+      webgpu: () => {
+        throw new Error('test op: no WebGPU kernel');
+      },
+      backward: (_c, [g]) => [g ? (bug ? conjParts(swapParts(g)) : swapParts(g)) : null],
+    });
+  /** z ↦ Re z · Im z (real), backward g·(Im z + i·Re z) through swapOp. */
+  const prodOp = (bug: boolean) =>
+    defineOp<undefined>({
+      name: 'test re·im',
+      infer: ([z]) => [{ shape: z.shape, dtype: 'float64' }],
+      cpu: ([z], [out]) => {
+        for (let i = 0; i < out.data.length; i++) out.data[i] = z.data[2 * i] * z.data[2 * i + 1];
+      },
+      webgpu: () => {
+        throw new Error('test op: no WebGPU kernel');
+      },
+      backward: (c, [g]) => {
+        if (!g) return [null];
+        const [y, x] = parts(applyOp(swapOp(bug), [c.inputs[0]], undefined)[0]);
+        return [complex(g.mul(y), g.mul(x))];
+      },
+    });
+
+  it('a wrong sign in ∂²(xy)/∂y∂x only: the blocks ∂²/∂x² and ∂²/∂y² are right (0)', () => {
+    // The Hessian of xy is [[0, 1], [1, 0]]; the planted one is [[0, 1], [−1, 0]].
+    const ok = (z: Tensor) => applyOp(prodOp(false), [z], undefined)[0];
+    const bad = (z: Tensor) => applyOp(prodOp(true), [z], undefined)[0];
+    expect(gradcheck(ok, [z0()])).toBe(true);
+    expect(gradcheck(bad, [z0()])).toBe(true);
+    for (const fastMode of [false, true]) {
+      expect(gradgradcheck(ok, [z0()], null, { fastMode })).toBe(true);
+      expect(failure(() => gradgradcheck(bad, [z0()], null, { fastMode }))).toMatch(
+        // ∂(∂L/∂x)/∂y: a cross term, seen only because the first derivative is differentiated in
+        // both passes (checking ∂L/∂x in the real pass and ∂L/∂y in the imaginary one would miss it).
+        /^gradgradcheck: Jacobian mismatch for the real part of output 0 \('grad of input #0'\) with respect to the imaginary part of input #0/,
+      );
+    }
   });
 });
 
