@@ -232,6 +232,7 @@ describe('messages name the part that failed', () => {
         '    |analytical - numerical| = 2.6, tolerance atol + rtol*|numerical| = 0.00131',
         '  max |analytical - numerical| = 2.6; 1 of 1 Jacobian entries outside the tolerance (atol=0.00001, rtol=0.001, eps=0.000001)',
         '  hint: analytical = -1 x numerical on every entry: a wrong constant factor (a sign error)',
+        "  hint: the sign flips between a real and an imaginary part: a missing (or extra) conjugate? In PyTorch's convention the backward of a holomorphic f is g·conj(f′(z)) and its jvp f′(z)·dz",
         '  numerical Jacobian (rows: elements of the imaginary part of output 0 [1], columns: elements of the real part of input #0 [1], row-major):',
         '    -1.3',
         '  analytical Jacobian:',
