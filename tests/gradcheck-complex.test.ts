@@ -24,6 +24,7 @@ import {
   viewAsReal,
 } from '../src/index.js';
 import { apply, C0, conjOp, conjParts, HOLO, holoOp, parts, swapParts } from './helpers/complex-test-ops.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 /** A complex128 leaf from interleaved (re, im) data. */
 const cz = (data: number[], shape?: number[]) =>
@@ -357,6 +358,15 @@ describe('misuse is reported on the inputs as given', () => {
   it('no input requires grad', () => {
     expect(() => gradcheck((a) => conj(a), [z0().detach()])).toThrow(
       'gradcheck: expects at least one input tensor to require gradient, but none of the 1 inputs have requiresGrad=true',
+    );
+  });
+});
+
+describeWebGPU('gradcheck on a complex64 WebGPU input', () => {
+  it('names the input as given and asks for cpu complex128', () => {
+    const z = tensor([1, 2, 3, 4], { dtype: 'complex64' }).to('webgpu').requiresGrad_();
+    expect(() => gradcheck((t) => conj(t), [z])).toThrow(
+      "gradcheck: input #0 is on webgpu. gradcheck is a float64 tool and reads values synchronously, so it needs cpu complex128 inputs: pass x.detach().to('cpu') (await toCpu(x) for webgpu) converted with .to('complex128').",
     );
   });
 });
