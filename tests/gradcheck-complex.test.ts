@@ -350,7 +350,7 @@ describe('gradgradcheck checks the cross terms ∂²L/∂x∂y', () => {
 describe('misuse is reported on the inputs as given', () => {
   it('the same complex tensor twice', () => {
     const z = z0();
-    expect(() => gradcheck((a, b) => apply(holoOp(HOLO.z2))(a), [z, z])).toThrow(
+    expect(() => gradcheck((a, _b) => apply(holoOp(HOLO.z2))(a), [z, z])).toThrow(
       'gradcheck: input #0 and input #1 are the same tensor object',
     );
   });
