@@ -1,15 +1,29 @@
 /**
  * Complex functions in gradcheck, as torch.autograd.gradcheck checks them: a function of complex
- * inputs or with complex outputs is checked as real functions of the real and the imaginary parts.
- * Pass 'real' perturbs the real parts of the complex inputs (their imaginary parts held), pass
- * 'imaginary' the imaginary parts; each complex output becomes two real outputs, its real and its
- * imaginary part. A backward formula in PyTorch's convention (z.grad = ∂L/∂x + i·∂L/∂y) is right
- * exactly when both passes agree with finite differences, so a missing conjugate (it flips the
- * imaginary pass) and swapped parts are both caught, and the message names the part that failed.
- * Fast mode's random vectors over ℂ are a random real vector per part.
+ * inputs or with complex outputs is checked as a real function of the real and imaginary parts.
+ *
+ * - Inputs: pass 'real' perturbs (and differentiates) the real parts x of the complex inputs z =
+ *   x + iy, their imaginary parts held; pass 'imaginary' the imaginary parts y, the real parts held
+ *   (real inputs are differentiated in the 'real' pass only). fn sees z = complex(x, y), so the
+ *   gradient autograd gives the part is Re(z.grad) resp. Im(z.grad).
+ * - Outputs: each complex output w = u + iv becomes two real outputs, its real part u and its
+ *   imaginary part v (split from one viewAsReal(w), so one backward pass gives w one complex
+ *   gradient gu + i·gv, as PyTorch's convention has it).
+ *
+ * Together the passes compare the whole real Jacobian ∂(u, v)/∂(x, y) with finite differences, so
+ * a backward formula in PyTorch's convention (z.grad = ∂L/∂x + i·∂L/∂y) passes exactly when it is
+ * right: a missing conjugate (g·f′ instead of g·conj(f′)) flips the signs of ∂v/∂x and ∂u/∂y (for
+ * holomorphic f), swapped parts exchange the passes' gradients; both are caught, and the
+ * message names the parts ("Jacobian mismatch for the imaginary part of output 0 with respect to
+ * the real part of input #0": the derivative of Im w with respect to Re z).
+ *
+ * Fast mode: each pass draws its random real unit vectors u over the parts it perturbs and v over
+ * the split outputs (the same seed in both passes, as PyTorch). A real v over (Re w, Im w) is a
+ * complex random vector v_re + i·v_im over w; the two passes together check vᵀJ_x u and vᵀJ_y u
+ * separately, which is at least as strict as one check with the complex vector u + iu.
  * @module
  */
-import { complex, isTensor, type Tensor } from '../src/index.js';
+import { complex, isTensor, narrow, squeeze, type Tensor, viewAsReal } from '../src/index.js';
 import type { GradcheckFn } from './common.js';
 
 /** Which part of the complex inputs a pass perturbs. */
@@ -32,12 +46,20 @@ export class LabelledOutputs {
   ) {}
 }
 
-function isComplexTensor(t: unknown): t is Tensor {
+export function isComplexTensor(t: unknown): t is Tensor {
   const d: string = isTensor(t) ? t.dtype : '';
   return d === 'complex64' || d === 'complex128';
 }
 
-/** The real part of a complex tensor as a new leaf (or constant), detached from any graph. */
+/** The real and imaginary parts of a complex tensor, differentiable, from one viewAsReal. */
+function parts(z: Tensor): [Tensor, Tensor] {
+  // One view for both parts: their gradients meet in a real (…, 2) tensor, and z gets a single
+  // complex gradient (z.real() and z.imag() separately would need a complex sum in backward).
+  const xy = viewAsReal(z);
+  return [squeeze(narrow(xy, -1, 0, 1), -1), squeeze(narrow(xy, -1, 1, 1), -1)];
+}
+
+/** A part of a complex tensor as a new tensor detached from any graph (a leaf or a constant). */
 function partOf(z: Tensor, part: ComplexPart): Tensor {
   return (part === 'real' ? z.real() : z.imag()).detach();
 }
@@ -68,7 +90,7 @@ export function realifyOutputs(result: unknown): unknown {
       keys.push(key);
       continue;
     }
-    tensors.push(t.real(), t.imag());
+    tensors.push(...parts(t));
     labels.push(`the real part of ${label}`, `the imaginary part of ${label}`);
     keys.push(key === null ? null : `${key}.real`, key === null ? null : `${key}.imag`);
   }
@@ -78,7 +100,8 @@ export function realifyOutputs(result: unknown): unknown {
 /**
  * The real passes of a gradcheck problem: one (fn with its complex outputs split) when no input
  * is complex, else a 'real' and, when a complex input requires grad, an 'imaginary' pass.
- * `names` are the inputs' labels.
+ * `names` are the inputs' labels; a pass names a complex input's part ('the imaginary part of
+ * input #0'). The inputs must have been validated (checkInputs).
  */
 export function complexPasses(
   fn: GradcheckFn,
@@ -97,10 +120,10 @@ export function complexPasses(
       },
     ];
   }
-  const parts: ComplexPart[] = inputs.some((t, i) => cin[i] && t.requiresGrad)
+  const passes: ComplexPart[] = inputs.some((t, i) => cin[i] && t.requiresGrad)
     ? ['real', 'imaginary']
     : ['real'];
-  return parts.map((part) => {
+  return passes.map((part) => {
     const other: ComplexPart = part === 'real' ? 'imaginary' : 'real';
     // Real inputs vary in the first pass only; the second perturbs the imaginary parts alone.
     const xs = inputs.map((t, i) => {
@@ -124,30 +147,4 @@ export function complexPasses(
       names: names.map((n, i) => (cin[i] ? `the ${part} part of ${n}` : n)),
     };
   });
-}
-
-/**
- * gradOutputs given for complex outputs, split like the outputs: a complex gradOutput for a
- * complex output becomes its real and imaginary parts (a cotangent gw of w = u + iv is the pair
- * (Re gw, Im gw) for (u, v), PyTorch's convention).
- */
-export function realifyGradOutputs(given: unknown): unknown {
-  if (given == null) return given;
-  const keepGrad = (z: Tensor, p: Tensor) => (z.requiresGrad ? p.requiresGrad_() : p);
-  const split = (t: unknown) =>
-    isComplexTensor(t) ? [keepGrad(t, partOf(t, 'real')), keepGrad(t, partOf(t, 'imaginary'))] : [t];
-  if (isTensor(given)) return isComplexTensor(given) ? split(given) : given;
-  if (Array.isArray(given)) return given.flatMap(split);
-  if (typeof given === 'object') {
-    const rec: Record<string, unknown> = {};
-    for (const [k, t] of Object.entries(given as Record<string, unknown>)) {
-      if (isComplexTensor(t)) {
-        const [re, im] = split(t);
-        rec[`${k}.real`] = re;
-        rec[`${k}.imag`] = im;
-      } else rec[k] = t;
-    }
-    return rec;
-  }
-  return given;
 }

@@ -55,10 +55,11 @@ export function gradcheck(fn: GradcheckFn, inputs: readonly Tensor[], opts: Grad
   try {
     enableGrad(() => {
       // Complex inputs and outputs are checked through their real and imaginary parts (complex.ts).
-      const names = Array.isArray(inputs) ? inputs.map((_, i) => inputName(o.inputNames, i)) : [];
-      const passes = Array.isArray(inputs) ? complexPasses(fn, inputs, names) : null;
-      if (!passes) return runGradcheck('gradcheck', fn, inputs, o);
-      for (const p of passes) runGradcheck('gradcheck', p.fn, p.inputs, { ...o, inputNames: p.names });
+      // The inputs as given are validated first, so that misuse is named on them, not on a part.
+      checkInputs('gradcheck', inputs, o.inputNames, false);
+      const names = inputs.map((_, i) => inputName(o.inputNames, i));
+      for (const p of complexPasses(fn, inputs, names))
+        runGradcheck('gradcheck', p.fn, p.inputs, { ...o, inputNames: p.names });
     });
     return true;
   } catch (e) {

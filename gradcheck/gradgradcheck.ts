@@ -14,7 +14,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './common.js';
-import { complexPasses, realifyGradOutputs } from './complex.js';
+import { complexPasses, isComplexTensor } from './complex.js';
 import { differentiable, runGradcheck } from './gradcheck.js';
 import { makeRng } from './linalg-rand.js';
 
@@ -39,7 +39,9 @@ export type GradOutputsArg = Tensor | readonly Tensor[] | Readonly<Record<string
  * are made for every output of fn that requires grad; given ones are matched to those outputs in
  * order (by key for a record) and are differentiated only if they require grad. `checkFwdOverRev`
  * also checks the first derivative in forward mode (dual tensors through the backward formulas),
- * `checkRevOverRev: false` leaves out the backward passes over it.
+ * `checkRevOverRev: false` leaves out the backward passes over it. Complex inputs and outputs: the
+ * first derivative takes complex gradOutputs (random ones have both parts uniform in [−1, 1)) and
+ * returns complex gradients, checked through their real and imaginary parts as gradcheck does.
  * @example
  * const A = tensor([[2, 1], [1, 3]], { requiresGrad: true });
  * gradgradcheck((a) => linalg.cholesky(a), [A]); // true: the backward formula's own gradient is right
@@ -72,13 +74,7 @@ export function gradgradcheck(
   });
   try {
     enableGrad(() => {
-      // Complex inputs and outputs: through their real and imaginary parts, as gradcheck (complex.ts).
-      if (!Array.isArray(inputs)) checkInputs(where, inputs, o.inputNames, false);
-      const names = inputs.map((_, i) => inputName(o.inputNames, i));
-      const gosGiven = realifyGradOutputs(gradOutputs) as GradOutputsArg | null | undefined;
-      for (const p of complexPasses(fn, inputs, names)) {
-        checkSecondDerivative(where, p.fn, p.inputs, gosGiven, { ...o, inputNames: p.names });
-      }
+      checkSecondDerivative(where, fn, inputs, gradOutputs, o);
     });
     return true;
   } catch (e) {
@@ -87,7 +83,7 @@ export function gradgradcheck(
   }
 }
 
-/** One real gradgradcheck problem: gradcheck of inputs, gradOutputs ↦ the first derivative. */
+/** gradgradcheck proper: gradcheck of (inputs, gradOutputs) ↦ the first derivative. */
 function checkSecondDerivative(
   where: string,
   fn: GradcheckFn,
@@ -126,7 +122,12 @@ function checkSecondDerivative(
     return rec;
   };
   const names = [...labels, ...diffOut.map((j, k) => `gradOutputs[${k}] (of ${out.labels[j]})`)];
-  runGradcheck(where, firstDerivative, [...inputs, ...gos], { ...o, inputNames: names });
+  // The first derivative of a complex fn takes complex inputs and gradOutputs and returns complex
+  // gradients: gradcheck's passes over their real and imaginary parts (complex.ts) then check the
+  // whole real Hessian, cross terms ∂²L/∂x∂y included, as torch.autograd.gradgradcheck does.
+  for (const p of complexPasses(firstDerivative, [...inputs, ...gos], names)) {
+    runGradcheck(where, p.fn, p.inputs, { ...o, inputNames: p.names });
+  }
 }
 
 function resolveGradOutputs(
@@ -140,7 +141,8 @@ function resolveGradOutputs(
   if (given == null) {
     const rng = makeRng(seed ^ 0x5f3759df);
     return ys.map((y) => {
-      const d = Float64Array.from({ length: y.numel }, () => rng.range(-1, 1));
+      // Complex outputs: both parts of each gradOutput uniform in [−1, 1) (interleaved).
+      const d = Float64Array.from({ length: (isComplexTensor(y) ? 2 : 1) * y.numel }, () => rng.range(-1, 1));
       return tensor(d, { shape: [...y.shape], dtype: y.dtype }).requiresGrad_();
     });
   }
