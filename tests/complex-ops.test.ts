@@ -23,6 +23,7 @@ import {
   tensor,
   where,
 } from '../src/index.js';
+import { binaryOps } from '../src/ops/elementwise.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-10): void {
@@ -189,6 +190,14 @@ describe("gradients in PyTorch's convention (hand-derived)", () => {
     expectClose(y.grad!.dataSync(), [W[1]!, W[3]!, W[5]!]);
   });
 
+  it('a broadcast complex operand sums its gradient back (sumTo over ℂ)', () => {
+    const z = leaf([1, 2, 3, 4]);
+    const w = c128([1, 0, 0, 1, 2, -1, 0.5, 0.5], [2, 2]);
+    // L = Re Σ z_j w_ij = Σ_j Re(z_j (w_0j + w_1j)) → z.grad_j = conj(w_0j + w_1j)
+    z.mul(w).real().sum().backward();
+    expectClose(z.grad!.dataSync(), [3, 1, 0.5, -1.5]);
+  });
+
   it('sum backward expands g; matmul: gA = G·Bᴴ', () => {
     const z = leaf([1, 2, 3, 4]);
     const [g] = autograd.grad(
@@ -304,6 +313,11 @@ describe('errors for ops not defined over ℂ', () => {
       new TypeError('clamp: clamp is not supported for complex types, got complex128 of shape [2]'),
     );
     expect(() => zc.relu()).toThrow(TypeError);
+    // The kernels take one dtype: an OpDef applied to mixed operands directly (not through add)
+    // is an error, never a misread of real data as (re, im) pairs.
+    expect(() => applyOp(binaryOps.add, [zc, tensor([1, 2])], undefined)).toThrow(
+      new TypeError('add: expected operands of one complex dtype, got complex128, float64; cast them first'),
+    );
     expect(() => where(zc, zc, zc)).toThrow(
       new TypeError('where: expected a real condition (float32, float64 or int32), got complex128'),
     );
