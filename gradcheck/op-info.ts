@@ -28,10 +28,13 @@ export interface InputSpec extends TensorSample {
   /** Differentiate with respect to this input (default true for float inputs). */
   grad?: boolean;
   /**
-   * dtype on the cpu (default float64); on webgpu every float input is float32. int32 inputs stay
-   * int32 on both devices and are never differentiated.
+   * dtype on the cpu (default float64); on webgpu every float input is float32 and every complex
+   * one complex64. int32 inputs stay int32 on both devices and are never differentiated. A
+   * complex input's `data` holds 2·numel interleaved (re, im) numbers. An input without a dtype
+   * follows the case's dtype: it becomes complex in the complex variant of the case
+   * ({@link complexCase}); one with an explicit dtype keeps it.
    */
-  dtype?: 'float32' | 'float64' | 'int32';
+  dtype?: TableDType;
 }
 
 /** One test case: inputs plus the op's other arguments (dims, offsets, …). */
@@ -53,8 +56,11 @@ export interface OpCase<A = unknown> {
   knownBugIn?: CheckKind[];
 }
 
-/** Makes a tensor on the device under test: 'float' is float64 on cpu and float32 on webgpu. */
-export type MakeTensor = (shape: number[], dtype?: 'float' | 'int32') => Tensor;
+/**
+ * Makes a tensor on the device under test: 'float' is float64 on cpu and float32 on webgpu,
+ * 'complex' complex128 on cpu and complex64 on webgpu.
+ */
+export type MakeTensor = (shape: number[], dtype?: 'float' | 'complex' | 'int32') => Tensor;
 
 /**
  * A call that must throw `type` (default any Error) with a message matching `message`. The call
@@ -119,7 +125,12 @@ export const GRADIENT_CHECKS: readonly CheckKind[] = [
 ];
 
 /** The dtypes of op-table inputs. */
-export type TableDType = 'float32' | 'float64' | 'int32';
+export type TableDType = 'float32' | 'float64' | 'int32' | 'complex64' | 'complex128';
+
+/** Whether a table dtype is complex. */
+export function isComplexDType(dt: TableDType | undefined): dt is 'complex64' | 'complex128' {
+  return dt === 'complex64' || dt === 'complex128';
+}
 
 /** The input dtypes an entry's cases run in, per device (PyTorch OpInfo's `dtypes`). */
 export interface EntryDTypes {
@@ -131,6 +142,18 @@ export interface EntryDTypes {
 
 /** float64 on the cpu, float32 on WebGPU: the dtypes of most entries. */
 export const FLOAT_DTYPES: EntryDTypes = { cpu: ['float64'], webgpu: ['float32'] };
+
+/** complex128 on the cpu, complex64 on WebGPU: entries whose cases are complex only. */
+export const COMPLEX_DTYPES: EntryDTypes = { cpu: ['complex128'], webgpu: ['complex64'] };
+
+/**
+ * FLOAT_DTYPES plus complex128 / complex64: the entry's real cases also run as their complex
+ * variants ({@link complexCase}), each check titled with the complex dtype.
+ */
+export const FLOAT_AND_COMPLEX_DTYPES: EntryDTypes = {
+  cpu: ['float64', 'complex128'],
+  webgpu: ['float32', 'complex64'],
+};
 
 /**
  * A check that does not apply, with the reason: all of `check` (one check or several), or only
@@ -237,10 +260,14 @@ export function entryDTypes(e: OpEntry): EntryDTypes {
   return e.dtypes ?? FLOAT_DTYPES;
 }
 
-/** The dtype of one input of a case on a device: float inputs are float32 on webgpu. */
+/**
+ * The dtype of one input of a case on a device: float inputs are float32 on webgpu, complex ones
+ * complex64.
+ */
 export function inputDType(s: InputSpec, device: Device = 'cpu'): TableDType {
   const dt = s.dtype ?? 'float64';
-  return device === 'webgpu' && dt !== 'int32' ? 'float32' : dt;
+  if (device !== 'webgpu' || dt === 'int32') return dt;
+  return isComplexDType(dt) ? 'complex64' : 'float32';
 }
 
 /**
@@ -250,6 +277,87 @@ export function inputDType(s: InputSpec, device: Device = 'cpu'): TableDType {
 export function caseDType(c: OpCase, device: Device = 'cpu'): TableDType | undefined {
   const dts = c.inputs.map((s) => inputDType(s, device));
   return dts.find((d) => d !== 'int32') ?? dts[0];
+}
+
+/**
+ * Whether an entry's real cases also run as their complex variants: it lists complex128 and
+ * float64 on the cpu (an entry listing complex128 alone writes its complex inputs itself).
+ */
+export function hasComplexVariants(e: OpEntry): boolean {
+  const { cpu } = entryDTypes(e);
+  return cpu.includes('complex128') && cpu.includes('float64');
+}
+
+/** A seed from a case's data (FNV-1a over the float64 bytes), so a variant is a function of its case. */
+function seedOf(c: OpCase): number {
+  let h = 0x811c9dc5;
+  for (const s of c.inputs) {
+    const bytes = new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength);
+    for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    h = Math.imul(h ^ s.shape.length, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
+/**
+ * The complex128 variant of a real case: every input that follows the case's dtype (no `dtype`
+ * of its own) becomes complex128 with its values as the real parts and imaginary parts drawn
+ * (seeded by the case's data) uniformly over the same range as the real parts (±1 when they
+ * span none), so a sampler's domain carries over. Undefined when no input follows (nothing to
+ * make complex). Labels say "(complex)".
+ */
+export function complexCase<A>(c: OpCase<A>): OpCase<A> | undefined {
+  if (!c.inputs.some((s) => s.dtype === undefined)) return undefined;
+  const seed = seedOf(c);
+  const inputs = c.inputs.map((s, i): InputSpec => {
+    if (s.dtype !== undefined) return s;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const v of s.data) {
+      if (!Number.isFinite(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    if (!(hi > lo)) [lo, hi] = [-1, 1];
+    const [im] = samplesFromSeed([s.shape], [uniform(lo, hi)], seed + i);
+    const data = new Float64Array(2 * s.data.length);
+    for (let k = 0; k < s.data.length; k++) {
+      data[2 * k] = s.data[k];
+      data[2 * k + 1] = im.data[k];
+    }
+    return { ...s, data, dtype: 'complex128' };
+  });
+  return { ...c, inputs, label: c.label === undefined ? undefined : `${c.label} (complex)` };
+}
+
+/**
+ * The case groups an entry's checks run: its own cases (`dtype` undefined), and, where the entry
+ * has complex variants, the same cases made complex128 (`dtype` 'complex128'; a case without an
+ * input that follows gives none).
+ */
+export interface CaseGroup {
+  /** undefined for the entry's own cases, 'complex128' for their complex variants. */
+  dtype?: 'complex128';
+  /** The fixed cases of the group. */
+  samples: OpCase[];
+  /** The random cases of the group (undefined where a case gives no variant). */
+  arbitrary: Arbitrary<OpCase | undefined>;
+  /** Maps one of the entry's own cases into the group (undefined: none). */
+  of: (c: OpCase) => OpCase | undefined;
+}
+
+/** The case groups of an entry's checks (see {@link CaseGroup}); `samples` are the fixed cases to map. */
+export function caseGroups(e: OpEntry, samples: readonly OpCase[] = e.samples ?? []): CaseGroup[] {
+  const groups: CaseGroup[] = [{ samples: [...samples], arbitrary: e.arbitrary, of: (c) => c }];
+  if (hasComplexVariants(e)) {
+    groups.push({
+      dtype: 'complex128',
+      samples: samples.flatMap((c) => complexCase(c) ?? []),
+      arbitrary: e.arbitrary.map((c) => complexCase(c)),
+      of: complexCase,
+    });
+  }
+  return groups;
 }
 
 /** Erases the args type so entries with different args live in one array. */
@@ -318,11 +426,13 @@ export function dimsArb(nd: number): Arbitrary<number | number[] | undefined> {
 
 /**
  * The tensors of a case on a device: cpu inputs in their spec dtype (default float64), webgpu
- * inputs in float32 (made on the cpu, converted, then moved); differentiable ones require grad.
+ * inputs in float32 or complex64 (made on the cpu in the spec dtype, converted, then moved);
+ * differentiable ones require grad.
  */
 export function caseTensors(c: OpCase, device: Device = 'cpu'): Tensor[] {
   return c.inputs.map((s) => {
     const dtype = s.dtype ?? 'float64';
+    // Complex data is interleaved (re, im): the shape is the complex tensor's.
     const cpu = tensor(s.data, { shape: [...s.shape], dtype });
     const t = device === 'cpu' ? cpu : cpu.to(inputDType(s, device)).to(device);
     return s.grad === false || dtype === 'int32' ? t : t.requiresGrad_();

@@ -11,7 +11,9 @@ import { undefinedGradOp } from '../gradcheck/gradcheck.js';
 import {
   type AnyOpDef,
   caseDType,
+  caseGroups,
   caseTensors,
+  complexCase,
   entryDTypes,
   inputDType,
   type OpCase,
@@ -41,14 +43,15 @@ const CHECKS: readonly TableCheck[] = [
  */
 const defined: readonly AnyOpDef[] = registeredOps().filter((op) => op !== (undefinedGradOp as AnyOpDef));
 
-/** The fixed cases and a few random ones of an entry. */
+/** The fixed cases and a few random ones of an entry, with their complex variants where it has them. */
 function someCases(e: OpEntry): OpCase[] {
   const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : undefined;
-  return [
+  const own = [
     ...(e.samples ?? []),
     ...(settings?.samples ?? []),
     ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 }),
   ];
+  return caseGroups(e, own).flatMap((g) => g.samples);
 }
 
 describe('op table coverage', () => {
@@ -91,12 +94,16 @@ describe('op table coverage', () => {
     try {
       for (const e of opTable) {
         ran.clear();
-        for (const c of [...(e.samples ?? []), ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 })]) {
-          noGrad(() => e.fn(caseTensors(c), c.args));
-        }
+        const own = [...(e.samples ?? []), ...fc.sample(e.arbitrary, { seed: 7, numRuns: 10 })];
         const ops = e.op ? [e.op] : (e.composite ?? []);
-        const idle = ops.filter((op) => !ran.has(op)).map((op) => op.name);
-        expect(idle, `${e.name}: OpDefs it names whose kernel its cases never ran`).toEqual([]);
+        // Per case group: the complex variants must run the kernels too.
+        for (const g of caseGroups(e, own)) {
+          ran.clear();
+          for (const c of g.samples) noGrad(() => e.fn(caseTensors(c), c.args));
+          const idle = ops.filter((op) => !ran.has(op)).map((op) => op.name);
+          const which = g.dtype ? ` (${g.dtype} variants)` : '';
+          expect(idle, `${e.name}${which}: OpDefs it names whose kernel its cases never ran`).toEqual([]);
+        }
       }
     } finally {
       for (const [op, cpu] of originals) (op as { cpu: Kernel }).cpu = cpu;
@@ -126,6 +133,35 @@ describe('op table coverage', () => {
           expect(accepted, `${e.name}: tested in ${dt}, which ${e.op!.name} does not accept`).toContain(dt);
       }
     }
+  });
+
+  it('complex variants: interleaved data whose real parts are the case, imaginary parts in range', () => {
+    const c: OpCase = {
+      inputs: [
+        { shape: [2, 2], data: Float64Array.from([-1, 0.5, 2, 1]) },
+        { shape: [2], data: Float64Array.from([0, 1]), dtype: 'int32' },
+      ],
+      args: undefined,
+      label: 'x',
+    };
+    const z = complexCase(c)!;
+    expect(z.label).toBe('x (complex)');
+    expect(z.inputs[0].dtype).toBe('complex128');
+    expect(z.inputs[0].shape).toEqual([2, 2]);
+    expect(z.inputs[0].data.length).toBe(8);
+    const re = z.inputs[0].data.filter((_, i) => i % 2 === 0);
+    const im = z.inputs[0].data.filter((_, i) => i % 2 === 1);
+    expect([...re]).toEqual([-1, 0.5, 2, 1]);
+    for (const v of im) expect(v >= -1 && v <= 2).toBe(true);
+    expect(new Set(im).size).toBe(4);
+    expect(z.inputs[1]).toBe(c.inputs[1]); // an explicit dtype keeps it
+    expect(complexCase(c)!.inputs[0].data).toEqual(z.inputs[0].data); // a function of the case
+    expect(complexCase({ inputs: [c.inputs[1]], args: undefined })).toBeUndefined();
+    expect(caseDType(z)).toBe('complex128');
+    expect(caseDType(z, 'webgpu')).toBe('complex64');
+    const [t] = caseTensors(z);
+    expect(t.dtype).toBe('complex128');
+    expect([...t.real().dataSync()]).toEqual([-1, 0.5, 2, 1]);
   });
 
   it('every skip names known checks and a reason; flags are booleans', () => {

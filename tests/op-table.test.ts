@@ -18,14 +18,19 @@ import { flattenOutputs } from '../gradcheck/common.js';
 import {
   agreementTolerance,
   allClose,
+  type CaseGroup,
   type CheckKind,
   caseDType,
+  caseGroups,
   caseTensors,
   describeCase,
   type ErrorCase,
   entryDTypes,
   gradcheck,
   gradgradcheck,
+  hasComplexVariants,
+  type InputSpec,
+  isComplexDType,
   type MakeTensor,
   maxRelError,
   type OpCase,
@@ -33,10 +38,20 @@ import {
   samplesFromSeed,
   skipReason,
   type TableCheck,
+  type TableDType,
   type Tolerance,
   uniform,
 } from '../gradcheck/index.js';
-import { autograd, type Device, forwardAD, full, type Tensor, tensor } from '../src/index.js';
+import {
+  autograd,
+  type Device,
+  forwardAD,
+  full,
+  type Tensor,
+  tensor,
+  viewAsComplex,
+  viewAsReal,
+} from '../src/index.js';
 import { checkVmapCase, checkVmapCotangents } from './helpers/vmap-check.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 import { opTable } from './op-table.js';
@@ -79,7 +94,9 @@ function runCheck(e: OpEntry, kind: GradKind | 'forwardAd' | 'fwdOverRev', c: Op
     expect(ok).toBe(true);
     // gradcheck warns exactly for float32 inputs that require grad (gradgradcheck also for
     // float32 gradOutputs of float32 outputs, so only the first direction is checked there).
-    const float32 = c.inputs.some((s) => s.dtype === 'float32' && s.grad !== false);
+    const float32 = c.inputs.some(
+      (s) => (s.dtype === 'float32' || s.dtype === 'complex64') && s.grad !== false,
+    );
     const warned = warn.mock.calls.some((a) => /requires gradient and is not a double/.test(String(a[0])));
     if (second) expect(warned || !float32).toBe(true);
     else expect(warned).toBe(float32);
@@ -123,92 +140,135 @@ function buggy(c: OpCase, kind: CheckKind | 'webgpu'): boolean {
   return kind === 'webgpu' ? c.knownBugIn.includes('webgpuBackward') : c.knownBugIn.includes(kind);
 }
 
-/** The reason a check is skipped in every dtype the entry runs in on `device` (undefined otherwise). */
+/**
+ * The reason a check is skipped in every dtype the entry's own cases run in on `device`: its
+ * dtypes there, less the complex ones its complex variants run in (undefined otherwise).
+ */
 function everyDTypeSkipped(e: OpEntry, check: TableCheck, device: Device): string | undefined {
-  const reasons = entryDTypes(e)[device === 'cpu' ? 'cpu' : 'webgpu'].map((dtype) =>
-    skipReason(e, check, { device, dtype }),
-  );
+  const variants = hasComplexVariants(e);
+  const reasons = entryDTypes(e)
+    [device === 'cpu' ? 'cpu' : 'webgpu'].filter((dtype) => !(variants && isComplexDType(dtype)))
+    .map((dtype) => skipReason(e, check, { device, dtype }));
   return reasons.length > 0 && reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
+}
+
+/** The complex variants' dtype on a device: complex128 on the cpu, complex64 on WebGPU. */
+function variantDType(device: Device): TableDType {
+  return device === 'cpu' ? 'complex128' : 'complex64';
+}
+
+/**
+ * Why a check does not run for a case group on a device: an unscoped skip, then for the entry's
+ * own cases a skip in every dtype they run in, for the complex variants a skip of their dtype.
+ */
+function groupSkipReason(e: OpEntry, check: TableCheck, device: Device, g: CaseGroup): string | undefined {
+  return (
+    skipReason(e, check, { device }) ??
+    (g.dtype
+      ? skipReason(e, check, { device, dtype: variantDType(device) })
+      : everyDTypeSkipped(e, check, device))
+  );
+}
+
+/** The title suffix of a case group's checks: '' for the entry's own cases, ' complex128' or ' complex64'. */
+function groupLabel(g: CaseGroup, device: Device = 'cpu'): string {
+  return g.dtype ? ` ${variantDType(device)}` : '';
 }
 
 /**
  * The checks an entry runs once its op supports them: forward mode (gradcheck with
  * checkForwardAd) where `supportsForwardAd`, batching where `supportsVmap`; skipped otherwise.
+ * Each runs per case group (the entry's cases, then their complex variants, titled complex128).
  */
 function optionalChecks(e: OpEntry): void {
-  const forward = skipReason(e, 'forwardAd', { device: 'cpu' }) ?? everyDTypeSkipped(e, 'forwardAd', 'cpu');
-  if (!e.supportsForwardAd || forward) {
-    it.skip(`forwardAd [skipped, reason: ${forward ?? 'supportsForwardAd is false'}]`, () => {});
-  } else {
-    const numRuns = e.gradcheck?.numRuns ?? RUNS.gradcheck;
-    it(`forwardAd (${e.samples?.length ?? 0} fixed cases + ${numRuns} random)`, () => {
-      for (const c of e.samples ?? []) runCheck(e, 'forwardAd', c);
-      fc.assert(
-        fc.property(e.arbitrary, (c) => runCheck(e, 'forwardAd', c)),
-        { numRuns, seed: SEED },
-      );
-    });
-    // Forward over reverse (tangents through the backward formulas), on fewer cases: it is a
-    // gradgradcheck whose second derivative comes from forward mode.
-    const fwdRuns = Math.min(RUNS.fwdOverRev, e.gradgradcheck?.numRuns ?? RUNS.gradgradcheck);
-    const fwdOverRev =
-      skipReason(e, 'fwdOverRev', { device: 'cpu' }) ??
-      skipReason(e, 'gradgradcheck', { device: 'cpu' }) ??
-      everyDTypeSkipped(e, 'fwdOverRev', 'cpu');
-    if (fwdOverRev) {
-      it.skip(`forward over reverse [skipped, reason: ${fwdOverRev}]`, () => {});
+  for (const g of caseGroups(e)) {
+    const label = groupLabel(g);
+    const forward = groupSkipReason(e, 'forwardAd', 'cpu', g);
+    if (!e.supportsForwardAd || forward) {
+      it.skip(`forwardAd${label} [skipped, reason: ${forward ?? 'supportsForwardAd is false'}]`, () => {});
     } else {
-      it(`forward over reverse (${e.samples?.length ?? 0} fixed cases + ${fwdRuns} random)`, () => {
-        for (const c of e.samples ?? []) runCheck(e, 'fwdOverRev', c);
+      const numRuns = e.gradcheck?.numRuns ?? RUNS.gradcheck;
+      it(`forwardAd${label} (${g.samples.length} fixed cases + ${numRuns} random)`, () => {
+        for (const c of g.samples) runCheck(e, 'forwardAd', c);
         fc.assert(
-          fc.property(e.arbitrary, (c) => runCheck(e, 'fwdOverRev', c)),
-          { numRuns: fwdRuns, seed: SEED },
+          fc.property(g.arbitrary, (c) => {
+            if (c) runCheck(e, 'forwardAd', c);
+          }),
+          { numRuns, seed: SEED },
         );
       });
+      // Forward over reverse (tangents through the backward formulas), on fewer cases: it is a
+      // gradgradcheck whose second derivative comes from forward mode.
+      const fwdRuns = Math.min(RUNS.fwdOverRev, e.gradgradcheck?.numRuns ?? RUNS.gradgradcheck);
+      const fwdOverRev = g.dtype
+        ? (groupSkipReason(e, 'fwdOverRev', 'cpu', g) ?? groupSkipReason(e, 'gradgradcheck', 'cpu', g))
+        : (skipReason(e, 'fwdOverRev', { device: 'cpu' }) ??
+          skipReason(e, 'gradgradcheck', { device: 'cpu' }) ??
+          everyDTypeSkipped(e, 'fwdOverRev', 'cpu'));
+      if (fwdOverRev) {
+        it.skip(`forward over reverse${label} [skipped, reason: ${fwdOverRev}]`, () => {});
+      } else {
+        it(`forward over reverse${label} (${g.samples.length} fixed cases + ${fwdRuns} random)`, () => {
+          for (const c of g.samples) runCheck(e, 'fwdOverRev', c);
+          fc.assert(
+            fc.property(g.arbitrary, (c) => {
+              if (c) runCheck(e, 'fwdOverRev', c);
+            }),
+            { numRuns: fwdRuns, seed: SEED },
+          );
+        });
+      }
     }
-  }
-  const vmap = skipReason(e, 'vmap', { device: 'cpu' });
-  if (!e.supportsVmap || vmap) {
-    it.skip(`vmap [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
-  } else {
-    const numRuns = RUNS.vmap;
-    it(`vmap (${e.samples?.length ?? 0} fixed cases + ${numRuns} random, each in a batch; backward over a batch of cotangents)`, () => {
-      const cases = [
-        ...(e.samples ?? []).filter((c) => !c.knownBug),
-        ...fc.sample(e.arbitrary, { numRuns, seed: SEED }),
-      ];
-      cases.forEach((c, k) => {
-        const dtype = caseDType(c);
-        if (skipReason(e, 'vmap', { device: 'cpu', dtype })) return;
-        checkVmapCase(e, c, k, cases);
-        if (!skipReason(e, 'gradcheck', { device: 'cpu', dtype })) checkVmapCotangents(e, c, k);
+    const vmap =
+      skipReason(e, 'vmap', { device: 'cpu' }) ??
+      (g.dtype ? groupSkipReason(e, 'vmap', 'cpu', g) : undefined);
+    if (!e.supportsVmap || vmap) {
+      it.skip(`vmap${label} [skipped, reason: ${vmap ?? 'supportsVmap is false'}]`, () => {});
+    } else {
+      const numRuns = RUNS.vmap;
+      it(`vmap${label} (${g.samples.length} fixed cases + ${numRuns} random, each in a batch; backward over a batch of cotangents)`, () => {
+        const cases = [
+          ...g.samples.filter((c) => !c.knownBug),
+          ...fc.sample(g.arbitrary, { numRuns, seed: SEED }).filter((c) => c !== undefined),
+        ];
+        cases.forEach((c, k) => {
+          const dtype = caseDType(c);
+          if (skipReason(e, 'vmap', { device: 'cpu', dtype })) return;
+          checkVmapCase(e, c, k, cases);
+          if (!skipReason(e, 'gradcheck', { device: 'cpu', dtype })) checkVmapCotangents(e, c, k);
+        });
       });
-    });
+    }
   }
 }
 
 const cpuMaker: MakeTensor = (shape, dtype = 'float') =>
-  full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float64' });
+  full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : dtype === 'complex' ? 'complex128' : 'float64' });
 
 describe('op table: gradients in float64 on the cpu', () => {
   for (const e of opTable) {
     describe(e.name, () => {
       for (const kind of ['gradcheck', 'fastMode', 'gradgradcheck'] as const) {
-        const reason = skipReason(e, kind, { device: 'cpu' }) ?? everyDTypeSkipped(e, kind, 'cpu');
-        if (reason) {
-          it.skip(`${kind} [skipped, reason: ${reason}]`, () => {});
-          continue;
+        for (const g of caseGroups(e)) {
+          const reason = groupSkipReason(e, kind, 'cpu', g);
+          const title = `${kind}${groupLabel(g)}`;
+          if (reason) {
+            it.skip(`${title} [skipped, reason: ${reason}]`, () => {});
+            continue;
+          }
+          const settings = kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck;
+          const numRuns = settings?.numRuns ?? RUNS[kind];
+          const samples = g.samples.filter((c) => !buggy(c, kind));
+          it(`${title} (${samples.length} fixed cases + ${numRuns} random)`, () => {
+            for (const c of samples) runCheck(e, kind, c);
+            fc.assert(
+              fc.property(g.arbitrary, (c) => {
+                if (c) runCheck(e, kind, c);
+              }),
+              { numRuns, seed: SEED },
+            );
+          });
         }
-        const settings = kind === 'gradgradcheck' ? e.gradgradcheck : e.gradcheck;
-        const numRuns = settings?.numRuns ?? RUNS[kind];
-        const samples = (e.samples ?? []).filter((c) => !buggy(c, kind));
-        it(`${kind} (${samples.length} fixed cases + ${numRuns} random)`, () => {
-          for (const c of samples) runCheck(e, kind, c);
-          fc.assert(
-            fc.property(e.arbitrary, (c) => runCheck(e, kind, c)),
-            { numRuns, seed: SEED },
-          );
-        });
       }
       for (const c of (e.samples ?? []).filter((c) => c.knownBug)) {
         const kinds = (['gradcheck', 'fastMode', 'gradgradcheck'] as const).filter((k) => buggy(c, k));
@@ -246,7 +306,7 @@ function defaultTolerance(
   extra: readonly Float64Array[],
 ): Tolerance {
   const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : {};
-  const n = settings.size?.(c) ?? Math.max(1, ...c.inputs.map((s) => s.data.length));
+  const n = settings.size?.(c) ?? Math.max(1, ...c.inputs.map(numelOf));
   let scale = 0;
   for (const a of [ref, ...c.inputs.map((s) => s.data), ...extra]) {
     for (const v of a) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
@@ -309,7 +369,41 @@ afterAll(() => {
   console.log(['entry\tkind\tmax err / (eps32·cond)\tmax fraction of tolerance', ...rows].join('\n'));
 });
 
-const host = async (t: Tensor) => Float64Array.from(await t.data());
+/** The values of a tensor as float64: a complex one's through viewAsReal, as (re, im) pairs. */
+const host = async (t: Tensor) => {
+  if (!t.isComplex()) return Float64Array.from(await t.data());
+  const r = viewAsReal(t);
+  try {
+    return Float64Array.from(await r.data());
+  } finally {
+    r.dispose();
+  }
+};
+
+/** The number of elements of an input (a complex input's data holds two numbers per element). */
+function numelOf(s: InputSpec): number {
+  return isComplexDType(s.dtype) ? s.data.length / 2 : s.data.length;
+}
+
+/**
+ * Seeded values in [-1, 1] for gradOutputs or tangents of the given tensors' shapes, as tensors
+ * of their dtypes on the cpu (float64 / complex128) and WebGPU (float32 / complex64): a complex
+ * one gets interleaved (re, im) pairs. `extra` is their data, for the tolerance's scale.
+ */
+function seededLike(like: readonly Tensor[]): { cpu: Tensor[]; gpu: Tensor[]; extra: Float64Array[] } {
+  const shapes = like.map((t) => (t.isComplex() ? [...t.shape, 2] : [...t.shape]));
+  const g = samplesFromSeed(shapes, [uniform(-1, 1)], SEED);
+  const cpu = g.map((s, j) =>
+    tensor(s.data, { shape: [...like[j].shape], dtype: like[j].isComplex() ? 'complex128' : 'float64' }),
+  );
+  const gpu = g.map((s, j) =>
+    tensor(s.data, {
+      shape: [...like[j].shape],
+      dtype: like[j].isComplex() ? 'complex64' : 'float32',
+    }).to('webgpu'),
+  );
+  return { cpu, gpu, extra: g.map((s) => s.data) };
+}
 
 async function agree(e: OpEntry, c: OpCase): Promise<void> {
   const cpuX = caseTensors(c);
@@ -322,19 +416,13 @@ async function agree(e: OpEntry, c: OpCase): Promise<void> {
       const got = gpuOut.tensors[j];
       expect(got.device).toBe('webgpu');
       expect(got.shape).toEqual(ref.shape);
-      compare(e, c, 'forward', cpuOut.labels[j], await got.data(), await host(ref));
+      compare(e, c, 'forward', cpuOut.labels[j], await host(got), await host(ref));
     }
     if (skipReason(e, 'webgpuBackward', { device: 'webgpu', dtype: caseDType(c, 'webgpu') })) return;
     const outs = cpuOut.tensors.flatMap((t, j) => (t.requiresGrad ? [j] : []));
     const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
     if (outs.length === 0 || ins.length === 0) return;
-    const g = samplesFromSeed(
-      outs.map((j) => [...cpuOut.tensors[j].shape]),
-      [uniform(-1, 1)],
-      SEED,
-    );
-    const gCpu = g.map((s) => tensor(s.data, { shape: s.shape }));
-    const gGpu = g.map((s) => tensor(s.data, { shape: s.shape, dtype: 'float32' }).to('webgpu'));
+    const { cpu: gCpu, gpu: gGpu, extra } = seededLike(outs.map((j) => cpuOut.tensors[j]));
     made.push(...gGpu);
     const opts = { allowUnused: true };
     const ref = autograd.grad(
@@ -351,18 +439,11 @@ async function agree(e: OpEntry, c: OpCase): Promise<void> {
       const x = cpuX[ins[k]];
       const gk = got[k];
       if (gk) made.push(gk);
-      const refV = r ? await host(r) : new Float64Array(x.numel);
-      const gotV = gk ? await host(gk) : new Float64Array(x.numel);
+      const zeros = new Float64Array(x.isComplex() ? 2 * x.numel : x.numel);
+      const refV = r ? await host(r) : zeros;
+      const gotV = gk ? await host(gk) : zeros;
       if (gk) expect(gk.shape).toEqual(x.shape);
-      compare(
-        e,
-        c,
-        'backward',
-        `gradient of input #${ins[k]}`,
-        gotV,
-        refV,
-        g.map((s) => s.data),
-      );
+      compare(e, c, 'backward', `gradient of input #${ins[k]}`, gotV, refV, extra);
     }
   } finally {
     for (const t of made) t.dispose();
@@ -379,26 +460,24 @@ async function agreeForward(e: OpEntry, c: OpCase): Promise<void> {
   const gpuX = caseTensors(c, 'webgpu');
   const ins = cpuX.flatMap((t, i) => (t.requiresGrad ? [i] : []));
   if (ins.length === 0) return;
-  const ts = samplesFromSeed(
-    ins.map((i) => [...cpuX[i].shape]),
-    [uniform(-1, 1)],
-    SEED,
-  );
+  const ts = seededLike(ins.map((i) => cpuX[i]));
   const tangentsOf = (xs: Tensor[], device: Device) =>
     forwardAD.dualLevel(() => {
       const args = xs.map((x, i) => {
         const k = ins.indexOf(i);
         if (k < 0) return x;
-        const s = ts[k];
-        const t = tensor(s.data, { shape: s.shape, dtype: device === 'cpu' ? 'float64' : 'float32' });
-        return forwardAD.makeDual(x.detach(), device === 'cpu' ? t : t.to('webgpu'));
+        const t = device === 'cpu' ? ts.cpu[k] : ts.gpu[k];
+        if (!x.isComplex()) return forwardAD.makeDual(x.detach(), t);
+        // makeDual takes real primals: a complex input is the complex view of a dual real (…, 2)
+        // tensor, its tangent the complex tangent's (re, im) pairs.
+        return viewAsComplex(forwardAD.makeDual(viewAsReal(x.detach()), viewAsReal(t)));
       });
       const out = flattenOutputs(e.name, e.fn(args, c.args));
       return out.tensors.map((y) => forwardAD.unpackDual(y).tangent);
     });
   const ref = tangentsOf(cpuX, 'cpu');
   const got = tangentsOf(gpuX, 'webgpu');
-  const made = [...gpuX, ...got.filter((t) => t !== null)];
+  const made = [...gpuX, ...ts.gpu, ...got.filter((t) => t !== null)];
   try {
     for (const [j, r] of ref.entries()) {
       if (!r) continue;
@@ -406,8 +485,7 @@ async function agreeForward(e: OpEntry, c: OpCase): Promise<void> {
       expect(g, `${e.name}: output ${j} has a tangent on the cpu but none on webgpu`).toBeTruthy();
       expect(g!.device).toBe('webgpu');
       expect(g!.shape).toEqual(r.shape);
-      const extra = ts.map((s) => s.data);
-      compare(e, c, 'backward', `tangent of output ${j}`, await g!.data(), await host(r), extra);
+      compare(e, c, 'backward', `tangent of output ${j}`, await host(g!), await host(r), ts.extra);
     }
   } finally {
     for (const t of made) t.dispose();
@@ -415,57 +493,72 @@ async function agreeForward(e: OpEntry, c: OpCase): Promise<void> {
 }
 
 const gpuMaker: MakeTensor = (shape, dtype = 'float') =>
-  full(shape, 0.5, { dtype: dtype === 'int32' ? 'int32' : 'float32', device: 'webgpu' as Device });
+  full(shape, 0.5, {
+    dtype: dtype === 'int32' ? 'int32' : dtype === 'complex' ? 'complex64' : 'float32',
+    device: 'webgpu' as Device,
+  });
+
+/**
+ * The agreement tests of one case group of an entry (its own cases, or their complex variants,
+ * titled complex64); false when the whole group is skipped.
+ */
+function agreementTests(e: OpEntry, g: CaseGroup): boolean {
+  const label = groupLabel(g, 'webgpu');
+  const reason = groupSkipReason(e, 'webgpu', 'webgpu', g);
+  if (reason) {
+    it.skip(`agreement${label} [skipped, reason: ${reason}]`, () => {});
+    return false;
+  }
+  const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : undefined;
+  const numRuns = settings?.numRuns ?? RUNS.webgpu;
+  const backward: CheckKind = 'webgpuBackward';
+  const noBackward = groupSkipReason(e, backward, 'webgpu', g);
+  const what = `${noBackward ? 'forward' : 'forward and backward'}${label}`;
+  const all = [...(e.samples ?? []), ...(settings?.samples ?? [])].flatMap((c) => g.of(c) ?? []);
+  const samples = all.filter((c) => !buggy(c, 'webgpu'));
+  // A case in a dtype the entry skips WebGPU agreement for passes untested.
+  const check = async (c: OpCase | undefined) => {
+    if (c && !skipReason(e, 'webgpu', { device: 'webgpu', dtype: caseDType(c, 'webgpu') })) await agree(e, c);
+  };
+  it(`${what} (${samples.length} fixed cases + ${numRuns} random)`, async () => {
+    for (const c of samples) await check(c);
+    await fc.assert(
+      fc.asyncProperty(g.arbitrary, (c) => check(c)),
+      { numRuns, seed: SEED },
+    );
+  });
+  for (const c of all.filter((c) => c.knownBug && c.knownBugIn?.includes(backward))) {
+    it.fails(`${c.label}: ${what} [known bug, expected to fail: ${c.knownBug}]`, () => agree(e, c));
+  }
+  const forward = noBackward ?? skipReason(e, 'forwardAd', { device: 'webgpu' });
+  if (e.supportsForwardAd && !forward) {
+    const checkForward = async (c: OpCase | undefined) => {
+      if (!c) return;
+      const dtype = caseDType(c, 'webgpu');
+      if (skipReason(e, 'webgpu', { device: 'webgpu', dtype })) return;
+      if (skipReason(e, backward, { device: 'webgpu', dtype })) return;
+      if (skipReason(e, 'forwardAd', { device: 'webgpu', dtype })) return;
+      await agreeForward(e, c);
+    };
+    it(`forward mode${label} (${samples.length} fixed cases + ${numRuns} random)`, async () => {
+      for (const c of samples) await checkForward(c);
+      await fc.assert(
+        fc.asyncProperty(g.arbitrary, (c) => checkForward(c)),
+        { numRuns, seed: SEED },
+      );
+    });
+  }
+  return true;
+}
 
 describeWebGPU('op table: WebGPU float32 agrees with cpu float64', () => {
   for (const e of opTable) {
     describe(e.name, () => {
-      const reason =
-        skipReason(e, 'webgpu', { device: 'webgpu' }) ?? everyDTypeSkipped(e, 'webgpu', 'webgpu');
-      if (reason) {
-        it.skip(`agreement [skipped, reason: ${reason}]`, () => {});
-        return;
-      }
-      const settings = e.webgpu && !('skip' in e.webgpu) ? e.webgpu : undefined;
-      const numRuns = settings?.numRuns ?? RUNS.webgpu;
-      const backward: CheckKind = 'webgpuBackward';
-      const noBackward =
-        skipReason(e, backward, { device: 'webgpu' }) ?? everyDTypeSkipped(e, backward, 'webgpu');
-      const what = noBackward ? 'forward' : 'forward and backward';
-      const all = [...(e.samples ?? []), ...(settings?.samples ?? [])];
-      const samples = all.filter((c) => !buggy(c, 'webgpu'));
-      // A case in a dtype the entry skips WebGPU agreement for passes untested.
-      const check = async (c: OpCase) => {
-        if (!skipReason(e, 'webgpu', { device: 'webgpu', dtype: caseDType(c, 'webgpu') })) await agree(e, c);
-      };
-      it(`${what} (${samples.length} fixed cases + ${numRuns} random)`, async () => {
-        for (const c of samples) await check(c);
-        await fc.assert(
-          fc.asyncProperty(e.arbitrary, (c) => check(c)),
-          { numRuns, seed: SEED },
-        );
-      });
-      for (const c of all.filter((c) => c.knownBug && c.knownBugIn?.includes(backward))) {
-        it.fails(`${c.label}: ${what} [known bug, expected to fail: ${c.knownBug}]`, () => agree(e, c));
-      }
-      const forward = noBackward ?? skipReason(e, 'forwardAd', { device: 'webgpu' });
-      if (e.supportsForwardAd && !forward) {
-        const checkForward = async (c: OpCase) => {
-          const dtype = caseDType(c, 'webgpu');
-          if (skipReason(e, 'webgpu', { device: 'webgpu', dtype })) return;
-          if (skipReason(e, backward, { device: 'webgpu', dtype })) return;
-          if (skipReason(e, 'forwardAd', { device: 'webgpu', dtype })) return;
-          await agreeForward(e, c);
-        };
-        it(`forward mode (${samples.length} fixed cases + ${numRuns} random)`, async () => {
-          for (const c of samples) await checkForward(c);
-          await fc.assert(
-            fc.asyncProperty(e.arbitrary, (c) => checkForward(c)),
-            { numRuns, seed: SEED },
-          );
-        });
-      }
-      errorTests(e, 'webgpu', gpuMaker);
+      const [own, ...variants] = caseGroups(e);
+      const ran = agreementTests(e, own);
+      for (const g of variants) agreementTests(e, g);
+      // The error cases run with the entry's own agreement (skipped with it, as before).
+      if (ran) errorTests(e, 'webgpu', gpuMaker);
     });
   }
 });

@@ -82,6 +82,7 @@ import {
 } from '../src/ops/shape.js';
 import { activationEntries } from './op-table-activations.js';
 import { complexEntries } from './op-table-complex.js';
+import { complexOpsEntries } from './op-table-complex-ops.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
@@ -537,4 +538,5 @@ export const opTable: OpEntry[] = [
   ...linalgTable,
   ...nnEntries,
   ...complexEntries,
+  ...complexOpsEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));
