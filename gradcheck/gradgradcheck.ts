@@ -109,16 +109,14 @@ function checkSecondDerivative(
       .map((x, i) => (wrt.has(i) && !x.requiresGrad ? x.detach().requiresGrad_() : x));
     const r = flattenOutputs(where, fn(...xs));
     const ys = diffOut.map((j) => r.tensors[j]);
-    // A real input is held fixed (detached) in the pass over imaginary parts (complex.ts).
-    const wrt = diff.filter((i) => xs[i].requiresGrad);
     const grads = autograd.grad(
       ys,
-      wrt.map((i) => xs[i]),
+      diff.map((i) => xs[i]),
       { gradOutputs: args.slice(n), createGraph: true, allowUnused: true },
     );
     const rec: Record<string, Tensor> = {};
     grads.forEach((g, ii) => {
-      if (g) rec[`grad of ${labels[wrt[ii]]}`] = g;
+      if (g) rec[`grad of ${labels[diff[ii]]}`] = g;
     });
     if (Object.keys(rec).length === 0) {
       throw new Error(
