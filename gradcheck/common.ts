@@ -121,10 +121,11 @@ export function checkInputs(
     }
     if (t.isDisposed) throw new Error(`${where}: ${name} was disposed`);
     if (t.device !== 'cpu') {
+      const wide = t.dtype === 'complex64' ? 'complex128' : 'float64';
       throw new Error(
         `${where}: ${name} is on ${t.device}. gradcheck is a float64 tool and reads values synchronously, so it ` +
-          "needs cpu float64 inputs: pass x.detach().to('cpu') (await toCpu(x) for webgpu) converted with " +
-          ".to('float64'). To test a WebGPU kernel, compare its results with the cpu float64 ones.",
+          `needs cpu ${wide} inputs: pass x.detach().to('cpu') (await toCpu(x) for webgpu) converted with ` +
+          `.to('${wide}'). To test a WebGPU kernel, compare its results with the cpu ${wide} ones.`,
       );
     }
     if (t.requiresGrad) diff.push(i);

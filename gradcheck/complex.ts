@@ -18,7 +18,7 @@
  * the real part of input #0": the derivative of Im w with respect to Re z).
  *
  * Fast mode: each pass draws its random real unit vectors u over the parts it perturbs and v over
- * the split outputs (the same seed in both passes, as PyTorch). A real v over (Re w, Im w) is a
+ * the split outputs (the same seed in both passes). A real v over (Re w, Im w) is a
  * complex random vector v_re + i·v_im over w; the two passes together check vᵀJ_x u and vᵀJ_y u
  * separately, which is at least as strict as one check with the complex vector u + iu.
  * @module

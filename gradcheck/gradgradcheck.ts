@@ -100,8 +100,13 @@ function checkSecondDerivative(
   }
   const gos = resolveGradOutputs(where, gradOutputs, out, diffOut, o.seed);
   const n = inputs.length;
+  const wrt = new Set(diff);
   const firstDerivative = (...args: Tensor[]) => {
-    const xs = args.slice(0, n);
+    // An input the first derivative is taken with respect to that the outer check holds constant
+    // (a real input in the pass over imaginary parts) is a leaf of its own here.
+    const xs = args
+      .slice(0, n)
+      .map((x, i) => (wrt.has(i) && !x.requiresGrad ? x.detach().requiresGrad_() : x));
     const r = flattenOutputs(where, fn(...xs));
     const ys = diffOut.map((j) => r.tensors[j]);
     const grads = autograd.grad(

@@ -117,8 +117,18 @@ function hints(p: JacobianPair, bad: readonly number[], t: Tolerances, nIn: numb
       else if (Math.abs(r - ratio) > 1e-3 * Math.max(1, Math.abs(ratio))) consistent = false;
     }
     if (consistent && ratio !== null && Number.isFinite(ratio)) {
-      const sign = Math.abs(ratio + 1) < 1e-3 ? ' (a sign error)' : '';
+      const flipped = Math.abs(ratio + 1) < 1e-3;
+      const sign = flipped ? ' (a sign error)' : '';
       out.push(`analytical = ${fmt(ratio)} x numerical on every entry: a wrong constant factor${sign}`);
+      // Over ℂ (complex.ts labels the parts): a sign flip between a real and an imaginary part.
+      const imagOut = p.outLabel.startsWith('the imaginary part of ');
+      const imagIn = p.inLabel.startsWith('the imaginary part of ');
+      if (flipped && imagOut !== imagIn) {
+        out.push(
+          'the sign flips between a real and an imaginary part: a missing (or extra) conjugate? In ' +
+            "PyTorch's convention the backward of a holomorphic f is g·conj(f′(z)) and its jvp f′(z)·dz",
+        );
+      }
     }
   }
   // Mismatches confined to some values of the leading index (e.g. one batch element).

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
 import { linalgTolerance } from '../gradcheck/tolerance.js';
 import {
-  autograd,
   choleskyInverse,
   diagEmbed,
   eye,
@@ -14,7 +13,7 @@ import {
   tensor,
   zeros,
 } from '../src/index.js';
-import { describeWebGPU } from './helpers/webgpu.js';
+import { checkNonFinite } from './helpers/lu-nonfinite.js';
 
 /** A well-conditioned test matrix: Gaussian plus a multiple of the identity. */
 const wellConditioned = (shape: number[], seed: number) => {
@@ -452,169 +451,5 @@ describe('cholesky and choleskyInverse', () => {
     const Uf = L.mT.detach().requiresGrad_();
     expect(gradcheck((u) => choleskyInverse(u.triu(), { upper: true }), [Uf])).toBe(true);
     expect(gradgradcheck((u) => choleskyInverse(u.triu(), { upper: true }), [Uf])).toBe(true);
-  });
-});
-
-/**
- * NaN or ±inf in the part of A an op reads gives NaN in that batch element's outputs, and leaves
- * the other elements (and ops that do not read the entry) finite. A batch of three 3×3 matrices
- * 4I + 0.5·J; element 1 gets `bad` at (0, 2) and (2, 0) (both triangles).
- */
-async function checkNonFinite(
-  device: 'cpu' | 'webgpu',
-  read: (t: Tensor) => Promise<ArrayLike<number>>,
-): Promise<void> {
-  const dtype = device === 'cpu' ? 'float64' : 'float32';
-  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-    const data = [0, 1, 2].map((e) =>
-      [0, 1, 2].map((i) =>
-        [0, 1, 2].map((j) => (e === 1 && i + j === 2 && i !== j ? bad : (i === j ? 4 : 0) + 0.5)),
-      ),
-    );
-    const A = tensor(data, { dtype, device });
-    const B = tensor([[1], [2], [3]], { dtype, device });
-    const per = async (t: Tensor) => {
-      const v = Array.from(await read(t));
-      const k = v.length / 3;
-      return [0, 1, 2].map((e) => v.slice(e * k, (e + 1) * k));
-    };
-    const expectPoisoned = async (what: string, t: Tensor, poisoned: boolean) => {
-      const [e0, e1, e2] = await per(t);
-      const msg = `${what} with ${bad} (${device})`;
-      expect(e0.every(Number.isFinite) && e2.every(Number.isFinite), msg).toBe(true);
-      expect(e1.every(poisoned ? Number.isNaN : Number.isFinite), msg).toBe(true);
-    };
-    await expectPoisoned('inv', linalg.inv(A), true);
-    await expectPoisoned('invEx', linalg.invEx(A).inverse, true);
-    await expectPoisoned('solve', linalg.solve(A, B), true);
-    await expectPoisoned('det', linalg.det(A), true);
-    await expectPoisoned('slogdet sign', linalg.slogdet(A).sign, true);
-    await expectPoisoned('slogdet logabsdet', linalg.slogdet(A).logabsdet, true);
-    await expectPoisoned('luFactor', linalg.luFactor(A).LU, true);
-    for (const upper of [true, false]) {
-      // (0, 2) is in the upper triangle, (2, 0) in the lower: both triangles are bad.
-      await expectPoisoned(`solveTriangular upper=${upper}`, linalg.solveTriangular(A, B, { upper }), true);
-      await expectPoisoned(`choleskyInverse upper=${upper}`, choleskyInverse(A, { upper }), true);
-      const tri = upper
-        ? A.tril(-1).add(eye(3, undefined, { dtype, device }).mul(4))
-        : A.triu(1).add(eye(3, undefined, { dtype, device }).mul(4));
-      // The other triangle is not read: its bad entries change nothing.
-      await expectPoisoned(
-        `solveTriangular upper=${upper}, bad entry unread`,
-        linalg.solveTriangular(tri, B, { upper }),
-        false,
-      );
-    }
-    // The bad entry is a minor of order 3 for the lower factor and NaN/inf pivots are not positive.
-    const { info } = linalg.choleskyEx(A);
-    const infos = Array.from(await read(info));
-    expect([infos[0], infos[2]]).toEqual([0, 0]);
-    expect(infos[1]).toBeGreaterThan(0);
-    await expect((async () => read(linalg.cholesky(A)))()).rejects.toThrow(
-      /linalg\.cholesky: \(Batch element 1\): .*not positive-definite/,
-    );
-  }
-}
-
-describeWebGPU('LU/Cholesky family on WebGPU', () => {
-  const gpu = (data: number[][] | number[][][]) => tensor(data, { dtype: 'float32', device: 'webgpu' });
-
-  it('raises the same LinAlgError when the result is first read', async () => {
-    await expect(
-      linalg
-        .inv(
-          gpu([
-            [1, 2],
-            [2, 4],
-          ]),
-        )
-        .data(),
-    ).rejects.toThrow(
-      'linalg.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular.',
-    );
-    const notPd = gpu([
-      [
-        [1, 0],
-        [0, 1],
-      ],
-      [
-        [1, 0],
-        [0, -1],
-      ],
-    ]);
-    await expect(linalg.cholesky(notPd).data()).rejects.toThrow(
-      /linalg\.cholesky: \(Batch element 1\): .*leading minor of order 2/,
-    );
-    await expect(
-      linalg
-        .solve(
-          gpu([
-            [0, 0],
-            [0, 0],
-          ]),
-          gpu([[1], [1]]),
-        )
-        .data(),
-    ).rejects.toThrow(LinAlgError);
-    const { info } = linalg.choleskyEx(notPd);
-    expect(Array.from(await info.data())).toEqual([0, 2]);
-  });
-
-  it('NaN or ±inf in the read part of A gives NaN for that batch element only', async () => {
-    await checkNonFinite('webgpu', (t) => t.data());
-  });
-
-  it('det has the cofactor matrix as its gradient at singular matrices', async () => {
-    const A = gpu([
-      [1, -1, 2],
-      [2, -1, 4],
-      [3, -3, 6],
-    ]).requiresGrad_();
-    linalg.det(A).backward();
-    const want = [6, 0, -3, 0, 0, 0, -2, 0, 1];
-    const got = await A.grad!.data();
-    // cof entries are products of two entries of A (|.| ≤ 6); float32 SVD route: a few eps·‖A‖².
-    for (const [i, w] of want.entries()) expect(Math.abs(got[i] - w)).toBeLessThan(100 * 2 ** -23 * 36);
-  });
-
-  it('det has a finite second derivative at singular matrices, equal to the cpu float64 one', async () => {
-    const rows = [
-      [1, -1, 2],
-      [2, -1, 4],
-      [3, -3, 6],
-    ];
-    const W = [
-      [0.5, -1, 0.25],
-      [1, 2, -0.5],
-      [-1.5, 0.75, 1],
-    ];
-    // ⟨W, ∂det/∂A⟩ differentiated again: the Hessian of det applied to W.
-    const hessian = (A: Tensor, w: Tensor) => {
-      const [g] = autograd.grad(linalg.det(A), A, { createGraph: true });
-      return autograd.grad(g!.mul(w).sum(), A)[0]!;
-    };
-    // Exactly: ∂²det/∂a_pq∂a_rs = sgn(σ)·a_tu for p ≠ r, q ≠ s, with t, u the remaining row and
-    // column and σ the permutation p→q, r→s, t→u (0 otherwise).
-    const sgn = (p: number[]) => (p[0] < p[1] ? 1 : -1) * (p[0] < p[2] ? 1 : -1) * (p[1] < p[2] ? 1 : -1);
-    const want = new Float64Array(9);
-    for (let p = 0; p < 3; p++)
-      for (let q = 0; q < 3; q++)
-        for (let r = 0; r < 3; r++)
-          for (let c = 0; c < 3; c++) {
-            if (p === r || q === c) continue;
-            const [t, u] = [3 - p - r, 3 - q - c];
-            const sigma = [0, 0, 0];
-            [sigma[p], sigma[r], sigma[t]] = [q, c, u];
-            want[p * 3 + q] += sgn(sigma) * rows[t][u] * W[r][c];
-          }
-    const cpu = hessian(tensor(rows, { requiresGrad: true }), tensor(W)).dataSync();
-    const got = await hessian(gpu(rows).requiresGrad_(), gpu(W)).data();
-    // Each entry sums 4 products a·w (|a| ≤ 6, |w| ≤ 2): the float64 SVD route is exact to a few
-    // eps64·48, the float32 one to a few eps32·48.
-    for (let i = 0; i < 9; i++) {
-      expect(Math.abs(cpu[i] - want[i])).toBeLessThan(100 * 2 ** -52 * 48);
-      expect(Math.abs(got[i] - want[i])).toBeLessThan(100 * 2 ** -23 * 48);
-    }
-    expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(1);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../gradcheck/index.js';
-import { func, nn, type Tensor, tensor } from '../src/index.js';
+import { func, nn, optim, type Tensor, tensor } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 const F = nn.functional;
@@ -321,7 +321,7 @@ describe('under func.vmap', () => {
 });
 
 describeWebGPU('nn.functional on webgpu (float32) agrees with PyTorch', () => {
-  const gpu = (v: number[][] | number[]) => tensor(v, { device: 'webgpu', dtype: 'float32' });
+  const gpu = (v: number[][][] | number[][] | number[]) => tensor(v, { device: 'webgpu', dtype: 'float32' });
   const target = () => tensor(new Int32Array([2, 0, 1, 1]), { device: 'webgpu' });
   const gpuCases: [string, (x: Tensor) => Tensor][] = [
     ['crossEntropy labelSmoothing', (x) => F.crossEntropy(x, target(), { labelSmoothing: 0.1 })],
@@ -340,6 +340,74 @@ describeWebGPU('nn.functional on webgpu (float32) agrees with PyTorch', () => {
       close(Array.from(await x.grad!.data()), grad.flat(), 1e-5);
     });
   }
+  it('targets out of [0, C) reject when the loss or its gradient is read, with the cpu message', async () => {
+    const bad = (v: number[]) => tensor(new Int32Array(v), { device: 'webgpu' });
+    const x = tensor(X, { device: 'webgpu', dtype: 'float32', requiresGrad: true });
+    const ce = F.crossEntropy(x, bad([2, 0, 7, 1]));
+    ce.backward();
+    const ceMessage =
+      'crossEntropy: Target 7 is out of bounds: it must be in [0, 3) (input shape [4, 3], target shape [4])';
+    await expect(ce.data()).rejects.toThrow(ceMessage);
+    await expect(ce.mul(2).data()).rejects.toThrow(ceMessage);
+    await expect(x.grad!.data()).rejects.toThrow(ceMessage);
+    // The first offending value in order, as on the cpu; ignoreIndex is not out of bounds.
+    const nll = F.nllLoss(gpu(X), bad([-100, 5, -1, 1]), { reduction: 'none', weight: gpu([0.5, 2.0, 1.5]) });
+    await expect(nll.data()).rejects.toThrow(
+      'nllLoss: Target 5 is out of bounds: it must be in [0, 3) (input shape [4, 3], target shape [4])',
+    );
+    await expect(F.nllLoss(gpu(X), bad([2, 0, 1, -100]), { ignoreIndex: 0 }).data()).rejects.toThrow(
+      'nllLoss: Target -100 is out of bounds',
+    );
+    await expect(
+      F.crossEntropy(
+        gpu([
+          [
+            [0.1, 0.2],
+            [0.3, 0.4],
+          ],
+        ]),
+        tensor(new Int32Array([0, 2]), { device: 'webgpu', shape: [1, 2] }),
+      ).data(),
+    ).rejects.toThrow(
+      'crossEntropy: Target 2 is out of bounds: it must be in [0, 2) (input shape [1, 2, 2], target shape [1, 2])',
+    );
+    // Later work is unaffected: valid and ignored targets give the cpu's values.
+    for (const opts of [{}, { ignoreIndex: 0 }, { labelSmoothing: 0.1, ignoreIndex: 1 }]) {
+      const cpu = F.crossEntropy(tensor(X), int([2, 0, 1, 1]), opts).item();
+      const got = await F.crossEntropy(gpu(X), bad([2, 0, 1, 1]), opts).data();
+      close(Array.from(got), [cpu], 1e-5);
+    }
+    const ignored = await F.nllLoss(gpu(X), bad([-100, 0, 1, -100]), { reduction: 'none' }).data();
+    close(Array.from(ignored), [0, -X[1][0], -X[2][1], 0], 1e-6);
+  });
+  it('a training loop does not chain the target checks of its steps through the parameters', async () => {
+    // Each step's parameters are computed from its gradient, which carries the step's device check:
+    // once a check has found nothing it must be dropped, or reads walk every path back to step 0.
+    const w = tensor([[0.1, -0.2, 0.3]], { device: 'webgpu', dtype: 'float32', requiresGrad: true });
+    const opt = new optim.Adam([w], { lr: 0.1 });
+    const t = tensor(new Int32Array([2, 0, 1, 1]), { device: 'webgpu' });
+    for (let step = 0; step < 30; step++) {
+      opt.zeroGrad();
+      const l = F.crossEntropy(gpu(X).mul(w), t);
+      l.backward();
+      opt.step();
+      await l.data();
+      await w.data();
+      expect(w.gpuView().storage.pendingError).toBeUndefined();
+    }
+  });
+  it('under func.vmap: per-sample losses, and a bad target in any sample rejects on read', async () => {
+    const per = (y: Tensor) => func.vmap((row: Tensor, t: Tensor) => F.crossEntropy(row, t))(gpu(X), y);
+    const ok = await per(tensor(new Int32Array([2, 0, 1, 1]), { device: 'webgpu' })).data();
+    close(
+      Array.from(ok),
+      [0.16800446221997503, 0.3450052766575144, 0.5434055416160293, 5.08509724636431],
+      1e-5,
+    );
+    await expect(per(tensor(new Int32Array([0, 1, 2, 7]), { device: 'webgpu' })).data()).rejects.toThrow(
+      'crossEntropy: Target 7 is out of bounds: it must be in [0, 3)',
+    );
+  });
   it('crossEntropy is stable at logits of ±1000', async () => {
     const t = tensor(new Int32Array([1]), { device: 'webgpu' });
     close(Array.from(await F.crossEntropy(gpu([[1000, 1001]]), t).data()), [0.31326168751822286], 1e-6);

@@ -20,10 +20,9 @@ import {
   type OpCase,
   type OpEntry,
   type Sampler,
-  type Skip,
   samplesArb,
   shapeArb,
-  type TableCheck,
+  signed,
   uniform,
 } from '../gradcheck/index.js';
 import {
@@ -40,33 +39,13 @@ import {
   viewAsReal,
 } from '../src/index.js';
 import { complexViewOp } from '../src/ops/complex.js';
+import { angleOp, conjOp, unaryOps } from '../src/ops/elementwise.js';
 import { castOp } from '../src/ops/misc.js';
 import { catOp, narrowOp, reshapeOp } from '../src/ops/shape.js';
 
 const wide = uniform(-1.5, 1.5);
-
-/**
- * Until add and sum take complex tensors, a backward that accumulates complex gradients (a
- * complex input used twice, expand's backward sum) cannot run: the checks that differentiate skip
- * the complex variants with this reason. tests/op-table-coverage.test.ts fails once complex add
- * works while an entry still uses it, so the skips go with the ops that land.
- */
-export const NEEDS_COMPLEX_SUM =
-  'the backward accumulates complex gradients, and add / sum over ℂ are not wired into the ops yet';
-
-/**
- * The skips of an entry whose backward needs complex add / sum (see NEEDS_COMPLEX_SUM): the
- * given checks of its complex128 cases, and WebGPU's backward in complex64 when the first
- * derivative itself needs it (gradcheck among the checks).
- */
-export function awaitingComplexSum(
-  checks: readonly TableCheck[] = ['gradcheck', 'fastMode', 'gradgradcheck', 'fwdOverRev'],
-): Skip[] {
-  const skips: Skip[] = [{ check: checks, dtype: 'complex128', reason: NEEDS_COMPLEX_SUM }];
-  if (checks.includes('gradcheck'))
-    skips.push({ check: 'webgpuBackward', device: 'webgpu', dtype: 'complex64', reason: NEEDS_COMPLEX_SUM });
-  return skips;
-}
+/** Real parts at least 0.3 from 0 (away from the kinks of |z| and angle at z = 0). */
+const away = signed(0.3, 1.5);
 
 /** Real inputs whose last dim holds (re, im) pairs. */
 const pairsArb = samplesArb(
@@ -243,8 +222,13 @@ export const complexEntries: OpEntry[] = [
       },
     ],
   }),
-  complexUnary('conj', conj, [complexViewOp]),
-  complexUnary('angle', angle, PARTS, {
+  complexUnary('conj', conj, [], { op: conjOp as AnyOpDef, composite: undefined }),
+  complexUnary('angle', angle, [], {
+    op: angleOp as AnyOpDef,
+    composite: undefined,
+    // atan2(y, x) has its branch cut on the negative real axis: real parts away from 0.
+    arbitrary: complexArb(away),
+    samples: complexSamples(away),
     errors: [
       {
         desc: 'int32 input',
@@ -254,13 +238,15 @@ export const complexEntries: OpEntry[] = [
       },
     ],
   }),
-  // |z| is not differentiable at 0: random parts keep away from it (0-d and empty cases included).
-  complexUnary('complexAbs', complexAbs, [complexViewOp], {
+  // |z| is abs over ℂ; it is not differentiable at 0: real parts away from 0.
+  complexUnary('complexAbs', complexAbs, [unaryOps.abs], {
+    arbitrary: complexArb(away),
+    samples: complexSamples(away),
     errors: [
       {
         desc: 'real input',
         call: (mk) => complexAbs(mk([2])),
-        message: /viewAsReal: view_as_real is only supported for complex tensors/,
+        message: /complexAbs: expected a complex tensor, got float(32|64); use abs/,
         type: TypeError,
       },
     ],

@@ -22,10 +22,9 @@ import {
   skipReason,
   type TableCheck,
 } from '../gradcheck/index.js';
-import { add, noGrad, zeros } from '../src/index.js';
+import { noGrad } from '../src/index.js';
 import { registeredOps } from '../src/ops/registry.js';
 import { opTable } from './op-table.js';
-import { NEEDS_COMPLEX_SUM } from './op-table-complex.js';
 
 const CHECKS: readonly TableCheck[] = [
   'gradcheck',
@@ -152,24 +151,6 @@ describe('op table coverage', () => {
       if (complexCases.length === 0) missing.push(`${op.name} (accepts ${accepted.join(', ')})`);
     }
     expect(missing, 'OpDefs that accept complex dtypes with no complex op-table cases').toEqual([]);
-  });
-
-  it('the skips that wait for complex add / sum go once add takes complex tensors', () => {
-    // NEEDS_COMPLEX_SUM marks complex checks that cannot run yet; once add works over ℂ they must
-    // run, so this fails while an entry still carries the mark.
-    let works = true;
-    try {
-      const z = zeros([2], { dtype: 'complex128' });
-      add(z, z);
-    } catch {
-      works = false;
-    }
-    const marked = opTable
-      .filter((e) => e.skipped?.some((s) => s.reason === NEEDS_COMPLEX_SUM))
-      .map((e) => e.name);
-    if (works)
-      expect(marked, 'entries still skipping complex checks for want of complex add / sum').toEqual([]);
-    else expect(marked.length).toBeGreaterThan(0);
   });
 
   it('complex variants: interleaved data whose real parts are the case, imaginary parts in range', () => {

@@ -37,7 +37,6 @@ import { gatherOp, scatterAddOp } from '../src/ops/gather.js';
 import { bmmOp } from '../src/ops/matmul.js';
 import { sumOp } from '../src/ops/reduce.js';
 import { catOp, diagonalOp, expandOp, narrowOp, permuteOp, reshapeOp } from '../src/ops/shape.js';
-import { awaitingComplexSum } from './op-table-complex.js';
 
 const wide = uniform(-1.5, 1.5);
 
@@ -349,7 +348,6 @@ export const indexingEntries = [
     composite: [narrowOp, catOp, reshapeOp],
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(),
     fn: ([x], { shifts, dims }) => roll(x, shifts, dims),
     arbitrary: from(rollCases),
     samples: rollCases,
@@ -367,7 +365,6 @@ export const indexingEntries = [
     composite: [reshapeOp, expandOp],
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(),
     fn: ([x], { reps }) => repeat(x, reps),
     arbitrary: from(repeatCases),
     samples: repeatCases,
@@ -385,7 +382,6 @@ export const indexingEntries = [
     composite: [narrowOp],
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(),
     fn: ([x], { sizes, dim }) => split(x, sizes, dim),
     arbitrary: from(splitCases),
     samples: splitCases,
@@ -404,7 +400,6 @@ export const indexingEntries = [
     composite: [narrowOp],
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(),
     fn: ([x], { chunks, dim }) => chunk(x, chunks, dim),
     arbitrary: from(chunkCases),
     samples: chunkCases,

@@ -82,7 +82,8 @@ import {
   triOp,
 } from '../src/ops/shape.js';
 import { activationEntries } from './op-table-activations.js';
-import { awaitingComplexSum, complexEntries } from './op-table-complex.js';
+import { complexEntries } from './op-table-complex.js';
+import { complexOpsEntries } from './op-table-complex-ops.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
@@ -271,7 +272,6 @@ const shapeOps = [
     op: expandOp,
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(),
     fn: ([x], { shape }) => expand(x, shape),
     arbitrary: expandArb,
     samples: [fixed('0-d to [2, 3]', [[]], [wide], { shape: [2, 3] })],
@@ -397,7 +397,6 @@ const shapeOps = [
     op: catOp,
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(['gradgradcheck']),
     fn: (xs, { dim }) => cat(xs, dim),
     arbitrary: catArb,
     errors: [
@@ -429,7 +428,6 @@ const shapeOps = [
     composite: [reshapeOp, catOp],
     supportsForwardAd: true,
     dtypes: FLOAT_AND_COMPLEX_DTYPES,
-    skipped: awaitingComplexSum(['gradgradcheck']),
     fn: (xs, { dim }) => stack(xs, dim),
     arbitrary: stackArb,
     errors: [
@@ -572,4 +570,5 @@ export const opTable: OpEntry[] = [
   ...linalgTable,
   ...nnEntries,
   ...complexEntries,
+  ...complexOpsEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));

@@ -3,6 +3,8 @@
  * existing differentiable ops, so gradients (first and higher order), forward mode and vmap come
  * from those ops' rules.
  */
+import { getGpu } from '../backends/webgpu/device.js';
+import { firstBadClassTargetGpu } from '../backends/webgpu/kernels/gather.js';
 import { BatchedTensor } from '../func/batching.js';
 import { arange } from '../ops/creation.js';
 import { abs, eq, exp, log, lt, maximum, where } from '../ops/elementwise.js';
@@ -132,7 +134,18 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-/** The class dim and count of an (N, C, d1, …) or (C) input; checks the target's shape and values. */
+/** The tensor holding a value's data: itself, or under vmap the whole batch (every sample's). */
+function unbatched(t: Tensor): Tensor {
+  let v = t;
+  while (v instanceof BatchedTensor) v = v.inner;
+  return v;
+}
+
+/**
+ * The class dim and count of an (N, C, d1, …) or (C) input; checks the target's shape and values.
+ * A cpu target is checked here (a RangeError now); a webgpu one on the device, and `deviceCheck`
+ * resolves to that same RangeError (or null), for the caller to raise when the loss is read.
+ */
 function classSetup(op: string, input: Tensor, target: Tensor, ignoreIndex: number) {
   if (input.ndim < 1) throw new RangeError(`${op}: input must have at least 1 dim, got shape []`);
   const classDim = input.ndim === 1 ? 0 : 1;
@@ -147,17 +160,31 @@ function classSetup(op: string, input: Tensor, target: Tensor, ignoreIndex: numb
   if (target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
     throw new RangeError(`${op}: expected target of shape [${expected.join(', ')}] for ${shapes}`);
   }
-  // Under vmap the target is a view of a batch: check the batch's values (every sample's).
-  let values: Tensor = target;
-  while (values instanceof BatchedTensor) values = values.inner;
+  const outOfBounds = (v: number) =>
+    new RangeError(`${op}: Target ${v} is out of bounds: it must be in [0, ${C}) (${shapes})`);
+  const values = unbatched(target);
+  let deviceCheck: Promise<Error | null> | null = null;
   if (values.device === 'cpu') {
     for (const v of values.dataSync()) {
-      if (v !== ignoreIndex && (v < 0 || v >= C)) {
-        throw new RangeError(`${op}: Target ${v} is out of bounds: it must be in [0, ${C}) (${shapes})`);
-      }
+      if (v !== ignoreIndex && (v < 0 || v >= C)) throw outOfBounds(v);
     }
+  } else {
+    deviceCheck = firstBadClassTargetGpu(getGpu(), values.gpuView(), C, ignoreIndex).then(
+      (v) => (v === null ? null : outOfBounds(v)),
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
   }
-  return { classDim, C };
+  return { classDim, C, deviceCheck };
+}
+
+/**
+ * Makes `t` (and every tensor later computed from it: the loss, its gradient) raise the error
+ * `check` resolves to when first read, as WebGPU ops do for errors found on the device.
+ */
+function raiseOnRead(t: Tensor, check: Promise<Error | null>): void {
+  const s = unbatched(t).gpuView().storage;
+  const prev = s.pendingError;
+  s.pendingError = prev ? async () => (await check) ?? (await prev()) : () => check;
 }
 
 /** Broadcasts a 1-D tensor of C values along the class dim of an input of rank `ndim`. */
@@ -192,9 +219,11 @@ function checkWeight(op: string, weight: Tensor | undefined, C: number): void {
  * torch.nn.functional.nll_loss; 'mean' divides the sum of the first by the sum of the second.
  */
 function nllParts(op: string, logp: Tensor, target: Tensor, opts: NllLossOptions) {
-  const { classDim, C } = classSetup(op, logp, target, opts.ignoreIndex ?? -100);
+  const { classDim, C, deviceCheck } = classSetup(op, logp, target, opts.ignoreIndex ?? -100);
   checkWeight(op, opts.weight, C);
   const hot = oneHot(logp, target, classDim, C);
+  // Every part of the loss and of its gradient is computed from the one-hot mask.
+  if (deviceCheck) raiseOnRead(hot, deviceCheck);
   const mask = opts.weight ? hot.mul(alongClass(opts.weight, classDim, logp.ndim)) : hot;
   const valid = sum(hot, classDim);
   const wt = opts.weight ? sum(mask, classDim) : valid;

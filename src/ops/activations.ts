@@ -7,7 +7,8 @@ import {
   WGSL_LOG1P,
   WGSL_SIGMOID,
 } from '../backends/webgpu/kernels/elementwise.js';
-import { isFloat } from '../dtype.js';
+import { isComplex, isFloat } from '../dtype.js';
+import { shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { scalarLike, zerosLike } from './creation.js';
 import {
@@ -285,6 +286,11 @@ export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | nu
   const hasMin = min !== undefined && min !== null;
   const hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) throw new TypeError("clamp: At least one of 'min' or 'max' must not be None");
+  if (isComplex(x.dtype)) {
+    throw new TypeError(
+      `clamp: clamp is not supported for complex types, got ${x.dtype} of shape ${shapeStr(x.shape)}`,
+    );
+  }
   floatOnly('clamp', x);
   let y = x;
   if (hasMin) y = where(lt(y, min), min, y);

@@ -4,12 +4,10 @@
  * real ↔ complex boundary written as composites of them, so their gradients follow PyTorch's
  * convention (for a real loss L of z = x + iy, z.grad = ∂L/∂x + i·∂L/∂y) by the chain rule.
  */
-import { allocArray, complexDtypeOf, isComplex, isFloat, realDtypeOf } from '../dtype.js';
+import { complexDtypeOf, isComplex, isFloat, realDtypeOf } from '../dtype.js';
 import { broadcastShapes, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { atan2 } from './activations.js';
-import { fromHost } from './creation.js';
-import { where } from './elementwise.js';
+import { abs, angleOp, conjOp, where } from './elementwise.js';
 import { apply1, defineBuiltinOp, type OpDef } from './registry.js';
 import { expand, narrow, squeeze, stack } from './shape.js';
 
@@ -135,27 +133,19 @@ export function imag(z: Tensor): Tensor {
  * conj(complex(tensor([1]), tensor([2]))); // tensor([1.-2.j], dtype=complex128)
  */
 export function conj(z: Tensor): Tensor {
-  if (!isComplex(z.dtype)) return z;
-  const xy = viewAsReal(z);
-  // (re, im) pairs times [1, −1]: the backward conjugates the gradient the same way.
-  const signs = allocArray(xy.dtype, 2);
-  signs.set([1, -1]);
-  return viewAsComplex(xy.mul(fromHost(signs, [2], xy.device, false, xy.dtype)));
+  return isComplex(z.dtype) ? apply1(conjOp, [z], undefined) : z;
 }
 
 /**
- * |z| (differentiable; the gradient z/|z| is 0 at z = 0, as PyTorch's). For real tensors use
- * `abs`; this is its complex case.
+ * |z| (differentiable; the gradient z/|z| is 0 at z = 0, as PyTorch's). The same as `abs`, which
+ * takes complex tensors too.
  * @example
  * complexAbs(complex(tensor([3]), tensor([4]))); // tensor([5.])
  */
 export function complexAbs(z: Tensor): Tensor {
-  const xy = viewAsReal(z);
-  const s = xy.square().sum(-1);
-  const zero = s.eq(0);
-  // sqrt of 1 where s = 0, so that neither branch's gradient is NaN there.
-  const safe = where(zero, 1, s);
-  return where(zero, 0, safe.sqrt());
+  if (!isComplex(z.dtype))
+    throw new TypeError(`complexAbs: expected a complex tensor, got ${z.dtype}; use abs`);
+  return abs(z);
 }
 
 /**
@@ -165,11 +155,7 @@ export function complexAbs(z: Tensor): Tensor {
  * angle(complex(tensor([0]), tensor([1]))); // tensor([1.5708])
  */
 export function angle(z: Tensor): Tensor {
-  if (isComplex(z.dtype)) {
-    // Both parts from one view, so that z's gradient is one complex tensor (no complex sum).
-    const xy = viewAsReal(z);
-    return atan2(squeeze(narrow(xy, -1, 1, 1), -1), squeeze(narrow(xy, -1, 0, 1), -1));
-  }
+  if (isComplex(z.dtype)) return apply1(angleOp, [z], undefined);
   if (!isFloat(z.dtype)) throw new TypeError(`angle: expected a float or complex tensor, got ${z.dtype}`);
   // Piecewise constant: 0 for x >= 0, π for x < 0, NaN stays NaN; gradient zero.
   return where(z.lt(0), Math.PI, where(z.ne(z), z, 0)).detach();

@@ -2,10 +2,12 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { BackwardFn } from '../autograd/node.js';
 import type { StorageDType } from '../backends/backend.js';
 import { elementwiseCpu } from '../backends/cpu/elementwise.js';
+import { type ComplexOp, complexElementwiseCpu } from '../backends/cpu/elementwise-complex.js';
 import { elementwiseGpu, WGSL_POW } from '../backends/webgpu/kernels/elementwise.js';
-import { floatDtypes, isFloat, promoteTypes } from '../dtype.js';
+import { complexElementwiseGpu } from '../backends/webgpu/kernels/elementwise-complex.js';
+import { floatDtypes, isComplex, isFloat, promoteTypes, realDtypeOf } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
-import { scalarLike, zerosLike } from './creation.js';
+import { fromHost, scalarLike, zerosLike } from './creation.js';
 import { apply1, defineBuiltinOp, type JvpRule, type OpDef } from './registry.js';
 
 /**
@@ -30,25 +32,62 @@ export interface Entry {
   jsPrelude?: string;
   /** Loop iterations the WGSL prelude's functions run per element (the WebGPU loop rule). */
   wgslLoops?: number;
+  /** The op of the complex kernels (cpu/elementwise-complex.ts) when the op is defined over ℂ. */
+  complex?: ComplexOp;
+}
+
+/** The dtypes of the ops defined over ℂ. */
+const floatAndComplex = [...floatDtypes, 'complex64', 'complex128'] as const;
+
+/** The imaginary unit as a 0-d tensor of `like`'s complex dtype and device. */
+function iLike(like: Tensor): Tensor {
+  const data = like.dtype === 'complex64' ? new Float32Array([0, 1]) : new Float64Array([0, 1]);
+  return fromHost(data, [], like.device, false, like.dtype);
+}
+
+/** |z| with 1 where z = 0 (a denominator that is never 0; the callers mask z = 0 themselves). */
+function safeAbs(z: Tensor): Tensor {
+  const r = z.abs();
+  return where(r.eq(0), 1, r);
+}
+
+/**
+ * PyTorch's sgn_backward (also sgn's jvp, the map being self-adjoint): for s = z/|z|,
+ * (g − s·Re(conj(s)·g)) / |z|, and 0 at z = 0.
+ */
+function sgnBackward(z: Tensor, g: Tensor, s: Tensor): Tensor {
+  const r = z.abs();
+  const v = g.sub(s.mul(s.conj().mul(g).real())).div(safeAbs(z));
+  return where(r.eq(0), 0, v);
+}
+
+/** PyTorch's angle_backward for complex z: g·i·z/|z|² (g real), 0 at z = 0. */
+function angleBackward(z: Tensor, g: Tensor): Tensor {
+  const r = z.abs();
+  const v = g.mul(z).mul(iLike(z)).div(safeAbs(z).square());
+  return where(r.eq(0), 0, v);
 }
 
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
 
 const unaryTable = {
-  neg: { js: '-a', wgsl: '-a', backward: (_c, gs) => [g0(gs).neg()], jvp: 'linear' },
+  neg: { complex: 'neg', js: '-a', wgsl: '-a', backward: (_c, gs) => [g0(gs).neg()], jvp: 'linear' },
   exp: {
+    complex: 'exp',
     js: 'Math.exp(a)',
     wgsl: 'exp(a)',
     backward: (c, gs) => [g0(gs).mul(c.outputs[0].conj())],
     jvp: 'elementwise',
   },
   log: {
+    complex: 'log',
     js: 'Math.log(a)',
     wgsl: 'log(a)',
     backward: (c, gs) => [g0(gs).div(c.inputs[0].conj())],
     jvp: 'elementwise',
   },
   sqrt: {
+    complex: 'sqrt',
     js: 'Math.sqrt(a)',
     wgsl: 'sqrt(a)',
     backward: (c, gs) => [g0(gs).div(c.outputs[0].conj().mul(2))],
@@ -57,10 +96,18 @@ const unaryTable = {
   abs: {
     js: 'Math.abs(a)',
     wgsl: 'abs(a)',
+    complex: 'abs',
+    // g·sgn(z) (PyTorch's abs_backward; g real, sgn(0) = 0).
     backward: (c, gs) => [g0(gs).mul(c.inputs[0].sign())],
-    jvp: 'elementwise',
+    // Re(conj(sgn z)·t) over ℂ (∂|z|/∂z·t + ∂|z|/∂z̄·conj(t)); sign(x)·t for real x.
+    jvp: (c, [t]) => {
+      const x = c.inputs[0];
+      if (!t) return [null];
+      return [isComplex(x.dtype) ? t.mul(x.sign().conj()).real() : t.mul(x.sign())];
+    },
   },
   square: {
+    complex: 'square',
     js: 'a * a',
     wgsl: 'a * a',
     backward: (c, gs) => [g0(gs).mul(c.inputs[0].conj().mul(2))],
@@ -69,28 +116,41 @@ const unaryTable = {
   sign: {
     js: 'Math.sign(a)',
     wgsl: 'sign(a)',
-    backward: (c) => [zerosLike(c.inputs[0])],
-    jvp: 'elementwise',
+    complex: 'sign',
+    // Piecewise constant over ℝ; over ℂ torch.sgn (z/|z|) with PyTorch's sgn_backward.
+    backward: (c, gs) => {
+      const z = c.inputs[0];
+      return [isComplex(z.dtype) ? sgnBackward(z, g0(gs), c.outputs[0]) : zerosLike(z)];
+    },
+    jvp: (c, [t]) => {
+      const z = c.inputs[0];
+      if (!t) return [null];
+      return [isComplex(z.dtype) ? sgnBackward(z, t, c.outputs[0]) : zerosLike(c.outputs[0])];
+    },
   },
   tanh: {
+    complex: 'tanh',
     js: 'Math.tanh(a)',
     wgsl: 'tanh(a)',
     backward: (c, gs) => [g0(gs).mul(scalarLike(c.outputs[0], 1).sub(c.outputs[0].square()).conj())],
     jvp: 'elementwise',
   },
   sin: {
+    complex: 'sin',
     js: 'Math.sin(a)',
     wgsl: 'sin(a)',
     backward: (c, gs) => [g0(gs).mul(cos(c.inputs[0]).conj())],
     jvp: 'elementwise',
   },
   cos: {
+    complex: 'cos',
     js: 'Math.cos(a)',
     wgsl: 'cos(a)',
     backward: (c, gs) => [g0(gs).mul(sin(c.inputs[0]).conj()).neg()],
     jvp: 'elementwise',
   },
   reciprocal: {
+    complex: 'reciprocal',
     js: '1 / a',
     wgsl: '1.0 / a',
     backward: (c, gs) => [g0(gs).mul(c.outputs[0].square().conj()).neg()],
@@ -99,9 +159,16 @@ const unaryTable = {
 } satisfies Record<string, Entry>;
 
 const binaryTable = {
-  add: { js: 'a + b', wgsl: 'a + b', backward: (_c, gs) => [g0(gs), g0(gs)], jvp: 'linear' },
-  sub: { js: 'a - b', wgsl: 'a - b', backward: (_c, gs) => [g0(gs), g0(gs).neg()], jvp: 'linear' },
+  add: { complex: 'add', js: 'a + b', wgsl: 'a + b', backward: (_c, gs) => [g0(gs), g0(gs)], jvp: 'linear' },
+  sub: {
+    complex: 'sub',
+    js: 'a - b',
+    wgsl: 'a - b',
+    backward: (_c, gs) => [g0(gs), g0(gs).neg()],
+    jvp: 'linear',
+  },
   mul: {
+    complex: 'mul',
     js: 'a * b',
     wgsl: 'a * b',
     backward: (c, gs) => [
@@ -111,6 +178,7 @@ const binaryTable = {
     jvp: 'elementwise',
   },
   div: {
+    complex: 'div',
     js: 'a / b',
     wgsl: 'a / b',
     backward: (c, gs) => {
@@ -121,16 +189,19 @@ const binaryTable = {
     jvp: 'elementwise',
   },
   pow: {
+    complex: 'pow',
     js: 'Math.pow(a, b)',
     wgsl: 'powf(a, b)',
     prelude: WGSL_POW,
     backward: (c, gs) => {
       const [a, b] = c.inputs;
       const g = g0(gs);
-      // d/da a^b = b a^(b-1) (0 where b == 0); d/db a^b = a^b log a (0 where a == 0 and b >= 0), as PyTorch.
+      // d/da a^b = b a^(b-1) (0 where b == 0); d/db a^b = a^b log a (0 where a == 0 and b >= 0,
+      // for complex b: b real and >= 0), as PyTorch's pow_backward_self/_exponent.
       const ga = c.needsInputGrad[0] ? where(eq(b, 0), 0, g.mul(b.mul(a.pow(b.sub(1))).conj())) : null;
+      const bNonNeg: Tensor = isComplex(b.dtype) ? eq(b.imag(), 0).mul(ge(b.real(), 0)) : ge(b, 0);
       const gb = c.needsInputGrad[1]
-        ? where(eq(a, 0).mul(ge(b, 0)), 0, g.mul(c.outputs[0].mul(a.log()).conj()))
+        ? where(eq(a, 0).mul(bNonNeg), 0, g.mul(c.outputs[0].mul(a.log()).conj()))
         : null;
       return [ga, gb];
     },
@@ -194,28 +265,54 @@ function extremumBackward(a: Tensor, b: Tensor, g: Tensor, wins: (x: Tensor, y: 
 }
 
 /** The promoted dtype of the operands, which must be floating point (int32 joins a float operand). */
-function floatResult(op: string, dtypes: readonly StorageDType[]): StorageDType {
+function floatResult(op: string, dtypes: readonly StorageDType[], complexOk = false): StorageDType {
   let dt = dtypes[0];
   for (const d of dtypes.slice(1)) dt = promoteTypes(dt, d);
+  if (complexOk && isComplex(dt)) {
+    // The public functions cast a real operand to the complex dtype before the kernel.
+    if (dtypes.some((d) => d !== dt)) {
+      throw new TypeError(
+        `${op}: expected operands of one complex dtype, got ${dtypes.join(', ')}; cast them first`,
+      );
+    }
+    return dt;
+  }
   if (!isFloat(dt)) throw new TypeError(`${op}: expected floating-point tensors, got ${dtypes.join(', ')}`);
   return dt;
 }
 
+/** The last operand decides the kernel: the public functions cast every operand to one dtype. */
+const complexIn = (ins: readonly { dtype: StorageDType; complex?: boolean }[]) => {
+  const v = ins[ins.length - 1];
+  return v.complex === true || isComplex(v.dtype);
+};
+
 /**
  * Rank-0 cores: every dim is a batch dim, broadcast over the operands. The dtype rule promotes and
- * checks the result (dtypeCheck 'op': an int32 operand is fine beside a float one).
+ * checks the result (dtypeCheck 'op': an int32 operand is fine beside a float one). An op defined
+ * over ℂ (`complex`) dispatches complex operands to the complex kernels; abs is real-valued.
  */
 function makeOp(name: string, e: Entry, arity: 1 | 2): OpDef<undefined> {
+  const cop = e.complex;
   return defineBuiltinOp<undefined>({
     name,
-    dtypes: floatDtypes,
+    dtypes: cop ? floatAndComplex : floatDtypes,
     dtypeCheck: 'op',
     coreRanks: arity === 1 ? [0] : [0, 0],
     batch: 'broadcast',
     shape: () => [[]],
-    outDtypes: (dts) => [floatResult(name, dts)],
-    cpu: (ins, [out]) => elementwiseCpu(e.js, ins, out, e.jsPrelude),
-    webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude, e.wgslLoops),
+    outDtypes: (dts) => {
+      const dt = floatResult(name, dts, cop !== undefined);
+      return [cop === 'abs' ? realDtypeOf(dt) : dt];
+    },
+    cpu: (ins, [out]) =>
+      cop && complexIn(ins)
+        ? complexElementwiseCpu(cop, ins, out)
+        : elementwiseCpu(e.js, ins, out, e.jsPrelude),
+    webgpu: (gpu, ins, [out]) =>
+      cop && complexIn(ins)
+        ? complexElementwiseGpu(gpu, cop, ins, out)
+        : elementwiseGpu(gpu, e.wgsl, ins, out, e.prelude, e.wgslLoops),
     backward: e.backward,
     jvp: e.jvp,
   });
@@ -233,14 +330,23 @@ export const binaryOps = build(binaryTable, 2);
 /** where(cond, a, b): a where cond != 0, else b. No gradient flows to cond. */
 export const whereOp = defineBuiltinOp<undefined>({
   name: 'where',
-  dtypes: floatDtypes,
-  dtypeCheck: 'op', // a and b promote to a float dtype; cond may have any dtype
+  dtypes: floatAndComplex,
+  dtypeCheck: 'op', // a and b promote to a float or complex dtype; cond may have any real dtype
   coreRanks: [0, 0, 0],
   batch: 'broadcast',
+  check: ([cond]) => {
+    if (isComplex(cond.dtype)) {
+      throw new TypeError(`where: expected a real condition (float32, float64 or int32), got ${cond.dtype}`);
+    }
+  },
   shape: () => [[]],
-  outDtypes: ([, a, b]) => [floatResult('where', [a, b])],
-  cpu: (ins, [out]) => elementwiseCpu('a !== 0 ? b : c', ins, out),
-  webgpu: (gpu, ins, [out]) => elementwiseGpu(gpu, 'select(c, b, a != 0.0)', ins, out),
+  outDtypes: ([, a, b]) => [floatResult('where', [a, b], true)],
+  cpu: (ins, [out]) =>
+    complexIn(ins) ? complexElementwiseCpu('where', ins, out) : elementwiseCpu('a !== 0 ? b : c', ins, out),
+  webgpu: (gpu, ins, [out]) =>
+    complexIn(ins)
+      ? complexElementwiseGpu(gpu, 'where', ins, out)
+      : elementwiseGpu(gpu, 'select(c, b, a != 0.0)', ins, out),
   backward: (c, gs) => {
     const cond = c.inputs[0];
     const g = g0(gs);
@@ -253,6 +359,34 @@ export const whereOp = defineBuiltinOp<undefined>({
   jvp: 'elementwise',
 });
 
+/** The complex conjugate over ℂ (its own kernel); ℝ-linear, so its backward and jvp conjugate too. */
+export const conjOp: OpDef<undefined> = defineBuiltinOp<undefined>({
+  name: 'conj',
+  dtypes: ['complex64', 'complex128'],
+  coreRanks: [0],
+  shape: () => [[]],
+  cpu: (ins, [out]) => complexElementwiseCpu('conj', ins, out),
+  webgpu: (gpu, ins, [out]) => complexElementwiseGpu(gpu, 'conj', ins, out),
+  backward: (_c, [g]) => [apply1(conjOp, [g!], undefined)],
+  jvp: 'linear',
+});
+
+/** arg z of complex z (real result; torch.angle), with PyTorch's angle_backward. */
+export const angleOp = defineBuiltinOp<undefined>({
+  name: 'angle',
+  dtypes: ['complex64', 'complex128'],
+  coreRanks: [0],
+  shape: () => [[]],
+  outDtypes: ([dt]) => [realDtypeOf(dt)],
+  cpu: (ins, [out]) => complexElementwiseCpu('angle', ins, out),
+  webgpu: (gpu, ins, [out]) => complexElementwiseGpu(gpu, 'angle', ins, out),
+  backward: (c, [g]) => [angleBackward(c.inputs[0], g!)],
+  // ∂θ/∂z·t + ∂θ/∂z̄·conj(t) = Im(conj(z)·t)/|z|² = Re(conj(t)·i·z)/|z|², 0 at z = 0.
+  jvp: (c, [t]) => [t ? angleBackward(c.inputs[0], t.conj()).real() : null],
+});
+
+export const complexElementwiseOps = { conj: conjOp, angle: angleOp };
+
 type Operand = Tensor | number;
 /** Turns a JS number into a 0-d tensor matching the other operand (numbers never promote, as in PyTorch). */
 function pair(a: Operand, b: Operand): [Tensor, Tensor] {
@@ -260,9 +394,28 @@ function pair(a: Operand, b: Operand): [Tensor, Tensor] {
     throw new TypeError('expected at least one tensor operand');
   const ta = typeof a === 'number' ? scalarLike(b as Tensor, a) : a;
   const tb = typeof b === 'number' ? scalarLike(ta, b) : b;
-  return [ta, tb];
+  return toComplex(ta, tb);
+}
+/** A real operand beside a complex one is cast to the promoted complex dtype (float64 + complex64 → complex128). */
+function toComplex(a: Tensor, b: Tensor): [Tensor, Tensor] {
+  if (a.dtype === b.dtype || !(isComplex(a.dtype) || isComplex(b.dtype))) return [a, b];
+  const dt = promoteTypes(a.dtype, b.dtype);
+  return [a.dtype === dt ? a : a.to(dt), b.dtype === dt ? b : b.to(dt)];
 }
 const bin = (op: OpDef<undefined>) => (a: Operand, b: Operand) => apply1(op, pair(a, b), undefined);
+/**
+ * eq / ne over ℂ: both parts equal (a real result of the parts' dtype, 0 or 1, as the real ops);
+ * the real ops otherwise.
+ */
+const cmp =
+  (op: OpDef<undefined>, negate: boolean) =>
+  (a: Operand, b: Operand): Tensor => {
+    const [ta, tb] = pair(a, b);
+    if (!isComplex(ta.dtype)) return apply1(op, [ta, tb], undefined);
+    const same: Tensor = noGrad(() => eqReal(ta.real(), tb.real()).mul(eqReal(ta.imag(), tb.imag())));
+    return negate ? scalarLike(same, 1).sub(same) : same;
+  };
+const eqReal = (a: Tensor, b: Tensor): Tensor => apply1(binaryOps.eq, [a, b], undefined);
 const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
 
 /**
@@ -337,13 +490,13 @@ export const le = bin(binaryOps.le);
  * @example
  * eq(tensor([3, 5]), 3); // tensor([1., 0.])
  */
-export const eq = bin(binaryOps.eq);
+export const eq = cmp(binaryOps.eq, false);
 /**
  * 1 where a ≠ b, else 0.
  * @example
  * ne(tensor([3, 5]), 3); // tensor([0., 1.])
  */
-export const ne = bin(binaryOps.ne);
+export const ne = cmp(binaryOps.ne, true);
 /**
  * −x.
  * @example
@@ -421,7 +574,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const like = typeof a !== 'number' ? a : typeof b !== 'number' ? b : cond;
   const ta = typeof a === 'number' ? scalarLike(like, a) : a;
   const tb = typeof b === 'number' ? scalarLike(like, b) : b;
-  return apply1(whereOp, [cond, ta, tb], undefined);
+  return apply1(whereOp, [cond, ...toComplex(ta, tb)], undefined);
 }
 
 /** a + b without recording (gradient accumulation in the engine). */

@@ -29,11 +29,13 @@ export function evalJvpSlot<A>(
     if (backward === 'not-differentiable') {
       throw new TypeError(`${op.name}: jvp 'elementwise' needs a backward formula`);
     }
+    // The backward is g·conj(f′); conj(backward(conj(t))) = t·f′, the jvp of a holomorphic op
+    // (conj is the identity for real dtypes). Non-holomorphic ops carry rules of their own.
     const shape = outputs[0]!.shape;
     let total: Tensor | null = null;
     for (let i = 0; i < tangents.length; i++) {
       const t = tangents[i];
-      const term = t ? backward(ctx, [t.expand([...shape])])[i] : null;
+      const term = t ? backward(ctx, [t.conj().expand([...shape])])[i]?.conj() : null;
       if (term) total = total ? total.add(term) : term;
     }
     out = [total];

@@ -1,21 +1,30 @@
 import { bmmCpu } from '../backends/cpu/matmul.js';
+import { bmmComplexCpu } from '../backends/cpu/matmul-complex.js';
 import { bmmGpu } from '../backends/webgpu/kernels/matmul.js';
-import { floatDtypes, promoteTypes } from '../dtype.js';
+import { bmmComplexGpu } from '../backends/webgpu/kernels/matmul-complex.js';
+import { floatDtypes, isComplex, promoteTypes } from '../dtype.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './misc.js';
-import { apply1, defineBuiltinOp } from './registry.js';
+import { apply1, defineBuiltinOp, requireFloat } from './registry.js';
 import { expand, permute, reshape, squeeze, unsqueeze } from './shape.js';
 
 /** Batched matrix product of [B, m, k] and [B, k, n] (same dtype); matmul reduces everything to this. */
 export const bmmOp = defineBuiltinOp<undefined>({
   name: 'matmul',
-  dtypes: floatDtypes,
+  dtypes: [...floatDtypes, 'complex64', 'complex128'],
+  dtypeCheck: 'op', // requireFloat's message for real inputs, as before complex
+  check: (ins) => {
+    if (!ins.some((t) => isComplex(t.dtype))) return requireFloat('matmul', ins);
+    if (ins[0].dtype !== ins[1].dtype) {
+      throw new TypeError(`matmul: expected operands of one dtype, got ${ins[0].dtype} and ${ins[1].dtype}`);
+    }
+  },
   coreRanks: [2, 2], // [B, m, k] · [B, k, n]: the public matmul broadcasts and flattens the batch
   shape: ([[m], [, n]]) => [[m, n]],
-  cpu: ([a, b], [c]) => bmmCpu(a, b, c),
-  webgpu: (gpu, [a, b], [c]) => bmmGpu(gpu, a, b, c),
-  // gA = G Bᴴ, gB = Aᴴ G.
+  cpu: ([a, b], [c]) => (isComplex(a.dtype) ? bmmComplexCpu(a, b, c) : bmmCpu(a, b, c)),
+  webgpu: (gpu, [a, b], [c]) => (a.complex ? bmmComplexGpu(gpu, a, b, c) : bmmGpu(gpu, a, b, c)),
+  // gA = G Bᴴ, gB = Aᴴ G (.mH is .mT for real dtypes).
   backward: (c, [g]) => {
     const [a, b] = c.inputs;
     return [c.needsInputGrad[0] ? bmm(g!, b.mH) : null, c.needsInputGrad[1] ? bmm(a.mH, g!) : null];

@@ -1,7 +1,9 @@
 import { sumCpu } from '../backends/cpu/reduce.js';
+import { COMPLEX } from '../backends/cpu/scalar.js';
+import { C64 } from '../backends/webgpu/kernel.js';
 import { sumGpu } from '../backends/webgpu/kernels/reduce.js';
-import { floatDtypes } from '../dtype.js';
-import { normDim } from '../shape.js';
+import { floatDtypes, isComplex } from '../dtype.js';
+import { normDim, numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply1, defineBuiltinOp, type OpDef, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
@@ -11,7 +13,11 @@ type SumAttrs = { dims: readonly number[]; keepdim: boolean };
 
 export const sumOp: OpDef<SumAttrs> = defineBuiltinOp<SumAttrs>({
   name: 'sum',
-  dtypes: floatDtypes,
+  dtypes: [...floatDtypes, 'complex64', 'complex128'],
+  dtypeCheck: 'op', // requireFloat's message for real inputs, as before complex
+  check: ([x]) => {
+    if (!isComplex(x.dtype)) requireFloat('sum', [x]);
+  },
   coreRanks: 'any', // dims are attributes; the batching rule shifts them
   infer: ([x], { dims, keepdim }) => {
     const shape = keepdim
@@ -19,8 +25,14 @@ export const sumOp: OpDef<SumAttrs> = defineBuiltinOp<SumAttrs>({
       : x.shape.filter((_, i) => !dims.includes(i));
     return [{ shape, dtype: x.dtype }];
   },
-  cpu: ([x], [out], { dims }) => sumCpu(x, out, dims),
-  webgpu: (gpu, [x], [out], { dims }) => sumGpu(gpu, x, out, dims),
+  cpu: ([x], [out], { dims }) => sumCpu(x, out, dims, isComplex(x.dtype) ? COMPLEX : undefined),
+  webgpu: (gpu, [x], [out], { dims }) => {
+    // An empty complex input has no vec2 to bind: its sums are zeros.
+    if (x.complex && numelOf(x.shape) === 0)
+      return gpu.write(out.storage, new Float32Array(out.storage.length));
+    sumGpu(gpu, x, out, dims, x.complex ? C64 : undefined);
+  },
+  // g expanded back (no conjugate: the sum is ℂ-linear).
   backward: (c, [g]) => {
     const x = c.inputs[0];
     const kshape = x.shape.map((d, i) => (c.attrs.dims.includes(i) ? 1 : d));
@@ -58,7 +70,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
  * mean(tensor([[1, 2], [3, 4]]), 0, true); // tensor([[2., 3.]])
  */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  requireFloat('mean', [x]);
+  if (!isComplex(x.dtype)) requireFloat('mean', [x]);
   const dims = normDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
   const total = sum(x, dims, keepdim);

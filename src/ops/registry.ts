@@ -447,6 +447,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
       throw e;
     }
     // A numerical failure found on the device surfaces when any result computed from it is read.
+    // Each inherited check runs once and is dropped when it finds nothing (see settlePending).
     const pending = inViews.map((v) => v.storage.pendingError).filter((p) => p !== undefined);
     if (pending.length > 0) {
       const inherited = async () => {
@@ -458,12 +459,30 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor
       };
       for (const v of outViews) {
         const own = v.storage.pendingError;
-        v.storage.pendingError = own ? async () => (await own()) ?? (await inherited()) : inherited;
+        settlePending(v.storage, own ? async () => (await own()) ?? (await inherited()) : inherited);
       }
     }
     outputs = outViews.map((v, i) => Tensor.fromStorage(v.storage, v.shape, metas[i]!.dtype));
   }
   return outputs;
+}
+
+/**
+ * Sets `s.pendingError` to `check`, started now and memoized, and removes it again once it resolves
+ * to no error. Without this a training loop chains every step's checks through its parameters (the
+ * update inherits from the gradient, which inherits from the last parameters), and a read walks
+ * every path of that graph: exponential in the number of steps.
+ */
+function settlePending(s: GpuStorage, check: () => Promise<Error | null>): void {
+  const result = check();
+  const once = () => result;
+  s.pendingError = once;
+  result.then(
+    (e) => {
+      if (!e && s.pendingError === once) s.pendingError = undefined;
+    },
+    () => undefined,
+  );
 }
 
 /** Records the op for autograd when gradients are on and an input requires grad. */

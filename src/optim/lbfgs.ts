@@ -1,11 +1,14 @@
 /**
  * L-BFGS (torch.optim.LBFGS): quasi-Newton steps from a history of gradient differences, with an
- * optional strong-Wolfe line search. The loss and gradients are read on the host every evaluation,
- * so the parameters must be on the cpu; the vectors of the method are flat Float64Arrays.
+ * optional strong-Wolfe line search. The loss and gradients are read on the host every evaluation
+ * and the vectors of the method are flat Float64Arrays. The algorithm is one generator that yields
+ * where it needs the device (an evaluation, the parameters' values): step() answers synchronously
+ * (cpu parameters), stepAsync() with awaited reads (any device), so both take the same path.
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
+import { axpy, dot, type Evaluate as LineEvaluate, maxAbs, strongWolfe } from './line-search.js';
 
 /** Options of optim.LBFGS (torch.optim.LBFGS's, camelCase, with its defaults). */
 export interface LBFGSOptions {
@@ -25,178 +28,49 @@ export interface LBFGSOptions {
   lineSearchFn?: 'strongWolfe' | null;
 }
 
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
-const maxAbs = (a: Float64Array) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-};
-/** y += alpha·x, in place. */
-const axpy = (y: Float64Array, alpha: number, x: Float64Array) => {
-  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
-};
-
-/** The minimizer of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to the bounds. */
-function cubicInterpolate(
-  x1: number,
-  f1: number,
-  g1: number,
-  x2: number,
-  f2: number,
-  g2: number,
-  bounds?: [number, number],
-): number {
-  const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
-  const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
-  const d2sq = d1 * d1 - g1 * g2;
-  if (d2sq >= 0) {
-    const d2 = Math.sqrt(d2sq);
-    const minPos =
-      x1 <= x2
-        ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-        : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
-    return Math.min(Math.max(minPos, lo), hi);
-  }
-  return (lo + hi) / 2;
+/** What the algorithm asks its driver for: a closure evaluation, or the parameters' values. */
+type Request = 'evaluate' | 'params';
+/** The algorithm's generators: they yield requests and get back an {@link Evaluation} or values. */
+type Run<T> = Generator<Request, T, Evaluation | Float64Array>;
+/** One closure evaluation: the loss tensor, its value and the flat gradient. */
+interface Evaluation {
+  loss: Tensor;
+  f: number;
+  g: Float64Array;
 }
 
-type Evaluate = (t: number) => [number, Float64Array];
-
-/**
- * A line search along d from loss f and gradient g (slope gtd < 0) for a step t with
- * f(t) ≤ f + c1·t·gtd and |f'(t)| ≤ c2·|gtd|: bracketing by cubic extrapolation, then zooming by
- * cubic interpolation (Nocedal & Wright, Algorithms 3.5 and 3.6), as PyTorch's _strong_wolfe.
- */
-function strongWolfe(
-  evaluate: Evaluate,
-  t: number,
-  d: Float64Array,
-  f: number,
-  g: Float64Array,
-  gtd: number,
-  c1 = 1e-4,
-  c2 = 0.9,
-  toleranceChange = 1e-9,
-  maxLs = 25,
-): { f: number; g: Float64Array; t: number; evals: number } {
-  const dNorm = maxAbs(d);
-  let [fNew, gNew] = evaluate(t);
-  let evals = 1;
-  let gtdNew = dot(gNew, d);
-  let tPrev = 0;
-  let fPrev = f;
-  let gPrev = g;
-  let gtdPrev = gtd;
-  let done = false;
-  let lsIter = 0;
-  let bracket: number[] = [];
-  let bf: number[] = [];
-  let bg: Float64Array[] = [];
-  let bgtd: number[] = [];
-  while (lsIter < maxLs) {
-    const bracketHere = () => {
-      bracket = [tPrev, t];
-      bf = [fPrev, fNew];
-      bg = [gPrev, gNew];
-      bgtd = [gtdPrev, gtdNew];
-    };
-    if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
-      bracketHere();
-      break;
-    }
-    if (Math.abs(gtdNew) <= -c2 * gtd) {
-      bracket = [t];
-      bf = [fNew];
-      bg = [gNew];
-      bgtd = [gtdNew];
-      done = true;
-      break;
-    }
-    if (gtdNew >= 0) {
-      bracketHere();
-      break;
-    }
-    const minStep = t + 0.01 * (t - tPrev);
-    const maxStep = t * 10;
-    const tmp = t;
-    t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
-    tPrev = tmp;
-    fPrev = fNew;
-    gPrev = gNew;
-    gtdPrev = gtdNew;
-    [fNew, gNew] = evaluate(t);
-    evals++;
-    gtdNew = dot(gNew, d);
-    lsIter++;
-  }
-  if (lsIter === maxLs) {
-    bracket = [0, t];
-    bf = [f, fNew];
-    bg = [g, gNew];
-    bgtd = [gtd, gtdNew];
-  }
-  // Zoom: shrink the bracket until a point satisfies the strong Wolfe conditions.
-  let insufProgress = false;
-  let [low, high] = bf[0] <= bf[bf.length - 1] ? [0, 1] : [1, 0];
-  while (!done && lsIter < maxLs) {
-    if (Math.abs(bracket[1] - bracket[0]) * dNorm < toleranceChange) break;
-    t = cubicInterpolate(bracket[0], bf[0], bgtd[0], bracket[1], bf[1], bgtd[1]);
-    const bMax = Math.max(bracket[0], bracket[1]);
-    const bMin = Math.min(bracket[0], bracket[1]);
-    const eps = 0.1 * (bMax - bMin);
-    if (Math.min(bMax - t, t - bMin) < eps) {
-      // Too close to an end: move away from it unless the last try made progress.
-      if (insufProgress || t >= bMax || t <= bMin) {
-        t = Math.abs(t - bMax) < Math.abs(t - bMin) ? bMax - eps : bMin + eps;
-        insufProgress = false;
-      } else {
-        insufProgress = true;
-      }
-    } else {
-      insufProgress = false;
-    }
-    [fNew, gNew] = evaluate(t);
-    evals++;
-    gtdNew = dot(gNew, d);
-    lsIter++;
-    if (fNew > f + c1 * t * gtd || fNew >= bf[low]) {
-      bracket[high] = t;
-      bf[high] = fNew;
-      bg[high] = gNew;
-      bgtd[high] = gtdNew;
-      [low, high] = bf[0] <= bf[1] ? [0, 1] : [1, 0];
-    } else {
-      if (Math.abs(gtdNew) <= -c2 * gtd) {
-        done = true;
-      } else if (gtdNew * (bracket[high] - bracket[low]) >= 0) {
-        bracket[high] = bracket[low];
-        bf[high] = bf[low];
-        bg[high] = bg[low];
-        bgtd[high] = bgtd[low];
-      }
-      bracket[low] = t;
-      bf[low] = fNew;
-      bg[low] = gNew;
-      bgtd[low] = gtdNew;
-    }
-  }
-  return { f: bf[low], g: bg[low], t: bracket[low], evals };
+function* evaluateClosure(): Run<Evaluation> {
+  return (yield 'evaluate') as Evaluation;
 }
+function* readParams(): Run<Float64Array> {
+  return (yield 'params') as Float64Array;
+}
+
+type Evaluate = LineEvaluate<Request, Evaluation | Float64Array>;
 
 /**
  * L-BFGS (torch.optim.LBFGS, same algorithm, options and defaults). step(closure) runs up to
  * maxIter iterations; the closure clears the gradients, computes the loss, calls backward() and
  * returns the loss. The state (history, last direction) carries over between calls.
+ *
+ * step() reads the loss and gradients synchronously, so it needs cpu parameters; stepAsync()
+ * takes the same steps on any device (webgpu float32 parameters included), awaiting each read, and
+ * its closure may be async.
  * @example
  * const x = tensor([-1.5, 2], { requiresGrad: true });
  * const opt = new optim.LBFGS([x], { lineSearchFn: 'strongWolfe' });
  * opt.step(() => {
  *   opt.zeroGrad();
  *   const loss = x.square().sum();
+ *   loss.backward();
+ *   return loss;
+ * });
+ * @example
+ * const w = tensor([-1.5, 2], { device: 'webgpu', dtype: 'float32', requiresGrad: true });
+ * const gpuOpt = new optim.LBFGS([w], { lineSearchFn: 'strongWolfe' });
+ * await gpuOpt.stepAsync(() => {
+ *   gpuOpt.zeroGrad();
+ *   const loss = w.square().sum();
  *   loss.backward();
  *   return loss;
  * });
@@ -228,11 +102,6 @@ export class LBFGS {
           'optimizer: every parameter must be a leaf tensor with requiresGrad (use requiresGrad_())',
         );
       }
-      if (p.device !== 'cpu') {
-        throw new TypeError(
-          'LBFGS: parameters must be on the cpu (each evaluation reads the loss and gradients)',
-        );
-      }
     }
     this.numel = params.reduce((n, p) => n + p.numel, 0);
   }
@@ -253,50 +122,96 @@ export class LBFGS {
     }
   }
 
-  private flatGrad(): Float64Array {
+  /** Concatenates per-parameter values (null: a missing gradient, zeros) into one flat vector. */
+  private flat(parts: readonly (ArrayLike<number> | null)[]): Float64Array {
     const out = new Float64Array(this.numel);
     let o = 0;
-    for (const p of this.params) {
-      if (p.grad) out.set(p.grad.dataSync(), o);
+    this.params.forEach((p, i) => {
+      const v = parts[i];
+      if (v) out.set(v, o);
       o += p.numel;
-    }
+    });
     return out;
   }
 
-  private flatParams(): Float64Array {
-    const out = new Float64Array(this.numel);
-    let o = 0;
-    for (const p of this.params) {
-      out.set(p.dataSync(), o);
-      o += p.numel;
-    }
-    return out;
-  }
-
+  /** Writes the flat vector x back into the parameters, on their devices. */
   private setParams(x: Float64Array): void {
     noGrad(() => {
       let o = 0;
       for (const p of this.params) {
         const v = x.subarray(o, o + p.numel);
         const data = p.dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v);
-        p.assignFrom(tensor(data, { shape: [...p.shape] }));
+        p.assignFrom(tensor(data, { shape: [...p.shape], device: p.device }));
         o += p.numel;
       }
     });
   }
 
-  private evaluate(closure: () => Tensor): number {
-    const loss = enableGrad(closure);
-    return loss.item();
-  }
-
   /**
    * Runs up to maxIter L-BFGS iterations, calling the closure for each loss and gradient; returns the
-   * loss of the first evaluation (as PyTorch).
+   * loss of the first evaluation (as PyTorch). The parameters must be on the cpu (use stepAsync for
+   * webgpu ones).
    * @example
    * opt.step(() => { opt.zeroGrad(); const l = f(x); l.backward(); return l; });
    */
   step(closure: () => Tensor): Tensor {
+    const gpu = this.params.find((p) => p.device !== 'cpu');
+    if (gpu) {
+      throw new TypeError(
+        `LBFGS.step: a parameter is on ${gpu.device}, whose loss and gradients cannot be read synchronously; ` +
+          'use `await opt.stepAsync(closure)`',
+      );
+    }
+    const run = this.run();
+    let r = run.next();
+    while (!r.done) {
+      if (r.value === 'params') {
+        r = run.next(this.flat(this.params.map((p) => p.dataSync())));
+      } else {
+        const loss = enableGrad(closure);
+        if (loss instanceof Promise) {
+          throw new TypeError(
+            'LBFGS.step: the closure returned a Promise; use `await opt.stepAsync(closure)` for an async closure',
+          );
+        }
+        const g = this.flat(this.params.map((p) => (p.grad ? p.grad.dataSync() : null)));
+        r = run.next({ loss, f: loss.item(), g });
+      }
+    }
+    return r.value;
+  }
+
+  /**
+   * step() for parameters on any device (webgpu float32 ones included): the same iterations, with
+   * the loss and the gradients read by `await t.data()` at each evaluation and the new values
+   * written back on the parameters' devices. The closure may return the loss or a Promise of it
+   * (an async closure runs with gradients enabled only up to its first await, so call it outside
+   * noGrad). On cpu parameters it takes exactly step()'s iterates. Resolves to the loss of the
+   * first evaluation.
+   * @example
+   * const first = await opt.stepAsync(() => { opt.zeroGrad(); const l = f(x); l.backward(); return l; });
+   * console.log((await first.data())[0]);
+   */
+  async stepAsync(closure: () => Tensor | Promise<Tensor>): Promise<Tensor> {
+    const run = this.run();
+    let r = run.next();
+    while (!r.done) {
+      if (r.value === 'params') {
+        r = run.next(this.flat(await Promise.all(this.params.map((p) => p.data()))));
+      } else {
+        const loss = await enableGrad(closure);
+        const [value, ...grads] = await Promise.all([
+          lossValue(loss),
+          ...this.params.map((p) => (p.grad ? p.grad.data() : null)),
+        ]);
+        r = run.next({ loss, f: value as number, g: this.flat(grads as (ArrayLike<number> | null)[]) });
+      }
+    }
+    return r.value;
+  }
+
+  /** The algorithm of step(): yields for each evaluation and parameter read, returns the first loss. */
+  private *run(): Run<Tensor> {
     const lr = this.lr;
     const maxIter = this.opts.maxIter ?? 20;
     const maxEval = this.opts.maxEval ?? Math.floor((maxIter * 5) / 4);
@@ -305,11 +220,12 @@ export class LBFGS {
     const historySize = this.opts.historySize ?? 100;
     const lineSearch = this.opts.lineSearchFn ?? null;
 
-    const origLoss = enableGrad(closure);
-    let loss = origLoss.item();
+    const first = yield* evaluateClosure();
+    const origLoss = first.loss;
+    let loss = first.f;
     let evals = 1;
     this.funcEvals++;
-    let g = this.flatGrad();
+    let g = first.g;
     if (maxAbs(g) <= tolGrad) return origLoss;
 
     let d = this.d;
@@ -365,18 +281,17 @@ export class LBFGS {
       let lsEvals = 0;
       let optCond = false;
       if (lineSearch === 'strongWolfe') {
-        const x0 = this.flatParams();
+        const x0 = yield* readParams();
         const dir = d;
-        const evaluate: Evaluate = (step) => {
+        const evaluate: Evaluate = function* (this: LBFGS, step: number) {
           const x = x0.slice();
           axpy(x, step, dir);
           this.setParams(x);
-          const f = this.evaluate(closure);
-          const grad = this.flatGrad();
+          const e = yield* evaluateClosure();
           this.setParams(x0);
-          return [f, grad];
-        };
-        const res = strongWolfe(evaluate, t, d, loss, g, gtd);
+          return [e.f, e.g] as [number, Float64Array];
+        }.bind(this);
+        const res = yield* strongWolfe(evaluate, t, d, loss, g, gtd);
         loss = res.f;
         g = res.g;
         t = res.t;
@@ -386,12 +301,13 @@ export class LBFGS {
         this.setParams(x);
         optCond = maxAbs(g) <= tolGrad;
       } else if (lineSearch === null) {
-        const x = this.flatParams();
+        const x = yield* readParams();
         axpy(x, t, d);
         this.setParams(x);
         if (n !== maxIter) {
-          loss = this.evaluate(closure);
-          g = this.flatGrad();
+          const e = yield* evaluateClosure();
+          loss = e.f;
+          g = e.g;
           optCond = maxAbs(g) <= tolGrad;
           lsEvals = 1;
         }
@@ -411,4 +327,12 @@ export class LBFGS {
     this.t = t;
     return origLoss;
   }
+}
+
+/** The value of a one-element loss on any device (item()'s RangeError otherwise). */
+async function lossValue(loss: Tensor): Promise<number> {
+  if (loss.numel !== 1) {
+    throw new RangeError(`item: a Tensor with ${loss.numel} elements cannot be converted to a number`);
+  }
+  return (await loss.data())[0];
 }

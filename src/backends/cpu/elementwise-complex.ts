@@ -1,5 +1,6 @@
-import { broadcastStrides, numelOf } from '../../shape.js';
+import { numelOf } from '../../shape.js';
 import type { CpuView, TypedArray } from '../backend.js';
+import { forEachRow } from './elementwise.js';
 
 /**
  * CPU elementwise kernels over ℂ, the complex counterpart of elementwise.ts: the same operands
@@ -442,25 +443,7 @@ export function complexElementwiseCpu(op: ComplexOp, ins: readonly CpuView[], ou
     loop(def.fn, out.data, datas, new Array<number>(arity + 1).fill(0), new Array<number>(arity).fill(1), n);
     return;
   }
-  const shape = out.shape;
-  const nd = shape.length;
-  const inner = shape[nd - 1];
-  if (n === 0) return;
-  const st = ins.map((v) => broadcastStrides(v.shape, shape));
-  const offs = new Array<number>(arity + 1).fill(0);
-  const innerStrides = st.map((s) => s[nd - 1]);
-  const idx = new Array<number>(nd).fill(0);
-  for (let o = 0; o < n; o += inner) {
-    offs[arity] = o;
-    for (let k = 0; k < arity; k++) {
-      let p = 0;
-      for (let d = 0; d < nd - 1; d++) p += idx[d] * st[k][d];
-      offs[k] = p;
-    }
-    loop(def.fn, out.data, datas, offs, innerStrides, inner);
-    for (let d = nd - 2; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+  forEachRow(ins, out.shape, (offs, innerStrides, inner) =>
+    loop(def.fn, out.data, datas, offs, innerStrides, inner),
+  );
 }

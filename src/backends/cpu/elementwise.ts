@@ -72,15 +72,31 @@ export function elementwiseCpu(expr: string, ins: readonly CpuView[], out: CpuVi
     );
     return;
   }
-  const shape = out.shape;
+  const loop = stridedLoop(expr, arity, prelude);
+  const datas = ins.map((v) => v.data);
+  forEachRow(ins, out.shape, (offs, innerStrides, inner) => loop(out.data, datas, offs, innerStrides, inner));
+}
+
+/**
+ * @internal Walks the rows (runs of the last dim) of a broadcast elementwise op with output shape
+ * `shape`: for each, `row(offs, innerStrides, inner)` gets the element offset of every operand
+ * (offs[k], broadcast strides of `ins[k]`; offs[ins.length] is the output's), the operands' strides
+ * along the last dim and its length. The real and the complex CPU loops share it.
+ */
+export function forEachRow(
+  ins: readonly { readonly shape: readonly number[] }[],
+  shape: readonly number[],
+  row: (offs: number[], innerStrides: number[], inner: number) => void,
+): void {
+  const arity = ins.length;
   const nd = shape.length;
   const inner = shape[nd - 1];
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
   const st = ins.map((v) => broadcastStrides(v.shape, shape));
   const offs = new Array<number>(arity + 1).fill(0);
   const innerStrides = st.map((s) => s[nd - 1]);
   const idx = new Array<number>(nd).fill(0);
-  const loop = stridedLoop(expr, arity, prelude);
-  const datas = ins.map((v) => v.data);
   for (let o = 0; o < n; o += inner) {
     offs[arity] = o;
     for (let k = 0; k < arity; k++) {
@@ -88,7 +104,7 @@ export function elementwiseCpu(expr: string, ins: readonly CpuView[], out: CpuVi
       for (let d = 0; d < nd - 1; d++) p += idx[d] * st[k][d];
       offs[k] = p;
     }
-    loop(out.data, datas, offs, innerStrides, inner);
+    row(offs, innerStrides, inner);
     for (let d = nd - 2; d >= 0; d--) {
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;

@@ -78,22 +78,25 @@ export function bmmComplexCpu(
   // Rows of one GEMM call: A's batches stack into one product when B is broadcast.
   const rows = Bb === 1 && Ba === B ? B * m : m;
   if (m * k * n < COMPLEX_GEMM_MIN_WORK || rows < COMPLEX_GEMM_MIN_ROWS)
-    smallComplexProduct(A, Ba, Bm, Bb, C, B, m, k, n);
-  else realifiedProduct(A, Ba, Bm, Bb, C, B, m, k, n);
+    smallComplexProduct({ A, Ba, Bm, Bb, C, B, m, k, n });
+  else realifiedProduct({ A, Ba, Bm, Bb, C, B, m, k, n });
+}
+
+/** One batched product: A [Ba, m, k] · Bm [Bb, k, n] → C [B, m, n], interleaved (re, im). */
+interface Product {
+  A: FloatData;
+  Ba: number;
+  Bm: FloatData;
+  Bb: number;
+  C: FloatData;
+  B: number;
+  m: number;
+  k: number;
+  n: number;
 }
 
 /** i-p-j loops over interleaved data, each row of C summed in a float64 scratch row. */
-function smallComplexProduct(
-  A: FloatData,
-  Ba: number,
-  Bm: FloatData,
-  Bb: number,
-  C: FloatData,
-  B: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+function smallComplexProduct({ A, Ba, Bm, Bb, C, B, m, k, n }: Product): void {
   const row = new Float64Array(2 * n);
   for (let z = 0; z < B; z++) {
     const ao = Ba === 1 ? 0 : 2 * z * m * k;
@@ -135,17 +138,7 @@ function realify(Bm: FloatData, bo: number, k: number, n: number, out: Float64Ar
   }
 }
 
-function realifiedProduct(
-  A: FloatData,
-  Ba: number,
-  Bm: FloatData,
-  Bb: number,
-  C: FloatData,
-  B: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+function realifiedProduct({ A, Ba, Bm, Bb, C, B, m, k, n }: Product): void {
   const a64 = A instanceof Float64Array ? A : Float64Array.from(A.subarray(0, 2 * Ba * m * k));
   const c64 = C instanceof Float64Array ? C : new Float64Array(2 * B * m * n);
   c64.fill(0, 0, 2 * B * m * n);

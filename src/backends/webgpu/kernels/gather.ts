@@ -1,7 +1,15 @@
 import { numelOf, stridesOf } from '../../../shape.js';
 import type { GpuStorage, GpuView } from '../../backend.js';
 import { checkIndexRange } from '../../cpu/gather.js';
-import { I32, type Kernel, runKernel, STORAGE_ELEMENTS, type WgslElement, wgslKernel } from '../kernel.js';
+import {
+  ATOMIC_U32,
+  I32,
+  type Kernel,
+  runKernel,
+  STORAGE_ELEMENTS,
+  type WgslElement,
+  wgslKernel,
+} from '../kernel.js';
 import { LOOP_BUDGET } from '../loops.js';
 import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 import { cachedKernel, paramArrayLength } from './cache.js';
@@ -170,4 +178,77 @@ export function scatterAddDimGpu(
       loops: nd + (t1 - t0),
     });
   }
+}
+
+// ---- class targets (nn.functional's crossEntropy / nllLoss) -----------------------------------
+
+const firstBadTargetKernel = (): Kernel =>
+  cachedKernel('firstBadClassTarget', () =>
+    wgslKernel(
+      {
+        name: 'first class target out of range',
+        inputs: { labels: I32 },
+        outputs: { found: ATOMIC_U32 },
+        params: { n: 'u32', classes: 'i32', ignore: 'i32', hasIgnore: 'u32' },
+      },
+      // found[0] = n − (the smallest offending position), 0 when there is none.
+      `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let k = gid.x + gid.y * nwg.x * ${WG}u;
+  if (k >= params.n) { return; }
+  let t = labels[k];
+  if ((t >= 0 && t < params.classes) || (params.hasIgnore == 1u && t == params.ignore)) { return; }
+  atomicMax(&found[0], params.n - k);
+}`,
+    ),
+  );
+
+const badTargetValueKernel = (): Kernel =>
+  cachedKernel('badClassTargetValue', () =>
+    wgslKernel(
+      {
+        name: 'value of the first class target out of range',
+        inputs: { labels: I32 },
+        outputs: { found: I32 },
+        params: { n: 'u32' },
+      },
+      `@compute @workgroup_size(1)
+fn main() {
+  let m = u32(found[0]);
+  if (m > 0u) { found[1] = labels[params.n - m]; }
+}`,
+    ),
+  );
+
+/**
+ * The first value of the int32 class targets (in row-major order) outside [0, classes) that is
+ * not ignoreIndex, found on the device; resolves to null when every target is valid. Only two
+ * words come back to the host, and the caller words the error (as the cpu check does).
+ */
+export function firstBadClassTargetGpu(
+  gpu: WebGPURuntime,
+  target: GpuView,
+  classes: number,
+  ignoreIndex: number,
+): Promise<number | null> {
+  const n = numelOf(target.shape);
+  if (n === 0) return Promise.resolve(null);
+  const found = gpu.alloc('int32', 2, { zero: true });
+  // An ignoreIndex no int32 can equal ignores nothing.
+  const hasIgnore = Number.isInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 31;
+  runKernel(gpu, firstBadTargetKernel(), {
+    buffers: { labels: target.storage, found },
+    params: { n, classes, ignore: hasIgnore ? ignoreIndex : 0, hasIgnore },
+    workgroups: dispatch1D(n, WG),
+    loops: 0,
+  });
+  runKernel(gpu, badTargetValueKernel(), {
+    buffers: { labels: target.storage, found },
+    params: { n },
+    workgroups: [1],
+    loops: 0,
+  });
+  const result = gpu.read(found).then((d) => (d[0] > 0 ? d[1] : null));
+  void result.finally(() => gpu.free(found)).catch(() => undefined);
+  return result;
 }

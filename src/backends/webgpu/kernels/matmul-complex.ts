@@ -7,12 +7,9 @@
  * `array<vec2<f32>>`; shapes count complex elements.
  */
 import type { GpuStorage } from '../../backend.js';
-import { C64, type Kernel, needBuffer, needSizes, runKernel, wgslKernel } from '../kernel.js';
-import { loopChunks } from '../loops.js';
+import { C64, needBuffer, needSizes } from '../kernel.js';
 import type { WebGPURuntime } from '../runtime.js';
-
-const TILE = 8;
-const MAX_Z = 65535;
+import { bmmKernel, dispatchBmm } from './matmul.js';
 
 /** What the complex kernel sees of one complex64 tensor (its storage holds 2 floats per element). */
 export interface ComplexGpuView {
@@ -45,70 +42,15 @@ export function bmmComplexGpu(
   needBuffer(op, 'a', a.storage, C64, Ba * m * k);
   needBuffer(op, 'b', b.storage, C64, Bb * k * n);
   needBuffer(op, 'c', c.storage, C64, B * m * n);
-  // Tile t of the k dimension costs TILE + 1 loop iterations (its TILE steps and the tile loop's
-  // own); long products are split over dispatches of consecutive tiles, each adding its part to
-  // C. k = 0 is one dispatch over no tiles, which writes zeros.
-  const tiles = loopChunks('matmul (complex64)', Math.ceil(k / TILE), () => TILE + 1);
-  for (let z0 = 0; z0 < B; z0 += MAX_Z) {
-    for (const { k0, k1, loops } of tiles) {
-      runKernel(gpu, CBMM, {
-        buffers: { A: a.storage, B: b.storage, C: c.storage },
-        params: {
-          M: m,
-          K: k,
-          N: n,
-          z0,
-          k0: k0 * TILE,
-          k1: Math.min(k, k1 * TILE),
-          sa: Ba === 1 ? 0 : m * k,
-          sb: Bb === 1 ? 0 : k * n,
-        },
-        workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), Math.min(MAX_Z, B - z0)],
-        loops,
-      });
-    }
-  }
-}
-
-// C[z] (+)= A[z][:, k0..k1) · B[z][k0..k1, :]: C is overwritten when k0 = 0, added to otherwise.
-// sa, sb: the batch strides of A and B in complex elements (0 for a broadcast batch of 1).
-function complexBmmKernel(): Kernel {
-  const S = C64;
-  return wgslKernel(
-    {
-      name: 'matmul_complex64',
-      inputs: { A: S, B: S },
-      outputs: { C: S },
-      params: { M: 'u32', K: 'u32', N: 'u32', z0: 'u32', k0: 'u32', k1: 'u32', sa: 'u32', sb: 'u32' },
-    },
-    `var<workgroup> ta: array<array<${S.wgsl}, ${TILE}>, ${TILE}>;
-var<workgroup> tb: array<array<${S.wgsl}, ${TILE}>, ${TILE}>;
-@compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let M = params.M;
-  let K = params.K;
-  let N = params.N;
-  let z = wid.z + params.z0;
-  let row = wid.y * ${TILE}u + lid.y;
-  let col = wid.x * ${TILE}u + lid.x;
-  let aBase = z * params.sa;
-  let bBase = z * params.sb;
-  let k0 = params.k0;
-  let k1 = params.k1;
-  var acc = ${S.zero};
-  if (k0 > 0u && row < M && col < N) { acc = C[z * M * N + row * N + col]; }
-  for (var t = k0; t < k1; t += ${TILE}u) {
-    let ac = t + lid.x;
-    let br = t + lid.y;
-    ta[lid.y][lid.x] = select(${S.zero}, A[min(aBase + row * K + ac, arrayLength(&A) - 1u)], row < M && ac < k1);
-    tb[lid.y][lid.x] = select(${S.zero}, B[min(bBase + br * N + col, arrayLength(&B) - 1u)], br < k1 && col < N);
-    workgroupBarrier();
-    for (var q = 0u; q < ${TILE}u; q++) { acc = ${S.add('acc', S.mul('ta[lid.y][q]', 'tb[q][lid.x]'))}; }
-    workgroupBarrier();
-  }
-  if (row < M && col < N) { C[z * M * N + row * N + col] = acc; }
-}`,
+  dispatchBmm(
+    gpu,
+    CBMM,
+    'matmul (complex64)',
+    { a: a.storage, b: b.storage, c: c.storage },
+    [B, m, k, n],
+    [Ba === 1 ? 0 : m * k, Bb === 1 ? 0 : k * n],
   );
 }
 
-const CBMM = complexBmmKernel();
+// The kernel is matmul.ts's tiled product instantiated for C64.
+const CBMM = bmmKernel(C64, 'matmul_complex64');

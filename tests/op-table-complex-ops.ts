@@ -1,0 +1,90 @@
+/**
+ * Op-table entries of the ops wired over ℂ (src/ops/elementwise.ts, reduce.ts, matmul.ts):
+ * every elementwise op defined for complex, conj, abs, angle, where, sum and matmul, with
+ * complex128 inputs on the cpu (gradcheck, gradgradcheck, forward mode, vmap where the op has a
+ * rule) and complex64 on WebGPU (agreement with the cpu). A case draws real parts from the
+ * sampler and imaginary parts over the same range (complexCase), so a sampler that keeps the
+ * real parts positive or away from 0 keeps z off the branch cuts or away from z = 0.
+ */
+import {
+  type AnyOpDef,
+  COMPLEX_DTYPES,
+  complexCase,
+  entry,
+  type OpEntry,
+  type Sampler,
+  samplesArb,
+  shapeArb,
+  signed,
+  uniform,
+} from '../gradcheck/index.js';
+import { angle, conj, matmul, sum, type Tensor, where } from '../src/index.js';
+import { angleOp, binaryOps, conjOp, unaryOps, whereOp } from '../src/ops/elementwise.js';
+import { bmmOp } from '../src/ops/matmul.js';
+import { sumOp } from '../src/ops/reduce.js';
+
+/** Real parts in (−1.5, 1.5). */
+const wide = uniform(-1.5, 1.5);
+/** Real parts positive: right of the branch cuts of log, sqrt and pow. */
+const right = uniform(0.3, 1.5);
+/** Real parts at least 0.3 from 0: away from z = 0, where abs, angle and sgn have kinks. */
+const away = signed(0.3, 1.5);
+
+/** complex128 cases of one shape, real parts from `samplers` (one per input). */
+const complexArb = (samplers: Sampler[], minDims = 0) =>
+  samplesArb(
+    shapeArb({ minDims, maxDims: 2 }).map((s) => samplers.map(() => s)),
+    samplers,
+  ).map((inputs) => complexCase({ inputs, args: undefined })!);
+
+function unary(name: string, op: AnyOpDef, f: (z: Tensor) => Tensor, s: Sampler): OpEntry {
+  return entry({
+    name: `${name} (complex)`,
+    op,
+    supportsForwardAd: true,
+    dtypes: COMPLEX_DTYPES,
+    fn: ([x]) => f(x!),
+    arbitrary: complexArb([s]),
+  });
+}
+
+function binary(
+  name: string,
+  op: AnyOpDef,
+  f: (a: Tensor, b: Tensor) => Tensor,
+  s: [Sampler, Sampler],
+  minDims = 0,
+): OpEntry {
+  return entry({
+    name: `${name} (complex)`,
+    op,
+    supportsForwardAd: true,
+    dtypes: COMPLEX_DTYPES,
+    fn: ([x, y]) => f(x!, y!),
+    arbitrary: complexArb(s, minDims),
+  });
+}
+
+export const complexOpsEntries: OpEntry[] = [
+  unary('neg', unaryOps.neg, (z) => z.neg(), wide),
+  unary('conj', conjOp as AnyOpDef, (z) => conj(z), wide),
+  unary('square', unaryOps.square, (z) => z.square(), wide),
+  unary('reciprocal', unaryOps.reciprocal, (z) => z.reciprocal(), away),
+  unary('sqrt', unaryOps.sqrt, (z) => z.sqrt(), right),
+  unary('exp', unaryOps.exp, (z) => z.exp(), wide),
+  unary('log', unaryOps.log, (z) => z.log(), right),
+  unary('sin', unaryOps.sin, (z) => z.sin(), wide),
+  unary('cos', unaryOps.cos, (z) => z.cos(), wide),
+  unary('tanh', unaryOps.tanh, (z) => z.tanh(), uniform(-1, 1)),
+  unary('sign', unaryOps.sign, (z) => z.sign(), away),
+  unary('abs', unaryOps.abs, (z) => z.abs(), away),
+  unary('angle', angleOp as AnyOpDef, (z) => angle(z), away),
+  unary('sum', sumOp as AnyOpDef, (z) => sum(z, -1, true), wide),
+  binary('add', binaryOps.add, (a, b) => a.add(b), [wide, wide]),
+  binary('sub', binaryOps.sub, (a, b) => a.sub(b), [wide, wide]),
+  binary('mul', binaryOps.mul, (a, b) => a.mul(b), [wide, wide]),
+  binary('div', binaryOps.div, (a, b) => a.div(b), [wide, away]),
+  binary('pow', binaryOps.pow, (a, b) => a.pow(b), [right, uniform(-1, 1)]),
+  binary('where', whereOp as AnyOpDef, (a, b) => where(a.real().gt(b.real()), a, b), [wide, wide]),
+  binary('matmul', bmmOp as AnyOpDef, (a, b) => matmul(a.unsqueeze(-1), b.unsqueeze(-2)), [wide, wide], 1),
+];
