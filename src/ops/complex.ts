@@ -98,6 +98,7 @@ export function polar(abs: Tensor, angle: Tensor): Tensor {
       `polar: expected both inputs to be float or double tensors, got ${abs.dtype} and ${angle.dtype}`,
     );
   }
+  broadcastShapes('polar', abs.shape, angle.shape); // the error names polar, not mul
   return complex(abs.mul(angle.cos()), abs.mul(angle.sin()));
 }
 
