@@ -16,6 +16,7 @@ import {
   spreadSpectrum,
 } from './arbitraries.js';
 import type { Arbitrary } from './fc.js';
+import type { Rng } from './linalg-rand.js';
 import { complexGaussian, composeUSVh, hermitize, randomUnitary } from './linalg-rand-complex.js';
 
 /**
@@ -40,10 +41,10 @@ export function complexGeneralMatrix(opts: GeneralOptions = {}): Arbitrary<Matri
 }
 
 /**
- * Square U·diag(s)·Vᴴ with Haar-random unitary U, V; singular values in [1/cond, 1] (largest
- * exactly 1, smallest exactly 1/cond), so `sample.cond = cond` (1 when n ≤ 1).
+ * Square complex samples built from a spectrum `s` in [1/cond, 1] (largest exactly 1, smallest
+ * exactly 1/cond: spreadSpectrum), so `sample.cond = cond` (1 when n ≤ 1).
  */
-export function complexWellConditionedMatrix(opts: CondOptions = {}): Arbitrary<MatrixSample> {
+function fromSpectrum(opts: CondOptions, build: (rng: Rng, n: number, s: Float64Array) => Float64Array) {
   const target = opts.cond ?? 10;
   checkCond(target);
   return batched(
@@ -52,9 +53,19 @@ export function complexWellConditionedMatrix(opts: CondOptions = {}): Arbitrary<
     0,
     (rng, n) => {
       const { s, cond } = spreadSpectrum(rng, n, target);
-      return { data: composeUSVh(randomUnitary(rng, n), n, s, randomUnitary(rng, n), n), cond };
+      return { data: build(rng, n, s), cond };
     },
     2,
+  );
+}
+
+/**
+ * Square U·diag(s)·Vᴴ with Haar-random unitary U, V; singular values in [1/cond, 1] (largest
+ * exactly 1, smallest exactly 1/cond), so `sample.cond = cond` (1 when n ≤ 1).
+ */
+export function complexWellConditionedMatrix(opts: CondOptions = {}): Arbitrary<MatrixSample> {
+  return fromSpectrum(opts, (rng, n, s) =>
+    composeUSVh(randomUnitary(rng, n), n, s, randomUnitary(rng, n), n),
   );
 }
 
@@ -91,19 +102,10 @@ export function hermitianMatrix(opts: HermitianOptions = {}): Arbitrary<MatrixSa
  * max exactly 1 and min exactly 1/cond, so `sample.cond = cond` (1 when n ≤ 1).
  */
 export function hpdMatrix(opts: CondOptions = {}): Arbitrary<MatrixSample> {
-  const target = opts.cond ?? 10;
-  checkCond(target);
-  return batched(
-    opts,
-    true,
-    0,
-    (rng, n) => {
-      const { s, cond } = spreadSpectrum(rng, n, target);
-      const q = randomUnitary(rng, n);
-      return { data: hermitize(composeUSVh(q, n, s, q, n), n), cond };
-    },
-    2,
-  );
+  return fromSpectrum(opts, (rng, n, s) => {
+    const q = randomUnitary(rng, n);
+    return hermitize(composeUSVh(q, n, s, q, n), n);
+  });
 }
 
 /** Haar-random unitary matrices (QᴴQ = I to rounding), `sample.cond = 1`. */

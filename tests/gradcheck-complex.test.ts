@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { complexGeneralMatrix, GradcheckError, gradcheck, gradgradcheck } from '../gradcheck/index.js';
+import { complexGeneralMatrix, gradcheck, gradgradcheck } from '../gradcheck/index.js';
 import {
   angle,
   applyOp,
@@ -24,6 +24,7 @@ import {
   viewAsReal,
 } from '../src/index.js';
 import { apply, C0, conjOp, conjParts, HOLO, holoOp, parts, swapParts } from './helpers/complex-test-ops.js';
+import { failure } from './helpers/failure.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 /** A complex128 leaf from interleaved (re, im) data. */
@@ -47,17 +48,6 @@ const hasComplexAdd = (() => {
     return false;
   }
 })();
-
-/** gradcheck's message on failure ('' when it passes). */
-function failure(run: () => boolean): string {
-  try {
-    run();
-    return '';
-  } catch (e) {
-    if (!(e instanceof GradcheckError)) throw e;
-    return e.message;
-  }
-}
 
 /** Complex matrices from arbitraries-complex.ts, as complex128 leaves. */
 const samples = fc

@@ -8,7 +8,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GradcheckError,
   generalMatrix,
   gradcheck,
   gradgradcheck,
@@ -21,6 +20,7 @@ import {
   uniform,
 } from '../gradcheck/index.js';
 import { applyOp, defineOp, type JvpFn, matmul, type OpDef, type Tensor, tensor } from '../src/index.js';
+import { failure } from './helpers/failure.js';
 
 const noGpu = () => {
   throw new Error('test op: no WebGPU kernel');
@@ -135,16 +135,6 @@ const leaf = (s: { shape: number[]; data: Float64Array }) => sampleToTensor(s, {
 const mat = (s: MatrixSample) => sampleToTensor(s, { requiresGrad: true });
 const away = signed(0.2, 1.5);
 const fwdOnly = { checkForwardAd: true, checkBackwardAd: false } as const;
-
-function failure(run: () => boolean): string {
-  try {
-    run();
-    return '';
-  } catch (e) {
-    if (!(e instanceof GradcheckError)) throw e;
-    return e.message;
-  }
-}
 
 describe('checkForwardAd catches planted jvp bugs and passes correct ops', () => {
   const x = leaf(sampleFromSeed([2, 3], away, 1));

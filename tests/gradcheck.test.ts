@@ -6,7 +6,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  GradcheckError,
   generalMatrix,
   gradcheck,
   gradgradcheck,
@@ -33,6 +32,7 @@ import {
   type Tensor,
   tensor,
 } from '../src/index.js';
+import { failure } from './helpers/failure.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 // ---- custom ops with optional planted bugs ----------------------------------------------------------
@@ -184,17 +184,6 @@ const sumIgnoringGrad = defineOp<undefined>({
 const leaf = (s: { shape: number[]; data: Float64Array }) => sampleToTensor(s, { requiresGrad: true });
 const away = signed(0.2, 1.5);
 const quiet = { raiseException: false } as const;
-
-/** gradcheck's message on failure ('' when it passes). */
-function failure(run: () => boolean): string {
-  try {
-    run();
-    return '';
-  } catch (e) {
-    if (!(e instanceof GradcheckError)) throw e;
-    return e.message;
-  }
-}
 
 // ---- planted bugs, one by one -------------------------------------------------------------------------
 
