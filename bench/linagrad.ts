@@ -2,7 +2,6 @@
  * linagrad's adapters for the benchmark: CPU float64 (the baseline of every ratio) and, with
  * --webgpu, WebGPU float32 (informational). Same contract as the peers' (peers.ts).
  */
-import { bmmComplexCpu } from '../src/backends/cpu/matmul-complex.js';
 import { eye, func, getWebGPUInfo, initWebGPU, linalg, type Tensor, tensor, tidy } from '../src/index.js';
 import type { CaseInput } from './cases.js';
 import { type Library, type Runner, runner, shapeOf } from './peers.js';
@@ -99,7 +98,7 @@ export const linagradCpu: Library = {
     inv: 'linalg.inv (batched)',
     invBackward: 'linalg.inv(A).sum().backward()',
     matmul: 'matmul',
-    matmulC128: 'the complex matmul kernel (bmmComplexCpu) on interleaved Float64Arrays',
+    matmulC128: 'matmul of complex128 tensors',
     solve: 'linalg.solve',
     cholesky: 'linalg.cholesky (batched)',
     det: 'linalg.det',
@@ -126,19 +125,12 @@ export const linagradCpu: Library = {
       const B = f64(input.b!, shapeOf(input));
       return cpu(() => linalg.matmul(A, B));
     },
-    // The kernel the complex matmul op dispatches to, on the interleaved data (m×m complex).
+    // complex128 tensors from the interleaved data (m×m complex, interleaved (re, im)).
     matmulC128: (input) => {
       const m = input.m!;
-      const a = { data: input.a, shape: [1, m, m] };
-      const b = { data: input.b!, shape: [1, m, m] };
-      return runner<Float64Array>({
-        run: () => {
-          const c = new Float64Array(2 * m * m);
-          bmmComplexCpu(a, b, { data: c, shape: [1, m, m] });
-          return c;
-        },
-        read: (c) => c,
-      });
+      const A = tensor(input.a, { shape: [m, m], dtype: 'complex128' });
+      const B = tensor(input.b!, { shape: [m, m], dtype: 'complex128' });
+      return cpu(() => linalg.matmul(A, B));
     },
     solve: (input) => {
       const A = f64(input.a, shapeOf(input));
