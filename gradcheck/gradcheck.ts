@@ -112,16 +112,8 @@ export function runGradcheck(
   }
 }
 
-interface Ctx {
-  where: string;
-  fn: GradcheckFn;
-  inputs: readonly Tensor[];
-  labels: readonly string[];
-  /** Positions of the inputs that require grad. */
-  diff: readonly number[];
-  out: FlatOutputs;
-  /** Positions of the outputs that require grad. */
-  diffOut: readonly number[];
+/** The forward checks' state (gradcheck/forward.ts) plus the evaluator and the options. */
+interface Ctx extends Omit<ForwardCtx, 'tol' | 'seed'> {
   ev: Evaluator;
   o: ResolvedOptions;
 }

@@ -21,6 +21,7 @@ import {
 } from '../gradcheck/index.js';
 import { applyOp, defineOp, type JvpFn, matmul, type OpDef, type Tensor, tensor } from '../src/index.js';
 import { failure } from './helpers/failure.js';
+import { plantedRates } from './helpers/planted.js';
 
 const noGpu = () => {
   throw new Error('test op: no WebGPU kernel');
@@ -309,25 +310,16 @@ describe('miss and false-alarm rates over random cases (forward mode)', () => {
 
   for (const fam of fams) {
     it(fam.name, () => {
-      let misses = 0;
-      let alarms = 0;
-      let total = 0;
       const samples = fc.sample(fam.cases, { numRuns: RUNS, seed: 7 });
-      for (const xs of samples) {
-        for (const fastMode of fam.second ? [false] : [false, true]) {
-          const run = (bug: boolean) =>
-            fam.second
-              ? gradgradcheck(fam.fn(bug), xs, null, {
-                  raiseException: false,
-                  checkFwdOverRev: true,
-                  checkRevOverRev: false,
-                })
-              : gradcheck(fam.fn(bug), xs, { ...fwdOnly, raiseException: false, fastMode });
-          total++;
-          if (run(true)) misses++;
-          if (!run(false)) alarms++;
-        }
-      }
+      const { misses, alarms, total } = plantedRates(samples, fam.second === true, (xs, bug, fastMode) =>
+        fam.second
+          ? gradgradcheck(fam.fn(bug), xs, null, {
+              raiseException: false,
+              checkFwdOverRev: true,
+              checkRevOverRev: false,
+            })
+          : gradcheck(fam.fn(bug), xs, { ...fwdOnly, raiseException: false, fastMode }),
+      );
       console.log(
         `[gradcheck rates] forward mode, ${fam.name}: ${misses}/${total} planted bugs missed, ${alarms}/${total} correct ops flagged`,
       );

@@ -33,6 +33,7 @@ import {
   tensor,
 } from '../src/index.js';
 import { failure } from './helpers/failure.js';
+import { plantedRates } from './helpers/planted.js';
 import { describeWebGPU } from './helpers/webgpu.js';
 
 // ---- custom ops with optional planted bugs ----------------------------------------------------------
@@ -332,20 +333,11 @@ describe('miss and false-alarm rates over random cases', () => {
 
   for (const fam of fams) {
     it(fam.name, () => {
-      let misses = 0;
-      let alarms = 0;
-      let total = 0;
       const samples = fc.sample(fam.cases, { numRuns: RUNS, seed: 7 });
-      for (const xs of samples) {
-        for (const fastMode of fam.second ? [false] : [false, true]) {
-          const opts = { ...quiet, ...fam.opts, fastMode };
-          const run = (bug: boolean) =>
-            fam.second ? gradgradcheck(fam.fn(bug), xs, null, opts) : gradcheck(fam.fn(bug), xs, opts);
-          total++;
-          if (run(true)) misses++;
-          if (!run(false)) alarms++;
-        }
-      }
+      const { misses, alarms, total } = plantedRates(samples, fam.second === true, (xs, bug, fastMode) => {
+        const opts = { ...quiet, ...fam.opts, fastMode };
+        return fam.second ? gradgradcheck(fam.fn(bug), xs, null, opts) : gradcheck(fam.fn(bug), xs, opts);
+      });
       console.log(
         `[gradcheck rates] ${fam.name}: ${misses}/${total} planted bugs missed, ${alarms}/${total} correct ops flagged`,
       );

@@ -24,9 +24,10 @@ import {
   neg,
   square,
   tanh,
+  un,
   where,
 } from './elementwise.js';
-import { apply1, type OpDef } from './registry.js';
+import { apply1 } from './registry.js';
 
 /**
  * The activation and special-function part of the elementwise expression table (same format as
@@ -144,8 +145,6 @@ const activationBinary = {
 
 export const activationUnaryOps = build(activationUnary, 1);
 export const activationBinaryOps = build(activationBinary, 2);
-
-const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
 
 /**
  * max(x, 0) elementwise (gradient 0 at 0, as PyTorch).

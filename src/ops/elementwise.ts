@@ -416,7 +416,8 @@ const cmp =
     return negate ? scalarLike(same, 1).sub(same) : same;
   };
 const eqReal = (a: Tensor, b: Tensor): Tensor => apply1(binaryOps.eq, [a, b], undefined);
-const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
+/** @internal The public function of a unary OpDef (the activations use it too). */
+export const un = (op: OpDef<undefined>) => (a: Tensor) => apply1(op, [a], undefined);
 
 /**
  * a + b, broadcasting; either may be a number.
