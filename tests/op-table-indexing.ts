@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import {
   entry,
   FLOAT_AND_COMPLEX_DTYPES,
-  FLOAT_DTYPES,
   fixed,
   type InputSpec,
   type OpCase,
@@ -433,7 +432,7 @@ export const indexingEntries = [
     name: 'outer',
     composite: [binaryOps.mul, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([a, b]) => outer(a, b),
     arbitrary: from([twoInput([[3], [2]]), twoInput([[1], [4]])]),
     errors: [
@@ -449,7 +448,7 @@ export const indexingEntries = [
     name: 'trace',
     composite: [diagonalOp, sumOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([x]) => trace(x),
     arbitrary: from([
       fixed('[3, 3]', [[3, 3]], [wide], undefined),
@@ -468,7 +467,7 @@ export const indexingEntries = [
     name: 'kron',
     composite: [binaryOps.mul, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([a, b]) => kron(a, b),
     arbitrary: from([
       twoInput([
@@ -486,7 +485,7 @@ export const indexingEntries = [
     name: 'einsum',
     composite: [bmmOp, permuteOp, reshapeOp, sumOp, diagonalOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: (xs, { eq }) => einsum(eq, ...xs),
     arbitrary: from(einsumCases),
     samples: einsumCases,

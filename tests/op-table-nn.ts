@@ -1,11 +1,19 @@
 /**
  * Op-table entries of nn.functional (composites): random (N, C) logits or inputs with int32 class
  * targets or float targets, so gradcheck, gradgradcheck, forward mode, vmap and WebGPU agreement
- * run on every loss; the errors for bad targets.
+ * run on every loss; the errors for bad targets and for complex input (PyTorch has no complex
+ * losses). linear runs over ℂ too.
  */
 import fc from 'fast-check';
-import { entry, FLOAT_DTYPES, type InputSpec, type OpCase, type OpEntry } from '../gradcheck/index.js';
-import { nn, tensor } from '../src/index.js';
+import {
+  entry,
+  FLOAT_AND_COMPLEX_DTYPES,
+  FLOAT_DTYPES,
+  type InputSpec,
+  type OpCase,
+  type OpEntry,
+} from '../gradcheck/index.js';
+import { nn, type Tensor, tensor } from '../src/index.js';
 import { binaryOps, unaryOps, whereOp } from '../src/ops/elementwise.js';
 import { bmmOp } from '../src/ops/matmul.js';
 import { sumOp } from '../src/ops/reduce.js';
@@ -77,6 +85,22 @@ const targetErrors = (name: 'crossEntropy' | 'nllLoss', call: typeof F.nllLoss) 
   },
 ];
 
+/** PyTorch's error for a real-valued loss of complex input (a complex [2, 3] input and target). */
+const complexRejected = (name: string, torchName: string, call: (x: Tensor, y: Tensor) => unknown) => ({
+  desc: 'complex input',
+  call: (mk: (s: number[], dtype?: 'complex') => Tensor) =>
+    call(mk([2, 3], 'complex'), mk([2, 3], 'complex')),
+  message: new RegExp(
+    `^${name}: ${torchName} is not implemented for complex tensors, got complex(64|128) of shape \\[2, 3\\]$`,
+  ),
+  type: TypeError,
+});
+const complexLogits = (name: string, torchName: string, call: typeof F.nllLoss) => ({
+  ...complexRejected(name, torchName, () => undefined),
+  call: (mk: (s: number[], dtype?: 'complex') => Tensor) =>
+    call(mk([2, 3], 'complex'), tensor(new Int32Array([0, 1]), { device: mk([1]).device })),
+});
+
 export const nnEntries: OpEntry[] = [
   entry<NC>({
     name: 'nn.functional.crossEntropy',
@@ -86,7 +110,10 @@ export const nnEntries: OpEntry[] = [
     supportsVmap: true,
     fn: ([x, t], { reduction }) => F.crossEntropy(x, t, { reduction, labelSmoothing: 0.1 }),
     arbitrary: classCases,
-    errors: targetErrors('crossEntropy', F.crossEntropy),
+    errors: [
+      ...targetErrors('crossEntropy', F.crossEntropy),
+      complexLogits('crossEntropy', 'cross_entropy', F.crossEntropy),
+    ],
   }),
   entry<NC>({
     name: 'nn.functional.nllLoss',
@@ -96,7 +123,7 @@ export const nnEntries: OpEntry[] = [
     supportsVmap: true,
     fn: ([x, t], { reduction }) => F.nllLoss(x, t, { reduction }),
     arbitrary: classCases,
-    errors: targetErrors('nllLoss', F.nllLoss),
+    errors: [...targetErrors('nllLoss', F.nllLoss), complexLogits('nllLoss', 'nll_loss', F.nllLoss)],
   }),
   entry<NC>({
     name: 'nn.functional.mseLoss',
@@ -106,6 +133,7 @@ export const nnEntries: OpEntry[] = [
     supportsVmap: true,
     fn: ([x, y], { reduction }) => F.mseLoss(x, y, { reduction }),
     arbitrary: pairCases(-2, 2),
+    errors: [complexRejected('mseLoss', 'mse_loss', (x, y) => F.mseLoss(x, y))],
   }),
   entry<NC>({
     name: 'nn.functional.huberLoss',
@@ -116,6 +144,7 @@ export const nnEntries: OpEntry[] = [
     // Targets in (5, 6) against inputs in (−2, 2): every |d| > delta, away from the kink at delta.
     fn: ([x, y], { reduction }) => F.huberLoss(x, y, { reduction, delta: 1.5 }),
     arbitrary: pairCases(5, 6),
+    errors: [complexRejected('huberLoss', 'huber_loss', (x, y) => F.huberLoss(x, y))],
   }),
   entry<NC>({
     name: 'nn.functional.binaryCrossEntropyWithLogits',
@@ -125,11 +154,17 @@ export const nnEntries: OpEntry[] = [
     supportsVmap: true,
     fn: ([x, y], { reduction }) => F.binaryCrossEntropyWithLogits(x, y, { reduction }),
     arbitrary: pairCases(0, 1),
+    errors: [
+      complexRejected('binaryCrossEntropyWithLogits', 'binary_cross_entropy_with_logits', (x, y) =>
+        F.binaryCrossEntropyWithLogits(x, y),
+      ),
+    ],
   }),
   entry<undefined>({
     name: 'nn.functional.linear',
     composite: [bmmOp, binaryOps.add],
-    dtypes: FLOAT_DTYPES,
+    // Over ℂ as torch: input·weightᵀ + bias, no conjugate.
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     supportsForwardAd: true,
     supportsVmap: true,
     fn: ([x, w, b]) => F.linear(x, w, b),

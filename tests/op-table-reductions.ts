@@ -3,7 +3,9 @@
  * amax/amin, max/min (with indices along a dim, and of all the elements), argmax/argmin (both
  * ways), logsumexp, softmax, logSoftmax, var, std, cumsum, prod, cumprod and the vector norm.
  * All are composites over the last-dim extremum op, sums, and elementwise and shape ops, so each
- * entry names the OpDefs its cases run.
+ * entry names the OpDefs its cases run. logsumexp, var, std, the norms, cumsum, prod and cumprod
+ * run over ℂ too (complex128 on the cpu, complex64 on WebGPU); the ordered ones (amax, amin, max,
+ * min, argmax, argmin) and softmax/logSoftmax have PyTorch's error for complex input.
  */
 import fc from 'fast-check';
 import {
@@ -11,6 +13,7 @@ import {
   dimIn,
   dimsArb,
   entry,
+  FLOAT_AND_COMPLEX_DTYPES,
   FLOAT_DTYPES,
   fixed,
   floatOnly,
@@ -44,6 +47,8 @@ import { castOp } from '../src/ops/misc.js';
 import { sumOp } from '../src/ops/reduce.js';
 import { catOp, narrowOp } from '../src/ops/shape.js';
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 // Continuous values: ties (where the extremum's gradient jumps) have probability zero.
 const wide = uniform(-1.5, 1.5);
 
@@ -59,6 +64,20 @@ const outOfRange = (name: string, call: (x: Tensor, dim: number) => unknown) => 
   type: RangeError,
 });
 
+/**
+ * PyTorch's error for an ordered reduction (or softmax) of complex input; `call` gets a complex
+ * tensor of shape [2, 3].
+ */
+const complexRejected = (name: string, reason: string, call: (x: Tensor) => unknown) => ({
+  desc: 'complex input',
+  call: (mk: (s: number[], dtype?: 'complex') => Tensor) => call(mk([2, 3], 'complex')),
+  message: new RegExp(`^${escapeRe(`${name}: ${reason}, got `)}complex(64|128) of shape \\[2, 3\\]$`),
+  type: TypeError,
+});
+const UNORDERED = (name: string) =>
+  `${name} is not implemented for complex tensors (complex numbers are not ordered)`;
+const NO_COMPLEX = (name: string) => `${name}(): does not support complex input`;
+
 type DimsArgs = { dim?: number | number[]; keepdim: boolean };
 type DimArgs = { dim: number; keepdim: boolean };
 
@@ -73,6 +92,9 @@ function overDims(
     sampler?: ReturnType<typeof uniform>;
     minSize?: number;
     minDims?: number;
+    /** Runs over ℂ too (the cases' complex variants). */
+    complex?: boolean;
+    extraErrors?: OpEntry['errors'];
   } = {},
 ) {
   const sampler = o.sampler ?? wide;
@@ -80,7 +102,7 @@ function overDims(
     name,
     composite,
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: o.complex ? FLOAT_AND_COMPLEX_DTYPES : FLOAT_DTYPES,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
       shapeArb({ maxDims: 3, minSize: o.minSize ?? (o.empty ? 0 : 1), minDims: o.minDims ?? 0 }).chain(
@@ -107,6 +129,7 @@ function overDims(
         type: RangeError,
       },
       floatOnly(o.op ?? name, (mk) => call(mk([2], 'int32'), undefined, false)),
+      ...(o.extraErrors ?? []),
     ],
   });
 }
@@ -125,13 +148,13 @@ function alongDim<R>(
   name: string,
   call: (x: Tensor, dim: number, keepdim: boolean) => R,
   composite: OpEntry['composite'],
-  o: { minSize?: number; extraErrors?: OpEntry['errors'] } = {},
+  o: { minSize?: number; extraErrors?: OpEntry['errors']; complex?: boolean } = {},
 ) {
   return entry<DimArgs>({
     name,
     composite,
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: o.complex ? FLOAT_AND_COMPLEX_DTYPES : FLOAT_DTYPES,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim) as never,
     arbitrary: casesOf(
       shapeArb({ minDims: 1, maxDims: 3, minSize: o.minSize ?? 1 }).chain((shape) =>
@@ -157,8 +180,6 @@ function alongDim<R>(
 
 const NO_GRAD = (name: string) => `${name} returns int32 indices: it has no gradient`;
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * Reductions of all the elements, without a dim: max(x) and min(x) (a 0-d value; its gradient
  * is shared evenly by tied extrema, as torch.max(x)'s is: see tests/reductions.test.ts), and
@@ -169,7 +190,7 @@ function overAll(
   name: string,
   call: (x: Tensor, keepdim: boolean) => Tensor,
   composite: OpEntry['composite'],
-  o: { keepdim: boolean; empty: string },
+  o: { keepdim: boolean; empty: string; extraErrors?: OpEntry['errors'] },
 ) {
   return entry<{ keepdim: boolean }>({
     name: `${name}(x)`,
@@ -199,6 +220,7 @@ function overAll(
         type: RangeError,
       })),
       floatOnly(name, (mk) => call(mk([2], 'int32'), false)),
+      ...(o.extraErrors ?? []),
     ],
   });
 }
@@ -207,17 +229,25 @@ const NO_DIM_EMPTY = 'Expected reduction dim to be specified for input.numel() =
 const NO_DIM_EMPTY_VALUES = `${NO_DIM_EMPTY} Specify the reduction dim with the 'dim' argument.`;
 
 export const reductionEntries: OpEntry[] = [
-  overDims('amax', amax, [extremumOp], {}),
-  overDims('amin', amin, [extremumOp], {}),
-  overDims('logsumexp', logsumexp, [extremumOp, sumOp, unaryOps.exp, unaryOps.log, whereOp], { empty: true }),
+  overDims('amax', amax, [extremumOp], { extraErrors: [complexRejected('amax', UNORDERED('amax'), amax)] }),
+  overDims('amin', amin, [extremumOp], { extraErrors: [complexRejected('amin', UNORDERED('amin'), amin)] }),
+  // Over ℂ: the principal log of Σ exp(z); Im z in (−1.5, 1.5) keeps Σ exp(z) off the cut.
+  overDims('logsumexp', logsumexp, [extremumOp, sumOp, unaryOps.exp, unaryOps.log, whereOp], {
+    empty: true,
+    complex: true,
+  }),
+  // Over ℂ: Σ |z − mean|² / (N − correction), real.
   overDims('var', (x, d, k) => variance(x, d, { keepdim: k }), [sumOp, binaryOps.sub, unaryOps.square], {
     minSize: 2,
     minDims: 1,
+    complex: true,
   }),
   overDims('std', (x, d, k) => std(x, d, { correction: 0, keepdim: k }), [sumOp, unaryOps.sqrt], {
     minSize: 2,
     minDims: 1,
+    complex: true,
   }),
+  // Over ℂ: the norm of |z| (real), as torch.linalg.vector_norm.
   ...([1, 2, 3, 0.5, Infinity, -Infinity] as const).map((p) =>
     overDims(
       `norm(p=${p})`,
@@ -226,36 +256,69 @@ export const reductionEntries: OpEntry[] = [
       {
         op: 'norm',
         sampler: signed(0.2, 1.5),
+        complex: true,
       },
     ),
   ),
-  alongDim('softmax', (x, d) => softmax(x, d), [extremumOp, unaryOps.exp, sumOp, binaryOps.div]),
-  alongDim('logSoftmax', (x, d) => logSoftmax(x, d), [extremumOp, unaryOps.exp, sumOp, unaryOps.log]),
-  alongDim('cumsum', (x, d) => cumsum(x, d), [binaryOps.add, narrowOp, catOp], { minSize: 0 }),
+  alongDim('softmax', (x, d) => softmax(x, d), [extremumOp, unaryOps.exp, sumOp, binaryOps.div], {
+    extraErrors: [
+      complexRejected('softmax', 'softmax is not implemented for complex tensors', (x) => softmax(x, 0)),
+    ],
+  }),
+  alongDim('logSoftmax', (x, d) => logSoftmax(x, d), [extremumOp, unaryOps.exp, sumOp, unaryOps.log], {
+    extraErrors: [
+      complexRejected('logSoftmax', 'logSoftmax is not implemented for complex tensors', (x) =>
+        logSoftmax(x, 0),
+      ),
+    ],
+  }),
+  alongDim('cumsum', (x, d) => cumsum(x, d), [binaryOps.add, narrowOp, catOp], { minSize: 0, complex: true }),
   // prod and cumprod: trees of elementwise products (zeros included, see tests/reductions.test.ts).
-  overDims('prod', prod, [binaryOps.mul, narrowOp, catOp], { empty: true }),
-  alongDim('cumprod', (x, d) => cumprod(x, d), [binaryOps.mul, narrowOp, catOp], { minSize: 0 }),
+  overDims('prod', prod, [binaryOps.mul, narrowOp, catOp], { empty: true, complex: true }),
+  alongDim('cumprod', (x, d) => cumprod(x, d), [binaryOps.mul, narrowOp, catOp], {
+    minSize: 0,
+    complex: true,
+  }),
   alongDim('max', (x, d, k) => max(x, d, k), [extremumOp, whereOp, sumOp, castOp], {
-    extraErrors: [emptyReduction('max', (x) => max(x, 0))],
+    extraErrors: [
+      emptyReduction('max', (x) => max(x, 0)),
+      complexRejected('max', NO_COMPLEX('max'), (x) => max(x, 0)),
+    ],
   }),
   alongDim('min', (x, d, k) => min(x, d, k), [extremumOp, whereOp, sumOp, castOp], {
-    extraErrors: [emptyReduction('min', (x) => min(x, 0))],
+    extraErrors: [
+      emptyReduction('min', (x) => min(x, 0)),
+      complexRejected('min', NO_COMPLEX('min'), (x) => min(x, 0)),
+    ],
   }),
   {
-    ...alongDim('argmax', (x, d, k) => argmax(x, d, k), [extremumOp, castOp]),
+    ...alongDim('argmax', (x, d, k) => argmax(x, d, k), [extremumOp, castOp], {
+      extraErrors: [complexRejected('argmax', NO_COMPLEX('argmax'), (x) => argmax(x, 1))],
+    }),
     skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmax') }],
   },
   {
-    ...alongDim('argmin', (x, d, k) => argmin(x, d, k), [extremumOp, castOp]),
+    ...alongDim('argmin', (x, d, k) => argmin(x, d, k), [extremumOp, castOp], {
+      extraErrors: [complexRejected('argmin', NO_COMPLEX('argmin'), (x) => argmin(x, 1))],
+    }),
     skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmin') }],
   },
   // Without a dim: max(x) and min(x) are amax/amin over every dim; argmax(x)/argmin(x) flatten x.
-  overAll('max', (x) => max(x), [extremumOp], { keepdim: false, empty: NO_DIM_EMPTY_VALUES }),
-  overAll('min', (x) => min(x), [extremumOp], { keepdim: false, empty: NO_DIM_EMPTY_VALUES }),
+  overAll('max', (x) => max(x), [extremumOp], {
+    keepdim: false,
+    empty: NO_DIM_EMPTY_VALUES,
+    extraErrors: [complexRejected('max', NO_COMPLEX('max'), (x) => max(x))],
+  }),
+  overAll('min', (x) => min(x), [extremumOp], {
+    keepdim: false,
+    empty: NO_DIM_EMPTY_VALUES,
+    extraErrors: [complexRejected('min', NO_COMPLEX('min'), (x) => min(x))],
+  }),
   {
     ...overAll('argmax', (x, k) => argmax(x, undefined, k), [extremumOp, castOp], {
       keepdim: true,
       empty: NO_DIM_EMPTY,
+      extraErrors: [complexRejected('argmax', NO_COMPLEX('argmax'), (x) => argmax(x))],
     }),
     skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmax(x)') }],
   },
@@ -263,6 +326,7 @@ export const reductionEntries: OpEntry[] = [
     ...overAll('argmin', (x, k) => argmin(x, undefined, k), [extremumOp, castOp], {
       keepdim: true,
       empty: NO_DIM_EMPTY,
+      extraErrors: [complexRejected('argmin', NO_COMPLEX('argmin'), (x) => argmin(x))],
     }),
     skipped: [{ check: [...GRADIENT_CHECKS, 'forwardAd' as const], reason: NO_GRAD('argmin(x)') }],
   },

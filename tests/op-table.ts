@@ -100,12 +100,13 @@ function reduction(
   name: string,
   call: (x: Tensor, dim: ReduceArgs['dim'], keepdim: boolean) => Tensor,
   ops: Pick<OpEntry, 'op' | 'composite'>,
+  dtypes: OpEntry['dtypes'] = FLOAT_DTYPES,
 ) {
   return entry<ReduceArgs>({
     name,
     ...ops,
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes,
     fn: ([x], { dim, keepdim }) => call(x, dim, keepdim),
     arbitrary: casesOf(
       shapeArb({ maxDims: 3, minSize: 0 }).chain((shape) =>
@@ -146,10 +147,13 @@ function reduction(
 
 const reductions = [
   reduction('sum', (x, d, k) => sum(x, d, k), { op: sumOp }),
-  // mean = sum / count (NaN for an empty reduction: mul and add).
-  reduction('mean', (x, d, k) => mean(x, d, k), {
-    composite: [sumOp, binaryOps.div, binaryOps.mul, binaryOps.add],
-  }),
+  // mean = sum / count (NaN for an empty reduction: mul and add), over ℂ too.
+  reduction(
+    'mean',
+    (x, d, k) => mean(x, d, k),
+    { composite: [sumOp, binaryOps.div, binaryOps.mul, binaryOps.add] },
+    FLOAT_AND_COMPLEX_DTYPES,
+  ),
 ];
 
 // ---- shape ops --------------------------------------------------------------------------------------

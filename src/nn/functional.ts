@@ -11,6 +11,7 @@ import { abs, eq, exp, log, lt, maximum, where } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { cast } from '../ops/misc.js';
 import { mean, sum } from '../ops/reduce.js';
+import { rejectComplexInput } from '../ops/reductions.js';
 import { narrow, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -62,6 +63,7 @@ function logSoftmax(x: Tensor, dim: number): Tensor {
  * nn.functional.mseLoss(tensor([1, 2]), tensor([0, 0])); // tensor(2.5000)
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  rejectComplexInput('mseLoss', 'mse_loss is not implemented for complex tensors', [input, target]);
   const reduction = checkReduction('mseLoss', opts.reduction ?? 'mean');
   return reduce(input.sub(target).square(), reduction);
 }
@@ -79,6 +81,7 @@ export interface HuberLossOptions extends LossOptions {
  * nn.functional.huberLoss(tensor([0, 3]), tensor([0.5, 0])); // tensor(1.3125)
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  rejectComplexInput('huberLoss', 'huber_loss is not implemented for complex tensors', [input, target]);
   const reduction = checkReduction('huberLoss', opts.reduction ?? 'mean');
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${delta}`);
@@ -108,6 +111,11 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: BCEWithLogitsOptions = {},
 ): Tensor {
+  rejectComplexInput(
+    'binaryCrossEntropyWithLogits',
+    'binary_cross_entropy_with_logits is not implemented for complex tensors',
+    [input, target, ...(opts.weight ? [opts.weight] : []), ...(opts.posWeight ? [opts.posWeight] : [])],
+  );
   const reduction = checkReduction('binaryCrossEntropyWithLogits', opts.reduction ?? 'mean');
   const softplusNeg = log(exp(abs(input).neg()).add(1)).add(maximum(input.neg(), 0));
   const logWeight = opts.posWeight ? opts.posWeight.sub(1).mul(target).add(1) : null;
@@ -237,6 +245,7 @@ function nllParts(op: string, logp: Tensor, target: Tensor, opts: NllLossOptions
  * nn.functional.nllLoss(tensor([[-1, -2]]), tensor([1], { dtype: 'int32' })); // tensor(2.)
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  rejectComplexInput('nllLoss', 'nll_loss is not implemented for complex tensors', [input]);
   const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
   const { loss, wt } = nllParts('nllLoss', input, target, opts);
   return reduction === 'mean' ? sum(loss).div(sum(wt)) : reduce(loss, reduction);
@@ -251,6 +260,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  * nn.functional.crossEntropy(tensor([[1000, 1001]]), tensor([1], { dtype: 'int32' })); // tensor(0.3133)
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  rejectComplexInput('crossEntropy', 'cross_entropy is not implemented for complex tensors', [input]);
   const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) {

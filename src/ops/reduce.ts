@@ -2,9 +2,10 @@ import { sumCpu } from '../backends/cpu/reduce.js';
 import { COMPLEX } from '../backends/cpu/scalar.js';
 import { C64 } from '../backends/webgpu/kernel.js';
 import { sumGpu } from '../backends/webgpu/kernels/reduce.js';
-import { floatDtypes, isComplex } from '../dtype.js';
+import { allocArray, floatDtypes, isComplex } from '../dtype.js';
 import { normDim, numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { fromHost } from './creation.js';
 import { apply1, defineBuiltinOp, type OpDef, requireFloat } from './registry.js';
 import { expand, reshape } from './shape.js';
 
@@ -74,6 +75,10 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   const dims = normDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
   const total = sum(x, dims, keepdim);
-  // The mean over nothing is NaN (as in PyTorch); its gradient is structurally zero, not 0·∞.
-  return count === 0 ? total.mul(0).add(Number.NaN) : total.div(count);
+  // The mean over nothing is NaN (NaN + NaN·i for complex x, as in PyTorch); its gradient is
+  // structurally zero, not 0·∞.
+  if (count !== 0) return total.div(count);
+  if (!isComplex(x.dtype)) return total.mul(0).add(Number.NaN);
+  const nan = allocArray(x.dtype, total.numel).fill(Number.NaN);
+  return total.mul(0).add(fromHost(nan, total.shape, x.device, false, x.dtype));
 }

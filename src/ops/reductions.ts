@@ -5,7 +5,8 @@
  * `amax` op of ops/linalg/norms.ts; a reduction over other dims moves them last first.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { normDim, numelOf } from '../shape.js';
+import { isComplex } from '../dtype.js';
+import { normDim, numelOf, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { arange, ones, zeros } from './creation.js';
 import { where } from './elementwise.js';
@@ -15,6 +16,40 @@ import { apply1, requireFloat } from './registry.js';
 import { cat, narrow, permute, reshape } from './shape.js';
 
 type Dims = number | readonly number[] | undefined;
+
+/**
+ * PyTorch's error for an op it does not define over ℂ (complex numbers are not ordered, or the op
+ * is a real-valued loss): `${op}: ${reason}, got <dtype> of shape <shape>`.
+ */
+export function rejectComplexInput(op: string, reason: string, inputs: readonly Tensor[]): void {
+  for (const t of inputs) {
+    if (isComplex(t.dtype))
+      throw new TypeError(`${op}: ${reason}, got ${t.dtype} of shape ${shapeStr(t.shape)}`);
+  }
+}
+
+/** Why an ordered reduction rejects complex input, in PyTorch's words. */
+const UNORDERED: Readonly<Record<string, string>> = {
+  amax: 'amax is not implemented for complex tensors (complex numbers are not ordered)',
+  amin: 'amin is not implemented for complex tensors (complex numbers are not ordered)',
+  max: 'max(): does not support complex input',
+  min: 'min(): does not support complex input',
+  argmax: 'argmax(): does not support complex input',
+  argmin: 'argmin(): does not support complex input',
+  softmax: 'softmax is not implemented for complex tensors',
+  logSoftmax: 'logSoftmax is not implemented for complex tensors',
+};
+
+/** requireFloat for ops defined over ℂ too: float or complex input. */
+function requireFloatOrComplex(op: string, x: Tensor): void {
+  if (!isComplex(x.dtype)) requireFloat(op, [x]);
+}
+
+/** requireFloat for ops over ordered values: PyTorch's error for complex input first. */
+function requireOrdered(op: string, x: Tensor): void {
+  rejectComplexInput(op, UNORDERED[op] ?? `${op} is not implemented for complex tensors`, [x]);
+  requireFloat(op, [x]);
+}
 
 /** `dim` as sorted distinct dims (every dim when undefined or []), checked against x's rank. */
 function reducedDims(op: string, x: Tensor, dim: Dims): number[] {
@@ -40,7 +75,7 @@ function reducedLast(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 function extremum(op: string, x: Tensor, dim: Dims, keepdim: boolean, min: boolean): Tensor {
-  requireFloat(op, [x]);
+  requireOrdered(op, x);
   const dims = reducedDims(op, x, dim);
   for (const d of dims) {
     if (x.shape[d] === 0) {
@@ -90,7 +125,7 @@ function firstExtremumIndex(op: string, x: Tensor, d: number, min: boolean): Ten
 const NO_DIM_EMPTY = 'Expected reduction dim to be specified for input.numel() == 0.';
 
 function argExtremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, min: boolean): Tensor {
-  requireFloat(op, [x]);
+  requireOrdered(op, x);
   if (dim === undefined) {
     if (x.numel === 0) throw new RangeError(`${op}: ${NO_DIM_EMPTY}`);
     const flat = reshape(x, [x.numel]);
@@ -128,7 +163,7 @@ export interface ValuesIndices {
 }
 
 function selectExtremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, min: boolean) {
-  requireFloat(op, [x]);
+  requireOrdered(op, x);
   if (dim === undefined) {
     if (x.numel === 0)
       throw new RangeError(`${op}: ${NO_DIM_EMPTY} Specify the reduction dim with the 'dim' argument.`);
@@ -175,23 +210,29 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return selectExtremum('min', x, dim, keepdim, true);
 }
 
-/** The shift of a stable exp-sum: the max over `dims` (kept), 0 where it is not finite; no gradient. */
+/**
+ * The shift of a stable exp-sum: the max over `dims` (kept) of x (of Re x for complex x, as
+ * PyTorch: a real shift leaves the branch of the log unchanged), 0 where it is not finite; no
+ * gradient.
+ */
 function shift(op: string, x: Tensor, dims: readonly number[]): Tensor {
   return noGrad(() => {
-    const m = detach(extremum(op, x, dims, true, false));
+    const m = detach(extremum(op, isComplex(x.dtype) ? x.real() : x, dims, true, false));
     return where(m.abs().lt(Infinity), m, 0);
   });
 }
 
 /**
  * log Σ exp(x) over `dim` (all dims when undefined), computed as m + log Σ exp(x − m) with m the
- * maximum, so large entries neither overflow nor underflow, as torch.logsumexp.
+ * maximum, so large entries neither overflow nor underflow, as torch.logsumexp. Complex x gives
+ * the principal log of Σ exp(x) (shifted by the maximum real part); its gradient is
+ * g·conj(softmax(x)), from exp's and log's.
  * @example
  * logsumexp(tensor([1000, 1000])); // tensor(1000.6931)
  */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const op = 'logsumexp';
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   const dims = reducedDims(op, x, dim);
   // log of an empty sum: −∞ (as PyTorch), with a structurally zero gradient.
   if (dims.some((d) => x.shape[d] === 0)) return x.sum(dims, keepdim).mul(0).add(-Infinity);
@@ -207,7 +248,7 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim =
  */
 export function softmax(x: Tensor, dim: number): Tensor {
   const op = 'softmax';
-  requireFloat(op, [x]);
+  requireOrdered(op, x);
   const d = normDim(op, dim, x.ndim);
   if (x.numel === 0) return x.exp();
   const dims = x.ndim === 0 ? [] : [d];
@@ -222,7 +263,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const op = 'logSoftmax';
-  requireFloat(op, [x]);
+  requireOrdered(op, x);
   const d = normDim(op, dim, x.ndim);
   if (x.numel === 0) return x.add(0);
   const dims = x.ndim === 0 ? [] : [d];
@@ -238,23 +279,27 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
+/** |w|² (real) for complex w, as Re² + Im² (smooth at 0, unlike abs(w)²); w² for real w. */
+function absSquare(w: Tensor): Tensor {
+  return isComplex(w.dtype) ? w.real().square().add(w.imag().square()) : w.square();
+}
+
 function variance(op: string, x: Tensor, dim: Dims, opts: VarOptions): Tensor {
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   const { correction = 1, keepdim = false } = opts;
   if (typeof correction !== 'number' || !Number.isFinite(correction))
     throw new TypeError(`${op}: correction must be a finite number, got ${String(correction)}`);
   const dims = reducedDims(op, x, dim);
   const n = dims.reduce((p, d) => p * x.shape[d], 1);
   const mu = x.sum(dims, true).div(n);
-  return x
-    .sub(mu)
-    .square()
+  return absSquare(x.sub(mu))
     .sum(dims, keepdim)
     .div(Math.max(0, n - correction));
 }
 
 /**
- * The variance over `dim` (all dims when undefined): Σ (x − mean)² / (N − correction), as torch.var.
+ * The variance over `dim` (all dims when undefined): Σ |x − mean|² / (N − correction), as
+ * torch.var (real for complex x).
  * @example
  * variance(tensor([1, 2, 3, 4])); // tensor(1.6667)
  */
@@ -285,7 +330,7 @@ function zerosLast(x: Tensor, n: number): Tensor {
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const op = 'cumsum';
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return x.add(0);
   const n = x.shape[d];
@@ -296,14 +341,15 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 
 /**
  * The vector p-norm over `dim` (all elements when undefined), as torch.linalg.vector_norm:
- * (Σ |x|^p)^(1/p); Infinity / −Infinity give max / min |x|, 0 the number of nonzero entries.
+ * (Σ |x|^p)^(1/p); Infinity / −Infinity give max / min |x|, 0 the number of nonzero entries. For
+ * complex x, |x| is the modulus and the norm is real.
  * @example
  * norm(tensor([3, 4])); // tensor(5.)
  * norm(tensor([3, -4]), Infinity); // tensor(4.)
  */
 export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
   const op = 'norm';
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   if (typeof p !== 'number' || Number.isNaN(p))
     throw new TypeError(`${op}: ord must be a number, got ${String(p)}`);
   const dims = reducedDims(op, x, dim);
@@ -314,7 +360,7 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
   if (p === 1) return a.sum(dims, keepdim);
   if (p === 2) {
     // sqrt with a zero (sub)gradient at 0 instead of NaN, as PyTorch.
-    const sq = x.square().sum(dims, keepdim);
+    const sq = absSquare(x).sum(dims, keepdim);
     const zero = noGrad(() => sq.eq(0));
     return where(zero, 0, where(zero, 1, sq).sqrt());
   }
@@ -339,7 +385,7 @@ function onesLast(x: Tensor, n: number): Tensor {
  */
 export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const op = 'prod';
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   const dims = reducedDims(op, x, dim);
   const shape = outShape(x, dims, keepdim);
   let y = reducedLast(x, dims);
@@ -365,7 +411,7 @@ export function prod(x: Tensor, dim?: number | readonly number[], keepdim = fals
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
   const op = 'cumprod';
-  requireFloat(op, [x]);
+  requireFloatOrComplex(op, x);
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return x.add(0);
   const n = x.shape[d];
