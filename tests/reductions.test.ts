@@ -244,3 +244,100 @@ describe('prod and cumprod with zeros', () => {
     ).toEqual([[1, 2, 6]]);
   });
 });
+
+describe('reductions over ℂ: values and gradients as torch 2.13 gives them', () => {
+  // z = [[1+2i, 3−i], [0.5+0.2i, −2+i]], complex128.
+  const z = () => tensor([1, 2, 3, -1, 0.5, 0.2, -2, 1], { dtype: 'complex128', shape: [2, 2] });
+  const pairs = (t: lg.Tensor) => Array.from(t.dataSync());
+  const close = (got: number[], want: number[], digits = 12) => {
+    expect(got.length).toBe(want.length);
+    for (const [i, g] of got.entries()) expect(g, `element ${i}`).toBeCloseTo(want[i], digits);
+  };
+
+  it('logsumexp: the principal log of Σ exp(z), stable at |Re z| = 1000, the gradient g·conj(softmax)', () => {
+    close(
+      pairs(logsumexp(z(), 1)),
+      [2.856394780842109, -0.977950346200897, 0.557162436239561, 0.255641313115501],
+    );
+    const big = tensor([1000, 1, 1000, -2, -1000, 5], { dtype: 'complex128' });
+    close(pairs(logsumexp(big)), [998.0443635265815, -0.5]);
+    // Σ exp(z) has argument ≈ 3.25 > π: the principal branch gives 3.25 − 2π.
+    close(
+      pairs(logsumexp(tensor([0, 3, 0, 3.5], { dtype: 'complex128' }))),
+      [0.661566129312476, -3.033185307179587],
+    );
+    const x = z().requiresGrad_();
+    logsumexp(x, 1)
+      .mul(tensor([1, 0.5, 2, -1], { dtype: 'complex128' }))
+      .real()
+      .sum()
+      .backward();
+    close(pairs(x.grad!), [-0.1669, 0.0516, 1.1669, -0.5516, 1.8334, 1.048, 0.1666, -0.048], 3);
+  });
+
+  it('var and std are real, Σ|z − mean|²/(N − correction), with torch gradient', () => {
+    const x = z().requiresGrad_();
+    const v = lg.var(x, 1);
+    expect(v.dtype).toBe('float64');
+    close(pairs(v), [6.5, 3.445]);
+    close(pairs(lg.var(z(), 1, { correction: 0 })), [3.25, 1.7225]);
+    close(pairs(std(z(), 1)), [Math.sqrt(6.5), Math.sqrt(3.445)]);
+    v.sum().backward();
+    close(pairs(x.grad!), [-2, 3, 2, -3, 2.5, -0.8, -2.5, 0.8]);
+  });
+
+  it('vector norms of |z| for every p, real, and the p = 3 gradient', () => {
+    const want: [number, number[]][] = [
+      [1, [5.39834563766817, 2.77458445821324]],
+      [2, [Math.sqrt(15), 2.3]],
+      [Infinity, [Math.sqrt(10), Math.sqrt(5)]],
+      [-Infinity, [Math.sqrt(5), Math.sqrt(0.29)]],
+      [0, [2, 2]],
+    ];
+    for (const [p, w] of want) {
+      const n = norm(z(), p, 1);
+      expect(n.dtype, `p = ${p}`).toBe('float64');
+      close(pairs(n), w);
+    }
+    const x = z().requiresGrad_();
+    const n3 = norm(x, 3, 1);
+    close(pairs(n3), [3.498042891940774, 2.246431192873447]);
+    n3.sum().backward();
+    close(
+      pairs(x.grad!),
+      [
+        0.182740471632861, 0.365480943265721, 0.775302160132942, -0.258434053377647, 0.053355938278016,
+        0.021342375311207, -0.886193899468879, 0.44309694973444,
+      ],
+    );
+  });
+
+  it('prod, cumsum and cumprod multiply and add as complex numbers', () => {
+    close(pairs(prod(z(), 1)), [5, 5, -1.2, 0.1]);
+    close(pairs(cumsum(z(), 1)), [1, 2, 4, 1, 0.5, 0.2, -1.5, 1.2]);
+    close(pairs(cumprod(z(), 0)), [1, 2, 3, -1, 0.1, 1.2, -5, 5]);
+    expect(pairs(prod(zeros([0, 2], { dtype: 'complex128' }), 0))).toEqual([1, 0, 1, 0]);
+  });
+
+  it('the mean over nothing is NaN + NaN·i', () => {
+    expect(pairs(lg.mean(zeros([0, 2], { dtype: 'complex128' }), 0))).toEqual([NaN, NaN, NaN, NaN]);
+  });
+
+  it('ordered reductions and softmax raise PyTorch’s error', () => {
+    const c = z();
+    expect(() => amax(c)).toThrow(
+      new TypeError(
+        'amax: amax is not implemented for complex tensors (complex numbers are not ordered), got complex128 of shape [2, 2]',
+      ),
+    );
+    expect(() => amin(c, 0)).toThrow(/^amin: amin is not implemented for complex tensors/);
+    expect(() => max(c)).toThrow(
+      new TypeError('max: max(): does not support complex input, got complex128 of shape [2, 2]'),
+    );
+    expect(() => min(c, 1)).toThrow(/^min: min\(\): does not support complex input/);
+    expect(() => argmax(c)).toThrow(/^argmax: argmax\(\): does not support complex input/);
+    expect(() => argmin(c, 0)).toThrow(/^argmin: argmin\(\): does not support complex input/);
+    expect(() => softmax(c, 0)).toThrow(/^softmax: softmax is not implemented for complex tensors/);
+    expect(() => logSoftmax(c, 0)).toThrow(/^logSoftmax: logSoftmax is not implemented for complex tensors/);
+  });
+});
