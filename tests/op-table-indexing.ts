@@ -1,13 +1,13 @@
 /**
- * Op-table entries of the indexing and layout functions (tests/op-table.ts appends them): slice,
- * flip, roll, repeat, split, chunk, pad, outer, trace, kron and einsum, all composites of the shape
- * ops, elementwise mul, sum and bmm.
+ * Op-table entries of the indexing and layout functions (tests/op-table.ts appends them): gather,
+ * scatterAdd and indexSelect (real and complex data, int32 indices), and slice, flip, roll, repeat,
+ * split, chunk, pad, outer, trace, kron and einsum, all composites of the shape ops, elementwise
+ * mul, sum and bmm.
  */
 import fc from 'fast-check';
 import {
   entry,
   FLOAT_AND_COMPLEX_DTYPES,
-  FLOAT_DTYPES,
   fixed,
   type InputSpec,
   type OpCase,
@@ -217,8 +217,11 @@ const selectCases = [
   withIndex<DimArgs>('[3, 2], dim 0, empty index', [[3, 2]], ix([0], []), 1, { dim: 0 }),
 ];
 const I32 = { dtype: 'int32' } as const;
-/** Float data with an int32 index. */
-const WITH_INDEX = { cpu: ['float64', 'int32'], webgpu: ['float32', 'int32'] } as const;
+/** Float data with an int32 index; the data's cases also run complex (the index stays int32). */
+const WITH_INDEX = {
+  cpu: ['float64', 'complex128', 'int32'],
+  webgpu: ['float32', 'complex64', 'int32'],
+} as const;
 
 export const indexingEntries = [
   entry<DimArgs>({
@@ -234,6 +237,12 @@ export const indexingEntries = [
         desc: 'a float index',
         call: (mk) => gather(mk([2, 3]), 1, mk([2, 1])),
         message: /gather: expected index of dtype int32, got float(32|64)/,
+        type: TypeError,
+      },
+      {
+        desc: 'a complex index',
+        call: (mk) => gather(mk([2, 3], 'complex'), 1, mk([2, 1], 'complex')),
+        message: /gather: expected index of dtype int32, got complex(64|128)/,
         type: TypeError,
       },
       {
@@ -265,6 +274,12 @@ export const indexingEntries = [
         call: () => scatterAdd(zeros([3]), 0, tensor([1, -1], I32), tensor([1, 2])),
         message: /scatterAdd: index -1 is out of bounds for dimension 0 with size 3 \(index shape \[2\]\)/,
         type: RangeError,
+      },
+      {
+        desc: 'a real src into complex data',
+        call: (mk) => scatterAdd(mk([3], 'complex'), 0, mk([2], 'int32'), mk([2])),
+        message: /scatterAdd: expected src of dtype complex(64|128), got float(32|64)/,
+        type: TypeError,
       },
       {
         desc: 'src smaller than index',
@@ -433,7 +448,7 @@ export const indexingEntries = [
     name: 'outer',
     composite: [binaryOps.mul, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([a, b]) => outer(a, b),
     arbitrary: from([twoInput([[3], [2]]), twoInput([[1], [4]])]),
     errors: [
@@ -449,7 +464,7 @@ export const indexingEntries = [
     name: 'trace',
     composite: [diagonalOp, sumOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([x]) => trace(x),
     arbitrary: from([
       fixed('[3, 3]', [[3, 3]], [wide], undefined),
@@ -468,7 +483,7 @@ export const indexingEntries = [
     name: 'kron',
     composite: [binaryOps.mul, reshapeOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: ([a, b]) => kron(a, b),
     arbitrary: from([
       twoInput([
@@ -486,7 +501,7 @@ export const indexingEntries = [
     name: 'einsum',
     composite: [bmmOp, permuteOp, reshapeOp, sumOp, diagonalOp],
     supportsForwardAd: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: FLOAT_AND_COMPLEX_DTYPES,
     fn: (xs, { eq }) => einsum(eq, ...xs),
     arbitrary: from(einsumCases),
     samples: einsumCases,
