@@ -121,7 +121,82 @@ describe('indexing and layout values (as torch)', () => {
   });
 });
 
+/** A complex tensor from interleaved (re, im) data. */
+const C = (data: number[], shape: number[], dtype: 'complex64' | 'complex128' = 'complex128') =>
+  tensor(data, { shape, dtype });
+// x = [[1+2i, 3−i, −2+0.5i], [0.25−4i, 5+5i, −1−i]]
+const ZX = [1, 2, 3, -1, -2, 0.5, 0.25, -4, 5, 5, -1, -1];
+
+describe('gather, scatterAdd and indexSelect over ℂ (as torch)', () => {
+  for (const dtype of ['complex128', 'complex64'] as const) {
+    it(`move and add both parts (${dtype})`, () => {
+      const x = C(ZX, [2, 3], dtype);
+      const g = gather(
+        x,
+        1,
+        I([
+          [2, 0],
+          [1, 1],
+        ]),
+      );
+      expect(g.dtype).toBe(dtype);
+      expect(Array.from(g.dataSync())).toEqual([-2, 0.5, 1, 2, 5, 5, 5, 5]);
+      const s = scatterAdd(zeros([3], { dtype }), 0, I([0, 2, 0]), C([1, 1, 2, -3, 0.5, 2], [3], dtype));
+      expect(Array.from(s.dataSync())).toEqual([1.5, 3, 0, 0, 2, -3]);
+      const sel = indexSelect(x, 0, I([1, 1, 0]));
+      expect(Array.from(sel.dataSync())).toEqual([...ZX.slice(6), ...ZX.slice(6), ...ZX.slice(0, 6)]);
+    });
+  }
+  it("gather's gradient is PyTorch's (∂L/∂x + i·∂L/∂y, added at the gathered positions)", () => {
+    const x = C(ZX, [2, 3]).requiresGrad_();
+    const g = gather(
+      x,
+      1,
+      I([
+        [2, 0],
+        [1, 1],
+      ]),
+    );
+    g.mul(C([1, 1, 2, 0, 0, 0.5, -1, 0], [2, 2]))
+      .real()
+      .sum()
+      .backward();
+    // torch: [[2+0j, 0, 1−1j], [0, −1−0.5j, 0]]
+    expect(Array.from(x.grad!.dataSync())).toEqual([2, 0, 0, 0, 1, -1, 0, 0, -1, -0.5, 0, 0]);
+  });
+  it('a complex index or a src of another dtype is a TypeError', () => {
+    const x = C(ZX, [2, 3]);
+    expect(() => gather(x, 1, C([0, 0, 1, 0], [2, 1]))).toThrow(
+      new TypeError('gather: expected index of dtype int32, got complex128'),
+    );
+    expect(() => scatterAdd(x, 0, I([[1, 0, 1]]), tensor([[1, 2, 3]]))).toThrow(
+      new TypeError('scatterAdd: expected src of dtype complex128, got float64'),
+    );
+    expect(() => scatterAdd(zeros([2, 3]), 0, I([[1, 0, 1]]), x)).toThrow(
+      new TypeError('scatterAdd: expected src of dtype float64, got complex128'),
+    );
+  });
+});
+
 describeWebGPU('gather and scatterAdd on WebGPU', () => {
+  it('move and add both parts of complex64 elements, as the CPU', async () => {
+    const x = C(ZX, [2, 3], 'complex64').to('webgpu');
+    const idx = I([
+      [2, 0],
+      [1, 1],
+    ]).to('webgpu');
+    expect(Array.from(await gather(x, 1, idx).data())).toEqual([-2, 0.5, 1, 2, 5, 5, 5, 5]);
+    const src = C([1, 1, 2, -3, 0.5, 2, 1, 1], [2, 2], 'complex64').to('webgpu');
+    // x[0][2] += src[0][0]; x[0][0] += src[0][1]; x[1][1] += src[1][0] + src[1][1]
+    expect(Array.from(await scatterAdd(x, 1, idx, src).data())).toEqual([
+      3, -1, 3, -1, -1, 1.5, 0.25, -4, 6.5, 8, -1, -1,
+    ]);
+    const bad = gather(x, 1, I([[3], [0]]).to('webgpu')).mul(2);
+    await expect(bad.data()).rejects.toThrow(
+      'gather: index 3 is out of bounds for dimension 1 with size 3 (index shape [2, 1])',
+    );
+  });
+
   it('agree with the CPU and raise an out-of-range index when read', async () => {
     const x = tensor([[1, 2, 3]], { dtype: 'float32' }).to('webgpu');
     const idx = I([[2, 0, 2]]).to('webgpu');

@@ -301,6 +301,30 @@ describe('bad input', () => {
       'huberLoss: delta must be positive, got 0',
     );
   });
+  it('complex class scores or weights are a TypeError (torch has no complex nll_loss or log_softmax)', () => {
+    const z = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { shape: [2, 3], dtype: 'complex128' });
+    const typeError = (call: () => unknown, message: string) => {
+      expect(call).toThrow(TypeError);
+      expect(call).toThrow(message);
+    };
+    for (const [name, f] of [
+      ['nllLoss', F.nllLoss],
+      ['crossEntropy', F.crossEntropy],
+    ] as const) {
+      typeError(
+        () => f(z, int([0, 2])),
+        `${name}: not implemented for complex input, got complex128 of shape [2, 3]; class scores and weights must be real`,
+      );
+      typeError(
+        () => f(z.to('complex64'), int([0, 2])),
+        `${name}: not implemented for complex input, got complex64 of shape [2, 3]; class scores and weights must be real`,
+      );
+      typeError(
+        () => f(tensor(X), T(), { weight: tensor([1, 0, 1, 0, 1, 0], { dtype: 'complex128' }) }),
+        `${name}: not implemented for complex weight, got complex128 of shape [3]; class scores and weights must be real`,
+      );
+    }
+  });
 });
 
 describe('under func.vmap', () => {

@@ -1,7 +1,8 @@
 /**
- * Op-table entries of the indexing and layout functions (tests/op-table.ts appends them): slice,
- * flip, roll, repeat, split, chunk, pad, outer, trace, kron and einsum, all composites of the shape
- * ops, elementwise mul, sum and bmm.
+ * Op-table entries of the indexing and layout functions (tests/op-table.ts appends them): gather,
+ * scatterAdd and indexSelect (real and complex data, int32 indices), and slice, flip, roll, repeat,
+ * split, chunk, pad, outer, trace, kron and einsum, all composites of the shape ops, elementwise
+ * mul, sum and bmm.
  */
 import fc from 'fast-check';
 import {
@@ -216,8 +217,11 @@ const selectCases = [
   withIndex<DimArgs>('[3, 2], dim 0, empty index', [[3, 2]], ix([0], []), 1, { dim: 0 }),
 ];
 const I32 = { dtype: 'int32' } as const;
-/** Float data with an int32 index. */
-const WITH_INDEX = { cpu: ['float64', 'int32'], webgpu: ['float32', 'int32'] } as const;
+/** Float data with an int32 index; the data's cases also run complex (the index stays int32). */
+const WITH_INDEX = {
+  cpu: ['float64', 'complex128', 'int32'],
+  webgpu: ['float32', 'complex64', 'int32'],
+} as const;
 
 export const indexingEntries = [
   entry<DimArgs>({
@@ -233,6 +237,12 @@ export const indexingEntries = [
         desc: 'a float index',
         call: (mk) => gather(mk([2, 3]), 1, mk([2, 1])),
         message: /gather: expected index of dtype int32, got float(32|64)/,
+        type: TypeError,
+      },
+      {
+        desc: 'a complex index',
+        call: (mk) => gather(mk([2, 3], 'complex'), 1, mk([2, 1], 'complex')),
+        message: /gather: expected index of dtype int32, got complex(64|128)/,
         type: TypeError,
       },
       {
@@ -264,6 +274,12 @@ export const indexingEntries = [
         call: () => scatterAdd(zeros([3]), 0, tensor([1, -1], I32), tensor([1, 2])),
         message: /scatterAdd: index -1 is out of bounds for dimension 0 with size 3 \(index shape \[2\]\)/,
         type: RangeError,
+      },
+      {
+        desc: 'a real src into complex data',
+        call: (mk) => scatterAdd(mk([3], 'complex'), 0, mk([2], 'int32'), mk([2])),
+        message: /scatterAdd: expected src of dtype complex(64|128), got float(32|64)/,
+        type: TypeError,
       },
       {
         desc: 'src smaller than index',

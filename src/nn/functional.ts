@@ -214,6 +214,19 @@ function oneHot(input: Tensor, target: Tensor, classDim: number, C: number): Ten
   return eq(cast(t, dtype), classes);
 }
 
+/** Class scores and weights must be real (torch: "nll_loss" / "log_softmax" not implemented for complex). */
+function rejectComplexScores(op: string, input: Tensor, weight?: Tensor): void {
+  for (const [name, t] of [
+    ['input', input],
+    ['weight', weight],
+  ] as const) {
+    if (t?.isComplex())
+      throw new TypeError(
+        `${op}: not implemented for complex ${name}, got ${t.dtype} of shape [${t.shape.join(', ')}]; class scores and weights must be real`,
+      );
+  }
+}
+
 function checkWeight(op: string, weight: Tensor | undefined, C: number): void {
   if (weight && (weight.ndim !== 1 || weight.numel !== C)) {
     throw new RangeError(
@@ -247,6 +260,7 @@ function nllParts(op: string, logp: Tensor, target: Tensor, opts: NllLossOptions
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
   rejectComplexInput('nllLoss', 'nll_loss is not implemented for complex tensors', [input]);
   const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
+  rejectComplexScores('nllLoss', input, opts.weight);
   const { loss, wt } = nllParts('nllLoss', input, target, opts);
   return reduction === 'mean' ? sum(loss).div(sum(wt)) : reduce(loss, reduction);
 }
@@ -262,6 +276,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   rejectComplexInput('crossEntropy', 'cross_entropy is not implemented for complex tensors', [input]);
   const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
+  rejectComplexScores('crossEntropy', input, opts.weight);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) {
     throw new RangeError(`crossEntropy: labelSmoothing must be between 0.0 and 1.0. Got: ${eps}`);

@@ -41,7 +41,7 @@ function checkIndex(op: string, x: TensorMeta, index: TensorMeta, dim: number, s
 
 export const gatherOp: OpDef<DimAttrs> = defineBuiltinOp<DimAttrs>({
   name: 'gather',
-  dtypes: ['float32', 'float64', 'int32'],
+  dtypes: ['float32', 'float64', 'complex64', 'complex128', 'int32'],
   dtypeCheck: 'op',
   coreRanks: 'any',
   infer: ([x, index], { dim, op }) => {
@@ -63,7 +63,7 @@ export const gatherOp: OpDef<DimAttrs> = defineBuiltinOp<DimAttrs>({
 
 export const scatterAddOp: OpDef<DimAttrs> = defineBuiltinOp<DimAttrs>({
   name: 'scatterAdd',
-  dtypes: ['float32', 'float64', 'int32'],
+  dtypes: ['float32', 'float64', 'complex64', 'complex128', 'int32'],
   dtypeCheck: 'op',
   coreRanks: 'any',
   infer: ([x, index, src], { dim, op }) => {

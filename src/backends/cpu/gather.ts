@@ -1,3 +1,4 @@
+import { isComplex } from '../../dtype.js';
 import { numelOf, shapeStr, stridesOf } from '../../shape.js';
 import type { CpuView } from '../backend.js';
 
@@ -5,6 +6,7 @@ import type { CpuView } from '../backend.js';
  * CPU kernels of gather and scatterAdd along one dim (torch.gather / Tensor.scatter_add_): the
  * int32 index has the rank of the data; each index entry picks the position along `dim`, the
  * other coordinates are its own. Indices are checked first, so a bad one throws before any write.
+ * Complex data (interleaved (re, im)) moves and adds both numbers of each element.
  */
 
 /** Throws a RangeError naming the op, the first bad index, the dim and its size. */
@@ -49,7 +51,16 @@ export function gatherDimCpu(op: string, x: CpuView, index: CpuView, out: CpuVie
   checkIndexRange(op, index, dim, x.shape[dim]);
   const src = x.data;
   const dst = out.data;
-  forEachIndexed(index.shape, dim, index.data, stridesOf(x.shape), stridesOf(index.shape), (k, p) => {
+  const st = stridesOf(x.shape);
+  const own = stridesOf(index.shape);
+  if (isComplex(x.dtype)) {
+    forEachIndexed(index.shape, dim, index.data, st, own, (k, p) => {
+      dst[2 * k] = src[2 * p];
+      dst[2 * k + 1] = src[2 * p + 1];
+    });
+    return;
+  }
+  forEachIndexed(index.shape, dim, index.data, st, own, (k, p) => {
     dst[k] = src[p];
   });
 }
@@ -67,7 +78,16 @@ export function scatterAddDimCpu(
   const dst = out.data;
   dst.set(x.data);
   const s = src.data;
-  forEachIndexed(index.shape, dim, index.data, stridesOf(x.shape), stridesOf(src.shape), (_, p, q) => {
+  const st = stridesOf(x.shape);
+  const own = stridesOf(src.shape);
+  if (isComplex(x.dtype)) {
+    forEachIndexed(index.shape, dim, index.data, st, own, (_, p, q) => {
+      dst[2 * p] += s[2 * q];
+      dst[2 * p + 1] += s[2 * q + 1];
+    });
+    return;
+  }
+  forEachIndexed(index.shape, dim, index.data, st, own, (_, p, q) => {
     dst[p] += s[q];
   });
 }

@@ -3,6 +3,7 @@ import type { GpuStorage, GpuView } from '../../backend.js';
 import { checkIndexRange } from '../../cpu/gather.js';
 import {
   ATOMIC_U32,
+  C64,
   I32,
   type Kernel,
   runKernel,
@@ -20,10 +21,16 @@ import { cachedKernel, paramArrayLength } from './cache.js';
  * (asynchronously) and the output, and everything computed from it, rejects with the CPU's
  * RangeError when first read, as LinAlgErrors found on the device do. scatterAdd
  * runs one invocation per output element, summing the src entries whose index hits it in index
- * order (no float atomics), over chunks of the indexed dim that keep the loop rule.
+ * order (no float atomics), over chunks of the indexed dim that keep the loop rule. A complex64
+ * tensor is read as `vec2<f32>` (re, im) elements, so both parts move and add together.
  */
 
 const WG = 256;
+
+/** The element type of a view: complex64 reads its float32 storage as `vec2<f32>` pairs. */
+function elementOf(v: GpuView): WgslElement {
+  return v.complex ? C64 : STORAGE_ELEMENTS[v.dtype];
+}
 
 /** The output raises the RangeError of a bad index when it is read. */
 function deferRangeCheck(
@@ -91,7 +98,7 @@ export function gatherDimGpu(
   if (n === 0) return;
   deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
   const dims = [...index.shape, ...stridesOf(x.shape)];
-  runKernel(gpu, gatherKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length)), {
+  runKernel(gpu, gatherKernel(elementOf(out), paramArrayLength(dims.length)), {
     buffers: { src: x.storage, index: index.storage, dst: out.storage },
     params: { n, nd: index.shape.length, dim, size: x.shape[dim], dims },
     workgroups: dispatch1D(n, WG),
@@ -161,12 +168,12 @@ export function scatterAddDimGpu(
 ): void {
   const n = numelOf(x.shape);
   if (n === 0) return;
-  gpu.copy(x.storage, out.storage, { length: n });
+  gpu.copy(x.storage, out.storage, { length: out.complex ? 2 * n : n });
   if (numelOf(index.shape) === 0) return;
   deferRangeCheck(gpu, op, index, dim, x.shape[dim], out.storage);
   const nd = x.shape.length;
   const dims = [...x.shape, ...index.shape, ...stridesOf(index.shape), ...stridesOf(src.shape)];
-  const kernel = scatterAddKernel(STORAGE_ELEMENTS[out.dtype], paramArrayLength(dims.length));
+  const kernel = scatterAddKernel(elementOf(out), paramArrayLength(dims.length));
   const m = index.shape[dim];
   const chunk = Math.max(1, LOOP_BUDGET - nd);
   for (let t0 = 0; t0 < m; t0 += chunk) {
