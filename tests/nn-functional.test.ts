@@ -307,21 +307,22 @@ describe('bad input', () => {
       expect(call).toThrow(TypeError);
       expect(call).toThrow(message);
     };
+    const torchName = { nllLoss: 'nll_loss', crossEntropy: 'cross_entropy' };
     for (const [name, f] of [
       ['nllLoss', F.nllLoss],
       ['crossEntropy', F.crossEntropy],
     ] as const) {
       typeError(
         () => f(z, int([0, 2])),
-        `${name}: not implemented for complex input, got complex128 of shape [2, 3]; class scores and weights must be real`,
+        `${name}: ${torchName[name]} is not implemented for complex tensors, got complex128 of shape [2, 3]`,
       );
       typeError(
         () => f(z.to('complex64'), int([0, 2])),
-        `${name}: not implemented for complex input, got complex64 of shape [2, 3]; class scores and weights must be real`,
+        `${name}: ${torchName[name]} is not implemented for complex tensors, got complex64 of shape [2, 3]`,
       );
       typeError(
         () => f(tensor(X), T(), { weight: tensor([1, 0, 1, 0, 1, 0], { dtype: 'complex128' }) }),
-        `${name}: not implemented for complex weight, got complex128 of shape [3]; class scores and weights must be real`,
+        `${name}: ${torchName[name]} is not implemented for complex tensors, got complex128 of shape [3]`,
       );
     }
   });

@@ -214,18 +214,9 @@ function oneHot(input: Tensor, target: Tensor, classDim: number, C: number): Ten
   return eq(cast(t, dtype), classes);
 }
 
-/** Class scores and weights must be real (torch: "nll_loss" / "log_softmax" not implemented for complex). */
-function rejectComplexScores(op: string, input: Tensor, weight?: Tensor): void {
-  for (const [name, t] of [
-    ['input', input],
-    ['weight', weight],
-  ] as const) {
-    if (t?.isComplex())
-      throw new TypeError(
-        `${op}: not implemented for complex ${name}, got ${t.dtype} of shape [${t.shape.join(', ')}]; class scores and weights must be real`,
-      );
-  }
-}
+/** The class scores and, when given, the class weights (both must be real). */
+const withWeight = (input: Tensor, opts: { weight?: Tensor }): Tensor[] =>
+  opts.weight ? [input, opts.weight] : [input];
 
 function checkWeight(op: string, weight: Tensor | undefined, C: number): void {
   if (weight && (weight.ndim !== 1 || weight.numel !== C)) {
@@ -258,9 +249,8 @@ function nllParts(op: string, logp: Tensor, target: Tensor, opts: NllLossOptions
  * nn.functional.nllLoss(tensor([[-1, -2]]), tensor([1], { dtype: 'int32' })); // tensor(2.)
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
-  rejectComplexInput('nllLoss', 'nll_loss is not implemented for complex tensors', [input]);
+  rejectComplexInput('nllLoss', 'nll_loss is not implemented for complex tensors', withWeight(input, opts));
   const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
-  rejectComplexScores('nllLoss', input, opts.weight);
   const { loss, wt } = nllParts('nllLoss', input, target, opts);
   return reduction === 'mean' ? sum(loss).div(sum(wt)) : reduce(loss, reduction);
 }
@@ -274,9 +264,12 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  * nn.functional.crossEntropy(tensor([[1000, 1001]]), tensor([1], { dtype: 'int32' })); // tensor(0.3133)
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  rejectComplexInput('crossEntropy', 'cross_entropy is not implemented for complex tensors', [input]);
+  rejectComplexInput(
+    'crossEntropy',
+    'cross_entropy is not implemented for complex tensors',
+    withWeight(input, opts),
+  );
   const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
-  rejectComplexScores('crossEntropy', input, opts.weight);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) {
     throw new RangeError(`crossEntropy: labelSmoothing must be between 0.0 and 1.0. Got: ${eps}`);
