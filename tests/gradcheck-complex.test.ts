@@ -388,6 +388,41 @@ describe("fast mode's complex random vectors (PyTorch's _fast_gradcheck)", () =>
     expect(named).toMatch(/with respect to z in fast mode along the complex tangent/);
   });
 
+  it('a backward wrong only for gradOutputs with both parts: the joint check with v = vr + i·vi', () => {
+    // c·z whose backward drops the conjugate when the gradOutput has both a real and an imaginary part.
+    const mixed = (g: Tensor) => {
+      const d = g.dataSync();
+      for (let i = 0; i < d.length; i += 2) if (d[i] !== 0 && d[i + 1] !== 0) return true;
+      return false;
+    };
+    const op = defineOp<undefined>({
+      name: 'test c·z, mixed-gradient bug',
+      infer: ([z]) => [{ shape: z.shape, dtype: z.dtype }],
+      cpu: ([z], [out]) => {
+        for (let i = 0; i < z.data.length; i += 2) {
+          out.data[i] = C0[0] * z.data[i] - C0[1] * z.data[i + 1];
+          out.data[i + 1] = C0[0] * z.data[i + 1] + C0[1] * z.data[i];
+        }
+      },
+      webgpu: () => {
+        throw new Error('test op: no WebGPU kernel');
+      },
+      backward: (_c, [g]) => {
+        if (!g) return [null];
+        const [gr, gi] = parts(g);
+        const conjC = !mixed(g);
+        const [a, b] = [C0[0], conjC ? -C0[1] : C0[1]];
+        return [complex(gr.mul(a).sub(gi.mul(b)), gi.mul(a).add(gr.mul(b)))];
+      },
+    });
+    const fn = apply(op);
+    for (const fastMode of [false, true]) {
+      expect(failure(() => gradcheck(fn, [z0()], { fastMode }))).toMatch(
+        /^gradcheck: backward with gradients for all 2 outputs at once disagrees with the sum of the per-output backward passes/,
+      );
+    }
+  });
+
   it('complex64 inputs: the complex perturbation is stored in float32', () => {
     const z = tensor([0.5, -0.8, 1.1, 0.3], { dtype: 'complex64', shape: [2] }).requiresGrad_();
     const o = { fastMode: true, checkForwardAd: true, eps: 1e-3, atol: 1e-2, rtol: 1e-2 };
