@@ -42,7 +42,8 @@ import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report
  * 6. with `checkBatchedGrad`, backward must be linear in its gradOutputs, what a batched
  *    (vmapped) backward relies on (gradcheck/batched.ts);
  * 7. with `checkForwardAd`, the Jacobians from forward-mode AD (dual tensors, gradcheck/forward.ts)
- *    must match the finite differences too (same tolerance). `checkBackwardAd: false` leaves out
+ *    must match the finite differences too (same tolerance; in fast mode over ℂ also along the
+ *    complex tangent ur + i·ui of each complex input, fast-complex.ts). `checkBackwardAd: false` leaves out
  *    the backward checks 1–6 (the finite differences stay).
  * Returns true, or throws a GradcheckError (returns false with `raiseException: false`). Misuse
  * (no input requiring grad, non-tensor inputs or outputs, webgpu inputs) always throws.
