@@ -17,10 +17,11 @@
  * message names the parts ("Jacobian mismatch for the imaginary part of output 0 with respect to
  * the real part of input #0": the derivative of Im w with respect to Re z).
  *
- * Fast mode: each pass draws its random real unit vectors u over the parts it perturbs and v over
- * the split outputs (the same seed in both passes). A real v over (Re w, Im w) is a
- * complex random vector v_re + i·v_im over w; the two passes together check vᵀJ_x u and vᵀJ_y u
- * separately, which is at least as strict as one check with the complex vector u + iu.
+ * Fast mode draws complex random vectors as PyTorch does (fast-complex.ts): a complex input gets
+ * u = ur + i·ui, the pass over the real parts perturbs along ur and the pass over the imaginary
+ * parts along ui; a complex output w gets v = vr + i·vi over its two parts. Each pass checks its
+ * component of PyTorch's complex scalar vᵀJu (vᵀJ_x ur, resp. vᵀJ_y ui) against its share of
+ * PyTorch's tolerance, so a failure still names the parts.
  * @module
  */
 import { complex, isTensor, narrow, squeeze, type Tensor, viewAsReal } from '../src/index.js';

@@ -34,15 +34,17 @@ export interface ForwardCtx {
  * The tangents of the outputs at `outIdx` (host float64; zeros where an output has none) when
  * input `pos` carries tangent `t` and the other inputs none, in one dual level. Dual inputs that
  * required grad still do (as leaves), so fn may run reverse mode inside (forward over reverse).
+ * `dualOf` builds the dual input from the input and `t` instead (for complex tangents).
  */
-export function forwardJvp(c: ForwardCtx, pos: number, t: Float64Array, what: string): Float64Array[] {
+export function forwardJvp(
+  c: ForwardCtx,
+  pos: number,
+  t: Float64Array,
+  what: string,
+  dualOf: (x: Tensor, t: Float64Array) => Tensor = realDual,
+): Float64Array[] {
   return forwardAD.dualLevel(() => {
-    const args = c.inputs.map((x, i) => {
-      if (i !== pos) return x;
-      const tangent = tensor(t, { shape: [...x.shape], dtype: x.dtype });
-      const dual = forwardAD.makeDual(x.detach(), tangent);
-      return x.requiresGrad ? dual.requiresGrad_() : dual;
-    });
+    const args = c.inputs.map((x, i) => (i === pos ? dualOf(x, t) : x));
     let out: FlatOutputs;
     try {
       out = flattenOutputs(c.where, c.fn(...args));
@@ -72,6 +74,12 @@ export function forwardJvp(c: ForwardCtx, pos: number, t: Float64Array, what: st
       return hostValues(tangent);
     });
   });
+}
+
+/** A dual of `x` with tangent `t` (same shape and dtype), requiring grad if `x` does. */
+function realDual(x: Tensor, t: Float64Array): Tensor {
+  const dual = forwardAD.makeDual(x.detach(), tensor(t, { shape: [...x.shape], dtype: x.dtype }));
+  return x.requiresGrad ? dual.requiresGrad_() : dual;
 }
 
 /**

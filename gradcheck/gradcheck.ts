@@ -22,6 +22,7 @@ import {
   resolveOptions,
 } from './common.js';
 import { complexPasses } from './complex.js';
+import { checkComplexTangents, passVectors, unitVector } from './fast-complex.js';
 import { checkForwardFast, checkForwardJacobians, type ForwardCtx } from './forward.js';
 import { makeRng, type Rng } from './linalg-rand.js';
 import { numericalJacobian, numericalJvp } from './numerical.js';
@@ -41,7 +42,8 @@ import { allCloseJ, mismatchMessage, type Tolerances, violation } from './report
  * 6. with `checkBatchedGrad`, backward must be linear in its gradOutputs, what a batched
  *    (vmapped) backward relies on (gradcheck/batched.ts);
  * 7. with `checkForwardAd`, the Jacobians from forward-mode AD (dual tensors, gradcheck/forward.ts)
- *    must match the finite differences too (same tolerance). `checkBackwardAd: false` leaves out
+ *    must match the finite differences too (same tolerance; in fast mode over ℂ also along the
+ *    complex tangent ur + i·ui of each complex input, fast-complex.ts). `checkBackwardAd: false` leaves out
  *    the backward checks 1–6 (the finite differences stay).
  * Returns true, or throws a GradcheckError (returns false with `raiseException: false`). Misuse
  * (no input requiring grad, non-tensor inputs or outputs, webgpu inputs) always throws.
@@ -58,8 +60,12 @@ export function gradcheck(fn: GradcheckFn, inputs: readonly Tensor[], opts: Grad
       // The inputs as given are validated first, so that misuse is named on them, not on a part.
       checkInputs('gradcheck', inputs, o.inputNames, false);
       const names = inputs.map((_, i) => inputName(o.inputNames, i));
-      for (const p of complexPasses(fn, inputs, names))
-        runGradcheck('gradcheck', p.fn, p.inputs, { ...o, inputNames: p.names });
+      const passes = complexPasses(fn, inputs, names);
+      for (const p of passes)
+        runGradcheck('gradcheck', p.fn, p.inputs, { ...o, inputNames: p.names }, passVectors(inputs, p));
+      // Fast forward mode over ℂ: also along complex tangents ur + i·ui (fast-complex.ts).
+      if (o.fastMode && o.checkForwardAd && passes.length > 1)
+        checkComplexTangents('gradcheck', fn, inputs, names, o);
     });
     return true;
   } catch (e) {
@@ -73,12 +79,16 @@ export function differentiable(out: FlatOutputs): number[] {
   return out.tensors.flatMap((t, j) => (t.requiresGrad ? [j] : []));
 }
 
-/** @internal gradcheck without the option handling (gradgradcheck calls it). */
+/**
+ * @internal gradcheck without the option handling (gradgradcheck calls it). `drawU` draws fast
+ * mode's u for the inputs that require grad (default: one unit vector each, in order).
+ */
 export function runGradcheck(
   where: string,
   fn: GradcheckFn,
   inputs: readonly Tensor[],
   o: ResolvedOptions,
+  drawU?: (rng: Rng) => Float64Array[],
 ): void {
   const diff = checkInputs(where, inputs, o.inputNames);
   const labels = inputs.map((_, i) => inputName(o.inputNames, i));
@@ -89,7 +99,7 @@ export function runGradcheck(
   });
   const ev = new Evaluator(where, fn, inputs, out, o.eps, o.inputNames);
   const diffOut = differentiable(out);
-  const ctx: Ctx = { where, fn, inputs, labels, diff, out, diffOut, ev, o };
+  const ctx: Ctx = { where, fn, inputs, labels, diff, out, diffOut, ev, o, drawU };
   if (diffOut.length === 0) {
     checkNumericalZero(ctx);
     return;
@@ -116,6 +126,7 @@ export function runGradcheck(
 interface Ctx extends Omit<ForwardCtx, 'tol' | 'seed'> {
   ev: Evaluator;
   o: ResolvedOptions;
+  drawU: ((rng: Rng) => Float64Array[]) | undefined;
 }
 
 const tolerances = (o: ResolvedOptions): Tolerances => ({ atol: o.atol, rtol: o.rtol, eps: o.eps });
@@ -235,26 +246,13 @@ function checkJoint(c: Ctx, vs: readonly Float64Array[], perOutput: readonly Flo
   });
 }
 
-/** Uniform [0, 1) entries scaled to unit norm (PyTorch's fast-mode vectors). */
-export function unitVector(rng: Rng, n: number): Float64Array {
-  const v = new Float64Array(n);
-  let s = 0;
-  for (let k = 0; k < n; k++) {
-    v[k] = rng.uniform();
-    s += v[k] * v[k];
-  }
-  const norm = Math.sqrt(s);
-  if (norm > 0) for (let k = 0; k < n; k++) v[k] /= norm;
-  return v;
-}
-
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, k) => s + x * b[k], 0);
 const total = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
 
 function fastCheck(c: Ctx): void {
   const { inputs, diff, out, diffOut, o } = c;
   const rng = makeRng(o.seed);
-  const us = diff.map((i) => unitVector(rng, inputs[i].numel));
+  const us = c.drawU ? c.drawU(rng) : diff.map((i) => unitVector(rng, inputs[i].numel));
   const vs = diffOut.map((j) => unitVector(rng, out.tensors[j].numel));
   // numerical[ii][jj] = vᵀ (J u) with J u by central differences along u; steps[ii] is the
   // direction actually taken (u up to rounding), which the analytical side is dotted with.

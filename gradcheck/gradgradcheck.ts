@@ -15,6 +15,7 @@ import {
   resolveOptions,
 } from './common.js';
 import { complexPasses, isComplexTensor } from './complex.js';
+import { checkComplexTangents, passVectors } from './fast-complex.js';
 import { differentiable, runGradcheck } from './gradcheck.js';
 import { makeRng } from './linalg-rand.js';
 
@@ -130,9 +131,13 @@ function checkSecondDerivative(
   // The first derivative of a complex fn takes complex inputs and gradOutputs and returns complex
   // gradients: gradcheck's passes over their real and imaginary parts (complex.ts) then check the
   // whole real Hessian, cross terms ∂²L/∂x∂y included, as torch.autograd.gradgradcheck does.
-  for (const p of complexPasses(firstDerivative, [...inputs, ...gos], names)) {
-    runGradcheck(where, p.fn, p.inputs, { ...o, inputNames: p.names });
-  }
+  const all = [...inputs, ...gos];
+  const passes = complexPasses(firstDerivative, all, names);
+  for (const p of passes)
+    runGradcheck(where, p.fn, p.inputs, { ...o, inputNames: p.names }, passVectors(all, p));
+  // Fast forward over reverse over ℂ: also along complex tangents ur + i·ui (fast-complex.ts).
+  if (o.fastMode && o.checkForwardAd && passes.length > 1)
+    checkComplexTangents(where, firstDerivative, all, names, o);
 }
 
 function resolveGradOutputs(

@@ -2,11 +2,15 @@
  * gradcheck and gradgradcheck over ℂ: correct complex functions pass (the complex composites and
  * custom ops with CPU kernels on interleaved data), in every mode (slow, fast, forward mode,
  * second derivatives, batched, raiseException: false); the messages name the part that failed;
- * misuse is reported on the inputs as given. Planted-bug rates: gradcheck-complex-rates.test.ts.
+ * misuse is reported on the inputs as given; fast mode's complex random vectors. Planted-bug
+ * rates: gradcheck-complex-rates.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { complexPasses } from '../gradcheck/complex.js';
+import { inputVectors, passVectors } from '../gradcheck/fast-complex.js';
 import { complexGeneralMatrix, gradcheck, gradgradcheck } from '../gradcheck/index.js';
+import { makeRng } from '../gradcheck/linalg-rand.js';
 import {
   angle,
   applyOp,
@@ -333,6 +337,101 @@ describe('gradgradcheck checks the cross terms ∂²L/∂x∂y', () => {
         // both passes (checking ∂L/∂x in the real pass and ∂L/∂y in the imaginary one would miss it).
         /^gradgradcheck: Jacobian mismatch for the real part of output 0 \('grad of input #0'\) with respect to the imaginary part of input #0/,
       );
+    }
+  });
+});
+
+describe("fast mode's complex random vectors (PyTorch's _fast_gradcheck)", () => {
+  const unit = (a: Float64Array) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+
+  it('a complex input gets u = ur + i·ui, two independent unit vectors; each pass takes its part', () => {
+    const z = z0();
+    const r = leaf([0.3, -0.7]);
+    const c = tensor([1, 2]);
+    const us = inputVectors(makeRng(5), [z, r, c]);
+    const [uz, ur, uc] = us;
+    expect(uc).toBeNull();
+    expect(ur?.im).toBeNull();
+    expect(uz?.im).not.toBeNull();
+    for (const v of [uz!.re, uz!.im!, ur!.re]) expect(unit(v)).toBeCloseTo(1, 14);
+    expect(Array.from(uz!.re)).not.toEqual(Array.from(uz!.im!));
+    // The same stream in both passes: the real pass takes ur and r's u, the imaginary pass ui.
+    const passes = complexPasses((a, b) => a.mul(complex(b, b)), [z, r, c], ['z', 'r', 'c']);
+    expect(passes.map((p) => p.part)).toEqual(['real', 'imaginary']);
+    const [re, im] = passes.map((p) => passVectors([z, r, c], p)(makeRng(5)));
+    expect(re.map((u) => Array.from(u))).toEqual([Array.from(uz!.re), Array.from(ur!.re)]);
+    expect(im.map((u) => Array.from(u))).toEqual([Array.from(uz!.im!)]);
+  });
+
+  it('a jvp wrong only for tangents with both parts: fast mode with checkForwardAd catches it', () => {
+    const bad = apply(holoOp(HOLO.z3, { jvpMixed: true }));
+    const ok = apply(holoOp(HOLO.z3));
+    // The passes give the tangents ur and i·ui alone, so without the complex tangent it passes.
+    expect(gradcheck(bad, [z0()], { checkForwardAd: true })).toBe(true);
+    expect(gradcheck(bad, [z0()], { fastMode: true })).toBe(true);
+    const msg = failure(() => gradcheck(bad, [z0()], { fastMode: true, checkForwardAd: true }));
+    expect(msg).toMatch(
+      /^gradcheck: Jacobian computed with forward mode mismatch for the (real|imaginary) part of output 0 with respect to input #0 in fast mode along the complex tangent u = ur \+ i·ui: vᵀJu numerical -?[0-9.e-]+, forward mode -?[0-9.e-]+, \|difference\| [0-9.e-]+ > atol·\(Σur \+ Σui\)·Σv \+ rtol·\|numerical\| = [0-9.e-]+ \(u, v random unit vectors, seed 0\)\n {2}along ur \(the real part of input #0\) and i·ui \(its imaginary part\) alone forward mode matched, so the jvp is not real-linear in its tangent/,
+    );
+    const quiet = { fastMode: true, checkForwardAd: true, raiseException: false } as const;
+    expect(gradcheck(bad, [z0()], quiet)).toBe(false);
+    expect(gradcheck(ok, [z0()], quiet)).toBe(true);
+    // Named inputs, a real input beside it and several outputs: the complex input is named as given.
+    const two = (a: Tensor, b: Tensor) => [bad(a).mul(complex(b, b)), viewAsReal(a).sum()];
+    const named = failure(() =>
+      gradcheck(two, [z0(), leaf([0.4, 0.9, -1.2])], {
+        ...quiet,
+        raiseException: true,
+        inputNames: ['z', 'r'],
+      }),
+    );
+    expect(named).toMatch(/with respect to z in fast mode along the complex tangent/);
+  });
+
+  it('a backward wrong only for gradOutputs with both parts: the joint check with v = vr + i·vi', () => {
+    // c·z whose backward drops the conjugate when the gradOutput has both a real and an imaginary part.
+    const mixed = (g: Tensor) => {
+      const d = g.dataSync();
+      for (let i = 0; i < d.length; i += 2) if (d[i] !== 0 && d[i + 1] !== 0) return true;
+      return false;
+    };
+    const op = defineOp<undefined>({
+      name: 'test c·z, mixed-gradient bug',
+      infer: ([z]) => [{ shape: z.shape, dtype: z.dtype }],
+      cpu: ([z], [out]) => {
+        for (let i = 0; i < z.data.length; i += 2) {
+          out.data[i] = C0[0] * z.data[i] - C0[1] * z.data[i + 1];
+          out.data[i + 1] = C0[0] * z.data[i + 1] + C0[1] * z.data[i];
+        }
+      },
+      webgpu: () => {
+        throw new Error('test op: no WebGPU kernel');
+      },
+      backward: (_c, [g]) => {
+        if (!g) return [null];
+        const [gr, gi] = parts(g);
+        const conjC = !mixed(g);
+        const [a, b] = [C0[0], conjC ? -C0[1] : C0[1]];
+        return [complex(gr.mul(a).sub(gi.mul(b)), gi.mul(a).add(gr.mul(b)))];
+      },
+    });
+    const fn = apply(op);
+    for (const fastMode of [false, true]) {
+      expect(failure(() => gradcheck(fn, [z0()], { fastMode }))).toMatch(
+        /^gradcheck: backward with gradients for all 2 outputs at once disagrees with the sum of the per-output backward passes/,
+      );
+    }
+  });
+
+  it('complex64 inputs: the complex perturbation is stored in float32', () => {
+    const z = tensor([0.5, -0.8, 1.1, 0.3], { dtype: 'complex64', shape: [2] }).requiresGrad_();
+    const o = { fastMode: true, checkForwardAd: true, eps: 1e-3, atol: 1e-2, rtol: 1e-2 };
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      expect(gradcheck(apply(holoOp(HOLO.z2)), [z], o)).toBe(true);
+    } finally {
+      console.warn = warn;
     }
   });
 });

@@ -116,6 +116,13 @@ export function swapParts(z: Tensor): Tensor {
   return complex(y, x);
 }
 
+/** Whether some element of a complex tangent has a nonzero real and imaginary part. */
+const mixedTangent = (t: Tensor): boolean => {
+  const d = t.dataSync();
+  for (let i = 0; i < d.length; i += 2) if (d[i] !== 0 && d[i + 1] !== 0) return true;
+  return false;
+};
+
 /** Planted bugs of holoOp. */
 export interface Bugs {
   /** (a) backward g·f′ instead of g·conj(f′). */
@@ -124,6 +131,8 @@ export interface Bugs {
   swap?: boolean;
   /** (c) the jvp's imaginary part with the wrong sign: conj(f′·dz). */
   jvpSign?: boolean;
+  /** (e) the jvp conj(f′)·dz for a tangent with both parts nonzero (right for real or imaginary dz). */
+  jvpMixed?: boolean;
   /** (d) f′'s backward g·f″ instead of g·conj(f″): a wrong second derivative. */
   second?: boolean;
   /** A backward nonlinear in g: conj(f′)·g·|g|² (right for one-hot g, caught by checkBatchedGrad). */
@@ -166,7 +175,7 @@ export function holoOp(h: Holo, bugs: Bugs = {}): OpDef<undefined> {
     },
     jvp: (c, [t]) => {
       if (!t) return [null];
-      const j = cmul(call1(d1, c.inputs[0]), t);
+      const j = cmul(call1(d1, c.inputs[0]), t, bugs.jvpMixed === true && mixedTangent(t));
       return [bugs.jvpSign ? conjParts(j) : j];
     },
   });
