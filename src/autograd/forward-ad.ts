@@ -9,6 +9,7 @@
  * (a dual level around autograd.grad) and reverse-over-forward both work. Grad mode (noGrad) does
  * not switch forward mode off, as in PyTorch; detach() drops tangents.
  */
+import { isDifferentiableDtype } from '../dtype.js';
 import { tensorOps } from '../ops-hook.js';
 import { shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -169,7 +170,9 @@ function dualLevel<T>(fn: (level: number) => T): T {
 /**
  * A tensor with the values of `primal` that carries `tangent` at the current dual level (or
  * `level`). Differentiable in reverse mode with respect to `primal`. The tangent must have the
- * primal's shape, dtype and device.
+ * primal's shape, dtype and device. A complex primal (complex64, complex128) takes a complex
+ * tangent, as torch's make_dual: the tangent of f(z) is then the real directional derivative of f
+ * along it, ∂f/∂z·t + ∂f/∂z̄·conj(t).
  * @example
  * forwardAD.dualLevel(() => forwardAD.makeDual(x, ones([3])).square()); // tangent 2x
  */
@@ -177,7 +180,7 @@ function makeDual(primal: Tensor, tangent: Tensor, opts: { level?: number } = {}
   const level = findLevel('makeDual', opts.level);
   primal.assertAlive('forwardAD.makeDual');
   tangent.assertAlive('forwardAD.makeDual');
-  if (primal.dtype !== 'float32' && primal.dtype !== 'float64') {
+  if (!isDifferentiableDtype(primal.dtype)) {
     throw new TypeError(
       `forwardAD.makeDual: expected a floating-point primal (float32 or float64), got ${primal.dtype} of shape ${shapeStr(primal.shape)}`,
     );

@@ -4,7 +4,7 @@
  */
 import { forwardADActive } from '../autograd/forward-ad.js';
 import { enableGrad } from '../autograd/grad-mode.js';
-import { isFloat } from '../dtype.js';
+import { isComplex, isDifferentiableDtype } from '../dtype.js';
 import { eye } from '../ops/creation.js';
 import { clone, detach } from '../ops/misc.js';
 import { narrow, reshape } from '../ops/shape.js';
@@ -40,7 +40,8 @@ export function argShapes(args: readonly unknown[]): string {
 
 /**
  * The argument indices `argnums` names, checked: in range for `args` (negative counts from the
- * end), no repeats, and each a floating-point tensor.
+ * end), no repeats, and each a floating-point or complex tensor (the Jacobian transforms reject
+ * complex arguments first, with rejectComplex).
  */
 export function normalizeArgnums(name: string, argnums: Argnums, args: readonly unknown[]): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
@@ -61,7 +62,7 @@ export function normalizeArgnums(name: string, argnums: Argnums, args: readonly 
   for (const k of out) {
     const a = args[k];
     if (!isTensor(a)) throw new TypeError(`${name}: argument ${k} must be a tensor, got ${typeof a}`);
-    if (!isFloat(a.dtype)) {
+    if (!isDifferentiableDtype(a.dtype)) {
       throw new TypeError(
         `${name}: argument ${k} must be a floating-point tensor to differentiate with respect to it, ` +
           `got ${a.dtype} (shape ${shapeStr(a.shape)})`,
@@ -69,6 +70,37 @@ export function normalizeArgnums(name: string, argnums: Argnums, args: readonly 
     }
   }
   return out;
+}
+
+/** The tensors in `x` in order (arrays and plain objects opened), as torch's pytree leaves. */
+function leaves(x: unknown, out: unknown[] = []): unknown[] {
+  if (Array.isArray(x)) for (const v of x) leaves(v, out);
+  else if (
+    x !== null &&
+    typeof x === 'object' &&
+    !isTensor(x) &&
+    Object.getPrototypeOf(x) === Object.prototype
+  ) {
+    for (const v of Object.values(x)) leaves(v, out);
+  } else out.push(x);
+  return out;
+}
+
+/**
+ * The Jacobian transforms (jacrev, jacfwd, hessian) are of real functions, as torch.func's: a
+ * complex tensor anywhere among the inputs (`what` = 'inputs', every argument) or the outputs is a
+ * TypeError in torch's wording, with the flattened index.
+ */
+export function rejectComplex(name: string, what: 'inputs' | 'outputs', values: unknown): void {
+  const flat = leaves(values);
+  const idx = flat.findIndex((v) => isTensor(v) && isComplex(v.dtype));
+  if (idx < 0) return;
+  const t = flat[idx] as Tensor;
+  throw new TypeError(
+    `${name}: Expected all ${what} to be real but received complex tensor at flattened ${what === 'inputs' ? 'input' : 'output'} ` +
+      `idx: ${idx} (${t.dtype} of shape ${shapeStr(t.shape)}); for the Jacobian of the real embedding, ` +
+      'pass real tensors and build complex ones inside the function (complex(re, im), viewAsReal on the outputs)',
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
  * through every op's jvp rule, in a dual level of their own.
  */
 import { forwardAD } from '../autograd/forward-ad.js';
-import { isFloat } from '../dtype.js';
+import { isDifferentiableDtype } from '../dtype.js';
 import { zerosLike } from '../ops/creation.js';
 import { permute, reshape } from '../ops/shape.js';
 import { sameShape, shapeStr } from '../shape.js';
@@ -17,6 +17,7 @@ import {
   normalizeArgnums,
   oneHotBasis,
   outputList,
+  rejectComplex,
   release,
   splitAux,
   splitRows,
@@ -79,7 +80,7 @@ function push(
     const outs: Tensor[] = [];
     const ts: Tensor[] = [];
     list.forEach((o, j) => {
-      if (!isFloat(o.dtype)) {
+      if (!isDifferentiableDtype(o.dtype)) {
         throw new TypeError(
           `${name}: output ${j} has dtype ${o.dtype} (shape ${shapeStr(o.shape)}); an op with integer outputs ` +
             'has no derivative, so there is no tangent to push forward',
@@ -169,16 +170,19 @@ export function jacfwd<F extends AnyFn, const N extends Argnums = 0, const H ext
   return (...args) =>
     atLevel((): WithAux<JacOf<MainOut<F, H>, N>, F, H> => {
       const an: Argnums = argnums ?? 0;
+      rejectComplex('func.jacfwd', 'inputs', args);
       const nums = normalizeArgnums('func.jacfwd', an, args);
       const inputs = nums.map((k) => args[k] as Tensor);
       let first: Pushed | null = null;
       const rows = mapRows((...ts) => {
         const p = push('func.jacfwd', fn, args, nums, ts, opts?.hasAux ?? false);
+        rejectComplex('func.jacfwd', 'outputs', p.outs);
         first ??= p;
         return p.tangents;
       }, oneHotBasis(inputs));
       const p: Pushed =
         first ?? push('func.jacfwd', fn, args, nums, inputs.map(zerosLike), opts?.hasAux ?? false);
+      rejectComplex('func.jacfwd', 'outputs', p.outs);
       const keep = depthNested() || (args as unknown[]).some((a) => isTensor(a) && a.requiresGrad);
       const jac = release(assembleForward(p.outs, p.single, an, inputs, rows), keep);
       return (opts?.hasAux ? [jac, release(p.aux, keep)] : jac) as WithAux<JacOf<MainOut<F, H>, N>, F, H>;
@@ -200,6 +204,7 @@ export function hessian<F extends AnyFn, const N extends Argnums = 0>(
   const inner = jacrev(fn, an);
   const outer = jacfwd(inner as AnyFn, an);
   return (...args) => {
+    rejectComplex('func.hessian', 'inputs', args);
     normalizeArgnums('func.hessian', an, args);
     return outer(...(args as never[])) as HessianOf<N>;
   };

@@ -4,7 +4,7 @@
  * every gradient is a backward pass over that one graph.
  */
 import { autograd } from '../autograd/index.js';
-import { isFloat } from '../dtype.js';
+import { isComplex, isDifferentiableDtype } from '../dtype.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { reshape } from '../ops/shape.js';
 import { sameShape, shapeStr } from '../shape.js';
@@ -18,6 +18,7 @@ import {
   normalizeArgnums,
   oneHotBasis,
   outputList,
+  rejectComplex,
   release,
   splitAux,
   splitRows,
@@ -62,7 +63,7 @@ export function trace(
   const split = splitAux(name, (fn as (...a: unknown[]) => unknown)(...xs), hasAux);
   const { list: outs, single } = outputList(name, split.out);
   outs.forEach((o, j) => {
-    if (!isFloat(o.dtype)) {
+    if (!isDifferentiableDtype(o.dtype)) {
       throw new TypeError(
         `${name}: output ${j} has dtype ${o.dtype} (shape ${shapeStr(o.shape)}); integer outputs have no derivative`,
       );
@@ -98,6 +99,12 @@ function gradImpl(name: string, fn: AnyFn, opts: GradTransformOptions, args: unk
       throw new TypeError(
         `${name}: expected the function to return a scalar tensor (shape []), got ${got}; ` +
           'reduce it first (e.g. with .sum()), or use func.vjp or func.jacrev for non-scalar outputs',
+      );
+    }
+    if (isComplex(out.dtype)) {
+      throw new TypeError(
+        `${name}: grad can be implicitly created only for real scalar outputs but got ${out.dtype}; ` +
+          'take a real part of it (e.g. .real(), .abs(), or |f|² as f.abs().square()), or use func.vjp with a complex cotangent',
       );
     }
     const grads = t.pull([onesLike(out)]);
@@ -267,8 +274,10 @@ export function jacrev<F extends AnyFn, const N extends Argnums = 0, const H ext
   return (...args) =>
     atLevel((): WithAux<JacOf<MainOut<F, H>, N>, F, H> => {
       const an: Argnums = argnums ?? 0;
+      rejectComplex('func.jacrev', 'inputs', args);
       const nums = normalizeArgnums('func.jacrev', an, args);
       const t = trace('func.jacrev', fn, args, nums, opts?.hasAux ?? false);
+      rejectComplex('func.jacrev', 'outputs', t.outs);
       const rows = mapRows((...cts) => t.pull(cts), oneHotBasis(t.outs));
       const jac = release(assembleReverse(t.outs, t.single, an, t.inputs, rows), t.keep);
       return (opts?.hasAux ? [jac, release(t.aux, t.keep)] : jac) as WithAux<JacOf<MainOut<F, H>, N>, F, H>;
