@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { complex, forwardAD, func, matmul, type Tensor, tensor, viewAsReal } from '../src/index.js';
+import { describeWebGPU } from './helpers/webgpu.js';
 
 const c128 = (data: number[], shape?: number[]) =>
   tensor(data, { dtype: 'complex128', ...(shape ? { shape } : {}) });
@@ -332,5 +333,39 @@ describe('vmap over complex inputs', () => {
     // torch: vmap(lambda z, t: vjp(torch.exp, z)[1](t)[0])(z, z) = conj(exp(z))·z
     const dv = func.vmap((w: Tensor, u: Tensor) => func.vjp((q: Tensor) => q.exp(), w)[1](u)[0]!)(z(), z());
     expectClose(dv, c128([0.9007083020795463, 0.19541654474079825, 0.8221155241527508, 0.02832809789080964]));
+  });
+});
+
+describeWebGPU('forward mode over ℂ on WebGPU (complex64)', () => {
+  it('func.jvp and func.vjp of exp(A·z) agree with the cpu in complex128', async () => {
+    const f = (M: Tensor) => (w: Tensor) => matmul(M, w).exp();
+    const [, ref] = func.jvp(f(A()), [z()], [t()]);
+    const [, pullRef] = func.vjp(f(A()), z());
+    const on = (a: Tensor) => a.to('complex64').to('webgpu');
+    const [, dy] = func.jvp(f(on(A())), [on(z())], [on(t())]);
+    const [, pull] = func.vjp(f(on(A())), on(z()));
+    const g = pull(on(t()))[0]!;
+    expect([dy.device, dy.dtype, g.device, g.dtype]).toEqual(['webgpu', 'complex64', 'webgpu', 'complex64']);
+    for (const [got, want] of [
+      [await dy.data(), ref.dataSync()],
+      [await g.data(), pullRef(t())[0]!.dataSync()],
+    ] as const) {
+      for (let i = 0; i < want.length; i++) {
+        expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThan(
+          1e-4 * Math.max(1, Math.abs(want[i]!)),
+        );
+      }
+    }
+  });
+
+  it('rejects a tangent on another device, naming both', () => {
+    const p = z().to('complex64');
+    const tg = t().to('complex64').to('webgpu');
+    expect(() => forwardAD.dualLevel(() => forwardAD.makeDual(p, tg))).toThrow(
+      new TypeError('forwardAD.makeDual: the tangent is on webgpu but the primal is on cpu (shape [2])'),
+    );
+    expect(() => func.jvp((w: Tensor) => w.exp(), [p], [tg])).toThrow(
+      new TypeError('func.jvp: tangent 0 is on webgpu but primal 0 is on cpu (shape [2])'),
+    );
   });
 });
