@@ -104,21 +104,22 @@ function defaultComplex(defaultDtype: string): string {
 }
 
 /**
- * `re±imj` for element k of interleaved data, as PyTorch: the real parts share one format, the
- * imaginary parts another, and the imaginary part carries its own sign.
+ * `re±imj` for element k of interleaved data, as PyTorch: the real parts share one format (mode
+ * and width), the imaginary parts another, and the imaginary part carries its own sign.
  */
 function complexFormatter(data: ArrayLike<number>, shown: readonly number[]): Formatter {
   const res = shown.map((k) => data[2 * k]!);
   const ims = shown.map((k) => data[2 * k + 1]!);
-  // One mode (integer, fixed or scientific) for both parts, each part its own width.
-  const mode = makeFormatter([...res, ...ims], false);
-  const reWidth = Math.max(0, ...res.map((v) => mode.format(v).trim().length));
+  // Each part its own mode (integer, fixed or scientific), as torch: 1.+0.5000j.
+  const reMode = makeFormatter(res, false);
+  const imMode = makeFormatter(ims, false);
+  const reWidth = Math.max(0, ...res.map((v) => reMode.format(v).trim().length));
   const format = (k: number) => {
-    const r = mode
+    const r = reMode
       .format(data[2 * k]!)
       .trim()
       .padStart(reWidth);
-    const i = `${mode.format(data[2 * k + 1]!).trim()}j`;
+    const i = `${imMode.format(data[2 * k + 1]!).trim()}j`;
     return `${r}${i[0] === '-' ? '' : '+'}${i}`;
   };
   const width = Math.max(0, ...shown.map((k) => format(k).length));

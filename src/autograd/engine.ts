@@ -38,6 +38,12 @@ function seedGradients(roots: readonly Tensor[], grads: readonly Tensor[] | null
           'pass a gradient of the same shape (e.g. t.backward(onesLike(t)))',
       );
     }
+    if (isComplex(r.dtype)) {
+      throw new AutogradError(
+        `backward: grad can be implicitly created only for real scalar outputs, but this output is ${r.dtype}; ` +
+          'differentiate a real function of it (e.g. z.abs().square() or z.real()), or pass a gradient',
+      );
+    }
     return tensorOps.onesLike(r);
   });
 }
