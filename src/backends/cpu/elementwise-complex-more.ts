@@ -23,16 +23,47 @@ const HALF_PI = Math.PI / 2;
 /** True for negative numbers and −0 (the sign bit), false for NaN. */
 const signBit = (s: number): boolean => s < 0 || (s === 0 && 1 / s < 0);
 
+/** a·b as p + e exactly (Dekker's product with Veltkamp's split; |a·b| well inside the range). */
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  const ca = 134217729 * a;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const cb = 134217729 * b;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
 /**
- * log(1 + z): log|1 + z| + i·arg(1 + z); for |z| < ½, log|1 + z| = ½ log1p(x(2 + x) + y²), which
- * keeps the digits of a small z that forming 1 + x would drop (torch's method). arg(1 + z) by
- * atan2 with the sign of a zero y, so the cut on x < −1 follows it.
+ * |1 + z|² − 1 = 2x + x² + y² with the products exact and the sum compensated: the digits survive
+ * the cancellation near the circle |1 + z| = 1 (where x < 0 and y² ≈ −2x − x²).
+ */
+function abs1pSqM1(x: number, y: number): number {
+  const [px, ex] = twoProd(x, x);
+  const [py, ey] = twoProd(y, y);
+  const s1 = 2 * x + px;
+  const c1 = Math.abs(2 * x) >= px ? 2 * x - s1 + px : px - s1 + 2 * x;
+  const s2 = s1 + py;
+  const c2 = Math.abs(s1) >= py ? s1 - s2 + py : py - s2 + s1;
+  return s2 + (c1 + c2 + ex + ey);
+}
+
+/**
+ * log(1 + z): log|1 + z| + i·arg(1 + z). Where |1 + z| is within [½, 3/2] and z is not tiny,
+ * log|1 + z| = ½ log1p(|1 + z|² − 1) with that difference formed without cancellation
+ * (abs1pSqM1), so it keeps the digits of a small z (which forming 1 + x would drop) and those of
+ * a z near the circle |1 + z| = 1; elsewhere log|1 + z| directly. arg(1 + z) by atan2 with the
+ * sign of a zero y, so the cut on x < −1 follows it.
  */
 export function clog1p(out: Out, k: number, x: number, y: number): void {
   const theta = Math.atan2(y, x + 1);
-  if (Math.hypot(x, y) < 0.5) {
-    const r = x * (2 + x) + y * y;
-    out[k] = r === 0 ? x : 0.5 * Math.log1p(r);
+  const m = Math.max(Math.abs(x), Math.abs(y));
+  if (m < 2 ** -500) {
+    // x² and y² underflow: log(1 + z) = z to double precision.
+    out[k] = x;
+  } else if (m < 2.5 && Math.abs(Math.hypot(x + 1, y) - 1) <= 0.5) {
+    out[k] = 0.5 * Math.log1p(abs1pSqM1(x, y));
   } else {
     out[k] = logAbs(x + 1, y);
   }
