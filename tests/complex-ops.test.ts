@@ -12,14 +12,30 @@ import { complexElementwiseCpu } from '../src/backends/cpu/elementwise-complex.j
 import {
   angle,
   applyOp,
+  atan,
+  atan2,
   autograd,
+  ceil,
+  clamp,
   complex,
   conj,
   defineOp,
+  erf,
+  expm1,
+  floor,
+  gelu,
+  log1p,
   matmul,
   mean,
+  relu,
+  round,
+  rsqrt,
+  sigmoid,
+  silu,
+  softplus,
   sum,
   type Tensor,
+  tan,
   tensor,
   where,
 } from '../src/index.js';
@@ -249,6 +265,13 @@ const CASES: [string, Fn, () => Tensor[]][] = [
   ['cos', (a) => a.cos(), () => [z()]],
   ['tanh', (a) => a.tanh(), () => [z()]],
   ['sign', (a) => a.sign(), () => [z()]],
+  ['log1p', (a) => log1p(a), () => [z()]],
+  ['expm1', (a) => expm1(a), () => [z()]],
+  ['tan', (a) => tan(a), () => [z()]],
+  ['atan', (a) => atan(a), () => [z()]],
+  ['rsqrt', (a) => rsqrt(a), () => [z()]],
+  ['sigmoid', (a) => sigmoid(a), () => [z()]],
+  ['silu', (a) => silu(a), () => [z()]],
   ['conj', (a) => conj(a), () => [z()]],
   ['abs', (a) => a.abs(), () => [z()]],
   ['angle', (a) => angle(a), () => [z()]],
@@ -263,6 +286,104 @@ const CASES: [string, Fn, () => Tensor[]][] = [
   ['matmul (real × complex)', (a, b) => matmul(a.reshape([3, 1]), b.reshape([1, 3])), () => [r(), w()]],
   ['z used twice', (a) => a.mul(a).add(a.exp()), () => [z()]],
 ];
+
+describe('special functions and activations over ℂ against torch (complex128)', () => {
+  // torch 2.13 at Z: values, and z.grad of Im f(z) + ½ Re f(z) (torch's silu has no complex
+  // backward; ours is g·conj(f′) as the others).
+  const TORCH: [string, Fn, number[], number[] | null][] = [
+    [
+      'log1p',
+      log1p,
+      [
+        0.55757079530966, 0.231090667195897, 0.865827772579175, -0.255182390620818, 0.620634294534817,
+        0.632748835002183,
+      ],
+      [
+        0.147540983606557, 0.622950819672131, 0.309734513274336, 0.353982300884956, -0.101156069364162,
+        0.592485549132948,
+      ],
+    ],
+    [
+      'expm1',
+      expm1,
+      [
+        0.854789070418758, 0.78419224116271, 2.02840122145556, -2.07184074602469, -0.252146426298573,
+        1.4693525311378,
+      ],
+      [
+        1.71158677637209, 1.4626929498374, -0.55764013529691, 4.06432159446791, 1.84327931798851,
+        0.0131773081325292,
+      ],
+    ],
+    [
+      'tan',
+      tan,
+      [
+        0.653740456541445, 0.589163295279733, 0.540489943955583, -1.5826314496645, 0.164729108678656,
+        0.872537467464817,
+      ],
+      [
+        1.31045136127434, 0.695103314380507, -2.31708923003805, -0.357196542418546, 0.420371662166496,
+        0.122081727811936,
+      ],
+    ],
+    [
+      'atan',
+      atan,
+      [
+        0.662908831834016, 0.264651738513603, 0.977306975041733, -0.207933335961523, 1.00096753375684,
+        0.721522274026041,
+      ],
+      [
+        0.0504201680672269, 0.773109243697479, 0.346581875993641, 0.197138314785374, -0.891383294816771,
+        0.486959392538792,
+      ],
+    ],
+    [
+      'rsqrt',
+      rsqrt,
+      [
+        1.0763991877587, -0.285853344364735, 0.816264858129086, 0.179281837209132, 0.764876343609549,
+        -0.492514027809214,
+      ],
+      [
+        0.239298437935536, -0.734205078280454, -0.292588514602558, -0.144429893077481, 0.39975500728349,
+        -0.131672341490477,
+      ],
+    ],
+    [
+      'sigmoid',
+      sigmoid,
+      [
+        0.674288494774719, 0.0894708607027231, 0.803689321643769, -0.100964238649304, 0.664776127875779,
+        0.281809673541725,
+      ],
+      [
+        0.0826267944758721, 0.243222297142125, 0.145306808994164, 0.137304812259894, 0.0582617462836937,
+        0.348701026588102,
+      ],
+    ],
+    [
+      'silu',
+      silu,
+      [
+        0.436213602061214, 0.332345000401794, 0.984217574947317, -0.613467103230356, 0.0223974230419917,
+        0.87215857743422,
+      ],
+      null,
+    ],
+  ];
+  for (const [name, f, want, grad] of TORCH) {
+    it(name, () => {
+      const a = z();
+      const y = f(a);
+      expect(y.dtype).toBe('complex128');
+      expectClose(y.dataSync(), want, 1e-13);
+      y.imag().sum().add(y.real().sum().mul(0.5)).backward();
+      if (grad) expectClose(a.grad!.dataSync(), grad, 1e-13);
+    });
+  }
+});
 
 describe('gradcheck, gradgradcheck and forward mode over ℂ (complex128, cpu)', () => {
   for (const [name, fn, ins] of CASES) {
@@ -313,6 +434,43 @@ describe('errors for ops not defined over ℂ', () => {
       new TypeError('clamp: clamp is not supported for complex types, got complex128 of shape [2]'),
     );
     expect(() => zc.relu()).toThrow(TypeError);
+    // The real-only activations and special functions: torch's wording (relu clamps; erf, atan2,
+    // gelu and softplus have no complex kernels in torch).
+    const got = ', got complex128 of shape [2]';
+    const realOnly: [string, () => unknown, string][] = [
+      ['relu', () => relu(zc), 'relu: clamp is not supported for complex types'],
+      ['erf', () => erf(zc), 'erf: erf not implemented for complex tensors'],
+      ['atan2', () => atan2(zc, zc), 'atan2: atan2 not implemented for complex tensors'],
+      [
+        'atan2 (real, complex)',
+        () => atan2(tensor([1, 2]), zc),
+        'atan2: atan2 not implemented for complex tensors',
+      ],
+      ['gelu', () => gelu(zc), 'gelu: gelu not implemented for complex tensors'],
+      ['gelu tanh', () => gelu(zc, 'tanh'), 'gelu: gelu not implemented for complex tensors'],
+      ['softplus', () => softplus(zc), 'softplus: softplus not implemented for complex tensors'],
+      ['floor', () => floor(zc), 'floor: floor is not supported for complex inputs'],
+      ['ceil', () => ceil(zc), 'ceil: ceil is not supported for complex inputs'],
+      ['round', () => round(zc), 'round: round is not supported for complex inputs'],
+      ['clamp', () => clamp(zc, null, 1), 'clamp: clamp is not supported for complex types'],
+      ['minimum', () => zc.minimum(zc), 'minimum: minimum not implemented for complex tensors'],
+      [
+        'lt',
+        () => zc.lt(zc),
+        'lt: lt is not supported for complex tensors (complex numbers are not ordered)',
+      ],
+      [
+        'ge',
+        () => zc.ge(zc),
+        'ge: ge is not supported for complex tensors (complex numbers are not ordered)',
+      ],
+      [
+        'le',
+        () => zc.le(zc),
+        'le: le is not supported for complex tensors (complex numbers are not ordered)',
+      ],
+    ];
+    for (const [name, f, msg] of realOnly) expect(f, name).toThrow(new TypeError(msg + got));
     // The kernels take one dtype: an OpDef applied to mixed operands directly (not through add)
     // is an error, never a misread of real data as (re, im) pairs.
     expect(() => applyOp(binaryOps.add, [zc, tensor([1, 2])], undefined)).toThrow(

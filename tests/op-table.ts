@@ -84,6 +84,7 @@ import {
 import { activationEntries } from './op-table-activations.js';
 import { complexEntries } from './op-table-complex.js';
 import { complexOpsEntries } from './op-table-complex-ops.js';
+import { complexUnaryEntries } from './op-table-complex-unary.js';
 import { elementwiseEntries } from './op-table-elementwise.js';
 import { indexingEntries } from './op-table-indexing.js';
 import { linalgTable } from './op-table-linalg.js';
@@ -575,4 +576,5 @@ export const opTable: OpEntry[] = [
   ...nnEntries,
   ...complexEntries,
   ...complexOpsEntries,
+  ...complexUnaryEntries,
 ].map((e) => ({ supportsVmap: true, ...e }));

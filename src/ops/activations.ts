@@ -32,7 +32,9 @@ import { apply1 } from './registry.js';
 /**
  * The activation and special-function part of the elementwise expression table (same format as
  * ./elementwise.ts: a JS expression, a WGSL expression, a backward), plus the composite activations
- * with attributes (softplus, gelu, clamp) written with these ops.
+ * with attributes (softplus, gelu, clamp) written with these ops. sigmoid, silu, log1p, expm1, tan,
+ * atan and rsqrt are defined over ℂ too (holomorphic: backward g·conj(f′), the jvp t·f′ from it);
+ * relu, erf, the rounding ops, atan2, softplus, gelu and clamp are real-only, as in PyTorch.
  */
 
 const g0 = (gs: readonly (Tensor | null)[]) => gs[0]!;
@@ -47,17 +49,19 @@ const activationUnary = {
     jvp: 'elementwise',
   },
   sigmoid: {
+    complex: 'sigmoid',
     js: 'sigmoid(a)',
     wgsl: 'sigmoidf(a)',
     jsPrelude: JS_SIGMOID,
     prelude: WGSL_SIGMOID,
     backward: (c, gs) => {
       const y = c.outputs[0];
-      return [g0(gs).mul(y.mul(y.neg().add(1)))];
+      return [g0(gs).mul(y.mul(y.neg().add(1)).conj())];
     },
     jvp: 'elementwise',
   },
   silu: {
+    complex: 'silu',
     js: 'a * sigmoid(a)',
     wgsl: 'a * sigmoidf(a)',
     jsPrelude: JS_SIGMOID,
@@ -66,35 +70,39 @@ const activationUnary = {
     backward: (c, gs) => {
       const x = c.inputs[0];
       const s = sigmoid(x);
-      return [g0(gs).mul(s.mul(x.mul(s.neg().add(1)).add(1)))];
+      return [g0(gs).mul(s.mul(x.mul(s.neg().add(1)).add(1)).conj())];
     },
     jvp: 'elementwise',
   },
   log1p: {
+    complex: 'log1p',
     js: 'Math.log1p(a)',
     wgsl: 'log1pf(a)',
     prelude: WGSL_LOG1P,
-    backward: (c, gs) => [g0(gs).div(c.inputs[0].add(1))],
+    backward: (c, gs) => [g0(gs).div(c.inputs[0].add(1).conj())],
     jvp: 'elementwise',
   },
   expm1: {
+    complex: 'expm1',
     js: 'Math.expm1(a)',
     wgsl: 'expm1f(a)',
     prelude: WGSL_EXPM1,
     wgslLoops: WGSL_EXPM1_LOOPS,
-    backward: (c, gs) => [g0(gs).mul(c.outputs[0].add(1))],
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0].add(1).conj())],
     jvp: 'elementwise',
   },
   tan: {
+    complex: 'tan',
     js: 'Math.tan(a)',
     wgsl: 'tan(a)',
-    backward: (c, gs) => [g0(gs).mul(c.outputs[0].square().add(1))],
+    backward: (c, gs) => [g0(gs).mul(c.outputs[0].square().add(1).conj())],
     jvp: 'elementwise',
   },
   atan: {
+    complex: 'atan',
     js: 'Math.atan(a)',
     wgsl: 'atan(a)',
-    backward: (c, gs) => [g0(gs).div(c.inputs[0].square().add(1))],
+    backward: (c, gs) => [g0(gs).div(c.inputs[0].square().add(1).conj())],
     jvp: 'elementwise',
   },
   erf: {
@@ -108,12 +116,13 @@ const activationUnary = {
     jvp: 'elementwise',
   },
   rsqrt: {
+    complex: 'rsqrt',
     js: '1 / Math.sqrt(a)',
     wgsl: 'inverseSqrt(a)',
     // d/dx x^(−1/2) = −½ y³
     backward: (c, gs) => {
       const y = c.outputs[0];
-      return [g0(gs).mul(y.mul(y).mul(y)).mul(-0.5)];
+      return [g0(gs).mul(y.mul(y).mul(y).conj()).mul(-0.5)];
     },
     jvp: 'elementwise',
   },
@@ -238,6 +247,12 @@ function pairOperands(a: Tensor | number, b: Tensor | number): [Tensor, Tensor] 
 }
 
 function floatOnly(op: string, x: Tensor): void {
+  if (isComplex(x.dtype)) {
+    // torch has no complex kernel for softplus or gelu ("not implemented for 'ComplexDouble'").
+    throw new TypeError(
+      `${op}: ${op} not implemented for complex tensors, got ${x.dtype} of shape ${shapeStr(x.shape)}`,
+    );
+  }
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected floating-point tensors, got ${x.dtype}`);
 }
 

@@ -292,7 +292,10 @@ function combineBatches<A>(op: OpDef<A>, batches: readonly (readonly number[])[]
   return out;
 }
 
-/** PyTorch's wording for ops that are not defined over ℂ (ordering, rounding); others get the general one. */
+/**
+ * PyTorch's wording for ops that are not defined over ℂ (ordering, rounding, relu, erf, atan2); others
+ * get the general one.
+ */
 const COMPLEX_UNDEFINED: Readonly<Record<string, string>> = {
   gt: 'gt is not supported for complex tensors (complex numbers are not ordered)',
   lt: 'lt is not supported for complex tensors (complex numbers are not ordered)',
@@ -304,6 +307,10 @@ const COMPLEX_UNDEFINED: Readonly<Record<string, string>> = {
   floor: 'floor is not supported for complex inputs',
   ceil: 'ceil is not supported for complex inputs',
   round: 'round is not supported for complex inputs',
+  // torch.relu clamps; erf and atan2 have no complex kernels in torch.
+  relu: 'clamp is not supported for complex types',
+  erf: 'erf not implemented for complex tensors',
+  atan2: 'atan2 not implemented for complex tensors',
 };
 
 /** A TypeError naming the op and the dtype for a complex input the op's `dtypes` do not list. */

@@ -14,6 +14,7 @@ import {
 import { dispatch1D, type WebGPURuntime } from '../runtime.js';
 import { cachedKernel, paramArrayLength } from './cache.js';
 import { WGSL_LOG1P } from './elementwise.js';
+import { MORE_FNS, MORE_GPU_OPS } from './elementwise-complex-more.js';
 
 /**
  * WGSL elementwise kernels over ℂ for complex64, the counterpart of elementwise.ts (same
@@ -28,8 +29,11 @@ import { WGSL_LOG1P } from './elementwise.js';
  * underflows; non-finite inputs are outside what WGSL guarantees and get no special treatment.
  */
 
-/** Helper functions, each with the helpers it calls (declared once per kernel, in order). */
-const FNS: Record<string, { deps: readonly string[]; code: string }> = {
+/**
+ * Helper functions, each with the helpers it calls (declared once per kernel, in order); those of
+ * the special functions and activations are in elementwise-complex-more.ts.
+ */
+const BASE_FNS: Record<string, { deps: readonly string[]; code: string }> = {
   copysign: {
     deps: [],
     code: `fn c64_copysign(m: f32, s: f32) -> f32 {
@@ -203,6 +207,8 @@ fn c64_cos(z: vec2<f32>) -> vec2<f32> { return c64_cosh(vec2<f32>(-z.y, z.x)); }
   },
 };
 
+const FNS = { ...BASE_FNS, ...MORE_FNS };
+
 /** The declarations of helpers `names` and everything they call, callees first. */
 function helpers(names: readonly string[]): string {
   const out: string[] = [];
@@ -244,6 +250,7 @@ const GPU_OPS: Readonly<Record<Exclude<ComplexOp, 'where'>, GpuOp>> = {
   pow: { expr: 'c64_pow(a, b)', fns: ['pow'] },
   abs: { expr: 'c64_abs(a)', fns: ['abs'], real: true },
   angle: { expr: 'c64_arg(a)', fns: ['arg'], real: true },
+  ...MORE_GPU_OPS,
 };
 
 /** Element type, WGSL expression and helpers of `op`; where's depend on its condition's dtype. */
