@@ -434,9 +434,7 @@ describe('reads and printing', () => {
     expect(String(tensor([1, 2, 3, -1.5], { dtype: 'complex64' }))).toBe(
       'tensor([1.+2.0000j, 3.-1.5000j], dtype=complex64)',
     );
-    expect(String(tensor([1, 2, 3, -1.5], { dtype: 'complex128' }))).toBe(
-      'tensor([1.+2.0000j, 3.-1.5000j])',
-    );
+    expect(String(tensor([1, 2, 3, -1.5], { dtype: 'complex128' }))).toBe('tensor([1.+2.0000j, 3.-1.5000j])');
     expect(String(tensor([1, 2, 3, 4], { dtype: 'complex128' }))).toBe('tensor([1.+2.j, 3.+4.j])');
     expect(
       String(
