@@ -10,6 +10,7 @@ import {
   applyOp1,
   autograd,
   cat,
+  complex,
   defineOp,
   diagEmbed,
   eye,
@@ -22,6 +23,8 @@ import {
   type Tensor,
   tensor,
   tidy,
+  viewAsComplex,
+  viewAsReal,
   zeros,
 } from '../src/index.js';
 import { describeWebGPU } from './helpers/webgpu.js';
@@ -433,6 +436,17 @@ describe('vmap: errors and the loop fallback', () => {
       /vmap: the op 'testRowMax' has no batching rule/.test(String(c[0])),
     );
     expect(notes.length).toBe(1);
+  });
+  it('viewAsReal / viewAsComplex batch without the loop (the views act on the trailing dim)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const z = complex(r(3, 4), r(3, 4));
+    const x = vmap((w: Tensor) => viewAsReal(w), 1)(z);
+    expect(x.shape).toEqual([4, 3, 2]);
+    expectClose(x, viewAsReal(z).permute([1, 0, 2]));
+    const back = vmap((p: Tensor) => viewAsComplex(p))(x);
+    expectClose(viewAsReal(back), x);
+    expect(warn.mock.calls.some((c) => /'complexView' has no batching rule/.test(String(c[0])))).toBe(false);
+    warn.mockRestore();
   });
   it('tidy inside the vmapped function keeps what a returned tensor needs', () => {
     const x = r(4, 3);

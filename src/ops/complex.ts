@@ -46,6 +46,8 @@ export const complexViewOp: OpDef<{ toReal: boolean }> = defineBuiltinOp<{ toRea
   webgpu: (gpu, [t], [out]) => gpu.copy(t.storage, out.storage),
   backward: (c, [g]) => [apply1(complexViewOp, [g!], { toReal: !c.attrs.toReal })],
   jvp: 'linear',
+  // It acts on the trailing dim only, so the vmapped dim in front is one more leading dim.
+  vmap: ([x], _, attrs) => [apply1(complexViewOp, [x!], attrs)],
 });
 
 export const complexOps = { complexView: complexViewOp };
