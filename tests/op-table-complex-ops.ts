@@ -1,24 +1,30 @@
 /**
  * Op-table entries of the ops wired over ℂ (src/ops/elementwise.ts, reduce.ts, matmul.ts):
- * every elementwise op defined for complex, conj, abs, angle, where, sum and matmul, with
+ * every elementwise op defined for complex, conj, abs, angle, where, eq, ne, pow with a number
+ * exponent, sum and matmul, with
  * complex128 inputs on the cpu (gradcheck, gradgradcheck, forward mode, vmap where the op has a
  * rule) and complex64 on WebGPU (agreement with the cpu). A case draws real parts from the
  * sampler and imaginary parts over the same range (complexCase), so a sampler that keeps the
  * real parts positive or away from 0 keeps z off the branch cuts or away from z = 0.
  */
+import fc from 'fast-check';
 import {
   type AnyOpDef,
   COMPLEX_DTYPES,
   complexCase,
   entry,
+  GRADIENT_CHECKS,
+  grid,
   type OpEntry,
   type Sampler,
   samplesArb,
+  samplesFromSeed,
+  seedArb,
   shapeArb,
   signed,
   uniform,
 } from '../gradcheck/index.js';
-import { angle, conj, matmul, sum, type Tensor, where } from '../src/index.js';
+import { angle, conj, eq, matmul, ne, pow, sum, type Tensor, where } from '../src/index.js';
 import { angleOp, binaryOps, conjOp, unaryOps, whereOp } from '../src/ops/elementwise.js';
 import { bmmOp } from '../src/ops/matmul.js';
 import { sumOp } from '../src/ops/reduce.js';
@@ -65,6 +71,39 @@ function binary(
   });
 }
 
+/** eq / ne over ℂ: both parts on a grid exact in float32, so equal parts (and ties) occur on both devices. */
+const exact = grid({ lo: -1, hi: 1, step: 0.5 });
+const comparison = (name: 'eq' | 'ne', f: (a: Tensor, b: Tensor) => Tensor): OpEntry =>
+  entry({
+    name: `${name} (complex)`,
+    op: binaryOps[name],
+    supportsForwardAd: true,
+    dtypes: COMPLEX_DTYPES,
+    fn: ([x, y]) => f(x!, y!),
+    arbitrary: complexArb([exact, exact]),
+    skipped: [
+      { check: [...GRADIENT_CHECKS, 'forwardAd'], reason: `${name} returns 0/1: it is not differentiable` },
+    ],
+  });
+
+/**
+ * z ** p for a number p (exp(p·log z) off the integers): integer exponents on any z away from 0,
+ * fractional ones right of the branch cut on the negative reals.
+ */
+const powNumber = entry<{ exponent: number }>({
+  name: 'pow (number exponent, complex)',
+  op: binaryOps.pow,
+  supportsForwardAd: true,
+  dtypes: COMPLEX_DTYPES,
+  fn: ([x], { exponent }) => pow(x!, exponent),
+  arbitrary: fc
+    .tuple(shapeArb({ maxDims: 2 }), fc.constantFrom(2, 3, -1, 0.5, -1.5, 0), seedArb)
+    .map(([shape, exponent, seed]) => {
+      const inputs = samplesFromSeed([shape], [Number.isInteger(exponent) ? away : right], seed);
+      return complexCase({ inputs, args: { exponent } })!;
+    }),
+});
+
 export const complexOpsEntries: OpEntry[] = [
   unary('neg', unaryOps.neg, (z) => z.neg(), wide),
   unary('conj', conjOp as AnyOpDef, (z) => conj(z), wide),
@@ -87,4 +126,7 @@ export const complexOpsEntries: OpEntry[] = [
   binary('pow', binaryOps.pow, (a, b) => a.pow(b), [right, uniform(-1, 1)]),
   binary('where', whereOp as AnyOpDef, (a, b) => where(a.real().gt(b.real()), a, b), [wide, wide]),
   binary('matmul', bmmOp as AnyOpDef, (a, b) => matmul(a.unsqueeze(-1), b.unsqueeze(-2)), [wide, wide], 1),
+  comparison('eq', eq),
+  comparison('ne', ne),
+  powNumber as OpEntry,
 ];
