@@ -30,6 +30,7 @@ export const KIND = 11; // 1: gemm; 5: batched kernel; 2, 3, 4: test faults (a w
 export const ERROR = 12; // worker id + 1 of a worker that threw
 export const DEAD = 13; // worker id + 1 of a worker that exited
 export const QUIT = 14;
+export const TAKEN = 15; // chunks of batched jobs done by workers (for tests)
 export const READY = 16; // READY + id: 1 once worker id runs
 const MAX_WORKERS = 15;
 /**
@@ -71,6 +72,7 @@ function run(module, memory, sab, id, onExit, extras) {
           const a = ${ARGS}, per = ctrl[${ROWS}], q0 = q * per;
           more[ctrl[a]]['b' + ctrl[a + 1]](ctrl[a + 3] + q0 * ctrl[a + 4], ctrl[a + 5] + q0 * ctrl[a + 6],
             ctrl[a + 7] + q0 * ctrl[a + 8], Math.min(per, ctrl[a + 2] - q0));
+          Atomics.add(ctrl, ${TAKEN}, 1);
           if (Atomics.add(ctrl, ${DONE}, 1) + 1 === count) Atomics.notify(ctrl, ${DONE});
           continue;
         }
@@ -288,6 +290,11 @@ async function spawnWorkers(g: Generation): Promise<void> {
 
 /** Whether a pool generation's workers have module `index` (addPoolModule). @internal */
 export const hasPoolModule = (g: Generation, index: number): boolean => g.extras[index] != null;
+
+/** Chunks of batched jobs the workers have done since the pool started (for tests). */
+export function workerBatchedChunks(): number {
+  return gen ? Atomics.load(gen.ctrl, TAKEN) : 0;
+}
 
 /** Threads of a running pool generation (its workers and the calling thread). @internal */
 export const poolThreads = (g: Generation): number => g.size + 1;

@@ -63,57 +63,97 @@ const ONES = s(12, ...new Array<number>(16).fill(0xff));
 // Parameters.
 const [MATS, INFO, PIV, PAIRS] = [0, 1, 2, 3];
 const FIRST_V128 = 4;
-
-/** A function body under construction: v128 locals on demand, instructions appended. */
-class Body {
-  private code: number[] = [];
-  private count = 0;
-  /** A new v128 local. */
-  v(): number {
-    return FIRST_V128 + this.count++;
-  }
-  e(...parts: number[][]): void {
-    for (const p of parts) for (const b of p) this.code.push(b);
-  }
-  finish(): number[] {
-    return [...vec([[...uleb(this.count), V128]]), ...this.code];
-  }
-}
+const LT_U = [0x49];
 
 const get = op.get;
 const set = op.set;
 
 /**
- * The pair loop around `pair` (one pair of matrices at MATS): advances MATS by 2n² doubles, INFO
- * by two int32 and PIV by 2n int32 per pair.
+ * The code for one pair of matrices: statements (each leaves the operand stack as it found it),
+ * its own v128 locals, and the pair's byte offsets from MATS, INFO and PIV.
  */
-function pairLoop(b: Body, n: number, pair: () => void): void {
-  b.e(op.block, op.loop);
-  b.e(get(PAIRS), op.eqz, op.brIf(1));
-  pair();
-  b.e(get(MATS), op.const(16 * n * n), op.add, set(MATS));
-  b.e(get(INFO), op.const(8), op.add, set(INFO));
-  b.e(get(PIV), op.const(8 * n), op.add, set(PIV));
-  b.e(get(PAIRS), op.const(1), op.sub, set(PAIRS));
-  b.e(op.br(0), op.end, op.end, op.end);
+class Pair {
+  readonly stmts: number[][] = [];
+  private count = 0;
+  constructor(
+    readonly n: number,
+    private readonly first: number,
+    readonly mat: number,
+    readonly info: number,
+    readonly piv: number,
+  ) {}
+  /** A new v128 local. */
+  v(): number {
+    return this.first + this.count++;
+  }
+  get locals(): number {
+    return this.count;
+  }
+  st(...parts: number[][]): void {
+    this.stmts.push(parts.flat());
+  }
+}
+
+/**
+ * A kernel from the code of one pair: `two`: two pairs per loop iteration with their statements
+ * interleaved (independent chains of divisions and square roots overlap; Cholesky, whose chains
+ * are long), then the last pair alone when the count is odd; else one pair per iteration (LU and
+ * the inverse, where twice the locals cost more in spills). MATS advances by 2n² doubles, INFO by
+ * two int32 and PIV by 2n int32 per pair.
+ */
+function kernel(n: number, two: boolean, pair: (p: Pair) => void): number[] {
+  const nn = n * n;
+  const a = new Pair(n, FIRST_V128, 0, 0, 0);
+  pair(a);
+  if (!two) {
+    const code = [
+      ...[...op.block, ...op.loop, ...get(PAIRS), ...op.eqz, ...op.brIf(1)],
+      ...a.stmts.flat(),
+      ...[...get(MATS), ...op.const(16 * nn), ...op.add, ...set(MATS)],
+      ...[...get(INFO), ...op.const(8), ...op.add, ...set(INFO)],
+      ...[...get(PIV), ...op.const(8 * n), ...op.add, ...set(PIV)],
+      ...[...get(PAIRS), ...op.const(1), ...op.sub, ...set(PAIRS)],
+      ...[...op.br(0), ...op.end, ...op.end, ...op.end],
+    ];
+    return [...vec([[...uleb(a.locals), V128]]), ...code];
+  }
+  const b = new Pair(n, FIRST_V128 + a.locals, 16 * nn, 8, 8 * n);
+  pair(b);
+  const code: number[] = [];
+  const emit = (...parts: number[][]) => {
+    for (const q of parts) for (const x of q) code.push(x);
+  };
+  const advance = (k: number) => {
+    emit(get(MATS), op.const(16 * nn * k), op.add, set(MATS));
+    emit(get(INFO), op.const(8 * k), op.add, set(INFO));
+    emit(get(PIV), op.const(8 * n * k), op.add, set(PIV));
+    emit(get(PAIRS), op.const(k), op.sub, set(PAIRS));
+  };
+  emit(op.block, op.loop, get(PAIRS), op.const(2), LT_U, op.brIf(1));
+  for (let i = 0; i < a.stmts.length; i++) emit(a.stmts[i]!, b.stmts[i]!);
+  advance(2);
+  emit(op.br(0), op.end, op.end);
+  emit(op.block, get(PAIRS), op.eqz, op.brIf(0), ...a.stmts, op.end);
+  emit(op.end);
+  return [...vec([[...uleb(a.locals + b.locals), V128]]), ...code];
 }
 
 /** Entry (i, j) of both matrices of the pair into local `l`. */
-function load(b: Body, n: number, i: number, j: number, l: number): void {
-  const off = (i * n + j) * 8;
-  b.e(get(MATS), get(MATS), load64Zero(off), load64Lane(off + n * n * 8, 1), set(l));
+function load(p: Pair, i: number, j: number, l: number): void {
+  const off = p.mat + (i * p.n + j) * 8;
+  p.st(get(MATS), get(MATS), load64Zero(off), load64Lane(off + p.n * p.n * 8, 1), set(l));
 }
 
-/** Local `l`'s lanes into entry (i, j) of the pair's matrices. */
-function store(b: Body, n: number, i: number, j: number, value: number[]): void {
-  const off = (i * n + j) * 8;
-  b.e(get(MATS), value, store64Lane(off, 0));
-  b.e(get(MATS), value, store64Lane(off + n * n * 8, 1));
+/** `value`'s lanes into entry (i, j) of the pair's matrices. */
+function store(p: Pair, i: number, j: number, value: number[]): void {
+  const off = p.mat + (i * p.n + j) * 8;
+  p.st(get(MATS), value, store64Lane(off, 0));
+  p.st(get(MATS), value, store64Lane(off + p.n * p.n * 8, 1));
 }
 
-/** The info codes (integer-valued float64 lanes of `l`) into INFO[0], INFO[1]. */
-function storeInfo(b: Body, l: number): void {
-  b.e(get(INFO), get(l), truncToI32, store64Lane(0, 0));
+/** The info codes (integer-valued float64 lanes of `l`) into the pair's two int32. */
+function storeInfo(p: Pair, l: number): void {
+  p.st(get(INFO), get(l), truncToI32, store64Lane(p.info, 0));
 }
 
 /**
@@ -123,111 +163,142 @@ function storeInfo(b: Body, l: number): void {
  * JavaScript loop does: row i keeps its new off-diagonal entries and the unrooted pivot, later
  * rows keep A; info = i + 1.
  */
-function choleskyBody(n: number, upper: boolean): number[] {
-  const b = new Body();
+function choleskyPair(p: Pair, upper: boolean): void {
+  const n = p.n;
   const w: number[][] = [];
-  for (let i = 0; i < n; i++) w.push(Array.from({ length: i + 1 }, () => b.v()));
-  const [ok, info, d, good, fail] = [b.v(), b.v(), b.v(), b.v(), b.v()];
-  pairLoop(b, n, () => {
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j <= i; j++) load(b, n, upper ? j : i, upper ? i : j, w[i]![j]!);
-    b.e(ONES, set(ok), splat(0), set(info));
-    for (let i = 0; i < n; i++) {
-      const wi = w[i]!;
-      for (let j = 0; j < i; j++) {
-        const wj = w[j]!;
-        b.e(get(wi[j]!));
-        for (let t = 0; t < j; t++) b.e(get(wi[t]!), get(wj[t]!), mul, sub);
-        b.e(get(wj[j]!), div, get(wi[j]!), get(ok), bitselect, set(wi[j]!));
-      }
-      b.e(get(wi[i]!));
-      for (let t = 0; t < i; t++) b.e(get(wi[t]!), get(wi[t]!), mul, sub);
-      b.e(set(d));
-      b.e(get(d), splat(0), gt, get(d), splat(Number.POSITIVE_INFINITY), lt, and, set(good));
-      b.e(get(ok), get(good), andnot, set(fail));
-      // W[i][i] = ok & good ? sqrt(d) : fail ? d : W[i][i]
-      b.e(get(d), sqrt, get(d), get(wi[i]!), get(fail), bitselect, get(ok), get(good), and, bitselect);
-      b.e(set(wi[i]!));
-      b.e(splat(i + 1), get(info), get(fail), bitselect, set(info));
-      b.e(get(ok), get(good), and, set(ok));
+  for (let i = 0; i < n; i++) w.push(Array.from({ length: i + 1 }, () => p.v()));
+  const [ok, info, d, good, fail] = [p.v(), p.v(), p.v(), p.v(), p.v()];
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) load(p, upper ? j : i, upper ? i : j, w[i]![j]!);
+  p.st(ONES, set(ok), splat(0), set(info));
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    for (let j = 0; j < i; j++) {
+      const wj = w[j]!;
+      const sum: number[][] = [get(wi[j]!)];
+      for (let t = 0; t < j; t++) sum.push(get(wi[t]!), get(wj[t]!), mul, sub);
+      p.st(...sum, get(wj[j]!), div, get(wi[j]!), get(ok), bitselect, set(wi[j]!));
     }
-    const zero = splat(0);
-    for (let r = 0; r < n; r++)
-      for (let c = 0; c < n; c++) {
-        const inside = upper ? c >= r : c <= r;
-        store(b, n, r, c, inside ? get(upper ? w[c]![r]! : w[r]![c]!) : zero);
-      }
-    storeInfo(b, info);
-  });
-  return b.finish();
+    const dot: number[][] = [get(wi[i]!)];
+    for (let t = 0; t < i; t++) dot.push(get(wi[t]!), get(wi[t]!), mul, sub);
+    p.st(...dot, set(d));
+    p.st(get(d), splat(0), gt, get(d), splat(Number.POSITIVE_INFINITY), lt, and, set(good));
+    p.st(get(ok), get(good), andnot, set(fail));
+    // W[i][i] = ok & good ? sqrt(d) : fail ? d : W[i][i]
+    p.st(
+      get(d),
+      sqrt,
+      get(d),
+      get(wi[i]!),
+      get(fail),
+      bitselect,
+      get(ok),
+      get(good),
+      and,
+      bitselect,
+      set(wi[i]!),
+    );
+    p.st(splat(i + 1), get(info), get(fail), bitselect, set(info));
+    p.st(get(ok), get(good), and, set(ok));
+  }
+  const zero = splat(0);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) {
+      const inside = upper ? c >= r : c <= r;
+      store(p, r, c, inside ? get(upper ? w[c]![r]! : w[r]![c]!) : zero);
+    }
+  storeInfo(p, info);
 }
 
 /** Where lanes of `mask` are set, exchanges locals x and y (t: scratch). */
-function maskedSwap(b: Body, x: number, y: number, mask: number, t: number): void {
-  b.e(get(x), get(y), xor, get(mask), and, set(t));
-  b.e(get(x), get(t), xor, set(x), get(y), get(t), xor, set(y));
+function maskedSwap(x: number, y: number, mask: number, t: number): number[][] {
+  return [
+    get(x),
+    get(y),
+    xor,
+    get(mask),
+    and,
+    set(t),
+    get(x),
+    get(t),
+    xor,
+    set(x),
+    get(y),
+    get(t),
+    xor,
+    set(y),
+  ];
+}
+
+/** For the lanes whose pivot local `piv` is i + 1: pairs (x, y) exchanged, if any lane is. */
+function swapWhere(piv: number, i: number, m: number, t: number, pairs: [number, number][]): number[][] {
+  const code: number[][] = [get(piv), splat(i + 1), eq, set(m), get(m), anyTrue, op.if];
+  for (const [x, y] of pairs) code.push(...maskedSwap(x, y, m, t));
+  code.push(op.end);
+  return code;
 }
 
 /**
- * LU with partial pivoting (getrfPanel over the whole n×n matrix) of each lane's matrix, into
- * locals w (row-major); p[k] receives the 1-based pivot row of step k, and the info code (the
+ * LU with partial pivoting (getrfPanel over the whole n×n matrix) of each lane's matrix, in
+ * locals w (row-major); piv[k] receives the 1-based pivot row of step k, and the info code (the
  * first exactly-zero pivot, 1-based) goes to local `info`. The pivot is the first entry of
  * largest magnitude (strictly greater wins, so NaN never does); rows are exchanged across their
  * full width only in the lanes that pivot, and only when some lane does.
  */
-function emitLu(b: Body, n: number, w: number[][], p: number[], info: number): void {
-  const [best, v, m, nz, t, piv] = [b.v(), b.v(), b.v(), b.v(), b.v(), b.v()];
-  b.e(splat(0), set(info));
+function luSteps(p: Pair, w: number[][], piv: number[], info: number): void {
+  const n = p.n;
+  const [best, v, m, nz, t, pivot] = [p.v(), p.v(), p.v(), p.v(), p.v(), p.v()];
+  p.st(splat(0), set(info));
   for (let k = 0; k < n; k++) {
     const wk = w[k]!;
-    b.e(get(wk[k]!), abs, set(best), splat(k + 1), set(p[k]!));
+    p.st(get(wk[k]!), abs, set(best), splat(k + 1), set(piv[k]!));
     for (let i = k + 1; i < n; i++) {
-      b.e(get(w[i]![k]!), abs, set(v), get(v), get(best), gt, set(m));
-      b.e(get(v), get(best), get(m), bitselect, set(best));
-      b.e(splat(i + 1), get(p[k]!), get(m), bitselect, set(p[k]!));
+      p.st(get(w[i]![k]!), abs, set(v), get(v), get(best), gt, set(m));
+      p.st(get(v), get(best), get(m), bitselect, set(best));
+      p.st(splat(i + 1), get(piv[k]!), get(m), bitselect, set(piv[k]!));
     }
-    b.e(get(best), splat(0), ne, set(nz));
-    for (let i = k + 1; i < n; i++) {
-      b.e(get(p[k]!), splat(i + 1), eq, set(m), get(m), anyTrue, op.if);
-      for (let j = 0; j < n; j++) maskedSwap(b, wk[j]!, w[i]![j]!, m, t);
-      b.e(op.end);
-    }
+    p.st(get(best), splat(0), ne, set(nz));
+    for (let i = k + 1; i < n; i++)
+      p.st(
+        ...swapWhere(
+          piv[k]!,
+          i,
+          m,
+          t,
+          Array.from({ length: n }, (_, j) => [wk[j]!, w[i]![j]!]),
+        ),
+      );
     // Below the pivot: divided by it where it is nonzero.
-    b.e(get(wk[k]!), set(piv));
+    p.st(get(wk[k]!), set(pivot));
     for (let i = k + 1; i < n; i++) {
       const x = w[i]![k]!;
-      b.e(get(x), get(piv), div, get(x), get(nz), bitselect, set(x));
+      p.st(get(x), get(pivot), div, get(x), get(nz), bitselect, set(x));
     }
     // info = k + 1 where it is still 0 and the pivot is zero.
-    b.e(splat(k + 1), get(info), get(info), splat(0), eq, get(nz), andnot, bitselect, set(info));
+    p.st(splat(k + 1), get(info), get(info), splat(0), eq, get(nz), andnot, bitselect, set(info));
     for (let i = k + 1; i < n; i++) {
       const wi = w[i]!;
-      for (let j = k + 1; j < n; j++) b.e(get(wi[j]!), get(wi[k]!), get(wk[j]!), mul, sub, set(wi[j]!));
+      for (let j = k + 1; j < n; j++) p.st(get(wi[j]!), get(wi[k]!), get(wk[j]!), mul, sub, set(wi[j]!));
     }
   }
 }
 
-function squareLocals(b: Body, n: number): number[][] {
-  return Array.from({ length: n }, () => Array.from({ length: n }, () => b.v()));
-}
+const squareLocals = (p: Pair): number[][] =>
+  Array.from({ length: p.n }, () => Array.from({ length: p.n }, () => p.v()));
 
 /** LU factorization (luFactorCpu for n ≤ 8): L\U in place, pivots and info. */
-function luBody(n: number): number[] {
-  const b = new Body();
-  const w = squareLocals(b, n);
-  const p = Array.from({ length: n }, () => b.v());
-  const info = b.v();
-  pairLoop(b, n, () => {
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) load(b, n, i, j, w[i]![j]!);
-    emitLu(b, n, w, p, info);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) store(b, n, i, j, get(w[i]![j]!));
-    for (let k = 0; k < n; k++) {
-      b.e(get(PIV), get(p[k]!), truncToI32, store32Lane(4 * k, 0));
-      b.e(get(PIV), get(p[k]!), truncToI32, store32Lane(4 * (n + k), 1));
-    }
-    storeInfo(b, info);
-  });
-  return b.finish();
+function luPair(p: Pair): void {
+  const n = p.n;
+  const w = squareLocals(p);
+  const piv = Array.from({ length: n }, () => p.v());
+  const info = p.v();
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) load(p, i, j, w[i]![j]!);
+  luSteps(p, w, piv, info);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) store(p, i, j, get(w[i]![j]!));
+  for (let k = 0; k < n; k++) {
+    p.st(get(PIV), get(piv[k]!), truncToI32, store32Lane(p.piv + 4 * k, 0));
+    p.st(get(PIV), get(piv[k]!), truncToI32, store32Lane(p.piv + 4 * (n + k), 1));
+  }
+  storeInfo(p, info);
 }
 
 /**
@@ -235,51 +306,54 @@ function luBody(n: number): number[] {
  * NaN or ±inf) smallInverse's U⁻¹L⁻¹ and the column exchanges of Pᵀ, or (where it does) NaN in
  * every entry, as the op's poisoning of the factor gives; info from the factorization.
  */
-function invBody(n: number): number[] {
-  const b = new Body();
-  const w = squareLocals(b, n);
-  const x = squareLocals(b, n);
-  const p = Array.from({ length: n }, () => b.v());
-  const [info, acc, bad, m, t] = [b.v(), b.v(), b.v(), b.v(), b.v()];
-  pairLoop(b, n, () => {
-    // acc = Σ (a − a): NaN exactly where the lane's matrix has a non-finite entry.
-    b.e(splat(0), set(acc));
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) {
-        const l = w[i]![j]!;
-        load(b, n, i, j, l);
-        b.e(get(acc), get(l), get(l), sub, add, set(acc));
-      }
-    b.e(get(acc), get(acc), ne, set(bad));
-    emitLu(b, n, w, p, info);
-    // X = L⁻¹ (unit lower), row by row, then X := U⁻¹X from the last row up (smallInverse).
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < n; c++) b.e(splat(c === i ? 1 : 0), set(x[i]![c]!));
-      for (let r = 0; r < i; r++)
-        for (let c = 0; c <= r; c++)
-          b.e(get(x[i]![c]!), get(w[i]![r]!), get(x[r]![c]!), mul, sub, set(x[i]![c]!));
+function invPair(p: Pair): void {
+  const n = p.n;
+  const w = squareLocals(p);
+  const x = squareLocals(p);
+  const piv = Array.from({ length: n }, () => p.v());
+  const [info, acc, bad, m, t] = [p.v(), p.v(), p.v(), p.v(), p.v()];
+  // acc = Σ (a − a): NaN exactly where the lane's matrix has a non-finite entry.
+  p.st(splat(0), set(acc));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const l = w[i]![j]!;
+      load(p, i, j, l);
+      p.st(get(acc), get(l), get(l), sub, add, set(acc));
     }
-    for (let i = n - 1; i >= 0; i--) {
-      for (let r = i + 1; r < n; r++)
-        for (let c = 0; c < n; c++)
-          b.e(get(x[i]![c]!), get(w[i]![r]!), get(x[r]![c]!), mul, sub, set(x[i]![c]!));
-      for (let c = 0; c < n; c++) b.e(get(x[i]![c]!), get(w[i]![i]!), div, set(x[i]![c]!));
-    }
-    // X·Pᵀ: column k ↔ piv[k] − 1 for k descending, in the lanes that pivoted.
-    for (let k = n - 1; k >= 0; k--)
-      for (let i = k + 1; i < n; i++) {
-        b.e(get(p[k]!), splat(i + 1), eq, set(m), get(m), anyTrue, op.if);
-        for (let r = 0; r < n; r++) maskedSwap(b, x[r]![k]!, x[r]![i]!, m, t);
-        b.e(op.end);
-      }
-    b.e(get(bad), anyTrue, op.if);
-    for (let r = 0; r < n; r++)
-      for (let c = 0; c < n; c++) b.e(splat(Number.NaN), get(x[r]![c]!), get(bad), bitselect, set(x[r]![c]!));
-    b.e(op.end);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) store(b, n, i, j, get(x[i]![j]!));
-    storeInfo(b, info);
-  });
-  return b.finish();
+  p.st(get(acc), get(acc), ne, set(bad));
+  luSteps(p, w, piv, info);
+  // X = L⁻¹ (unit lower), row by row, then X := U⁻¹X from the last row up (smallInverse).
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < n; c++) p.st(splat(c === i ? 1 : 0), set(x[i]![c]!));
+    for (let r = 0; r < i; r++)
+      for (let c = 0; c <= r; c++)
+        p.st(get(x[i]![c]!), get(w[i]![r]!), get(x[r]![c]!), mul, sub, set(x[i]![c]!));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let r = i + 1; r < n; r++)
+      for (let c = 0; c < n; c++)
+        p.st(get(x[i]![c]!), get(w[i]![r]!), get(x[r]![c]!), mul, sub, set(x[i]![c]!));
+    for (let c = 0; c < n; c++) p.st(get(x[i]![c]!), get(w[i]![i]!), div, set(x[i]![c]!));
+  }
+  // X·Pᵀ: column k ↔ piv[k] − 1 for k descending, in the lanes that pivoted.
+  for (let k = n - 1; k >= 0; k--)
+    for (let i = k + 1; i < n; i++)
+      p.st(
+        ...swapWhere(
+          piv[k]!,
+          i,
+          m,
+          t,
+          Array.from({ length: n }, (_, r) => [x[r]![k]!, x[r]![i]!]),
+        ),
+      );
+  const poison: number[][] = [get(bad), anyTrue, op.if];
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++)
+      poison.push(splat(Number.NaN), get(x[r]![c]!), get(bad), bitselect, set(x[r]![c]!));
+  p.st(...poison, op.end);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) store(p, i, j, get(x[i]![j]!));
+  storeInfo(p, info);
 }
 
 /** The bodies of every kernel, in the order of {@link batchedIndex}. */
@@ -287,10 +361,10 @@ export function batchedBodies(): number[][] {
   const bodies: number[][] = [];
   for (const kind of BATCHED_KINDS)
     for (let n = 1; n <= BATCHED_MAX_N; n++) {
-      if (kind === 'cholLower') bodies.push(choleskyBody(n, false));
-      else if (kind === 'cholUpper') bodies.push(choleskyBody(n, true));
-      else if (kind === 'lu') bodies.push(luBody(n));
-      else bodies.push(invBody(n));
+      if (kind === 'cholLower') bodies.push(kernel(n, true, (p) => choleskyPair(p, false)));
+      else if (kind === 'cholUpper') bodies.push(kernel(n, true, (p) => choleskyPair(p, true)));
+      else if (kind === 'lu') bodies.push(kernel(n, false, luPair));
+      else bodies.push(kernel(n, false, invPair));
     }
   return bodies;
 }
