@@ -21,7 +21,7 @@
 
 // ---- control block layout (Int32 slots of a SharedArrayBuffer; alpha as a float64 at ALPHA_BYTE)
 export const SEQ = 0; // job number; workers wait on it
-export const NEXT = 1; // next chunk to take
+export const NEXT = 1; // next chunk to take: the job's tag << 20 | chunk number
 export const DONE = 2; // chunks finished
 export const NCHUNK = 3;
 export const ROWS = 4; // rows of C per chunk (a multiple of 4)
@@ -39,7 +39,14 @@ const MAX_WORKERS = 15;
  * chunk of ROWS items from item q0 is f(p0 + q0·s0, p1 + q0·s1, p2 + q0·s2, count).
  */
 export const ARGS = READY + MAX_WORKERS + 1;
-const ALPHA_BYTE = 8 * Math.ceil((ARGS + 9) / 2); // 8-byte aligned
+/**
+ * The current job's tag (11 bits), stored before its parameters: a thread that took a chunk
+ * number from NEXT works on it only if NEXT's tag is this one (read after NCHUNK), so a thread
+ * still in the loop of the last job never takes a number of the next one for its own.
+ */
+export const JOB = ARGS + 9;
+const TAG_SHIFT = 20;
+const ALPHA_BYTE = 8 * Math.ceil((JOB + 1) / 2); // 8-byte aligned
 const CTRL_BYTES = ALPHA_BYTE + 8;
 
 /**
@@ -61,9 +68,10 @@ function run(module, memory, sab, id, onExit, extras) {
     if (Atomics.load(ctrl, ${QUIT})) return;
     try {
       for (;;) {
-        const q = Atomics.add(ctrl, ${NEXT}, 1);
+        const v = Atomics.add(ctrl, ${NEXT}, 1);
         const count = Atomics.load(ctrl, ${NCHUNK});
-        if (q >= count) break;
+        const q = v & ${(1 << 20) - 1};
+        if (v >>> ${20} !== Atomics.load(ctrl, ${JOB}) || q >= count) break;
         const kind = ctrl[${KIND}];
         if (kind === 2) throw new Error('test fault');
         if (kind === 3) { if (typeof process === 'object') process.exit(1); else close(); return; }
@@ -128,7 +136,7 @@ const moduleProviders: (() => WebAssembly.Module | null)[] = [];
 /**
  * Makes the workers of every pool started from now on instantiate the module that `provide`
  * returns (it imports env.mem, the pool's shared memory; null: none), so that batched jobs can
- * call its functions. Returns its index for {@link parallelBatched}. Called when a kernel file
+ * call its functions. Returns its index for {@link postBatched}. Called when a kernel file
  * loads, before any pool starts. @internal
  */
 export function addPoolModule(provide: () => WebAssembly.Module | null): number {
@@ -320,6 +328,26 @@ const canBlock = (): boolean => {
   return typeof (globalThis as { document?: unknown }).document === 'undefined'; // inside a worker
 };
 
+/** Starts a new job's tag; the caller then writes its parameters and calls {@link startJob}. */
+function beginJob(ctrl: Int32Array): void {
+  Atomics.store(ctrl, JOB, (ctrl[JOB]! + 1) & 0x7ff);
+}
+
+/** Publishes the job (its parameters written) and wakes the workers. */
+function startJob(ctrl: Int32Array, count: number): void {
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.store(ctrl, NCHUNK, count);
+  Atomics.store(ctrl, NEXT, ctrl[JOB]! << TAG_SHIFT);
+  Atomics.add(ctrl, SEQ, 1);
+  Atomics.notify(ctrl, SEQ);
+}
+
+/** The next chunk number of the current job for this thread, or −1 when none is left. */
+function takeChunk(ctrl: Int32Array, count: number): number {
+  const q = Atomics.add(ctrl, NEXT, 1) & ((1 << TAG_SHIFT) - 1);
+  return q < count ? q : -1;
+}
+
 /**
  * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4) in bands of `rows`
  * rows over the pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests
@@ -340,6 +368,7 @@ export function parallelGemm(
 ): void {
   const { ctrl } = g;
   const count = Math.ceil(m / rows);
+  beginJob(ctrl);
   ctrl[PA] = a;
   ctrl[PA + 1] = b;
   ctrl[PA + 2] = c;
@@ -349,15 +378,11 @@ export function parallelGemm(
   ctrl[ROWS] = rows;
   ctrl[KIND] = kind;
   g.alpha[0] = alpha;
-  Atomics.store(ctrl, DONE, 0);
-  Atomics.store(ctrl, NCHUNK, count);
-  Atomics.store(ctrl, NEXT, 0);
-  Atomics.add(ctrl, SEQ, 1);
-  Atomics.notify(ctrl, SEQ);
+  startJob(ctrl, count);
   while (kind === 1) {
     if (Atomics.load(ctrl, ERROR) || Atomics.load(ctrl, DEAD)) break;
-    const q = Atomics.add(ctrl, NEXT, 1);
-    if (q >= count) break;
+    const q = takeChunk(ctrl, count);
+    if (q < 0) break;
     const i0 = q * rows;
     gemm(a + i0 * k * 8, b, c + i0 * n * 8, Math.min(rows, m - i0), n, k, alpha);
     Atomics.add(ctrl, DONE, 1);
@@ -365,26 +390,35 @@ export function parallelGemm(
   finish(g, count, `a ${m}×${k} by ${k}×${n} matrix product`);
 }
 
+/** A batched job posted to the pool (postBatched), for this thread to complete. @internal */
+export interface BatchedJob {
+  g: Generation;
+  count: number;
+  items: number;
+  per: number;
+  ptrs: readonly [number, number, number];
+  strides: readonly [number, number, number];
+}
+
 /**
- * Runs a batched kernel over `items` items in chunks of `per` over the pool and this thread:
- * `local` is this thread's instance of function b<func> of added module `moduleIndex`, called
- * as local(p0 + q0·s0, p1 + q0·s1, p2 + q0·s2, count) for the chunk of `count` items from q0;
- * the pool's generation must have that module (`hasPoolModule`).
- * `what` names the work in an error. @internal
+ * Posts a batched kernel over `items` items in chunks of `per` to the pool's workers: function
+ * b<func> of added module `moduleIndex` (the generation must have it, `hasPoolModule`), called as
+ * f(p0 + q0·s0, p1 + q0·s1, p2 + q0·s2, count) for the chunk of `count` items from q0. The workers
+ * start on it at once; this thread may do other work (not touching those items) before
+ * {@link completeBatched}, which must come before the next job. @internal
  */
-export function parallelBatched(
+export function postBatched(
   g: Generation,
-  local: (p0: number, p1: number, p2: number, count: number) => void,
   moduleIndex: number,
   func: number,
   items: number,
   per: number,
   ptrs: readonly [number, number, number],
   strides: readonly [number, number, number],
-  what: string,
-): void {
+): BatchedJob {
   const { ctrl } = g;
   const count = Math.ceil(items / per);
+  beginJob(ctrl);
   ctrl[ARGS] = moduleIndex;
   ctrl[ARGS + 1] = func;
   ctrl[ARGS + 2] = items;
@@ -394,15 +428,25 @@ export function parallelBatched(
   }
   ctrl[ROWS] = per;
   ctrl[KIND] = 5;
-  Atomics.store(ctrl, DONE, 0);
-  Atomics.store(ctrl, NCHUNK, count);
-  Atomics.store(ctrl, NEXT, 0);
-  Atomics.add(ctrl, SEQ, 1);
-  Atomics.notify(ctrl, SEQ);
+  startJob(ctrl, count);
+  return { g, count, items, per, ptrs, strides };
+}
+
+/**
+ * Takes the chunks of a posted job that are left with `local` (this thread's instance of the
+ * function), then waits for the workers' ones; `what` names the work in an error. @internal
+ */
+export function completeBatched(
+  job: BatchedJob,
+  local: (p0: number, p1: number, p2: number, count: number) => void,
+  what: string,
+): void {
+  const { g, count, items, per, ptrs, strides } = job;
+  const { ctrl } = g;
   for (;;) {
     if (Atomics.load(ctrl, ERROR) || Atomics.load(ctrl, DEAD)) break;
-    const q = Atomics.add(ctrl, NEXT, 1);
-    if (q >= count) break;
+    const q = takeChunk(ctrl, count);
+    if (q < 0) break;
     const q0 = q * per;
     local(
       ptrs[0] + q0 * strides[0],

@@ -16,10 +16,10 @@ import type { FloatArray } from '../backend.js';
 import {
   activePool,
   addPoolModule,
+  completeBatched,
   hasPoolModule,
-  parallelBatched,
-  poolThreads,
   poolWanted,
+  postBatched,
   startPool,
 } from './pool.js';
 import { name, section, uleb, vec } from './wasm-asm.js';
@@ -144,60 +144,89 @@ function views(inst: Instance, bytes: number): { f64: Float64Array; i32: Int32Ar
 }
 
 /**
- * Runs `kind` of order n over `batch` matrices: `a` into the memory, the kernel (over the pool
- * when large), results out through `out`. Layout: the matrices (padded to an even count) from
- * byte 0, the info codes after them, then the pivots.
+ * The batch goes through the memory in blocks of about this many bytes of matrices, each copied
+ * in, factored and copied out while it is still in the cache.
  */
-function runBatched(
-  kind: BatchedKind,
-  n: number,
-  batch: number,
-  a: FloatArray,
-  out: (f64: Float64Array, i32: Int32Array, infoAt: number, pivAt: number) => void,
-): boolean {
+const BLOCK_BYTES = 1 << 19;
+/** Chunks of a pool job: about this many doubles of matrices each. */
+const CHUNK_DOUBLES = 4096;
+
+type Out = (f64: Float64Array, i32: Int32Array, at: Region, e0: number, count: number) => void;
+
+/** Where a block lies in the memory: byte offsets of its matrices, info codes and pivots. */
+interface Region {
+  mats: number;
+  info: number;
+  piv: number;
+}
+
+/**
+ * Runs `kind` of order n over `batch` matrices: a block of `a` at a time into the memory, the
+ * kernel, and `out(f64, i32, region, e0, count)` copies the results of matrices e0..e0+count out
+ * of the block's region. Over the worker pool (a large batch, once the pool runs) two regions
+ * alternate: while the workers factor one block, this thread copies the last block's results out
+ * and the next block in, then takes what chunks are left.
+ */
+function runBatched(kind: BatchedKind, n: number, batch: number, a: FloatArray, out: Out): boolean {
   if (n < 1 || n > BATCHED_MAX_N || batch < BATCHED_MIN) return false;
   const inst = getInstance();
   if (!inst) return false;
   const nn = n * n;
-  const pairs = (batch + 1) >> 1;
-  const matBytes = pairs * 16 * nn;
-  const infoBytes = pairs * 8;
-  const v = views(inst, matBytes + infoBytes + pairs * 8 * n);
+  const func = batchedIndex(kind, n);
+  const fn = inst.fns[func]!;
+  let pool = null;
+  if (batch * nn * n >= PARALLEL_MIN && inst.shared && poolWanted()) {
+    pool = activePool(inst.mem);
+    if (!pool) void startPool(inst.gemmModule, inst.mem);
+    else if (!hasPoolModule(pool, POOL_MODULE)) pool = null;
+  }
+  const block = Math.min(batch + 1, Math.max(2, Math.floor(BLOCK_BYTES / (8 * nn)))) & ~1;
+  const pairsMax = block >> 1;
+  const regionBytes = pairsMax * (16 * nn + 8 + 8 * n);
+  const regions: Region[] = [0, 1].map((r) => ({
+    mats: r * regionBytes,
+    info: r * regionBytes + pairsMax * 16 * nn,
+    piv: r * regionBytes + pairsMax * (16 * nn + 8),
+  }));
+  const v = views(inst, (pool ? 2 : 1) * regionBytes);
   if (!v) return false;
   const { f64, i32 } = v;
-  f64.set(a.length === batch * nn ? a : a.subarray(0, batch * nn), 0);
-  if (batch & 1) f64.fill(0, batch * nn, (batch + 1) * nn); // the unused lane: a zero matrix
-  const fn = inst.fns[batchedIndex(kind, n)]!;
-  const [infoAt, pivAt] = [matBytes, matBytes + infoBytes];
-  if (batch * n * n * n >= PARALLEL_MIN && inst.shared && poolWanted()) {
-    const pool = activePool(inst.mem);
-    if (pool && hasPoolModule(pool, POOL_MODULE)) {
-      const per = Math.max(16, Math.ceil(pairs / (8 * poolThreads(pool))));
-      try {
-        parallelBatched(
-          pool,
-          fn,
-          POOL_MODULE,
-          batchedIndex(kind, n),
-          pairs,
-          per,
-          [0, infoAt, pivAt],
-          [16 * nn, 8, 8 * n],
-          `a batched ${kindName[kind]} of ${batch} ${n}×${n} matrices`,
-        );
-      } catch (e) {
-        // A stopping worker may still write into this memory: the GEMM kernel (and so this
-        // instance) gets a new one.
-        resetGemmKernel();
-        instance = null;
-        throw e;
-      }
-      out(f64, i32, infoAt >> 2, pivAt >> 2);
-      return true;
-    } else if (!pool) void startPool(inst.gemmModule, inst.mem);
+  const copyIn = (e0: number, at: Region) => {
+    const count = Math.min(block, batch - e0);
+    const d = at.mats >> 3;
+    f64.set(a.subarray(e0 * nn, (e0 + count) * nn), d);
+    if (count & 1) f64.fill(0, d + count * nn, d + (count + 1) * nn); // the unused lane: a zero matrix
+    return (count + 1) >> 1;
+  };
+  if (!pool) {
+    for (let e0 = 0; e0 < batch; e0 += block) {
+      const at = regions[0]!;
+      fn(at.mats, at.info, at.piv, copyIn(e0, at));
+      out(f64, i32, at, e0, Math.min(block, batch - e0));
+    }
+    return true;
   }
-  fn(0, infoAt, pivAt, pairs);
-  out(f64, i32, infoAt >> 2, pivAt >> 2);
+  const per = Math.max(1, Math.floor(CHUNK_DOUBLES / (2 * nn)));
+  const what = `a batched ${kindName[kind]} of ${batch} ${n}×${n} matrices`;
+  const post = (at: Region, pairs: number) =>
+    postBatched(pool, POOL_MODULE, func, pairs, per, [at.mats, at.info, at.piv], [16 * nn, 8, 8 * n]);
+  try {
+    let job = post(regions[0]!, copyIn(0, regions[0]!));
+    for (let b = 0, e0 = 0; e0 < batch; b++, e0 += block) {
+      const at = regions[b & 1]!;
+      const next = regions[(b + 1) & 1]!;
+      const nextPairs = e0 + block < batch ? copyIn(e0 + block, next) : 0;
+      completeBatched(job, fn, what);
+      if (nextPairs) job = post(next, nextPairs);
+      out(f64, i32, at, e0, Math.min(block, batch - e0));
+    }
+  } catch (e) {
+    // A stopping worker may still write into this memory: the GEMM kernel (and so this
+    // instance) gets a new one.
+    resetGemmKernel();
+    instance = null;
+    throw e;
+  }
   return true;
 }
 
@@ -220,9 +249,10 @@ export function choleskyBatched(
   info: Int32Array,
   upper: boolean,
 ): boolean {
-  return runBatched(upper ? 'cholUpper' : 'cholLower', n, batch, a, (f64, i32, infoAt) => {
-    l.set(f64.subarray(0, batch * n * n));
-    info.set(i32.subarray(infoAt, infoAt + batch));
+  const nn = n * n;
+  return runBatched(upper ? 'cholUpper' : 'cholLower', n, batch, a, (f64, i32, at, e0, count) => {
+    l.set(f64.subarray(at.mats >> 3, (at.mats >> 3) + count * nn), e0 * nn);
+    info.set(i32.subarray(at.info >> 2, (at.info >> 2) + count), e0);
   });
 }
 
@@ -235,10 +265,11 @@ export function luFactorBatched(
   piv: Int32Array,
   info: Int32Array,
 ): boolean {
-  return runBatched('lu', n, batch, a, (f64, i32, infoAt, pivAt) => {
-    lu.set(f64.subarray(0, batch * n * n));
-    info.set(i32.subarray(infoAt, infoAt + batch));
-    piv.set(i32.subarray(pivAt, pivAt + batch * n));
+  const nn = n * n;
+  return runBatched('lu', n, batch, a, (f64, i32, at, e0, count) => {
+    lu.set(f64.subarray(at.mats >> 3, (at.mats >> 3) + count * nn), e0 * nn);
+    info.set(i32.subarray(at.info >> 2, (at.info >> 2) + count), e0);
+    piv.set(i32.subarray(at.piv >> 2, (at.piv >> 2) + count * n), e0 * n);
   });
 }
 
@@ -256,8 +287,9 @@ export function invBatched(
 ): boolean {
   // float32: the JavaScript path rounds the factor to float32 before inverting; not fused here.
   if (!(x instanceof Float64Array)) return false;
-  return runBatched('inv', n, batch, a, (f64, i32, infoAt) => {
-    x.set(f64.subarray(0, batch * n * n));
-    info.set(i32.subarray(infoAt, infoAt + batch));
+  const nn = n * n;
+  return runBatched('inv', n, batch, a, (f64, i32, at, e0, count) => {
+    x.set(f64.subarray(at.mats >> 3, (at.mats >> 3) + count * nn), e0 * nn);
+    info.set(i32.subarray(at.info >> 2, (at.info >> 2) + count), e0);
   });
 }
