@@ -51,10 +51,15 @@ const mul = s(242);
 const div = s(243);
 const truncToI32 = s(252); // i32x4.trunc_sat_f64x2_s_zero
 
+const splats = new Map<number, number[]>();
 /** v128.const of two equal float64 lanes. */
 function splat(x: number): number[] {
-  const b = new Uint8Array(new Float64Array([x, x]).buffer);
-  return s(12, ...b);
+  let c = splats.get(x);
+  if (!c) {
+    c = s(12, ...new Uint8Array(new Float64Array([x, x]).buffer));
+    splats.set(x, c);
+  }
+  return c;
 }
 const ONES = s(12, ...new Array<number>(16).fill(0xff));
 
@@ -65,15 +70,19 @@ const [MATS, INFO, PIV, PAIRS] = [0, 1, 2, 3];
 const FIRST_V128 = 4;
 const LT_U = [0x49];
 
-const get = op.get;
-const set = op.set;
+const gets: number[][] = [];
+const sets: number[][] = [];
+const get = (l: number): number[] => (gets[l] ??= op.get(l));
+const set = (l: number): number[] => (sets[l] ??= op.set(l));
 
 /**
  * The code for one pair of matrices: statements (each leaves the operand stack as it found it),
  * its own v128 locals, and the pair's byte offsets from MATS, INFO and PIV.
  */
 class Pair {
-  readonly stmts: number[][] = [];
+  /** The statements' bytes back to back; statement i ends at ends[i]. */
+  readonly code: number[] = [];
+  readonly ends: number[] = [];
   private count = 0;
   constructor(
     readonly n: number,
@@ -90,7 +99,9 @@ class Pair {
     return this.count;
   }
   st(...parts: number[][]): void {
-    this.stmts.push(parts.flat());
+    const code = this.code;
+    for (const q of parts) for (let i = 0; i < q.length; i++) code.push(q[i]!);
+    this.ends.push(code.length);
   }
 }
 
@@ -105,37 +116,37 @@ function kernel(n: number, two: boolean, pair: (p: Pair) => void): number[] {
   const nn = n * n;
   const a = new Pair(n, FIRST_V128, 0, 0, 0);
   pair(a);
-  if (!two) {
-    const code = [
-      ...[...op.block, ...op.loop, ...get(PAIRS), ...op.eqz, ...op.brIf(1)],
-      ...a.stmts.flat(),
-      ...[...get(MATS), ...op.const(16 * nn), ...op.add, ...set(MATS)],
-      ...[...get(INFO), ...op.const(8), ...op.add, ...set(INFO)],
-      ...[...get(PIV), ...op.const(8 * n), ...op.add, ...set(PIV)],
-      ...[...get(PAIRS), ...op.const(1), ...op.sub, ...set(PAIRS)],
-      ...[...op.br(0), ...op.end, ...op.end, ...op.end],
-    ];
-    return [...vec([[...uleb(a.locals), V128]]), ...code];
-  }
-  const b = new Pair(n, FIRST_V128 + a.locals, 16 * nn, 8, 8 * n);
-  pair(b);
-  const code: number[] = [];
+  const b = two ? new Pair(n, FIRST_V128 + a.locals, 16 * nn, 8, 8 * n) : null;
+  if (b) pair(b);
+  const code: number[] = [...vec([[...uleb(a.locals + (b?.locals ?? 0)), V128]])];
   const emit = (...parts: number[][]) => {
-    for (const q of parts) for (const x of q) code.push(x);
+    for (const q of parts) for (let i = 0; i < q.length; i++) code.push(q[i]!);
   };
-  const advance = (k: number) => {
-    emit(get(MATS), op.const(16 * nn * k), op.add, set(MATS));
-    emit(get(INFO), op.const(8 * k), op.add, set(INFO));
-    emit(get(PIV), op.const(8 * n * k), op.add, set(PIV));
-    emit(get(PAIRS), op.const(k), op.sub, set(PAIRS));
+  const all = (p: Pair) => {
+    for (let i = 0; i < p.code.length; i++) code.push(p.code[i]!);
   };
-  emit(op.block, op.loop, get(PAIRS), op.const(2), LT_U, op.brIf(1));
-  for (let i = 0; i < a.stmts.length; i++) emit(a.stmts[i]!, b.stmts[i]!);
-  advance(2);
+  const k = b ? 2 : 1;
+  emit(op.block, op.loop, get(PAIRS), op.const(k), LT_U, op.brIf(1));
+  if (b) {
+    for (let i = 0, sa = 0, sb = 0; i < a.ends.length; i++) {
+      for (const end = a.ends[i]!; sa < end; sa++) code.push(a.code[sa]!);
+      for (const end = b.ends[i]!; sb < end; sb++) code.push(b.code[sb]!);
+    }
+  } else {
+    all(a);
+  }
+  emit(get(MATS), op.const(16 * nn * k), op.add, set(MATS));
+  emit(get(INFO), op.const(8 * k), op.add, set(INFO));
+  emit(get(PIV), op.const(8 * n * k), op.add, set(PIV));
+  emit(get(PAIRS), op.const(k), op.sub, set(PAIRS));
   emit(op.br(0), op.end, op.end);
-  emit(op.block, get(PAIRS), op.eqz, op.brIf(0), ...a.stmts, op.end);
+  if (b) {
+    emit(op.block, get(PAIRS), op.eqz, op.brIf(0));
+    all(a);
+    emit(op.end);
+  }
   emit(op.end);
-  return [...vec([[...uleb(a.locals + b.locals), V128]]), ...code];
+  return code;
 }
 
 /** Entry (i, j) of both matrices of the pair into local `l`. */
@@ -356,8 +367,11 @@ function invPair(p: Pair): void {
   storeInfo(p, info);
 }
 
-/** The bodies of every kernel, in the order of {@link batchedIndex}. */
+let bodiesMade: number[][] | null = null;
+
+/** The bodies of every kernel, in the order of {@link batchedIndex} (made once). */
 export function batchedBodies(): number[][] {
+  if (bodiesMade) return bodiesMade;
   const bodies: number[][] = [];
   for (const kind of BATCHED_KINDS)
     for (let n = 1; n <= BATCHED_MAX_N; n++) {
@@ -366,6 +380,7 @@ export function batchedBodies(): number[][] {
       else if (kind === 'lu') bodies.push(kernel(n, false, luPair));
       else bodies.push(kernel(n, false, invPair));
     }
+  bodiesMade = bodies;
   return bodies;
 }
 
