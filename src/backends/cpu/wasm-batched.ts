@@ -114,16 +114,6 @@ export function setBatchedWasm(on: boolean): void {
   enabled = on;
 }
 
-/** Test and bench hook: the kernel of a kind and order on the memory's first bytes. @internal */
-export function batchedKernelForBench(
-  kind: BatchedKind,
-  n: number,
-): { fn: Kernel; heap: () => Float64Array } | null {
-  const inst = getInstance();
-  if (!inst || !views(inst, 1 << 24)) return null;
-  return { fn: inst.fns[batchedIndex(kind, n)]!, heap: () => new Float64Array(inst.mem.buffer) };
-}
-
 /** Whether the kernels are available here (WebAssembly SIMD). */
 export function batchedWasmAvailable(): boolean {
   return getInstance() !== null;
