@@ -1,5 +1,6 @@
 /**
- * The CPU worker pool (src/backends/cpu/pool.ts) under the WebAssembly GEMM: the thread count
+ * The CPU worker pool (src/backends/cpu/pool.ts) under the WebAssembly GEMM (and the batched
+ * small-matrix kernels, tests/cpu-batched-small.test.ts): the thread count
  * (setNumThreads, LINAGRAD_NUM_THREADS), no pool for small products, bitwise-identical results
  * for every thread count and without threads at all, and a worker that throws, exits or hangs
  * mid-product: a clear error, no hang, and a pool that works again afterwards.
@@ -140,6 +141,24 @@ describe.runIf(canThread)('worker pool', () => {
       worst = Math.max(worst, Math.abs(c[i * 280 + j]! - ref));
     }
     expect(worst).toBeLessThan(1e-13);
+  });
+
+  it('alternating GEMM and batched jobs back to back (job tags) keeps every result bitwise', async () => {
+    const small = tensor(random(4096 * 16, 9), { shape: [4096, 4, 4], dtype: 'float64' });
+    const round = () => [
+      values(matmul(A, B)),
+      values(linalg.inv(small)),
+      values(linalg.cholesky(small.matmul(small.mT))),
+    ];
+    setNumThreads(1);
+    const expected = round();
+    setNumThreads(2);
+    await startGemmPool();
+    expect(runningWorkers()).toBe(1);
+    for (let r = 0; r < 20; r++) {
+      const got = round();
+      for (let i = 0; i < got.length; i++) expect(sameBits(got[i]!, expected[i]!)).toBe(true);
+    }
   });
 
   for (const [kind, what, message] of [

@@ -1,14 +1,16 @@
 /**
- * A pool of worker threads for the CPU kernels' large WebAssembly products, over one shared
+ * A pool of worker threads for the CPU kernels' large WebAssembly products and batched kernels
+ * of small matrices (wasm-batched.ts), over one shared
  * WebAssembly.Memory: `node:worker_threads` in Node, Web Workers in a browser page that is
  * `crossOriginIsolated`; everywhere else (no SharedArrayBuffer, a sandboxed page) the kernels stay
  * on the calling thread with the same results.
  *
  * The kernels are synchronous, so the pool is too: the calling thread writes a job into a shared
  * control block, wakes the workers (Atomics.notify), and then takes chunks of the job itself from
- * the same atomic counter as they do, until all chunks are done. A chunk is a band of rows of C
- * whose every element is computed by one thread with the same instructions whatever the thread
- * count, so results are bitwise identical for any number of threads.
+ * the same atomic counter as they do, until all chunks are done. A chunk is a band of rows of C,
+ * or a run of matrices of a batch, whose every element is computed by one thread with the same
+ * instructions whatever the thread count, so results are bitwise identical for any number of
+ * threads.
  *
  * Workers start asynchronously (on the first large product, never for small ones) and join jobs
  * once running; until then the caller does the whole job. A worker that throws, or exits during
@@ -19,29 +21,44 @@
 
 // ---- control block layout (Int32 slots of a SharedArrayBuffer; alpha as a float64 at ALPHA_BYTE)
 export const SEQ = 0; // job number; workers wait on it
-export const NEXT = 1; // next chunk to take
+export const NEXT = 1; // next chunk to take: the job's tag << 20 | chunk number
 export const DONE = 2; // chunks finished
 export const NCHUNK = 3;
 export const ROWS = 4; // rows of C per chunk (a multiple of 4)
 export const PA = 5; // byte offsets of A, packed B, C in the kernel memory; then m, n, k
-export const KIND = 11; // 1: gemm; 2, 3, 4: test faults (a worker throws / exits / hangs)
+export const KIND = 11; // 1: gemm; 5: batched kernel; 2, 3, 4: test faults (a worker throws / exits / hangs)
 export const ERROR = 12; // worker id + 1 of a worker that threw
 export const DEAD = 13; // worker id + 1 of a worker that exited
 export const QUIT = 14;
+export const TAKEN = 15; // chunks of batched jobs done by workers (for tests)
 export const READY = 16; // READY + id: 1 once worker id runs
 const MAX_WORKERS = 15;
-const ALPHA_BYTE = 4 * (READY + MAX_WORKERS + 1);
+/**
+ * A batched job (KIND 5): ARGS: index of the module among the added ones, of the function
+ * b<index> in it, the number of items; then three byte addresses and their strides per item. A
+ * chunk of ROWS items from item q0 is f(p0 + q0·s0, p1 + q0·s1, p2 + q0·s2, count).
+ */
+export const ARGS = READY + MAX_WORKERS + 1;
+/**
+ * The current job's tag (11 bits), stored before its parameters: a thread that took a chunk
+ * number from NEXT works on it only if NEXT's tag is this one (read after NCHUNK), so a thread
+ * still in the loop of the last job never takes a number of the next one for its own.
+ */
+export const JOB = ARGS + 9;
+const TAG_SHIFT = 20;
+const ALPHA_BYTE = 8 * Math.ceil((JOB + 1) / 2); // 8-byte aligned
 const CTRL_BYTES = ALPHA_BYTE + 8;
 
 /**
  * The worker's program, as source (it runs without the package's module graph: in Node an
- * `eval` worker, in a browser a Blob URL). `run(module, memory, sab, id, onExit)`.
+ * `eval` worker, in a browser a Blob URL). `run(module, memory, sab, id, onExit, extras)`.
  */
 const WORKER_BODY = `
-function run(module, memory, sab, id, onExit) {
+function run(module, memory, sab, id, onExit, extras) {
   const ctrl = new Int32Array(sab);
   const alpha = new Float64Array(sab, ${ALPHA_BYTE}, 1);
   const gemm = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.gemm;
+  const more = extras.map((m) => m && new WebAssembly.Instance(m, { env: { mem: memory } }).exports);
   onExit(() => { Atomics.store(ctrl, ${DEAD}, id + 1); Atomics.notify(ctrl, ${DONE}); });
   Atomics.store(ctrl, ${READY} + id, 1);
   let seq = Atomics.load(ctrl, ${SEQ});
@@ -51,13 +68,22 @@ function run(module, memory, sab, id, onExit) {
     if (Atomics.load(ctrl, ${QUIT})) return;
     try {
       for (;;) {
-        const q = Atomics.add(ctrl, ${NEXT}, 1);
+        const v = Atomics.add(ctrl, ${NEXT}, 1);
         const count = Atomics.load(ctrl, ${NCHUNK});
-        if (q >= count) break;
+        const q = v & ${(1 << 20) - 1};
+        if (v >>> ${20} !== Atomics.load(ctrl, ${JOB}) || q >= count) break;
         const kind = ctrl[${KIND}];
         if (kind === 2) throw new Error('test fault');
         if (kind === 3) { if (typeof process === 'object') process.exit(1); else close(); return; }
         if (kind === 4) for (;;) {}
+        if (kind === 5) {
+          const a = ${ARGS}, per = ctrl[${ROWS}], q0 = q * per;
+          more[ctrl[a]]['b' + ctrl[a + 1]](ctrl[a + 3] + q0 * ctrl[a + 4], ctrl[a + 5] + q0 * ctrl[a + 6],
+            ctrl[a + 7] + q0 * ctrl[a + 8], Math.min(per, ctrl[a + 2] - q0));
+          Atomics.add(ctrl, ${TAKEN}, 1);
+          if (Atomics.add(ctrl, ${DONE}, 1) + 1 === count) Atomics.notify(ctrl, ${DONE});
+          continue;
+        }
         const rows = ctrl[${ROWS}], m = ctrl[${PA} + 3], n = ctrl[${PA} + 4], k = ctrl[${PA} + 5];
         const i0 = q * rows, h = Math.min(rows, m - i0);
         gemm(ctrl[${PA}] + i0 * k * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * n * 8, h, n, k, alpha[0]);
@@ -72,10 +98,10 @@ function run(module, memory, sab, id, onExit) {
 
 const NODE_WORKER = `${WORKER_BODY}
 const { workerData } = require('node:worker_threads');
-run(workerData.module, workerData.memory, workerData.sab, workerData.id, (f) => process.on('exit', f));`;
+run(workerData.module, workerData.memory, workerData.sab, workerData.id, (f) => process.on('exit', f), workerData.extras);`;
 
 const BROWSER_WORKER = `${WORKER_BODY}
-self.onmessage = (e) => { const d = e.data; run(d.module, d.memory, d.sab, d.id, () => {}); };`;
+self.onmessage = (e) => { const d = e.data; run(d.module, d.memory, d.sab, d.id, () => {}, d.extras); };`;
 
 interface Handle {
   terminate(): unknown;
@@ -84,6 +110,8 @@ interface Handle {
 /** One generation of the pool: its memory, control block and workers. @internal */
 interface Generation {
   module: WebAssembly.Module;
+  /** The modules the workers instantiated too (addPoolModule; null: none). */
+  extras: (WebAssembly.Module | null)[];
   memory: WebAssembly.Memory;
   sab: SharedArrayBuffer;
   ctrl: Int32Array;
@@ -99,6 +127,22 @@ let gen: Generation | null = null;
 let starting: Promise<void> | null = null;
 let cores = 1;
 let coresKnown = false;
+/**
+ * Providers of the modules the workers instantiate besides the GEMM's, on the same memory
+ * (addPoolModule); asked once per pool start.
+ */
+const moduleProviders: (() => WebAssembly.Module | null)[] = [];
+
+/**
+ * Makes the workers of every pool started from now on instantiate the module that `provide`
+ * returns (it imports env.mem, the pool's shared memory; null: none), so that batched jobs can
+ * call its functions. Returns its index for {@link postBatched}. Called when a kernel file
+ * loads, before any pool starts. @internal
+ */
+export function addPoolModule(provide: () => WebAssembly.Module | null): number {
+  moduleProviders.push(provide);
+  return moduleProviders.length - 1;
+}
 
 const env = (): Record<string, string | undefined> =>
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
@@ -181,6 +225,7 @@ export function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory
   const sab = new SharedArrayBuffer(CTRL_BYTES);
   const g: Generation = {
     module,
+    extras: moduleProviders.map((provide) => provide()),
     memory,
     sab,
     ctrl: new Int32Array(sab),
@@ -223,7 +268,7 @@ async function spawnWorkers(g: Generation): Promise<void> {
     for (let id = 0; id < g.size; id++) {
       const w = new Worker(NODE_WORKER, {
         eval: true,
-        workerData: { module: g.module, memory: g.memory, sab: g.sab, id },
+        workerData: { module: g.module, extras: g.extras, memory: g.memory, sab: g.sab, id },
       });
       w.unref();
       w.on('error', () => Atomics.store(g.ctrl, DEAD, id + 1));
@@ -242,13 +287,21 @@ async function spawnWorkers(g: Generation): Promise<void> {
     for (let id = 0; id < g.size; id++) {
       const w = new Worker(url);
       w.onerror = () => Atomics.store(g.ctrl, DEAD, id + 1);
-      w.postMessage({ module: g.module, memory: g.memory, sab: g.sab, id });
+      w.postMessage({ module: g.module, extras: g.extras, memory: g.memory, sab: g.sab, id });
       g.workers.push(w);
     }
   }
   const deadline = Date.now() + 10_000;
   while (gen === g && runningWorkers() < g.size && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 2));
+}
+
+/** Whether a pool generation's workers have module `index` (addPoolModule). @internal */
+export const hasPoolModule = (g: Generation, index: number): boolean => g.extras[index] != null;
+
+/** Chunks of batched jobs the workers have done since the pool started (for tests). */
+export function workerBatchedChunks(): number {
+  return gen ? Atomics.load(gen.ctrl, TAKEN) : 0;
 }
 
 /** Threads of a running pool generation (its workers and the calling thread). @internal */
@@ -275,6 +328,26 @@ const canBlock = (): boolean => {
   return typeof (globalThis as { document?: unknown }).document === 'undefined'; // inside a worker
 };
 
+/** Starts a new job's tag; the caller then writes its parameters and calls {@link startJob}. */
+function beginJob(ctrl: Int32Array): void {
+  Atomics.store(ctrl, JOB, (ctrl[JOB]! + 1) & 0x7ff);
+}
+
+/** Publishes the job (its parameters written) and wakes the workers. */
+function startJob(ctrl: Int32Array, count: number): void {
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.store(ctrl, NCHUNK, count);
+  Atomics.store(ctrl, NEXT, ctrl[JOB]! << TAG_SHIFT);
+  Atomics.add(ctrl, SEQ, 1);
+  Atomics.notify(ctrl, SEQ);
+}
+
+/** The next chunk number of the current job for this thread, or −1 when none is left. */
+function takeChunk(ctrl: Int32Array, count: number): number {
+  const q = Atomics.add(ctrl, NEXT, 1) & ((1 << TAG_SHIFT) - 1);
+  return q < count ? q : -1;
+}
+
 /**
  * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4) in bands of `rows`
  * rows over the pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests
@@ -295,6 +368,7 @@ export function parallelGemm(
 ): void {
   const { ctrl } = g;
   const count = Math.ceil(m / rows);
+  beginJob(ctrl);
   ctrl[PA] = a;
   ctrl[PA + 1] = b;
   ctrl[PA + 2] = c;
@@ -304,19 +378,90 @@ export function parallelGemm(
   ctrl[ROWS] = rows;
   ctrl[KIND] = kind;
   g.alpha[0] = alpha;
-  Atomics.store(ctrl, DONE, 0);
-  Atomics.store(ctrl, NCHUNK, count);
-  Atomics.store(ctrl, NEXT, 0);
-  Atomics.add(ctrl, SEQ, 1);
-  Atomics.notify(ctrl, SEQ);
+  startJob(ctrl, count);
   while (kind === 1) {
     if (Atomics.load(ctrl, ERROR) || Atomics.load(ctrl, DEAD)) break;
-    const q = Atomics.add(ctrl, NEXT, 1);
-    if (q >= count) break;
+    const q = takeChunk(ctrl, count);
+    if (q < 0) break;
     const i0 = q * rows;
     gemm(a + i0 * k * 8, b, c + i0 * n * 8, Math.min(rows, m - i0), n, k, alpha);
     Atomics.add(ctrl, DONE, 1);
   }
+  finish(g, count, `a ${m}×${k} by ${k}×${n} matrix product`);
+}
+
+/** A batched job posted to the pool (postBatched), for this thread to complete. @internal */
+export interface BatchedJob {
+  g: Generation;
+  count: number;
+  items: number;
+  per: number;
+  ptrs: readonly [number, number, number];
+  strides: readonly [number, number, number];
+}
+
+/**
+ * Posts a batched kernel over `items` items in chunks of `per` to the pool's workers: function
+ * b<func> of added module `moduleIndex` (the generation must have it, `hasPoolModule`), called as
+ * f(p0 + q0·s0, p1 + q0·s1, p2 + q0·s2, count) for the chunk of `count` items from q0. The workers
+ * start on it at once; this thread may do other work (not touching those items) before
+ * {@link completeBatched}, which must come before the next job. @internal
+ */
+export function postBatched(
+  g: Generation,
+  moduleIndex: number,
+  func: number,
+  items: number,
+  per: number,
+  ptrs: readonly [number, number, number],
+  strides: readonly [number, number, number],
+): BatchedJob {
+  const { ctrl } = g;
+  const count = Math.ceil(items / per);
+  beginJob(ctrl);
+  ctrl[ARGS] = moduleIndex;
+  ctrl[ARGS + 1] = func;
+  ctrl[ARGS + 2] = items;
+  for (let i = 0; i < 3; i++) {
+    ctrl[ARGS + 3 + 2 * i] = ptrs[i]!;
+    ctrl[ARGS + 4 + 2 * i] = strides[i]!;
+  }
+  ctrl[ROWS] = per;
+  ctrl[KIND] = 5;
+  startJob(ctrl, count);
+  return { g, count, items, per, ptrs, strides };
+}
+
+/**
+ * Takes the chunks of a posted job that are left with `local` (this thread's instance of the
+ * function), then waits for the workers' ones; `what` names the work in an error. @internal
+ */
+export function completeBatched(
+  job: BatchedJob,
+  local: (p0: number, p1: number, p2: number, count: number) => void,
+  what: string,
+): void {
+  const { g, count, items, per, ptrs, strides } = job;
+  const { ctrl } = g;
+  for (;;) {
+    if (Atomics.load(ctrl, ERROR) || Atomics.load(ctrl, DEAD)) break;
+    const q = takeChunk(ctrl, count);
+    if (q < 0) break;
+    const q0 = q * per;
+    local(
+      ptrs[0] + q0 * strides[0],
+      ptrs[1] + q0 * strides[1],
+      ptrs[2] + q0 * strides[2],
+      Math.min(per, items - q0),
+    );
+    Atomics.add(ctrl, DONE, 1);
+  }
+  finish(g, count, what);
+}
+
+/** Waits until all `count` chunks of the current job are done; a fault or a stall throws. */
+function finish(g: Generation, count: number, what: string): void {
+  const { ctrl } = g;
   let last = Atomics.load(ctrl, DONE);
   let since = Date.now();
   const block = canBlock();
@@ -326,7 +471,7 @@ export function parallelGemm(
     if (err || dead) {
       discard();
       throw new Error(
-        `linagrad: worker thread ${(err || dead) - 1} of the CPU pool ${err ? 'threw' : 'exited'} during a ${m}×${k} by ${k}×${n} matrix product; the result is lost and the pool restarts on the next large product (setNumThreads(1) turns threads off)`,
+        `linagrad: worker thread ${(err || dead) - 1} of the CPU pool ${err ? 'threw' : 'exited'} during ${what}; the result is lost and the pool restarts on the next large product (setNumThreads(1) turns threads off)`,
       );
     }
     const done = Atomics.load(ctrl, DONE);
@@ -337,7 +482,7 @@ export function parallelGemm(
     } else if (Date.now() - since > stallMs) {
       discard();
       throw new Error(
-        `linagrad: the CPU worker pool made no progress for ${stallMs} ms on a ${m}×${k} by ${k}×${n} matrix product; it was stopped and restarts on the next large product (setNumThreads(1) turns threads off)`,
+        `linagrad: the CPU worker pool made no progress for ${stallMs} ms on ${what}; it was stopped and restarts on the next large product (setNumThreads(1) turns threads off)`,
       );
     }
     if (block) Atomics.wait(ctrl, DONE, done, 20);

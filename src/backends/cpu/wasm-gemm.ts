@@ -305,6 +305,12 @@ export function faultGemmPool(kind: 2 | 3 | 4): void {
   }
 }
 
+/** The kernel's module and memory, for kernels sharing its memory and pool (wasm-batched.ts). @internal */
+export function gemmKernelMemory(): { module: WebAssembly.Module; mem: WebAssembly.Memory } | null {
+  const kern = getKernel();
+  return kern && { module: kern.module, mem: kern.mem };
+}
+
 /** Whether the WebAssembly kernel is in use (false: the JavaScript fallback). */
 export function wasmGemmAvailable(): boolean {
   return getKernel() !== null;

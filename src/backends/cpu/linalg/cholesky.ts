@@ -2,6 +2,8 @@
  * Cholesky factorization (LAPACK potrf, lower) and the inverse from the factor (potri), batched,
  * row-major n×n matrices stored back to back.
  */
+
+import { choleskyBatched } from '../wasm-batched.js';
 import {
   copyInto,
   type FloatArray,
@@ -87,6 +89,7 @@ export function cholesky(
   upper: boolean,
 ): void {
   if (batch <= 0) return;
+  if (choleskyBatched(a, batch, n, l, info, upper)) return; // n ≤ 8: WebAssembly SIMD, same bits
   const nn = n * n;
   const tmp = new Float64Array(((n + 1) >> 1) * (n >> 1) + 4 * n);
   const direct = l instanceof Float64Array && !upper ? l : null;

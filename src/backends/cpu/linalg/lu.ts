@@ -2,6 +2,7 @@
  * LU factorization with partial pivoting (LAPACK getrf semantics) and what is computed from it:
  * solves, inverse, determinant. Batched, row-major, n×n matrices stored back to back.
  */
+import { luFactorBatched } from '../wasm-batched.js';
 import { copyInto, type FloatArray, gemm, lowerInverse, splitHalf, trsmLeft } from './triangular.js';
 
 /** Panels at most this wide are factored column by column; wider ones recursively. */
@@ -101,6 +102,7 @@ export function luFactorCpu(
   info: Int32Array,
 ): void {
   if (batch <= 0) return;
+  if (luFactorBatched(a, batch, n, lu, piv, info)) return; // n ≤ 8: WebAssembly SIMD, same bits
   const nn = n * n;
   if (lu instanceof Float64Array) {
     if ((a as FloatArray) !== lu) copyInto(lu, 0, a, 0, batch * nn);
