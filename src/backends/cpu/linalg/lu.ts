@@ -2,6 +2,7 @@
  * LU factorization with partial pivoting (LAPACK getrf semantics) and what is computed from it:
  * solves, inverse, determinant. Batched, row-major, n×n matrices stored back to back.
  */
+import { luFactorWasm, luInverseWasm, luSolveWasm, wasmLuFits } from './lu-wasm.js';
 import { copyInto, type FloatArray, gemm, lowerInverse, splitHalf, trsmLeft } from './triangular.js';
 
 /** Panels at most this wide are factored column by column; wider ones recursively. */
@@ -101,6 +102,7 @@ export function luFactorCpu(
   info: Int32Array,
 ): void {
   if (batch <= 0) return;
+  if (wasmLuFits(n) && luFactorWasm(a, batch, n, lu, piv, info)) return;
   const nn = n * n;
   if (lu instanceof Float64Array) {
     if ((a as FloatArray) !== lu) copyInto(lu, 0, a, 0, batch * nn);
@@ -185,6 +187,7 @@ export function luSolve(
   const nn = n * n;
   const nb = n * nrhs;
   if (batch <= 0 || nb === 0) return;
+  if (wasmLuFits(n) && luSolveWasm(lu, piv, batch, n, b, nrhs, x)) return;
   const lu64 = lu instanceof Float64Array ? lu : null;
   const x64 = x instanceof Float64Array ? x : null;
   const lw = lu64 ? null : new Float64Array(nn);
@@ -252,6 +255,7 @@ function smallInverse(f: Float64Array, fo: number, n: number, x: Float64Array, x
 export function luInverse(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
   const nn = n * n;
   if (batch <= 0 || nn === 0) return;
+  if (wasmLuFits(n) && luInverseWasm(lu, piv, batch, n, out)) return;
   const lu64 = lu instanceof Float64Array && lu.buffer !== out.buffer ? lu : null;
   const out64 = out instanceof Float64Array ? out : null;
   const lw = lu64 ? null : new Float64Array(nn);
