@@ -31,7 +31,9 @@ export const QUIT = 14;
 export const READY = 16; // READY + id: 1 once worker id runs
 const MAX_WORKERS = 15;
 const ALPHA_BYTE = 4 * (READY + MAX_WORKERS + 1);
-const CTRL_BYTES = ALPHA_BYTE + 8;
+export const LDA = ALPHA_BYTE / 4 + 2; // leading dims of A and C in doubles (0: k and n)
+export const LDC = LDA + 1;
+const CTRL_BYTES = 4 * (LDC + 1);
 
 /**
  * The worker's program, as source (it runs without the package's module graph: in Node an
@@ -59,8 +61,8 @@ function run(module, memory, sab, id, onExit) {
         if (kind === 3) { if (typeof process === 'object') process.exit(1); else close(); return; }
         if (kind === 4) for (;;) {}
         const rows = ctrl[${ROWS}], m = ctrl[${PA} + 3], n = ctrl[${PA} + 4], k = ctrl[${PA} + 5];
-        const i0 = q * rows, h = Math.min(rows, m - i0);
-        gemm(ctrl[${PA}] + i0 * k * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * n * 8, h, n, k, alpha[0]);
+        const i0 = q * rows, h = Math.min(rows, m - i0), lda = ctrl[${LDA}], ldc = ctrl[${LDC}];
+        gemm(ctrl[${PA}] + i0 * (lda || k) * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * (ldc || n) * 8, h, n, k, alpha[0], lda, ldc);
         if (Atomics.add(ctrl, ${DONE}, 1) + 1 === count) Atomics.notify(ctrl, ${DONE});
       }
     } catch (e) {
@@ -276,13 +278,24 @@ const canBlock = (): boolean => {
 };
 
 /**
- * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4) in bands of `rows`
- * rows over the pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests
- * (a fault in a worker, with this thread taking no chunk). @internal
+ * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4; leading dims of A
+ * and C lda and ldc doubles, 0 meaning k and n) in bands of `rows` rows over the pool and this
+ * thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests (a fault in a worker, with
+ * this thread taking no chunk). @internal
  */
 export function parallelGemm(
   g: Generation,
-  gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void,
+  gemm: (
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    lda: number,
+    ldc: number,
+  ) => void,
   a: number,
   b: number,
   c: number,
@@ -292,9 +305,13 @@ export function parallelGemm(
   alpha: number,
   rows: number,
   kind = 1,
+  lda = 0,
+  ldc = 0,
 ): void {
   const { ctrl } = g;
   const count = Math.ceil(m / rows);
+  ctrl[LDA] = lda;
+  ctrl[LDC] = ldc;
   ctrl[PA] = a;
   ctrl[PA + 1] = b;
   ctrl[PA + 2] = c;
@@ -314,7 +331,7 @@ export function parallelGemm(
     const q = Atomics.add(ctrl, NEXT, 1);
     if (q >= count) break;
     const i0 = q * rows;
-    gemm(a + i0 * k * 8, b, c + i0 * n * 8, Math.min(rows, m - i0), n, k, alpha);
+    gemm(a + i0 * (lda || k) * 8, b, c + i0 * (ldc || n) * 8, Math.min(rows, m - i0), n, k, alpha, lda, ldc);
     Atomics.add(ctrl, DONE, 1);
   }
   let last = Atomics.load(ctrl, DONE);

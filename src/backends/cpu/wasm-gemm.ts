@@ -225,8 +225,8 @@ interface Kernel {
     n: number,
     k: number,
     alpha: number,
-    lda?: number,
-    ldc?: number,
+    lda: number,
+    ldc: number,
   ) => void;
   pack: (src: number, dst: number, k: number, np: number, lds?: number) => void;
   trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
@@ -295,13 +295,15 @@ function runGemm(
   n: number,
   k: number,
   alpha: number,
+  lda = 0,
+  ldc = 0,
 ) {
   if (m >= 16 && m * n * k >= PARALLEL_MIN && poolWanted()) {
     const pool = activePool(kern.mem);
     if (pool) {
       const rows = Math.max(4, ceil4(Math.ceil(m / (4 * poolThreads(pool)))));
       try {
-        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows);
+        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows, 1, lda, ldc);
       } catch (e) {
         kernel = undefined;
         throw e;
@@ -310,7 +312,7 @@ function runGemm(
     }
     void startPool(kern.module, kern.mem);
   }
-  kern.gemm(a, b, c, m, n, k, alpha);
+  kern.gemm(a, b, c, m, n, k, alpha, lda, ldc);
 }
 
 /** Test hook: forgets the kernel, so the next product instantiates it again (threads or not). */
@@ -583,7 +585,7 @@ export function inPlaceKernel(doubles: number): InPlaceKernel | null {
   return {
     mem: kern.mem,
     heap,
-    gemm: (a, lda, b, c, ldc, m, n, k, alpha) => kern.gemm(a * 8, b * 8, c * 8, m, n, k, alpha, lda, ldc),
+    gemm: (a, lda, b, c, ldc, m, n, k, alpha) => runGemm(kern, a * 8, b * 8, c * 8, m, n, k, alpha, lda, ldc),
     pack: (src, lds, dst, k, np) => kern.pack(src * 8, dst * 8, k, np, lds),
   };
 }
