@@ -80,13 +80,15 @@ function residual(
 
 const eye = (i: number, j: number) => (i === j ? 1 : 0);
 const u = 2 ** -53;
-const ORDERS = [WASM_LU_MIN, 33, 34, 35, 47, 64, 67, 100, 130];
+const ORDERS = [WASM_LU_MIN, 17, 23, 24, 33, 34, 35, 47, 64, 67, 100, 130];
 
 describe.runIf(wasmGemmAvailable())('LU on the WebAssembly heap', () => {
   it('takes the orders from WASM_LU_MIN on', () => {
     expect(wasmLuFits(WASM_LU_MIN - 1)).toBe(false);
     expect(wasmLuFits(WASM_LU_MIN)).toBe(true);
     expect(wasmLuFits(300)).toBe(true);
+    expect(wasmLuFits(WASM_LU_MIN, true)).toBe(false);
+    expect(wasmLuFits(24, true)).toBe(true);
   });
 
   it('luFactorCpu: the reference pivots and info, L\\U within rounding (any order, batched)', () => {

@@ -203,10 +203,16 @@ function storeInverse(w: Work, piv: Int32Array, po: number, out: FloatArray, o: 
   }
 }
 
-/** Whether the WebAssembly path takes n×n problems (false: lu.ts's JavaScript path). */
-export const wasmLuFits = (n: number): boolean => n >= WASM_LU_MIN && n <= 8192;
-/** Orders from which the WebAssembly path is faster. */
-export const WASM_LU_MIN = 32;
+/**
+ * Orders from which the WebAssembly path is faster (measured: an inverse from 16, a factor or
+ * determinant alone from 24; below, the call and copy overheads outweigh the SIMD loops).
+ */
+export const WASM_LU_MIN = 16;
+const WASM_FACTOR_MIN = 24;
+
+/** Whether the WebAssembly path takes n×n problems (`factorOnly`: LU or det without solves). */
+export const wasmLuFits = (n: number, factorOnly = false): boolean =>
+  n >= (factorOnly ? WASM_FACTOR_MIN : WASM_LU_MIN) && n <= 8192;
 
 /** luFactorCpu on the heap: false (nothing done) without WebAssembly SIMD. */
 export function luFactorWasm(

@@ -110,7 +110,7 @@ export function luFactorCpu(
   info: Int32Array,
 ): void {
   if (batch <= 0) return;
-  if (wasmLuFits(n) && luFactorWasm(a, batch, n, lu, piv, info)) return;
+  if (wasmLuFits(n, true) && luFactorWasm(a, batch, n, lu, piv, info)) return;
   const nn = n * n;
   if (lu instanceof Float64Array) {
     if ((a as FloatArray) !== lu) copyInto(lu, 0, a, 0, batch * nn);
@@ -447,11 +447,10 @@ export function solveCpu(
 /** det(A) for each matrix. */
 export function detCpu(a: FloatArray, batch: number, n: number, out: FloatArray): void {
   if (batch <= 0) return;
-  if (
-    wasmLuFits(n) &&
-    factorDiagWasm(a, batch, n, (e, d, st, piv) => (out[e] = detProduct(d, 0, st, piv, 0, n)))
-  )
-    return;
+  const fused = (e: number, d: Float64Array, st: number, piv: Int32Array) => {
+    out[e] = detProduct(d, 0, st, piv, 0, n);
+  };
+  if (wasmLuFits(n, true) && factorDiagWasm(a, batch, n, fused)) return;
   const f = factorScratch(a, batch, n);
   luDet(f.lu, f.piv, batch, n, out);
 }
@@ -467,7 +466,7 @@ export function slogdetCpu(
   if (batch <= 0) return;
   const fused = (e: number, d: Float64Array, st: number, piv: Int32Array) =>
     slogdetOf(d, 0, st, piv, 0, n, sign, logabsdet, e);
-  if (wasmLuFits(n) && factorDiagWasm(a, batch, n, fused)) return;
+  if (wasmLuFits(n, true) && factorDiagWasm(a, batch, n, fused)) return;
   const f = factorScratch(a, batch, n);
   luSlogdet(f.lu, f.piv, batch, n, sign, logabsdet);
 }
