@@ -31,9 +31,10 @@ export const QUIT = 14;
 export const READY = 16; // READY + id: 1 once worker id runs
 const MAX_WORKERS = 15;
 const ALPHA_BYTE = 4 * (READY + MAX_WORKERS + 1);
-export const LDA = ALPHA_BYTE / 4 + 2; // leading dims of A and C in doubles (0: k and n)
-export const LDC = LDA + 1;
-const CTRL_BYTES = 4 * (LDC + 1);
+const CTRL_BYTES = ALPHA_BYTE + 8;
+
+/** The spare last READY slot (worker ids stay below MAX_WORKERS): a product's lda | ldc << 16. */
+const LDS = READY + MAX_WORKERS;
 
 /**
  * The worker's program, as source (it runs without the package's module graph: in Node an
@@ -61,7 +62,7 @@ function run(module, memory, sab, id, onExit) {
         if (kind === 3) { if (typeof process === 'object') process.exit(1); else close(); return; }
         if (kind === 4) for (;;) {}
         const rows = ctrl[${ROWS}], m = ctrl[${PA} + 3], n = ctrl[${PA} + 4], k = ctrl[${PA} + 5];
-        const i0 = q * rows, h = Math.min(rows, m - i0), lda = ctrl[${LDA}], ldc = ctrl[${LDC}];
+        const i0 = q * rows, h = Math.min(rows, m - i0), lda = ctrl[${LDS}] & 0xffff, ldc = ctrl[${LDS}] >>> 16;
         gemm(ctrl[${PA}] + i0 * (lda || k) * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * (ldc || n) * 8, h, n, k, alpha[0], lda, ldc);
         if (Atomics.add(ctrl, ${DONE}, 1) + 1 === count) Atomics.notify(ctrl, ${DONE});
       }
@@ -277,25 +278,17 @@ const canBlock = (): boolean => {
   return typeof (globalThis as { document?: unknown }).document === 'undefined'; // inside a worker
 };
 
+type GemmFn = (...args: [number, number, number, number, number, number, number, number?, number?]) => void;
+
 /**
- * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4; leading dims of A
- * and C lda and ldc doubles, 0 meaning k and n) in bands of `rows` rows over the pool and this
- * thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests (a fault in a worker, with
- * this thread taking no chunk). @internal
+ * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4; leading dims lda
+ * and ldc of A and C in doubles, below 2¹⁶, 0 meaning k and n) in bands of `rows` rows over the
+ * pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests (a fault in a
+ * worker, with this thread taking no chunk). @internal
  */
 export function parallelGemm(
   g: Generation,
-  gemm: (
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    lda: number,
-    ldc: number,
-  ) => void,
+  gemm: GemmFn,
   a: number,
   b: number,
   c: number,
@@ -309,9 +302,8 @@ export function parallelGemm(
   ldc = 0,
 ): void {
   const { ctrl } = g;
+  ctrl[LDS] = lda | (ldc << 16);
   const count = Math.ceil(m / rows);
-  ctrl[LDA] = lda;
-  ctrl[LDC] = ldc;
   ctrl[PA] = a;
   ctrl[PA + 1] = b;
   ctrl[PA + 2] = c;

@@ -130,15 +130,14 @@ function kernelBody(): number[] {
 }
 
 /**
- * pack(src, dst, k, np, lds): B (k × np at src, row stride lds doubles, 0 meaning np; np a
- * multiple of 4) into column panels of 4 at dst: panel q/4 holds B[p][q..q+3] for p = 0..k−1, 32
- * contiguous bytes each.
+ * pack(src, dst, k, np): B (k × np row-major at src, np a multiple of 4) into column panels of 4 at
+ * dst: panel q/4 holds B[p][q..q+3] for p = 0..k−1, 32 contiguous bytes each.
  */
 function packBody(): number[] {
-  const [SRC, DST, PK, PN, LDS] = [0, 1, 2, 3, 4];
-  const [Q, SP, PP, ROW] = [5, 6, 7, 8];
+  const [SRC, DST, PK, PN] = [0, 1, 2, 3];
+  const [Q, SP, PP, ROW] = [4, 5, 6, 7];
   return assemble(vec([[...uleb(4), I32]]), (emit) => {
-    emit(orDefault(LDS, PN), op.get(LDS), op.const(3), op.shl, op.set(ROW));
+    emit(op.get(PN), op.const(3), op.shl, op.set(ROW));
     emit(op.const(0), op.set(Q));
     emit(op.block, op.loop);
     emit(op.get(Q), op.get(PN), op.geU, op.brIf(1));
@@ -176,7 +175,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       1,
       vec([
         params(6, F64),
-        params(5),
+        params(4),
         params(TRSM_PARAMS),
         params(3, F64, F64),
         params(6),
@@ -218,17 +217,19 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 
 interface Kernel {
   gemm: (
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    lda: number,
-    ldc: number,
+    ...args: [
+      a: number,
+      b: number,
+      c: number,
+      m: number,
+      n: number,
+      k: number,
+      alpha: number,
+      lda?: number,
+      ldc?: number,
+    ]
   ) => void;
-  pack: (src: number, dst: number, k: number, np: number, lds?: number) => void;
+  pack: (src: number, dst: number, k: number, np: number) => void;
   trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
   rot: (pi: number, pj: number, len: number, c: number, s: number) => void;
   colacc: (m: number, ld: number, u: number, rows: number, acc: number, len: number) => void;
@@ -298,7 +299,7 @@ function runGemm(
   lda = 0,
   ldc = 0,
 ) {
-  if (m >= 16 && m * n * k >= PARALLEL_MIN && poolWanted()) {
+  if (m >= 16 && m * n * k >= PARALLEL_MIN && lda < 65536 && ldc < 65536 && poolWanted()) {
     const pool = activePool(kern.mem);
     if (pool) {
       const rows = Math.max(4, ceil4(Math.ceil(m / (4 * poolThreads(pool)))));
@@ -555,27 +556,28 @@ export function level2Workspace(doubles: number): Level2 | null {
 
 /**
  * The kernel's memory and its product for callers that keep a whole factorization there
- * (wasm-lu.ts), so that their updates need no copies: offsets and leading dims in doubles, m and
- * n multiples of 4, B packed by `pack` (k × np at src, row stride lds) into panels at dst. The
- * heap view is valid until the memory grows (the next `inPlaceKernel`, or any other product or
- * solve in WebAssembly). Null without WebAssembly SIMD or beyond 2 GiB.
+ * (wasm-lu.ts), so that their updates need no copies: `gemm(a, lda, b, c, ldc, m, n, k, alpha)`,
+ * C[m×n] += alpha·A[m×k]·B with A and C row-major (leading dims lda, ldc) and B packed as `pack`
+ * lays it out, offsets and leading dims in doubles, m and n multiples of 4, over the pool when
+ * large. The heap view is valid until the memory grows (the next `inPlaceKernel`, or any other
+ * product or solve in WebAssembly). Null without WebAssembly SIMD or beyond 2 GiB.
  */
 export interface InPlaceKernel {
   mem: WebAssembly.Memory;
   heap: Float64Array;
-  /** C[m×n] += alpha·A[m×k]·packed B, A and C row-major with leading dims lda and ldc. */
   gemm(
-    a: number,
-    lda: number,
-    b: number,
-    c: number,
-    ldc: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
+    ...args: [
+      a: number,
+      lda: number,
+      b: number,
+      c: number,
+      ldc: number,
+      m: number,
+      n: number,
+      k: number,
+      alpha: number,
+    ]
   ): void;
-  pack(src: number, lds: number, dst: number, k: number, np: number): void;
 }
 
 export function inPlaceKernel(doubles: number): InPlaceKernel | null {
@@ -586,6 +588,5 @@ export function inPlaceKernel(doubles: number): InPlaceKernel | null {
     mem: kern.mem,
     heap,
     gemm: (a, lda, b, c, ldc, m, n, k, alpha) => runGemm(kern, a * 8, b * 8, c * 8, m, n, k, alpha, lda, ldc),
-    pack: (src, lds, dst, k, np) => kern.pack(src * 8, dst * 8, k, np, lds),
   };
 }

@@ -15,6 +15,7 @@
  *   t + i·tld + s·tcs (lower triangle read; unit diagonal when unit ≠ 0) and B n×mp with rows
  *   at b + i·bld (mp a multiple of 4), four columns at a time. An upper triangle is a lower one
  *   with rows and columns reversed: the caller passes its last entry and negative strides.
+ * - `pack(src, lds, dst, k, np)`: B (k×np, rows lds bytes apart) into the GEMM's panels of 4.
  */
 import {
   addTo,
@@ -159,9 +160,31 @@ function trsmBody(): number[] {
   );
 }
 
+/** pack(src, lds, dst, k, np): as wasm-gemm.ts `pack`, from rows lds bytes apart. */
+function packBody(): number[] {
+  const [SRC, LDS, DST, PK, PN] = [0, 1, 2, 3, 4];
+  const [Q, SP, PP] = [5, 6, 7];
+  return assemble(vec([[...uleb(3), I32]]), (emit) => {
+    emit(op.const(0), op.set(Q));
+    emit(op.block, op.loop);
+    emit(op.get(Q), op.get(PN), op.geU, op.brIf(1));
+    emit(op.get(SRC), op.get(Q), op.const(3), op.shl, op.add, op.set(SP));
+    emit(op.get(PK), op.set(PP));
+    emit(op.block, op.get(PP), op.eqz, op.brIf(0), op.loop);
+    emit(op.get(DST), op.get(SP), v128Load(0), v128Store(0));
+    emit(op.get(DST), op.get(SP), v128Load(16), v128Store(16));
+    emit(addTo(DST, op.const(32)), addTo(SP, op.get(LDS)));
+    emit(op.get(PP), op.const(1), op.sub, op.set(PP));
+    emit(op.get(PP), op.brIf(0), op.end, op.end);
+    emit(addTo(Q, op.const(4)), op.br(0), op.end, op.end);
+    emit(op.end);
+  });
+}
+
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const panel = panelBody();
   const trsm = trsmBody();
+  const pack = packBody();
   const fn = (count: number, results: number[]) => [
     0x60,
     ...vec(Array.from({ length: count }, () => [I32])),
@@ -169,17 +192,18 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([fn(6, [I32]), fn(8, [])])),
+    ...section(1, vec([fn(6, [I32]), fn(8, []), fn(5, [])])),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[0], [1]])),
+    ...section(3, vec([[0], [1], [2]])),
     ...section(
       7,
       vec([
         [...name('panel'), 0x00, 0],
         [...name('trsm'), 0x00, 1],
+        [...name('pack'), 0x00, 2],
       ]),
     ),
     ...section(
@@ -187,6 +211,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       vec([
         [...uleb(panel.length), ...panel],
         [...uleb(trsm.length), ...trsm],
+        [...uleb(pack.length), ...pack],
       ]),
     ),
   ]);
@@ -204,6 +229,7 @@ interface LuExports {
     mp: number,
     unit: number,
   ) => void;
+  pack: (src: number, lds: number, dst: number, k: number, np: number) => void;
 }
 
 /** The GEMM kernel's memory and product with this module's panel and solve on that memory. */

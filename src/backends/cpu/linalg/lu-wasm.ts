@@ -91,7 +91,7 @@ function gemmHeap(
   kk: number,
 ): void {
   if (m <= 0 || cols <= 0 || kk <= 0) return;
-  w.k.pack(b, ldb, w.pack, kk, cols);
+  w.k.pack(b * 8, ldb * 8, w.pack * 8, kk, cols);
   w.k.gemm(a, lda, w.pack, c, ldc, m, cols, kk, alpha);
 }
 
