@@ -7,7 +7,7 @@
  * the reference's diagonal; orders that are not multiples of 4 (padding) or of the block sizes,
  * several recursion levels, batches, float32, singular matrices, NaN and ±inf through the ops.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   detCpu,
   invCpu,
@@ -19,8 +19,9 @@ import {
   solveCpu,
 } from '../src/backends/cpu/linalg/lu.js';
 import { WASM_LU_MIN, wasmLuFits } from '../src/backends/cpu/linalg/lu-wasm.js';
-import { wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
-import { linalg, tensor } from '../src/index.js';
+import { runningWorkers, threadsSupported } from '../src/backends/cpu/pool.js';
+import { startGemmPool, wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
+import { linalg, setNumThreads, tensor } from '../src/index.js';
 
 function rng(seed: number) {
   let s = seed | 0;
@@ -261,4 +262,33 @@ describe.runIf(wasmGemmAvailable())('LU on the WebAssembly heap', () => {
       expect(sv[0]!.flat().some(Number.isNaN)).toBe(false);
     }
   });
+
+  it.runIf(threadsSupported())(
+    'bitwise the same factor, inverse and det on 1 and 2 threads (updates over the pool)',
+    async () => {
+      const n = 300; // its trailing updates exceed the pool's threshold
+      const a = randomMatrix(n, 77);
+      const run = () => {
+        const lu = new Float64Array(n * n);
+        const piv = new Int32Array(n);
+        const info = new Int32Array(1);
+        luFactorCpu(a, 1, n, lu, piv, info);
+        const x = new Float64Array(n * n);
+        invCpu(a, 1, n, x, info);
+        const d = new Float64Array(1);
+        detCpu(a, 1, n, d);
+        return [lu, x, d, Float64Array.from(piv)];
+      };
+      setNumThreads(1);
+      const one = run();
+      setNumThreads(2);
+      await startGemmPool();
+      expect(runningWorkers()).toBe(1);
+      const two = run();
+      for (let i = 0; i < one.length; i++)
+        expect(one[i]!.every((v, j) => Object.is(v, two[i]![j]))).toBe(true);
+    },
+  );
 });
+
+afterAll(() => setNumThreads(2));
