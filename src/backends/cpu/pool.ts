@@ -49,6 +49,9 @@ const TAG_SHIFT = 20;
 const ALPHA_BYTE = 8 * Math.ceil((JOB + 1) / 2); // 8-byte aligned
 const CTRL_BYTES = ALPHA_BYTE + 8;
 
+/** The spare last READY slot (worker ids stay below MAX_WORKERS): a product's lda | ldc << 16. */
+const LDS = READY + MAX_WORKERS;
+
 /**
  * The worker's program, as source (it runs without the package's module graph: in Node an
  * `eval` worker, in a browser a Blob URL). `run(module, memory, sab, id, onExit, extras)`.
@@ -85,8 +88,8 @@ function run(module, memory, sab, id, onExit, extras) {
           continue;
         }
         const rows = ctrl[${ROWS}], m = ctrl[${PA} + 3], n = ctrl[${PA} + 4], k = ctrl[${PA} + 5];
-        const i0 = q * rows, h = Math.min(rows, m - i0);
-        gemm(ctrl[${PA}] + i0 * k * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * n * 8, h, n, k, alpha[0]);
+        const i0 = q * rows, h = Math.min(rows, m - i0), lda = ctrl[${LDS}] & 0xffff, ldc = ctrl[${LDS}] >>> 16;
+        gemm(ctrl[${PA}] + i0 * (lda || k) * 8, ctrl[${PA} + 1], ctrl[${PA} + 2] + i0 * (ldc || n) * 8, h, n, k, alpha[0], lda, ldc);
         if (Atomics.add(ctrl, ${DONE}, 1) + 1 === count) Atomics.notify(ctrl, ${DONE});
       }
     } catch (e) {
@@ -348,14 +351,17 @@ function takeChunk(ctrl: Int32Array, count: number): number {
   return q < count ? q : -1;
 }
 
+type GemmFn = (...args: [number, number, number, number, number, number, number, number?, number?]) => void;
+
 /**
- * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4) in bands of `rows`
- * rows over the pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests
- * (a fault in a worker, with this thread taking no chunk). @internal
+ * Runs C[m×n] += alpha·A·B (the kernel's byte offsets, m and n multiples of 4; leading dims lda
+ * and ldc of A and C in doubles, below 2¹⁶, 0 meaning k and n) in bands of `rows` rows over the
+ * pool and this thread; `gemm` is this thread's instance. `kind` ≠ 1 only in tests (a fault in a
+ * worker, with this thread taking no chunk). @internal
  */
 export function parallelGemm(
   g: Generation,
-  gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void,
+  gemm: GemmFn,
   a: number,
   b: number,
   c: number,
@@ -365,10 +371,13 @@ export function parallelGemm(
   alpha: number,
   rows: number,
   kind = 1,
+  lda = 0,
+  ldc = 0,
 ): void {
   const { ctrl } = g;
   const count = Math.ceil(m / rows);
   beginJob(ctrl);
+  ctrl[LDS] = lda | (ldc << 16);
   ctrl[PA] = a;
   ctrl[PA + 1] = b;
   ctrl[PA + 2] = c;
@@ -384,7 +393,7 @@ export function parallelGemm(
     const q = takeChunk(ctrl, count);
     if (q < 0) break;
     const i0 = q * rows;
-    gemm(a + i0 * k * 8, b, c + i0 * n * 8, Math.min(rows, m - i0), n, k, alpha);
+    gemm(a + i0 * (lda || k) * 8, b, c + i0 * (ldc || n) * 8, Math.min(rows, m - i0), n, k, alpha, lda, ldc);
     Atomics.add(ctrl, DONE, 1);
   }
   finish(g, count, `a ${m}×${k} by ${k}×${n} matrix product`);

@@ -4,9 +4,10 @@
  * JavaScript loops reach about 1.7 GFLOP/s per core here; this kernel 6–14 GFLOP/s.
  *
  * The module is assembled here, instruction by instruction (no toolchain, no binary in the
- * repository): `gemm(a, b, c, m, n, k, alpha)` computes C[m×n] += alpha·A[m×k]·B[k×n] in its
- * exported memory, with m and n multiples of 4, A and C row-major and B packed in column panels
- * of 4 (panel q holds B[p][4q..4q+3] for p = 0..k−1, contiguous). Each 4×4 block of A·B is kept
+ * repository): `gemm(a, b, c, m, n, k, alpha, lda, ldc)` computes C[m×n] += alpha·A[m×k]·B[k×n]
+ * in its exported memory, with m and n multiples of 4, A and C row-major (leading dims lda and
+ * ldc; 0 or left out: k and n) and B packed in column panels of 4 (panel q holds B[p][4q..4q+3]
+ * for p = 0..k−1, contiguous). Each 4×4 block of A·B is kept
  * in eight f64x2 registers while p runs over k (per step two loads of B, four splat loads of A,
  * eight multiplies and eight adds), then added to C times alpha. A second function, `pack`, lays
  * B out in those panels (sequential reads in the kernel, and no 4 KiB-stride conflicts);
@@ -41,13 +42,23 @@ import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
 // ---- the kernel ---------------------------------------------------------------------------------
 
-// Parameters (six i32, then alpha: f64), then locals (indices).
-const [A, B, C, M, N, K, ALPHA] = [0, 1, 2, 3, 4, 5, 6];
-const [I, J, P, AP, BP, CP, NB, KB, T] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
-const I32_LOCALS = 9;
-const ACC = 16; // acc 0..7: row r, columns 2h..2h+1 at ACC + 2r + h
-const [B0, B1, X, AV] = [24, 25, 26, 27];
+// Parameters (six i32, alpha: f64, then the leading dims of A and C in doubles, 0 meaning k and
+// n), then locals (indices).
+const [A, B, C, M, N, K, ALPHA, LDA, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [I, J, P, AP, BP, CP, NB, KB, T, AB] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+const I32_LOCALS = 10;
+const ACC = 19; // acc 0..7: row r, columns 2h..2h+1 at ACC + 2r + h
+const [B0, B1, X, AV] = [27, 28, 29, 30];
 const V128_LOCALS = 12;
+/** local = (local == 0 ? fallback : local). */
+const orDefault = (l: number, fallback: number) => [
+  ...op.get(fallback),
+  ...op.get(l),
+  ...op.get(l),
+  ...op.eqz,
+  0x1b, // select
+  ...op.set(l),
+];
 
 function kernelBody(): number[] {
   return assemble(
@@ -62,18 +73,20 @@ function kernelBody(): number[] {
         ...(r === 0 ? [] : [...op.get(NB), ...op.const(r), ...op.mul, ...op.add]),
       ];
       emit(op.get(ALPHA), f64x2Splat, op.set(AV));
-      emit(op.get(N), op.const(3), op.shl, op.set(NB));
+      emit(orDefault(LDA, K), orDefault(LDC, N));
+      emit(op.get(LDC), op.const(3), op.shl, op.set(NB));
       emit(op.get(K), op.const(3), op.shl, op.set(KB));
+      emit(op.get(LDA), op.const(3), op.shl, op.set(AB));
       emit(op.const(0), op.set(I));
       emit(op.block, op.loop);
       emit(op.get(I), op.get(M), op.geU, op.brIf(1));
       emit(op.const(0), op.set(J));
       emit(op.block, op.loop);
       emit(op.get(J), op.get(N), op.geU, op.brIf(1));
-      // cp = c + (i·n + j)·8; ap = a + i·k·8; bp = b + j·k·8 (panel j/4 of 4·k doubles).
+      // cp = c + (i·ldc + j)·8; ap = a + i·lda·8; bp = b + j·k·8 (panel j/4 of 4·k doubles).
       emit(op.get(C), op.get(I), op.get(NB), op.mul, op.add);
       emit(op.get(J), op.const(3), op.shl, op.add, op.set(CP));
-      emit(op.get(A), op.get(I), op.get(KB), op.mul, op.add, op.set(AP));
+      emit(op.get(A), op.get(I), op.get(AB), op.mul, op.add, op.set(AP));
       emit(op.get(B), op.get(J), op.get(KB), op.mul, op.add, op.set(BP));
       for (let acc = ACC; acc < ACC + 8; acc++) emit(v128Zero, op.set(acc));
       emit(op.get(K), op.set(P));
@@ -81,9 +94,9 @@ function kernelBody(): number[] {
       emit(op.get(BP), v128Load(0), op.set(B0));
       emit(op.get(BP), v128Load(16), op.set(B1));
       for (let r = 0; r < 4; r++) {
-        // x = splat(A[i + r][p]) at ap + r·kb.
+        // x = splat(A[i + r][p]) at ap + r·lda·8.
         if (r === 0) emit(op.get(AP));
-        else emit(op.get(AP), op.get(KB), op.const(r), op.mul, op.add);
+        else emit(op.get(AP), op.get(AB), op.const(r), op.mul, op.add);
         emit(load64Splat(0), op.set(X));
         for (let h = 0; h < 2; h++) {
           const acc = ACC + 2 * r + h;
@@ -142,7 +155,7 @@ function packBody(): number[] {
 }
 
 /** Pages (64 KiB) of the shared memory's maximum (2 GiB, the blocks' limit below). */
-const MAX_PAGES = 32768;
+export const MAX_PAGES = 32768;
 
 /** The module; its memory is imported (env.mem), shared (for the worker pool) or not. */
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -160,13 +173,21 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(
       1,
-      vec([params(6, F64), params(4), params(TRSM_PARAMS), params(3, F64, F64), params(6), params(5, F64)]),
+      vec([
+        params(6, F64),
+        params(4),
+        params(TRSM_PARAMS),
+        params(3, F64, F64),
+        params(6),
+        params(5, F64),
+        params(6, F64, I32, I32),
+      ]),
     ),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[0], [1], [2], [3], [4], [0], [5]])),
+    ...section(3, vec([[6], [1], [2], [3], [4], [0], [5]])),
     ...section(
       7,
       vec([
@@ -195,7 +216,19 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 // ---- the JavaScript side ------------------------------------------------------------------------
 
 interface Kernel {
-  gemm: (a: number, b: number, c: number, m: number, n: number, k: number, alpha: number) => void;
+  gemm: (
+    ...args: [
+      a: number,
+      b: number,
+      c: number,
+      m: number,
+      n: number,
+      k: number,
+      alpha: number,
+      lda?: number,
+      ldc?: number,
+    ]
+  ) => void;
   pack: (src: number, dst: number, k: number, np: number) => void;
   trsm: (t: number, b: number, n: number, mp: number, unit: number) => void;
   rot: (pi: number, pj: number, len: number, c: number, s: number) => void;
@@ -263,13 +296,15 @@ function runGemm(
   n: number,
   k: number,
   alpha: number,
+  lda = 0,
+  ldc = 0,
 ) {
-  if (m >= 16 && m * n * k >= PARALLEL_MIN && poolWanted()) {
+  if (m >= 16 && m * n * k >= PARALLEL_MIN && lda < 65536 && ldc < 65536 && poolWanted()) {
     const pool = activePool(kern.mem);
     if (pool) {
       const rows = Math.max(4, ceil4(Math.ceil(m / (4 * poolThreads(pool)))));
       try {
-        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows);
+        parallelGemm(pool, kern.gemm, a, b, c, m, n, k, alpha, rows, 1, lda, ldc);
       } catch (e) {
         kernel = undefined;
         throw e;
@@ -278,7 +313,7 @@ function runGemm(
     }
     void startPool(kern.module, kern.mem);
   }
-  kern.gemm(a, b, c, m, n, k, alpha);
+  kern.gemm(a, b, c, m, n, k, alpha, lda, ldc);
 }
 
 /** Test hook: forgets the kernel, so the next product instantiates it again (threads or not). */
@@ -522,5 +557,42 @@ export function level2Workspace(doubles: number): Level2 | null {
     colacc: (m, ld, u, rows, acc, len) => colacc(m * 8, ld * 8, u * 8, rows, acc * 8, len),
     rank1: (m, ld, u, rows, acc, len, tau) => rank1(m * 8, ld * 8, u * 8, rows, acc * 8, len, tau),
     dotaxpy: (m, ld, v, rows, len, tau) => dotaxpy(m * 8, ld * 8, v * 8, rows, len, tau),
+  };
+}
+
+/**
+ * The kernel's memory and its product for callers that keep a whole factorization there
+ * (wasm-lu.ts), so that their updates need no copies: `gemm(a, lda, b, c, ldc, m, n, k, alpha)`,
+ * C[m×n] += alpha·A[m×k]·B with A and C row-major (leading dims lda, ldc) and B packed as `pack`
+ * lays it out, offsets and leading dims in doubles, m and n multiples of 4, over the pool when
+ * large. The heap view is valid until the memory grows (the next `inPlaceKernel`, or any other
+ * product or solve in WebAssembly). Null without WebAssembly SIMD or beyond 2 GiB.
+ */
+export interface InPlaceKernel {
+  mem: WebAssembly.Memory;
+  heap: Float64Array;
+  gemm(
+    ...args: [
+      a: number,
+      lda: number,
+      b: number,
+      c: number,
+      ldc: number,
+      m: number,
+      n: number,
+      k: number,
+      alpha: number,
+    ]
+  ): void;
+}
+
+export function inPlaceKernel(doubles: number): InPlaceKernel | null {
+  const kern = getKernel();
+  const heap = kern ? heapOf(kern, doubles) : null;
+  if (!kern || !heap) return null;
+  return {
+    mem: kern.mem,
+    heap,
+    gemm: (a, lda, b, c, ldc, m, n, k, alpha) => runGemm(kern, a * 8, b * 8, c * 8, m, n, k, alpha, lda, ldc),
   };
 }

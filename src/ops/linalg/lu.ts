@@ -1,13 +1,6 @@
 import type { CpuView, GpuView } from '../../backends/backend.js';
-import {
-  type FloatArray,
-  luDet,
-  luFactorCpu,
-  luFactorRect,
-  luInverse,
-  luSlogdet,
-  luSolve,
-} from '../../backends/cpu/linalg/index.js';
+import { type FloatArray, luFactorRect } from '../../backends/cpu/linalg/index.js';
+import { detCpu, invCpu, slogdetCpu, solveCpu } from '../../backends/cpu/linalg/lu.js';
 import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/linalg/nonfinite.js';
 import { invBatched } from '../../backends/cpu/wasm-batched.js';
 import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
@@ -20,7 +13,6 @@ import {
   luSolveGpu,
 } from '../../backends/webgpu/linalg/index.js';
 import type { WebGPURuntime } from '../../backends/webgpu/runtime.js';
-import { allocArray } from '../../dtype.js';
 import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { zerosLike } from '../creation.js';
@@ -39,16 +31,12 @@ import { solveTriangularCore } from './triangular.js';
 const WHOLE: Region = {};
 
 /**
- * Factors on the CPU into scratch arrays (the input is never modified). A matrix with NaN or ±inf
- * gets an all-NaN LU, so everything computed from it (inverse, solve, det, slogdet) is NaN.
+ * The CPU kernels factor into scratch (the input is never modified) and write only the result;
+ * a matrix with NaN or ±inf then gets all-NaN outputs (what its all-NaN LU would give).
  */
-function factorCpu(a: CpuView, batch: number, n: number) {
-  const lu = allocArray(a.dtype, a.data.length) as FloatArray;
-  const piv = new Int32Array(batch * n);
-  const info = new Int32Array(batch);
-  luFactorCpu(a.data as FloatArray, batch, n, lu, piv, info);
-  poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, [{ data: lu, size: n * n }]);
-  return { lu, piv, info };
+function poisonCpu(a: CpuView, batch: number, n: number, ...outs: { data: unknown; size: number }[]): void {
+  const outputs = outs.map((o) => ({ data: o.data as FloatArray, size: o.size }));
+  poisonNonFiniteCpu(a.data, squares(batch, n), WHOLE, outputs);
 }
 
 /** Factors on the device into scratch buffers (NaN LU as factorCpu); the caller frees them with `free()`. */
@@ -199,9 +187,8 @@ export const invOp: OpDef<undefined> = defineBuiltinOp<undefined>({
     const [batch, n] = [info.data.length, a.shape[a.shape.length - 1]];
     // Batches of n ≤ 8: factor, poison and inverse in one WebAssembly SIMD pass, same bits.
     if (invBatched(a.data as FloatArray, batch, n, x.data as FloatArray, info.data as Int32Array)) return;
-    const f = factorCpu(a, batch, n);
-    (info.data as Int32Array).set(f.info);
-    luInverse(f.lu, f.piv, batch, n, x.data as FloatArray);
+    invCpu(a.data as FloatArray, batch, n, x.data as FloatArray, info.data as Int32Array);
+    poisonCpu(a, batch, n, { data: x.data, size: n * n });
   },
   webgpu: (gpu, [a], [x, info]) => {
     const [batch, n] = [numelOf(info.shape), a.shape[a.shape.length - 1]];
@@ -239,9 +226,9 @@ export const solveOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   differentiable: [true, false],
   cpu: ([a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
-    const f = factorCpu(a, batch, n);
-    (info.data as Int32Array).set(f.info);
-    luSolve(f.lu, f.piv, batch, n, b.data as FloatArray, k, x.data as FloatArray);
+    const [bd, xd] = [b.data as FloatArray, x.data as FloatArray];
+    solveCpu(a.data as FloatArray, batch, n, bd, k, xd, info.data as Int32Array);
+    poisonCpu(a, batch, n, { data: xd, size: n * k });
   },
   webgpu: (gpu, [a, b], [x, info]) => {
     const [batch, n, k] = dims(a.shape, b.shape, true);
@@ -294,8 +281,8 @@ export const detOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   shape: () => [[]],
   cpu: ([a], [d]) => {
     const [batch, n] = [d.data.length, a.shape[a.shape.length - 1]];
-    const f = factorCpu(a, batch, n);
-    luDet(f.lu, f.piv, batch, n, d.data as FloatArray);
+    detCpu(a.data as FloatArray, batch, n, d.data as FloatArray);
+    poisonCpu(a, batch, n, { data: d.data, size: 1 });
   },
   webgpu: (gpu, [a], [d]) => {
     const [batch, n] = [numelOf(d.shape), a.shape[a.shape.length - 1]];
@@ -321,8 +308,8 @@ export const slogdetOp: OpDef<undefined> = defineBuiltinOp<undefined>({
   differentiable: [true, true],
   cpu: ([a], [sign, lad]) => {
     const [batch, n] = [sign.data.length, a.shape[a.shape.length - 1]];
-    const f = factorCpu(a, batch, n);
-    luSlogdet(f.lu, f.piv, batch, n, sign.data as FloatArray, lad.data as FloatArray);
+    slogdetCpu(a.data as FloatArray, batch, n, sign.data as FloatArray, lad.data as FloatArray);
+    poisonCpu(a, batch, n, { data: sign.data, size: 1 }, { data: lad.data, size: 1 });
   },
   webgpu: (gpu, [a], [sign, lad]) => {
     const [batch, n] = [numelOf(sign.shape), a.shape[a.shape.length - 1]];

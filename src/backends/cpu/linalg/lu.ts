@@ -3,6 +3,15 @@
  * solves, inverse, determinant. Batched, row-major, n×n matrices stored back to back.
  */
 import { luFactorBatched } from '../wasm-batched.js';
+import {
+  factorDiagWasm,
+  invWasm,
+  luFactorWasm,
+  luInverseWasm,
+  luSolveWasm,
+  solveWasm,
+  wasmLuFits,
+} from './lu-wasm.js';
 import { copyInto, type FloatArray, gemm, lowerInverse, splitHalf, trsmLeft } from './triangular.js';
 
 /** Panels at most this wide are factored column by column; wider ones recursively. */
@@ -103,6 +112,7 @@ export function luFactorCpu(
 ): void {
   if (batch <= 0) return;
   if (luFactorBatched(a, batch, n, lu, piv, info)) return; // n ≤ 8: WebAssembly SIMD, same bits
+  if (wasmLuFits(n, true) && luFactorWasm(a, batch, n, lu, piv, info)) return;
   const nn = n * n;
   if (lu instanceof Float64Array) {
     if ((a as FloatArray) !== lu) copyInto(lu, 0, a, 0, batch * nn);
@@ -187,6 +197,7 @@ export function luSolve(
   const nn = n * n;
   const nb = n * nrhs;
   if (batch <= 0 || nb === 0) return;
+  if (wasmLuFits(n) && luSolveWasm(lu, piv, batch, n, b, nrhs, x)) return;
   const lu64 = lu instanceof Float64Array ? lu : null;
   const x64 = x instanceof Float64Array ? x : null;
   const lw = lu64 ? null : new Float64Array(nn);
@@ -254,6 +265,7 @@ function smallInverse(f: Float64Array, fo: number, n: number, x: Float64Array, x
 export function luInverse(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
   const nn = n * n;
   if (batch <= 0 || nn === 0) return;
+  if (wasmLuFits(n) && luInverseWasm(lu, piv, batch, n, out)) return;
   const lu64 = lu instanceof Float64Array && lu.buffer !== out.buffer ? lu : null;
   const out64 = out instanceof Float64Array ? out : null;
   const lw = lu64 ? null : new Float64Array(nn);
@@ -313,38 +325,47 @@ function pivotSign(piv: Int32Array, po: number, n: number): number {
  * A 0×0 matrix has determinant 1.
  */
 export function luDet(lu: FloatArray, piv: Int32Array, batch: number, n: number, out: FloatArray): void {
-  const nn = n * n;
-  for (let e = 0; e < batch; e++) {
-    // The product is kept in [2^-500, 2^500] by exact powers of two (exponent in ex), each pivot
-    // brought into that range before it is multiplied in, so a partial product neither overflows
-    // before a small pivot nor gives inf·0 = NaN with a zero one.
-    let d = pivotSign(piv, e * n, n);
-    let ex = 0;
-    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) {
-      let u = lu[q]!;
-      const au = Math.abs(u);
-      if (au > 2 ** 500) {
-        u *= 2 ** -600;
-        ex += 600;
-      } else if (au < 2 ** -500 && au > 0) {
-        u *= 2 ** 600;
-        ex -= 600;
-      }
-      d *= u;
-      const a = Math.abs(d);
-      if (a > 2 ** 500) {
-        d *= 2 ** -500;
-        ex += 500;
-      } else if (a < 2 ** -500 && a > 0) {
-        d *= 2 ** 500;
-        ex -= 500;
-      }
+  for (let e = 0; e < batch; e++) out[e] = detProduct(lu, e * n * n, n + 1, piv, e * n, n);
+}
+
+/** ±∏ of the n diagonal entries lu[q0 + k·stride] (sign from piv[po..po+n)), kept in range. */
+function detProduct(
+  lu: FloatArray,
+  q0: number,
+  stride: number,
+  piv: Int32Array,
+  po: number,
+  n: number,
+): number {
+  // The product is kept in [2^-500, 2^500] by exact powers of two (exponent in ex), each pivot
+  // brought into that range before it is multiplied in, so a partial product neither overflows
+  // before a small pivot nor gives inf·0 = NaN with a zero one.
+  let d = pivotSign(piv, po, n);
+  let ex = 0;
+  for (let k = 0, q = q0; k < n; k++, q += stride) {
+    let u = lu[q]!;
+    const au = Math.abs(u);
+    if (au > 2 ** 500) {
+      u *= 2 ** -600;
+      ex += 600;
+    } else if (au < 2 ** -500 && au > 0) {
+      u *= 2 ** 600;
+      ex -= 600;
     }
-    // Applied in two halves (2^ex alone could overflow); a zero product stays 0 (0·2^1350 = NaN).
-    const h = ex >> 1;
-    if (d !== 0) d = d * 2 ** h * 2 ** (ex - h);
-    out[e] = d === 0 ? 0 : d;
+    d *= u;
+    const a = Math.abs(d);
+    if (a > 2 ** 500) {
+      d *= 2 ** -500;
+      ex += 500;
+    } else if (a < 2 ** -500 && a > 0) {
+      d *= 2 ** 500;
+      ex -= 500;
+    }
   }
+  // Applied in two halves (2^ex alone could overflow); a zero product stays 0 (0·2^1350 = NaN).
+  const h = ex >> 1;
+  if (d !== 0) d = d * 2 ** h * 2 ** (ex - h);
+  return d === 0 ? 0 : d;
 }
 
 /**
@@ -360,16 +381,94 @@ export function luSlogdet(
   sign: FloatArray,
   logabsdet: FloatArray,
 ): void {
-  const nn = n * n;
-  for (let e = 0; e < batch; e++) {
-    let s = pivotSign(piv, e * n, n);
-    let acc = 0;
-    for (let k = 0, q = e * nn; k < n; k++, q += n + 1) {
-      const u = lu[q]!;
-      s *= u > 0 ? 1 : u < 0 ? -1 : u === 0 ? 0 : Number.NaN;
-      acc += Math.log(Math.abs(u));
-    }
-    sign[e] = s === 0 ? 0 : s;
-    logabsdet[e] = acc;
+  for (let e = 0; e < batch; e++) slogdetOf(lu, e * n * n, n + 1, piv, e * n, n, sign, logabsdet, e);
+}
+
+/** sign[e], logabsdet[e] from the n diagonal entries lu[q0 + k·stride] and piv[po..po+n). */
+function slogdetOf(
+  lu: FloatArray,
+  q0: number,
+  stride: number,
+  piv: Int32Array,
+  po: number,
+  n: number,
+  sign: FloatArray,
+  logabsdet: FloatArray,
+  e: number,
+): void {
+  let s = pivotSign(piv, po, n);
+  let acc = 0;
+  for (let k = 0, q = q0; k < n; k++, q += stride) {
+    const u = lu[q]!;
+    s *= u > 0 ? 1 : u < 0 ? -1 : u === 0 ? 0 : Number.NaN;
+    acc += Math.log(Math.abs(u));
   }
+  sign[e] = s === 0 ? 0 : s;
+  logabsdet[e] = acc;
+}
+
+// ---- fused entry points of the ops: the factor stays in scratch (on the WebAssembly heap from
+// n = WASM_LU_MIN), only the result is written. Same pivots, info and results as the
+// luFactorCpu + luInverse / luSolve / luDet pairs they replace.
+
+/** Scratch factor of a (the JavaScript path's, for orders below the WebAssembly path's). */
+function factorScratch(a: FloatArray, batch: number, n: number) {
+  const lu = a instanceof Float32Array ? new Float32Array(batch * n * n) : new Float64Array(batch * n * n);
+  const piv = new Int32Array(batch * n);
+  const info = new Int32Array(batch);
+  luFactorCpu(a, batch, n, lu, piv, info);
+  return { lu, piv, info };
+}
+
+/** X = A⁻¹ for each matrix, info[b] as luFactorCpu's. */
+export function invCpu(a: FloatArray, batch: number, n: number, out: FloatArray, info: Int32Array): void {
+  if (batch <= 0) return;
+  if (wasmLuFits(n) && invWasm(a, batch, n, out, info)) return;
+  const f = factorScratch(a, batch, n);
+  info.set(f.info);
+  luInverse(f.lu, f.piv, batch, n, out);
+}
+
+/** A X = B for each matrix (B, X: n × nrhs), info[b] as luFactorCpu's. */
+export function solveCpu(
+  a: FloatArray,
+  batch: number,
+  n: number,
+  b: FloatArray,
+  nrhs: number,
+  x: FloatArray,
+  info: Int32Array,
+): void {
+  if (batch <= 0) return;
+  if (wasmLuFits(n) && solveWasm(a, batch, n, b, nrhs, x, info)) return;
+  const f = factorScratch(a, batch, n);
+  info.set(f.info);
+  luSolve(f.lu, f.piv, batch, n, b, nrhs, x);
+}
+
+/** det(A) for each matrix. */
+export function detCpu(a: FloatArray, batch: number, n: number, out: FloatArray): void {
+  if (batch <= 0) return;
+  const fused = (e: number, d: Float64Array, st: number, piv: Int32Array) => {
+    out[e] = detProduct(d, 0, st, piv, 0, n);
+  };
+  if (wasmLuFits(n, true) && factorDiagWasm(a, batch, n, fused)) return;
+  const f = factorScratch(a, batch, n);
+  luDet(f.lu, f.piv, batch, n, out);
+}
+
+/** sign(det A) and log|det A| for each matrix (as luSlogdet). */
+export function slogdetCpu(
+  a: FloatArray,
+  batch: number,
+  n: number,
+  sign: FloatArray,
+  logabsdet: FloatArray,
+): void {
+  if (batch <= 0) return;
+  const fused = (e: number, d: Float64Array, st: number, piv: Int32Array) =>
+    slogdetOf(d, 0, st, piv, 0, n, sign, logabsdet, e);
+  if (wasmLuFits(n, true) && factorDiagWasm(a, batch, n, fused)) return;
+  const f = factorScratch(a, batch, n);
+  luSlogdet(f.lu, f.piv, batch, n, sign, logabsdet);
 }
