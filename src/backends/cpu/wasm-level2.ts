@@ -5,6 +5,7 @@
  * - colacc(m, ld, u, rows, acc, len): acc[j] = Σ_i u[i]·M[i][j] (uᵀ·M, row by row);
  * - rank1(m, ld, u, rows, acc, len, tau): M[i][j] −= (τ·u[i])·acc[j];
  * - dotaxpy(m, ld, v, rows, len, tau): per row, d = τ·(M[i]·v), then M[i][j] −= d·v[j].
+ * - rank2acc (below): the tridiagonalisation's rank-2 update fused with the next product.
  * u, acc and v are float64 vectors at byte offsets.
  */
 import {
@@ -123,6 +124,43 @@ export function dotaxpyBody(): number[] {
           emit(op.get(D), op.get(V), op.get(J), op.add, v128Load(0), f64x2Mul, f64x2Sub, v128Store(0));
         });
         emit(addTo(M, op.get(LD)));
+      });
+      emit(op.end);
+    },
+  );
+}
+
+/**
+ * rank2acc(m, ld, u, w, un, rows, uc, wc, acc, len): the tridiagonalisation's rank-2 update fused
+ * with the next step's product, one pass over the block: per row i, M[i][j] −= u[i]·wc[j] +
+ * w[i]·uc[j], then acc[j] += un[i]·M[i][j] with the updated entries (acc zeroed first).
+ */
+export function rank2accBody(): number[] {
+  const [M, LD, U, W, UN, ROWS, UC, WC, ACC, LEN] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [I, J, END] = [10, 11, 12];
+  const [A, B, C, X] = [13, 14, 15, 16];
+  return assemble(
+    vec([
+      [...uleb(3), I32],
+      [...uleb(4), V128],
+    ]),
+    (emit) => {
+      emit(op.get(LEN), op.const(3), op.shl, op.set(END));
+      columnLoop(emit, J, END, () => emit(op.get(ACC), op.get(J), op.add, v128Zero, v128Store(0)));
+      rowLoop(emit, I, ROWS, () => {
+        emit(op.get(U), load64Splat(0), op.set(A), op.get(W), load64Splat(0), op.set(B));
+        emit(op.get(UN), load64Splat(0), op.set(C));
+        columnLoop(emit, J, END, () => {
+          emit(op.get(M), op.get(J), op.add); // address for the store of M[i][j]
+          emit(op.get(M), op.get(J), op.add, v128Load(0));
+          emit(op.get(A), op.get(WC), op.get(J), op.add, v128Load(0), f64x2Mul);
+          emit(op.get(B), op.get(UC), op.get(J), op.add, v128Load(0), f64x2Mul, f64x2Add, f64x2Sub);
+          emit(op.set(X), op.get(X), v128Store(0));
+          emit(op.get(ACC), op.get(J), op.add); // address for the store of acc[j]
+          emit(op.get(ACC), op.get(J), op.add, v128Load(0), op.get(C), op.get(X), f64x2Mul, f64x2Add);
+          emit(v128Store(0));
+        });
+        emit(addTo(U, op.const(8)), addTo(W, op.const(8)), addTo(UN, op.const(8)), addTo(M, op.get(LD)));
       });
       emit(op.end);
     },

@@ -22,25 +22,21 @@ interface Panel {
 
 /**
  * T of the compact WY form of H_0⋯H_{jb−1} (larft, forward, columnwise): T[i][i] = τ_i and
- * T[0..i, i] = −τ_i · T[0..i, 0..i] · (Vᵀ v_i)[0..i].
+ * T[0..i, i] = −τ_i · T[0..i, 0..i] · (Vᵀ v_i)[0..i]. The Gram matrix VᵀV comes from one GEMM
+ * (the zeros of Vᵀ before each unit diagonal make its dots those over rows i.. of v_i).
  */
 function formT(vt: Float64Array, jb: number, mr: number, taus: Float64Array, t: Float64Array): void {
   t.fill(0);
-  const w = new Float64Array(jb);
+  const v = new Float64Array(mr * jb);
+  for (let c = 0; c < jb; c++) for (let r = c; r < mr; r++) v[r * jb + c] = vt[c * mr + r]!;
+  const g = new Float64Array(jb * jb);
+  gemm(1, vt, 0, mr, 1, v, 0, jb, g, 0, jb, jb, jb, mr);
   for (let i = 0; i < jb; i++) {
     const tau = taus[i]!;
     t[i * jb + i] = tau;
-    if (i === 0) continue;
-    const vi = i * mr;
-    for (let p = 0; p < i; p++) {
-      const vp = p * mr;
-      let dot = 0;
-      for (let r = i; r < mr; r++) dot += vt[vp + r]! * vt[vi + r]!;
-      w[p] = dot;
-    }
     for (let p = 0; p < i; p++) {
       let acc = 0;
-      for (let q = p; q < i; q++) acc += t[p * jb + q]! * w[q]!;
+      for (let q = p; q < i; q++) acc += t[p * jb + q]! * g[q * jb + i]!;
       t[p * jb + i] = -tau * acc;
     }
   }
@@ -138,6 +134,24 @@ export function reflectorProduct(
   out: Float64Array,
   oo: number,
 ): void {
+  const panels = reflectorPanels(refl, ld, shift, count, taus, len);
+  out.fill(0, oo, oo + len * cols);
+  for (let i = 0; i < Math.min(len, cols); i++) out[oo + i * cols + i] = 1;
+  for (let b = panels.length - 1; b >= 0; b--) {
+    const p = panels[b]!;
+    applyBlock(p, len - p.j0, out, oo + p.j0 * cols + p.j0, cols, cols - p.j0, false);
+  }
+}
+
+/** The panels of QR_NB reflectors of {@link reflectorProduct}, each with its compact-WY T. */
+function reflectorPanels(
+  refl: Float64Array,
+  ld: number,
+  shift: number,
+  count: number,
+  taus: Float64Array,
+  len: number,
+): Panel[] {
   const panels: Panel[] = [];
   for (let j0 = 0; j0 < count; j0 += QR_NB) {
     const jb = Math.min(QR_NB, count - j0);
@@ -153,10 +167,28 @@ export function reflectorProduct(
     formT(vt, jb, mr, taus.subarray(j0, j0 + jb), t);
     panels.push({ j0: start, jb, vt, t });
   }
-  out.fill(0, oo, oo + len * cols);
-  for (let i = 0; i < Math.min(len, cols); i++) out[oo + i * cols + i] = 1;
+  return panels;
+}
+
+/**
+ * x (len × cols, row-major at xo) ← H_0⋯H_{count−1}·x for the reflectors of
+ * {@link reflectorProduct}: panels applied last to first by GEMM (LAPACK ormtr/ormbr), e.g. the
+ * eigenvectors of eigh's tridiagonal form mapped back to those of A.
+ */
+export function applyReflectors(
+  refl: Float64Array,
+  ld: number,
+  shift: number,
+  count: number,
+  taus: Float64Array,
+  len: number,
+  cols: number,
+  x: Float64Array,
+  xo: number,
+): void {
+  const panels = reflectorPanels(refl, ld, shift, count, taus, len);
   for (let b = panels.length - 1; b >= 0; b--) {
     const p = panels[b]!;
-    applyBlock(p, len - p.j0, out, oo + p.j0 * cols + p.j0, cols, cols - p.j0, false);
+    applyBlock(p, len - p.j0, x, xo + p.j0 * cols, cols, cols, false);
   }
 }
