@@ -6,6 +6,8 @@
  * Q, by three matrix products, which run in the WebAssembly GEMM (and its worker pool). Same
  * reflectors and sign conventions as the unblocked `qr` (see there); only the rounding differs.
  */
+
+import { level2Workspace } from '../wasm-gemm.js';
 import { applyRight, householder, refl } from './qr.js';
 import { gemm } from './triangular.js';
 
@@ -65,6 +67,52 @@ function applyBlock(
   gemm(-1, vt, 0, 1, mr, w2, 0, nc, x, xo, ld, mr, nc, jb);
 }
 
+/** Panels of at least this many rows are factored with the WebAssembly kernel. */
+const PANEL_WASM_MIN = 48;
+
+/**
+ * The panel's reflectors (vt: jb rows of length mr, row c = column c of the panel) in the
+ * WebAssembly kernel's memory (rows padded to an even length): per reflector, the rows below get
+ * their dot product and update by dotaxpy (wasm-level2.ts), the same operations as applyRight's
+ * up to the order of the dot product's sum. dotaxpy starts at an even column: for an odd c the
+ * column c−1 it then also touches (R's entries, not part of the reflection) is set to zero for
+ * the call and restored after it. False when the kernels are unavailable.
+ */
+function factorPanelWasm(
+  vt: Float64Array,
+  jb: number,
+  mr: number,
+  taus: Float64Array,
+  diag: Float64Array,
+  j0: number,
+): boolean {
+  const ld = (mr + 1) & ~1;
+  const V = jb * ld;
+  const w = level2Workspace(V + ld + jb);
+  if (w === null) return false;
+  const h = w.heap;
+  const SAVE = V + ld;
+  for (let c = 0; c < jb; c++) {
+    h.set(vt.subarray(c * mr, c * mr + mr), c * ld);
+    if (ld > mr) h[c * ld + mr] = 0;
+  }
+  for (let c = 0; c < jb; c++) {
+    const rc = c * ld;
+    householder(h, rc + c, mr - c);
+    const tau = refl.tau;
+    taus[c] = tau;
+    diag[j0 + c] = refl.beta;
+    if (tau === 0 || c + 1 >= jb) continue;
+    const c0 = c & ~1;
+    for (let j = c0; j < ld; j++) h[V + j - c0] = j >= c ? h[rc + j] : 0;
+    if (c0 < c) for (let r = c + 1; r < jb; r++) [h[SAVE + r], h[r * ld + c0]] = [h[r * ld + c0], 0];
+    w.dotaxpy((c + 1) * ld + c0, ld, V, jb - c - 1, ld - c0, tau);
+    if (c0 < c) for (let r = c + 1; r < jb; r++) h[r * ld + c0] = h[SAVE + r];
+  }
+  for (let c = 0; c < jb; c++) vt.set(h.subarray(c * ld, c * ld + mr), c * mr);
+  return true;
+}
+
 /**
  * Factors the m×n row-major `w` (overwritten) as Q·R. On return R's strict upper part is in
  * `w`'s rows 0..k, its diagonal in `diag`; the panels are returned for {@link blockedQ}.
@@ -82,11 +130,13 @@ export function blockedFactor(w: Float64Array, m: number, n: number, diag: Float
       for (let c = 0; c < jb; c++) vt[c * mr + i] = w[row + c]!;
     }
     const taus = new Float64Array(jb);
-    for (let c = 0; c < jb; c++) {
-      householder(vt, c * mr + c, mr - c);
-      taus[c] = refl.tau;
-      diag[j0 + c] = refl.beta;
-      applyRight(vt, mr, vt, c * mr, c + 1, jb, c, mr, refl.tau);
+    if (mr < PANEL_WASM_MIN || !factorPanelWasm(vt, jb, mr, taus, diag, j0)) {
+      for (let c = 0; c < jb; c++) {
+        householder(vt, c * mr + c, mr - c);
+        taus[c] = refl.tau;
+        diag[j0 + c] = refl.beta;
+        applyRight(vt, mr, vt, c * mr, c + 1, jb, c, mr, refl.tau);
+      }
     }
     // R's part of the panel back into w (rows j0.., above the diagonal), then V's clean form.
     for (let c = 0; c < jb; c++) for (let i = 0; i < c; i++) w[(j0 + i) * n + j0 + c] = vt[c * mr + i]!;
