@@ -11,6 +11,7 @@ import type { CpuView } from '../src/backends/backend.js';
 import { EIGH_DC_MIN } from '../src/backends/cpu/linalg/eigh.js';
 import { pinvCpu } from '../src/backends/cpu/linalg/pinv.js';
 import { eigh } from '../src/backends/cpu/linalg/spectral.js';
+import { level2Workspace, wasmGemmAvailable } from '../src/backends/cpu/wasm-gemm.js';
 import { random } from './helpers/random.js';
 
 const u = 2 ** -53;
@@ -241,6 +242,47 @@ describe('CPU pinv assembled by GEMM', () => {
       for (let i = 0; i < m; i++)
         for (let j = 0; j < i; j++) sym = Math.max(sym, Math.abs(ax[i * m + j]! - ax[j * m + i]!));
       expect(sym).toBeLessThanOrEqual(64 * big * u * fro(x) * fro(a));
+    });
+  }
+});
+
+describe.runIf(wasmGemmAvailable())('rank2acc (the fused tridiagonalisation pass)', () => {
+  for (const [rows, ld, c0] of [
+    [1, 2, 0],
+    [9, 12, 2],
+    [40, 66, 4],
+  ] as const) {
+    it(`${rows} rows from column ${c0} of rows of ${ld}: bitwise as plain loops in the same order`, () => {
+      const len = ld - c0;
+      const M = 0;
+      const [U, W, UN, UC, WC, ACC] = [rows * ld, rows * ld + rows, rows * ld + 2 * rows].concat(
+        [0, 1, 2].map((t) => rows * ld + 3 * rows + t * ld),
+      ) as [number, number, number, number, number, number];
+      const w = level2Workspace(ACC + ld)!;
+      const h = w.heap;
+      const m = random(rows * ld, rows + 7);
+      const vecs = [random(rows, 1), random(rows, 2), random(rows, 3), random(len, 4), random(len, 5)];
+      h.set(m, M);
+      [U, W, UN, UC, WC].forEach((off, i) => h.set(vecs[i]!, off));
+      h.fill(Number.NaN, ACC, ACC + len); // zeroed by the kernel
+      const ref = Float64Array.from(m);
+      const acc = new Float64Array(len);
+      const [uu, ww, un, uc, wc] = vecs as [
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+      ];
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < len; j++) {
+          const x = ref[i * ld + c0 + j]! - (uu[i]! * wc[j]! + ww[i]! * uc[j]!);
+          ref[i * ld + c0 + j] = x;
+          acc[j]! += un[i]! * x;
+        }
+      w.rank2acc(M + c0, ld, U, W, UN, rows, UC, WC, ACC, len);
+      expect(Array.from(h.subarray(M, M + rows * ld))).toEqual(Array.from(ref));
+      expect(Array.from(h.subarray(ACC, ACC + len))).toEqual(Array.from(acc));
     });
   }
 });
