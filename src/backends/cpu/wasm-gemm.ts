@@ -36,7 +36,7 @@ import {
   v128Zero,
   vec,
 } from './wasm-asm.js';
-import { colaccBody, dotaxpyBody, rank1Body } from './wasm-level2.js';
+import { colaccBody, dotaxpyBody, rank1Body, rank2accBody } from './wasm-level2.js';
 import { rotBody } from './wasm-rot.js';
 import { TRSM_PARAMS, trsmBody } from './wasm-trsm.js';
 
@@ -163,7 +163,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const pack = packBody();
   const trsm = trsmBody();
   const rot = rotBody();
-  const level2 = [colaccBody(), rank1Body(), dotaxpyBody()];
+  const level2 = [colaccBody(), rank1Body(), dotaxpyBody(), rank2accBody()];
   const params = (count: number, ...more: number[]) => [
     0x60,
     ...vec([...Array.from({ length: count }, () => [I32]), ...more.map((t) => [t])]),
@@ -181,13 +181,14 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         params(6),
         params(5, F64),
         params(6, F64, I32, I32),
+        params(10),
       ]),
     ),
     ...section(
       2,
       vec([[...name('env'), ...name('mem'), 0x02, ...(shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1])]]),
     ),
-    ...section(3, vec([[6], [1], [2], [3], [4], [0], [5]])),
+    ...section(3, vec([[6], [1], [2], [3], [4], [0], [5], [7]])),
     ...section(
       7,
       vec([
@@ -198,6 +199,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('colacc'), 0x00, 4],
         [...name('rank1'), 0x00, 5],
         [...name('dotaxpy'), 0x00, 6],
+        [...name('rank2acc'), 0x00, 7],
       ]),
     ),
     ...section(
@@ -235,6 +237,9 @@ interface Kernel {
   colacc: (m: number, ld: number, u: number, rows: number, acc: number, len: number) => void;
   rank1: (m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number) => void;
   dotaxpy: (m: number, ld: number, v: number, rows: number, len: number, tau: number) => void;
+  rank2acc: (
+    ...args: [number, number, number, number, number, number, number, number, number, number]
+  ) => void;
   mem: WebAssembly.Memory;
   /** A float64 view of all of mem (renewed when it grows). */
   heap: Float64Array;
@@ -253,7 +258,7 @@ function instantiate(shared: boolean): Kernel | null {
   const inst = new WebAssembly.Instance(module, { env: { mem } });
   const exports = inst.exports as unknown as Pick<
     Kernel,
-    'gemm' | 'pack' | 'trsm' | 'rot' | 'colacc' | 'rank1' | 'dotaxpy'
+    'gemm' | 'pack' | 'trsm' | 'rot' | 'colacc' | 'rank1' | 'dotaxpy' | 'rank2acc'
   >;
   return { ...exports, mem, heap: new Float64Array(mem.buffer), module };
 }
@@ -545,18 +550,33 @@ export interface Level2 {
   rank1(m: number, ld: number, u: number, rows: number, acc: number, len: number, tau: number): void;
   /** Per row: d = τ·(M[i]·v); M[i][j] −= d·v[j]. */
   dotaxpy(m: number, ld: number, v: number, rows: number, len: number, tau: number): void;
+  /** Per row: M[i][j] −= u[i]·wc[j] + w[i]·uc[j]; acc[j] += un[i]·M[i][j] (acc zeroed first). */
+  rank2acc(
+    m: number,
+    ld: number,
+    u: number,
+    w: number,
+    un: number,
+    rows: number,
+    uc: number,
+    wc: number,
+    acc: number,
+    len: number,
+  ): void;
 }
 
 export function level2Workspace(doubles: number): Level2 | null {
   const kern = getKernel();
   const heap = kern ? heapOf(kern, doubles) : null;
   if (!kern || !heap) return null;
-  const { colacc, rank1, dotaxpy } = kern;
+  const { colacc, rank1, dotaxpy, rank2acc } = kern;
   return {
     heap,
     colacc: (m, ld, u, rows, acc, len) => colacc(m * 8, ld * 8, u * 8, rows, acc * 8, len),
     rank1: (m, ld, u, rows, acc, len, tau) => rank1(m * 8, ld * 8, u * 8, rows, acc * 8, len, tau),
     dotaxpy: (m, ld, v, rows, len, tau) => dotaxpy(m * 8, ld * 8, v * 8, rows, len, tau),
+    rank2acc: (m, ld, u, w, un, rows, uc, wc, acc, len) =>
+      rank2acc(m * 8, ld * 8, u * 8, w * 8, un * 8, rows, uc * 8, wc * 8, acc * 8, len),
   };
 }
 

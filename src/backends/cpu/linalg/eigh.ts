@@ -5,11 +5,14 @@
 
 import { jsRowRotator, level2Workspace, type RowRotator, rowRotators, WASM_ROT_MIN } from '../wasm-gemm.js';
 import { type FloatArray, givens, householder, hypot, INFO_NONFINITE, pow2Scale, refl, rot } from './qr.js';
-import { REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
+import { applyReflectors, REFLECTOR_BLOCKED_MIN, reflectorProduct } from './qr-blocked.js';
+import { type LeafSolver, tridiagonalEigDC } from './tridiag-dc.js';
 
 const EPS = 2 ** -52;
 /** Limit on implicit QR steps per matrix, per row (LAPACK dsteqr uses 30·n too). */
 const MAX_STEPS_PER_ROW = 30;
+/** Eigenvectors of matrices of at least this order come from divide and conquer (tridiag-dc.ts). */
+export const EIGH_DC_MIN = 64;
 
 /**
  * Batched symmetric eigendecomposition A = V·diag(w)·Vᵀ, like torch.linalg.eigh / LAPACK syevd.
@@ -55,6 +58,8 @@ export function eigh(
   const perm = new Int32Array(n);
   const wt = computeVectors ? new Float64Array(n * n) : null; // Vᵀ: row j = eigenvector j
   const smallRot = wt !== null && n < WASM_ROT_MIN ? jsRowRotator(wt, n) : null; // made once
+  const dc =
+    computeVectors && n >= EIGH_DC_MIN ? { z: new Float64Array(n * n), d0: d.slice(), e0: e.slice() } : null;
   for (let b = 0; b < batch; b++) {
     const off = b * n * n;
     // Read the chosen triangle into the lower triangle of s; check finiteness; find max |a_ij|.
@@ -78,6 +83,13 @@ export function eigh(
     const scale = pow2Scale(amax);
     if (scale !== 1) for (let t = 0; t < n * n; t++) s[t] *= scale;
     tridiagonalize(s, n, d, e, tau, p);
+    if (dc !== null && v !== null && eighDC(s, n, d, e, tau, dc)) {
+      const unscale = 1 / scale;
+      for (let j = 0; j < n; j++) w[b * n + j] = d[j] * unscale;
+      writeColumns(dc.z, n, v, off);
+      info[b] = 0;
+      continue;
+    }
     if (wt !== null) formQt(s, n, tau, wt);
     const rr = wt === null ? null : (smallRot ?? rowRotators([{ data: wt, rows: n, cols: n }])[0]!);
     info[b] = tridiagonalQr(d, e, n, rr);
@@ -110,6 +122,54 @@ export function eigh(
         for (let i = 0; i < n; i++) v[off + i * n + j] = sign * wt[row + i];
       }
     }
+  }
+}
+
+/** The implicit QR iteration as divide and conquer's leaf solver (vectors as rows). */
+const leafQr: LeafSolver = (d, e, m, rows) => tridiagonalQr(d, e, m, jsRowRotator(rows, m));
+
+/**
+ * Eigenpairs of the tridiagonal (d, e) by divide and conquer into d (ascending) and dc.z, then
+ * z ← Q·z with the tridiagonalisation's reflectors (in s): the eigenvectors of A as columns.
+ * False (d and e restored) when divide and conquer did not converge: the caller then runs the
+ * QR iteration, which reports non-convergence its own way.
+ */
+function eighDC(
+  s: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+  dc: { z: Float64Array; d0: Float64Array; e0: Float64Array },
+): boolean {
+  dc.d0.set(d);
+  dc.e0.set(e);
+  if (!tridiagonalEigDC(d, e, n, dc.z, leafQr)) {
+    d.set(dc.d0);
+    e.set(dc.e0);
+    return false;
+  }
+  applyReflectors(s, n, 1, Math.max(n - 2, 0), tau, n, n, dc.z, 0);
+  return true;
+}
+
+/**
+ * v[off..] ← the n×n matrix z (eigenvectors as columns), each column's sign chosen as eigh's
+ * convention says (largest-magnitude component positive, the lowest index among near-ties).
+ */
+function writeColumns(z: Float64Array, n: number, v: FloatArray, off: number): void {
+  for (let j = 0; j < n; j++) {
+    let big = 0;
+    for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(z[i * n + j]));
+    let sign = 1;
+    for (let i = 0; i < n; i++) {
+      const x = z[i * n + j];
+      if (Math.abs(x) >= big * (1 - 1e-8)) {
+        sign = x < 0 ? -1 : 1;
+        break;
+      }
+    }
+    for (let i = 0; i < n; i++) v[off + i * n + j] = sign * z[i * n + j];
   }
 }
 
@@ -177,11 +237,14 @@ const WASM_TRIDIAG_MIN = 24;
 
 /**
  * {@link tridiagonalize} on the full symmetric matrix held in the WebAssembly kernel's memory
- * (rows padded to an even length): per reflector, p = τ·A₂₂·u by colacc (A₂₂ is symmetric, so
- * uᵀA₂₂ = (A₂₂u)ᵀ) and A₂₂ −= u·wᵀ + w·uᵀ by two rank1 calls (wasm-level2.ts), twice the flops of
- * the lower-triangle loops but in SIMD. The updates start at an even column; the extra column k
- * they may touch meets zeros in u and w and stays as it is. Reflectors, d, e and tau come out as
- * from the JavaScript loops (s gets the reflectors back). False when the kernels are unavailable.
+ * (rows padded to an even length), one pass over the trailing block per reflector: the rank-2
+ * update A₂₂ −= u·wᵀ + w·uᵀ of step k is fused with the next step's p = A₂₂·u′ (rank2acc,
+ * wasm-level2.ts; A₂₂ is symmetric, so uᵀA₂₂ = (A₂₂u)ᵀ), the next reflector u′ being formed first
+ * from column k+1 updated on its own. Twice the flops of the lower-triangle loops, but in SIMD and
+ * with one read and one write of the block per step. The passes start at an even column; the
+ * extra column they may touch meets zeros in u and w, and what it adds to p is never read.
+ * Reflectors, d, e and tau come out as from the JavaScript loops up to rounding (s gets the
+ * reflectors back). False when the kernels are unavailable.
  */
 function tridiagonalizeWasm(
   s: Float64Array,
@@ -191,14 +254,15 @@ function tridiagonalizeWasm(
   tau: Float64Array,
 ): boolean {
   const ld = (n + 1) & ~1;
-  const [UR, UC, WR, WC, PC] = [
+  const [UR, UC, WR, WC, PC, UN] = [
     n * ld,
     n * ld + n,
     n * ld + n + ld,
     n * ld + 2 * n + ld,
     n * ld + 2 * n + 2 * ld,
+    n * ld + 2 * n + 3 * ld,
   ];
-  const w = level2Workspace(PC + ld);
+  const w = level2Workspace(UN + n);
   if (w === null) return false;
   const h = w.heap;
   for (let i = 0; i < n; i++) {
@@ -208,36 +272,58 @@ function tridiagonalizeWasm(
     }
     if (ld > n) h[i * ld + n] = 0;
   }
+  if (n >= 3) {
+    // Reflector 0 from column 0, and p = A₂₂·u by columns (from column pBase on).
+    d[0] = h[0];
+    for (let i = 1; i < n; i++) s[i] = h[i * ld];
+    householder(s, 1, n - 1);
+    tau[0] = refl.tau;
+    e[0] = refl.beta;
+    for (let i = 1; i < n; i++) h[UR + i - 1] = s[i];
+    w.colacc(ld, ld, UR, n - 1, PC, ld);
+  }
+  let pBase = 0;
   for (let k = 0; k < n - 2; k++) {
     const rk = k * n;
-    d[k] = h[k * ld + k];
-    for (let i = k + 1; i < n; i++) s[rk + i] = h[i * ld + k];
-    householder(s, rk + k + 1, n - k - 1);
-    const t = refl.tau;
-    tau[k] = t;
-    e[k] = refl.beta;
-    if (t === 0) continue;
+    const t = tau[k];
     const c0 = (k + 1) & ~1;
     const rows = n - k - 1;
     const len = ld - c0;
-    // u by rows (k+1..n) and by columns (c0..ld, zero outside k+1..n).
-    for (let i = k + 1; i < n; i++) h[UR + i - k - 1] = s[rk + i];
+    // u by rows (k+1..n, in UR already) and by columns (c0..ld, zero outside k+1..n); w likewise.
     for (let j = c0; j < ld; j++) h[UC + j - c0] = j > k && j < n ? s[rk + j] : 0;
-    const m0 = (k + 1) * ld + c0;
-    w.colacc(m0, ld, UR, rows, PC, len); // (A₂₂u) by columns
     let pu = 0;
     for (let j = k + 1; j < n; j++) {
-      h[PC + j - c0] *= t;
-      pu += h[PC + j - c0] * s[rk + j];
+      h[PC + j - pBase] *= t;
+      pu += h[PC + j - pBase] * s[rk + j];
     }
     const kk = 0.5 * t * pu;
     for (let j = c0; j < ld; j++) {
-      const wj = j > k && j < n ? h[PC + j - c0] - kk * s[rk + j] : 0;
+      const wj = j > k && j < n ? h[PC + j - pBase] - kk * s[rk + j] : 0;
       h[WC + j - c0] = wj;
       if (j > k && j < n) h[WR + j - k - 1] = wj;
     }
-    w.rank1(m0, ld, UR, rows, WC, len, 1);
-    w.rank1(m0, ld, WR, rows, UC, len, 1);
+    // The next reflector, from column k+1 after this step's update (rows k+1..n): its u by rows,
+    // with a zero for row k+1, is what the fused pass multiplies the updated block by.
+    const k1 = k + 1;
+    const next = k1 < n - 2;
+    if (next) {
+      const r1 = k1 * n;
+      const uj = h[UC + k1 - c0];
+      const wj = h[WC + k1 - c0];
+      d[k1] = h[k1 * ld + k1] - (h[UR] * wj + h[WR] * uj);
+      for (let i = k1 + 1; i < n; i++) {
+        const x = h[UR + i - k1] * wj + h[WR + i - k1] * uj;
+        s[r1 + i] = h[i * ld + k1] - x;
+      }
+      householder(s, r1 + k1 + 1, n - k1 - 1);
+      tau[k1] = refl.tau;
+      e[k1] = refl.beta;
+      h[UN] = 0;
+      for (let i = k1 + 1; i < n; i++) h[UN + i - k1] = s[r1 + i];
+    } else h.fill(0, UN, UN + rows);
+    w.rank2acc(k1 * ld + c0, ld, UR, WR, UN, rows, UC, WC, PC, len);
+    pBase = c0;
+    if (next) for (let i = 0; i < rows - 1; i++) h[UR + i] = h[UN + 1 + i];
   }
   if (n >= 2) {
     d[n - 2] = h[(n - 2) * ld + n - 2];

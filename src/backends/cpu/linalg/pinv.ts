@@ -3,7 +3,7 @@ import type { CpuView } from '../../backend.js';
 import { eigh as eighCpu } from './eigh.js';
 import { rangeScales, scaledCopy, timesPow2 } from './scaling.js';
 import { svdCpu } from './svd.js';
-import type { FloatArray } from './triangular.js';
+import { type FloatArray, gemm } from './triangular.js';
 
 /** The pinv op's attributes: the resolved tolerances and whether A is taken as Hermitian. */
 export interface PinvAttrs {
@@ -35,6 +35,11 @@ export function layoutOf(m: number, n: number, hermitian: boolean): Layout {
   return { rows: n, cols: m, k, l: [k * n, 1, n], r: [m * k, 1, k] }; // Vhᴴ f(S) Uᴴ
 }
 
+/**
+ * P = L·diag(f)·R per batch element (f = 1/d above the cutoff, 0 below), as one matrix product:
+ * B = diag(f)·R is formed row-major (k × cols), then P = L·B through the GEMM, which reads L by its
+ * strides (WebAssembly SIMD for large products, the register-blocked loops otherwise).
+ */
 function assembleCpu(
   L: Float64Array,
   d: Float64Array,
@@ -46,6 +51,8 @@ function assembleCpu(
 ): void {
   const { rows, cols, k } = o;
   const f = new Float64Array(k);
+  const fr = new Float64Array(k * cols);
+  const p64 = out.p instanceof Float64Array ? out.p : new Float64Array(rows * cols);
   for (let b = 0; b < batch; b++) {
     let smax = 0;
     for (let l = 0; l < k; l++) smax = Math.max(smax, Math.abs(d[b * k + l]));
@@ -59,16 +66,16 @@ function assembleCpu(
     }
     out.cut[b] = cutoff;
     out.rank[b] = rank;
-    const po = b * rows * cols;
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        let acc = 0;
-        for (let l = 0; l < k; l++) {
-          acc += L[b * o.l[0] + i * o.l[1] + l * o.l[2]] * f[l] * R[b * o.r[0] + l * o.r[1] + j * o.r[2]];
-        }
-        out.p[po + i * cols + j] = acc;
-      }
+    const [rb, rl, rj] = o.r;
+    for (let l = 0; l < k; l++) {
+      const fl = f[l];
+      const src = b * rb + l * rl;
+      for (let j = 0; j < cols; j++) fr[l * cols + j] = fl * R[src + j * rj];
     }
+    const po = p64 === out.p ? b * rows * cols : 0;
+    p64.fill(0, po, po + rows * cols);
+    gemm(1, L, b * o.l[0], o.l[1], o.l[2], fr, 0, cols, p64, po, cols, rows, cols, k);
+    if (p64 !== out.p) out.p.set(p64, b * rows * cols);
   }
 }
 
