@@ -79,6 +79,18 @@ describe('choleskyBackward kernel', () => {
     });
   }
 
+  for (const n of [1, 64, 129]) {
+    it(`matches the plain formula with G zero above the diagonal (read in place) at n = ${n}`, () => {
+      const { l, g } = inputs(n, 5 + n);
+      for (let i = 0; i < n; i++) g.fill(0, i * n + i + 1, (i + 1) * n);
+      const g0 = Float64Array.from(g);
+      const out = new Float64Array(n * n);
+      choleskyBackward(l, g, 1, n, out);
+      expect(g).toEqual(g0);
+      expect(maxRelDiff(out, reference(l, g, n))).toBeLessThanOrEqual(64 * n * 2 ** -52);
+    });
+  }
+
   it('handles a batch (each matrix on its own) and leaves L and G unchanged', () => {
     const n = 70;
     const a = inputs(n, 1);

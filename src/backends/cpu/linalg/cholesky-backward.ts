@@ -52,50 +52,67 @@ export function choleskyBackward(
   const nn = n * n;
   if (batch <= 0 || n === 0) return;
   const lt = new Float64Array(nn);
-  const gl = new Float64Array(nn);
+  // tril(G) for the product: G itself when its strict upper triangle is zero (as a gradient of
+  // L that flows through L's own ops usually is), else a copy.
+  const gl = strictUpperZero(g, batch, n) ? null : new Float64Array(nn);
   for (let e = 0; e < batch; e++) {
     const o = e * nn;
-    // Lᵀ (upper, row-major: the GEMM reads its rows contiguously) and tril(G), each with the
-    // other triangle zero.
+    // Lᵀ (upper, row-major: the GEMM reads its rows contiguously), zero below the diagonal.
     lt.fill(0);
     tileTranspose(l, o, lt, 0, n, 1, false);
-    for (let i = 0; i < n; i++) {
-      copyInto(gl, i * n, g, o + i * n, i + 1);
-      gl.fill(0, i * n + i + 1, (i + 1) * n);
-    }
+    if (gl)
+      for (let i = 0; i < n; i++) {
+        copyInto(gl, i * n, g, o + i * n, i + 1);
+        gl.fill(0, i * n + i + 1, (i + 1) * n);
+      }
+    const [gs, go] = gl ? [gl, 0] : [g, o];
     // T[i0..i1, 0..i1) = Lᵀ[i0..i1, i0..n) · tril(G)[i0..n, 0..i1) into out (zeroed first); the
     // entries above the diagonal that a block row also gets are overwritten below.
     out.fill(0, o, o + nn);
     for (let i0 = 0; i0 < n; i0 += T_BLOCK) {
       const ib = Math.min(T_BLOCK, n - i0);
       const i1 = i0 + ib;
-      gemm(1, lt, i0 * n + i0, n, 1, gl, i0 * n, n, out, o + i0 * n, n, ib, i1, n - i0);
+      gemm(1, lt, i0 * n + i0, n, 1, gs, go + i0 * n, n, out, o + i0 * n, n, ib, i1, n - i0);
     }
     // S = Φ + Φᵀ with Φ = ½T below the diagonal and ¼T on it, so gA = Y + Yᵀ, Y = L⁻ᵀ·(Φ·L⁻¹).
-    // Φᵀ (upper) into gl, no longer needed as tril(G).
-    gl.fill(0);
-    tileTranspose(out, o, gl, 0, n, 0.5, true);
-    for (let i = 0; i < n; i++) gl[i * n + i] = 0.25 * out[o + i * n + i]!;
+    // Φᵀ (upper) in place: T's strict lower triangle read, the strict upper written, then the
+    // diagonal scaled and the strict lower triangle zeroed.
+    tileTranspose(out, o, out, o, n, 0.5, true);
+    for (let i = 0; i < n; i++) {
+      out[o + i * n + i] = 0.25 * out[o + i * n + i]!;
+      out.fill(0, o + i * n, o + i * n + i);
+    }
     // Wᵀ = L⁻ᵀ·Φᵀ: column block [c0, c1) of Φᵀ is zero below row c1, and Lᵀ is upper
-    // triangular, so it is the solve with the leading c1×c1 block of Lᵀ.
+    // triangular, so it is the solve with the leading c1×c1 block of Lᵀ. Wᵀ is upper triangular.
     for (let c0 = 0; c0 < n; c0 += W_BLOCK) {
       const c1 = Math.min(n, c0 + W_BLOCK);
-      trsmLeft(true, false, lt, 0, n, gl, c0, n, c1, c1 - c0);
+      trsmLeft(true, false, lt, 0, n, out, o + c0, n, c1, c1 - c0);
     }
-    // Y = L⁻ᵀ·W (W = (Wᵀ)ᵀ lower, into out), then gA = Y + Yᵀ.
-    out.fill(0, o, o + nn);
-    tileTranspose(gl, 0, out, o, n, 1, false, true);
+    // W = (Wᵀ)ᵀ (lower) in place, the strict upper triangle zeroed; Y = L⁻ᵀ·W; gA = Y + Yᵀ.
+    tileTranspose(out, o, out, o, n, 1, true, true);
+    for (let i = 0; i < n; i++) out.fill(0, o + i * n + i + 1, o + (i + 1) * n);
     trsmLeft(true, false, lt, 0, n, out, o, n, n, n);
     symmetrize(out, o, n);
   }
+}
+
+/** Whether every entry above the diagonal of each n×n matrix is zero. */
+function strictUpperZero(g: Float64Array, batch: number, n: number): boolean {
+  for (let e = 0; e < batch; e++)
+    for (let i = 0; i < n; i++) {
+      const r = e * n * n + i * n;
+      for (let j = r + i + 1; j < r + n; j++) if (g[j] !== 0) return false;
+    }
+  return true;
 }
 
 const TILE = 32;
 
 /**
  * dst[j][i] = scale·src[i][j] (n×n blocks at so and d0, leading dim n) for i ≥ j, or i > j when
- * `strict`; with `upperSrc`, for the source's upper triangle (i ≤ j) instead. By 32×32 tiles, so
- * that the column writes stay within the cache.
+ * `strict`; with `upperSrc`, for the source's upper triangle (i ≤ j, or i < j) instead. src and
+ * dst may be the same block when `strict` (the triangle read and the one written do not meet).
+ * By 32×32 tiles, so that the column writes stay within the cache.
  */
 function tileTranspose(
   src: Float64Array,
@@ -115,7 +132,7 @@ function tileTranspose(
       const j1 = Math.min(n, j0 + TILE);
       for (let i = i0; i < i1; i++) {
         const si = so + i * n;
-        const lo = upperSrc ? Math.max(j0, i) : j0;
+        const lo = upperSrc ? Math.max(j0, strict ? i + 1 : i) : j0;
         const hi = upperSrc ? j1 : Math.min(j1, strict ? i : i + 1);
         for (let j = lo; j < hi; j++) dst[d0 + j * n + i] = scale * src[si + j]!;
       }
