@@ -10,12 +10,19 @@ const NAMES = ['a', 'b', 'c'] as const;
 type Loop = (out: TypedArray, ins: TypedArray[], n: number) => void;
 const cpuLoops = new Map<string, Loop>();
 
-function sameShapeLoop(expr: string, arity: number, prelude: string): Loop {
-  const key = `same:${arity}:${expr}:${prelude}`;
+/**
+ * The loop over operands of the output's length, or of one element (`single[k]`: a broadcast
+ * scalar, read once before the loop).
+ */
+function sameShapeLoop(expr: string, arity: number, prelude: string, single: readonly boolean[]): Loop {
+  const key = `same:${arity}:${single.map(Number).join('')}:${expr}:${prelude}`;
   let f = cpuLoops.get(key);
   if (!f) {
+    const hoisted = NAMES.slice(0, arity)
+      .map((v, k) => (single[k] ? `const ${v} = x${k}[0];` : ''))
+      .join(' ');
     const loads = NAMES.slice(0, arity)
-      .map((v, k) => `const ${v} = x${k}[i];`)
+      .map((v, k) => (single[k] ? '' : `const ${v} = x${k}[i];`))
       .join(' ');
     const decl = NAMES.slice(0, arity)
       .map((_, k) => `const x${k} = ins[${k}];`)
@@ -24,7 +31,7 @@ function sameShapeLoop(expr: string, arity: number, prelude: string): Loop {
       'out',
       'ins',
       'n',
-      `${prelude}\n${decl} for (let i = 0; i < n; i++) { ${loads} out[i] = ${expr}; }`,
+      `${prelude}\n${decl} ${hoisted} for (let i = 0; i < n; i++) { ${loads} out[i] = ${expr}; }`,
     ) as Loop;
     cpuLoops.set(key, f);
   }
@@ -64,8 +71,17 @@ function stridedLoop(expr: string, arity: number, prelude: string): StridedLoop 
 export function elementwiseCpu(expr: string, ins: readonly CpuView[], out: CpuView, prelude = ''): void {
   const n = out.data.length;
   const arity = ins.length;
-  if (ins.every((v) => v.data.length === n)) {
-    sameShapeLoop(expr, arity, prelude)(
+  // Operands of the output's length are laid out as the output (broadcasting only prepends or
+  // stretches size-1 dims, so equal lengths mean equal shapes up to 1s); one-element operands
+  // are the same value everywhere.
+  if (ins.every((v) => v.data.length === n || v.data.length === 1)) {
+    const single = ins.map((v) => v.data.length !== n);
+    sameShapeLoop(
+      expr,
+      arity,
+      prelude,
+      single,
+    )(
       out.data,
       ins.map((v) => v.data),
       n,

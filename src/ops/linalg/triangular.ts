@@ -1,13 +1,18 @@
+import { forwardADActive } from '../../autograd/forward-ad.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import {
   type FloatArray,
   solveTriangular as solveTriangularCpu,
   type TriangularOptions,
 } from '../../backends/cpu/linalg/index.js';
 import { poisonNonFiniteCpu, type Region, squares } from '../../backends/cpu/linalg/nonfinite.js';
+import { solveTriangularGradA } from '../../backends/cpu/linalg/triangular-grad.js';
 import { poisonNonFiniteGpu } from '../../backends/webgpu/kernels/nonfinite.js';
 import { solveTriangularGpu } from '../../backends/webgpu/linalg/index.js';
+import { numelOf } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { apply1, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
+import { fromHost } from '../creation.js';
+import { allSamples, apply1, defineBuiltinOp, floatDtypes, type OpDef } from '../registry.js';
 import { checkFloat, checkSameBatch, checkSquare, matrixDims as dims } from './common.js';
 
 /**
@@ -50,6 +55,8 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineBuiltinOp<Trian
     const o = c.attrs;
     const gB = solveTriangularCore(a.conj(), g!, { ...o, upper: !o.upper, trans: !o.trans });
     if (!c.needsInputGrad[0]) return [null, gB];
+    const direct = gradACpu(gB, x, o);
+    if (direct) return [direct, gB];
     const full = o.left ? gB.matmul(x.mH).neg() : x.mH.matmul(gB).neg();
     const k = o.unitriangular ? 1 : 0;
     const gE = o.upper ? full.triu(k) : full.tril(-k);
@@ -72,6 +79,28 @@ export const solveTriangularOp: OpDef<TriangularOptions> = defineBuiltinOp<Trian
     return [rhs ? solveTriangularCore(c.inputs[0], rhs, o) : null];
   },
 });
+
+/** Right-hand sides up to this many take gradACpu's loop (more: the product's GEMM). */
+const GRAD_A_MAX_RHS = 4;
+
+/**
+ * The backward's gA for float64 on the CPU when nothing records it (no graph, no dual level, no
+ * vmap) and the right-hand sides are few: one pass over the triangle (triangular-grad.ts)
+ * instead of the outer product, neg, the projection and the transpose as n×n tensors; null
+ * otherwise.
+ */
+function gradACpu(gB: Tensor, x: Tensor, o: TriangularOptions): Tensor | null {
+  if (gB.device !== 'cpu' || gB.dtype !== 'float64' || x.dtype !== 'float64') return null;
+  if (isGradEnabled() || forwardADActive() || allSamples(gB) !== gB || allSamples(x) !== x) return null;
+  const nd = x.shape.length;
+  const [n, k] = o.left ? [x.shape[nd - 2], x.shape[nd - 1]] : [x.shape[nd - 1], x.shape[nd - 2]];
+  if (k > GRAD_A_MAX_RHS) return null;
+  const batch = numelOf(x.shape.slice(0, -2));
+  const out = new Float64Array(batch * n * n);
+  const [gd, xd] = [gB.cpuView().data as Float64Array, x.cpuView().data as Float64Array];
+  solveTriangularGradA(gd, xd, batch, n, k, o.left, o.upper, o.unitriangular, o.trans === true, out);
+  return fromHost(out, [...x.shape.slice(0, -2), n, n], 'cpu');
+}
 
 /** The part of A a triangular solve reads (the other triangle of A when it is read transposed). */
 const readRegion = (o: TriangularOptions): Region => ({

@@ -58,9 +58,17 @@ export function transposeInto(
   d0: number,
   ldd: number,
 ): void {
-  for (let i = 0; i < rows; i++) {
-    const si = so + i * lds;
-    for (let j = 0; j < cols; j++) dst[d0 + j * ldd + i] = src[si + j]!;
+  // By 32×32 tiles: a tile's column writes stay in the cache (a whole column of a large block
+  // would not).
+  for (let i0 = 0; i0 < rows; i0 += 32) {
+    const i1 = Math.min(rows, i0 + 32);
+    for (let j0 = 0; j0 < cols; j0 += 32) {
+      const j1 = Math.min(cols, j0 + 32);
+      for (let i = i0; i < i1; i++) {
+        const si = so + i * lds;
+        for (let j = j0; j < j1; j++) dst[d0 + j * ldd + i] = src[si + j]!;
+      }
+    }
   }
 }
 
