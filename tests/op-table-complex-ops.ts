@@ -71,12 +71,13 @@ function binary(
   });
 }
 
-/** eq / ne over ℂ: both parts on a grid exact in float32, so equal parts (and ties) occur on both devices. */
+/** eq / ne over ℂ (composites of the real ops): both parts on a grid exact in float32, so equal parts (and ties) occur on both devices. */
 const exact = grid({ lo: -1, hi: 1, step: 0.5 });
 const comparison = (name: 'eq' | 'ne', f: (a: Tensor, b: Tensor) => Tensor): OpEntry =>
   entry({
     name: `${name} (complex)`,
-    op: binaryOps[name],
+    // Over ℂ the real op on both parts: eq(Re) · eq(Im), and 1 − that for ne.
+    composite: name === 'eq' ? [binaryOps.eq, binaryOps.mul] : [binaryOps.eq, binaryOps.mul, binaryOps.sub],
     supportsForwardAd: true,
     dtypes: COMPLEX_DTYPES,
     fn: ([x, y]) => f(x!, y!),
