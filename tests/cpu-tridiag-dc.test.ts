@@ -263,7 +263,9 @@ describe.runIf(wasmGemmAvailable())('rank2acc (the fused tridiagonalisation pass
       const m = random(rows * ld, rows + 7);
       const vecs = [random(rows, 1), random(rows, 2), random(rows, 3), random(len, 4), random(len, 5)];
       h.set(m, M);
-      [U, W, UN, UC, WC].forEach((off, i) => h.set(vecs[i]!, off));
+      [U, W, UN, UC, WC].forEach((off, i) => {
+        h.set(vecs[i]!, off);
+      });
       h.fill(Number.NaN, ACC, ACC + len); // zeroed by the kernel
       const ref = Float64Array.from(m);
       const acc = new Float64Array(len);
