@@ -138,20 +138,31 @@ function packBody(): number[] {
   const [Q, SP, PP, ROW] = [4, 5, 6, 7];
   return assemble(vec([[...uleb(4), I32]]), (emit) => {
     emit(op.get(PN), op.const(3), op.shl, op.set(ROW));
-    emit(op.const(0), op.set(Q));
-    emit(op.block, op.loop);
-    emit(op.get(Q), op.get(PN), op.geU, op.brIf(1));
-    emit(op.get(SRC), op.get(Q), op.const(3), op.shl, op.add, op.set(SP));
-    emit(op.get(PK), op.set(PP));
-    emit(op.block, op.get(PP), op.eqz, op.brIf(0), op.loop);
-    emit(op.get(DST), op.get(SP), v128Load(0), v128Store(0));
-    emit(op.get(DST), op.get(SP), v128Load(16), v128Store(16));
-    emit(addTo(DST, op.const(32)), addTo(SP, op.get(ROW)));
-    emit(op.get(PP), op.const(1), op.sub, op.set(PP));
-    emit(op.get(PP), op.brIf(0), op.end, op.end);
-    emit(addTo(Q, op.const(4)), op.br(0), op.end, op.end);
+    emitPackLoop(emit, { src: SRC, dst: DST, k: PK, np: PN, row: ROW, q: Q, sp: SP, pp: PP });
     emit(op.end);
   });
+}
+
+/**
+ * The loop of `pack` over the locals named in `l`: B's np columns (rows `row` bytes apart, from
+ * src) into panels of 4 at dst; dst advances past them. wasm-lu.ts's strided pack runs it too.
+ */
+export function emitPackLoop(
+  emit: (...parts: number[][]) => void,
+  l: { src: number; dst: number; k: number; np: number; row: number; q: number; sp: number; pp: number },
+): void {
+  emit(op.const(0), op.set(l.q));
+  emit(op.block, op.loop);
+  emit(op.get(l.q), op.get(l.np), op.geU, op.brIf(1));
+  emit(op.get(l.src), op.get(l.q), op.const(3), op.shl, op.add, op.set(l.sp));
+  emit(op.get(l.k), op.set(l.pp));
+  emit(op.block, op.get(l.pp), op.eqz, op.brIf(0), op.loop);
+  emit(op.get(l.dst), op.get(l.sp), v128Load(0), v128Store(0));
+  emit(op.get(l.dst), op.get(l.sp), v128Load(16), v128Store(16));
+  emit(addTo(l.dst, op.const(32)), addTo(l.sp, op.get(l.row)));
+  emit(op.get(l.pp), op.const(1), op.sub, op.set(l.pp));
+  emit(op.get(l.pp), op.brIf(0), op.end, op.end);
+  emit(addTo(l.q, op.const(4)), op.br(0), op.end, op.end);
 }
 
 /** Pages (64 KiB) of the shared memory's maximum (2 GiB, the blocks' limit below). */

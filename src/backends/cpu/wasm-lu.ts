@@ -35,7 +35,7 @@ import {
   v128Store,
   vec,
 } from './wasm-asm.js';
-import { type InPlaceKernel, inPlaceKernel, MAX_PAGES } from './wasm-gemm.js';
+import { emitPackLoop, type InPlaceKernel, inPlaceKernel, MAX_PAGES } from './wasm-gemm.js';
 
 const F64_LOAD = [0x2b, 3, 0];
 const F64_STORE = [0x39, 3, 0];
@@ -165,18 +165,7 @@ function packBody(): number[] {
   const [SRC, LDS, DST, PK, PN] = [0, 1, 2, 3, 4];
   const [Q, SP, PP] = [5, 6, 7];
   return assemble(vec([[...uleb(3), I32]]), (emit) => {
-    emit(op.const(0), op.set(Q));
-    emit(op.block, op.loop);
-    emit(op.get(Q), op.get(PN), op.geU, op.brIf(1));
-    emit(op.get(SRC), op.get(Q), op.const(3), op.shl, op.add, op.set(SP));
-    emit(op.get(PK), op.set(PP));
-    emit(op.block, op.get(PP), op.eqz, op.brIf(0), op.loop);
-    emit(op.get(DST), op.get(SP), v128Load(0), v128Store(0));
-    emit(op.get(DST), op.get(SP), v128Load(16), v128Store(16));
-    emit(addTo(DST, op.const(32)), addTo(SP, op.get(LDS)));
-    emit(op.get(PP), op.const(1), op.sub, op.set(PP));
-    emit(op.get(PP), op.brIf(0), op.end, op.end);
-    emit(addTo(Q, op.const(4)), op.br(0), op.end, op.end);
+    emitPackLoop(emit, { src: SRC, dst: DST, k: PK, np: PN, row: LDS, q: Q, sp: SP, pp: PP });
     emit(op.end);
   });
 }
